@@ -1,0 +1,9 @@
+//! Palisade's policy domain.
+//!
+//! Everything that knows what a Kubernetes NetworkPolicy or a Cilium policy
+//! *means* lives here. The crate is pure: no files, no network, no clocks, no
+//! threads. It compiles for native targets and for `wasm32-unknown-unknown`,
+//! so the server, the CLI and the page share one implementation.
+
+pub mod diagnostic;
+pub mod model;

@@ -1,0 +1,1 @@
+//! Palisade's server and CLI adapters over policy-core.
