@@ -8,4 +8,5 @@
 pub mod diagnostic;
 pub mod model;
 pub mod source_map;
+pub mod validate;
 pub mod yaml;
