@@ -10,3 +10,5 @@ pub mod model;
 pub mod source_map;
 pub mod validate;
 pub mod yaml;
+pub mod check;
+pub mod lint;
