@@ -248,13 +248,12 @@ fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
     let lock = fs::read_to_string(root.join("Cargo.lock")).context("reading Cargo.lock")?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == "name = \"wasm-bindgen\"" {
-            if let Some(version) = lines
+        if line.trim() == "name = \"wasm-bindgen\""
+            && let Some(version) = lines
                 .next()
                 .and_then(|l| l.trim().strip_prefix("version = "))
-            {
-                return Ok(version.trim_matches('"').to_string());
-            }
+        {
+            return Ok(version.trim_matches('"').to_string());
         }
     }
     bail!("Cargo.lock has no wasm-bindgen package; is the frontend in the workspace?")
