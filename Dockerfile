@@ -28,6 +28,5 @@ USER palisade
 ENV PALISADE_DATA_DIR=/var/lib/palisade
 VOLUME ["/var/lib/palisade"]
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=3s CMD ["/usr/local/bin/palisade", "--version"]
 ENTRYPOINT ["/usr/local/bin/palisade"]
 CMD ["serve", "--addr", "0.0.0.0:8080"]
