@@ -7,3 +7,5 @@
 
 pub mod diagnostic;
 pub mod model;
+pub mod source_map;
+pub mod yaml;
