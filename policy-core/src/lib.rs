@@ -7,5 +7,6 @@
 
 pub mod diagnostic;
 pub mod model;
+pub mod flows;
 pub mod source_map;
 pub mod yaml;
