@@ -6,4 +6,6 @@
 //! so the server, the CLI and the page share one implementation.
 
 pub mod diagnostic;
+pub mod edit;
 pub mod model;
+pub mod view;
