@@ -6,7 +6,9 @@
 //! so the server, the CLI and the page share one implementation.
 
 pub mod diagnostic;
-pub mod model;
+pub mod edit;
 pub mod flows;
+pub mod model;
 pub mod source_map;
+pub mod view;
 pub mod yaml;
