@@ -7,3 +7,6 @@
 
 pub mod diagnostic;
 pub mod model;
+pub mod cluster;
+pub mod diff;
+pub mod engine;
