@@ -8,3 +8,5 @@
 pub mod diagnostic;
 pub mod model;
 pub mod flows;
+pub mod source_map;
+pub mod yaml;
