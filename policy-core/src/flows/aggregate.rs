@@ -181,6 +181,9 @@ pub struct Aggregator {
     l7_index: HashMap<String, u32>,
     scratch: String,
     entries: HashMap<FlowKey, FlowStats>,
+    /// Addresses seen on workload endpoints, to resolve peers that Hubble
+    /// labelled only by address (remote-node, host, unknown).
+    workload_ips: HashMap<IpAddr, u32>,
     dns_names: BTreeMap<IpAddr, BTreeSet<String>>,
     dns_count: usize,
     namespace_labels: BTreeMap<String, BTreeMap<String, String>>,
@@ -208,6 +211,7 @@ impl Aggregator {
             l7_index: HashMap::new(),
             scratch: String::new(),
             entries: HashMap::new(),
+            workload_ips: HashMap::new(),
             dns_names: BTreeMap::new(),
             dns_count: 0,
             namespace_labels: BTreeMap::new(),
@@ -230,7 +234,7 @@ impl Aggregator {
             self.over_limit += 1;
             return;
         };
-        let is_reply = ev.is_reply.unwrap_or(ev.l7_response);
+        let is_reply = ev.infer_reply();
         if let L7View::Dns { query, ips } = &ev.l7 {
             for ip in ips {
                 if let Ok(ip) = ip.parse::<IpAddr>() {
@@ -322,6 +326,11 @@ impl Aggregator {
                 let slot = &mut self.slots[id as usize];
                 if slot.ip.is_none() {
                     slot.ip = ip;
+                }
+                if let Some(ip) = ip
+                    && self.workload_ips.len() < self.opts.max_endpoints
+                {
+                    self.workload_ips.entry(ip).or_insert(id);
                 }
                 Some(id)
             }
@@ -459,10 +468,57 @@ impl Aggregator {
         self.entries.len()
     }
 
-    /// Sorts and names everything.
-    pub fn finish(self) -> Aggregates {
-        // Sort identities; remap indices.
-        let mut order: Vec<usize> = (0..self.slots.len()).collect();
+    /// Resolves address-only peers to workloads, then sorts and names
+    /// everything.
+    pub fn finish(mut self) -> Aggregates {
+        // Peers that Hubble labelled only by address (a pod behind the
+        // overlay seen as remote-node, masked labels) but whose address a
+        // workload had: they are that workload.
+        let alias: Vec<u32> = self
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, slot)| {
+                let ip = match &slot.identity {
+                    Identity::Reserved {
+                        entity: ReservedEntity::RemoteNode | ReservedEntity::Host,
+                        ip: Some(ip),
+                    }
+                    | Identity::Unknown { ip: Some(ip) } => Some(ip),
+                    _ => None,
+                };
+                ip.and_then(|ip| self.workload_ips.get(ip).copied()).unwrap_or(i as u32)
+            })
+            .collect();
+        if alias.iter().enumerate().any(|(i, a)| *a as usize != i) {
+            let old = std::mem::take(&mut self.entries);
+            for (mut k, s) in old {
+                k.source = alias[k.source as usize];
+                k.destination = alias[k.destination as usize];
+                match self.entries.get_mut(&k) {
+                    None => {
+                        self.entries.insert(k, s);
+                    }
+                    Some(t) => {
+                        t.count += s.count;
+                        t.first_line = t.first_line.min(s.first_line);
+                        if let Some(f) = &s.first_seen {
+                            update_time(&mut t.first_seen, f, Ordering::Less);
+                        }
+                        if let Some(l) = &s.last_seen {
+                            update_time(&mut t.last_seen, l, Ordering::Greater);
+                        }
+                    }
+                }
+            }
+        }
+        // Keep the identities that flows refer to; sort them; remap indices.
+        let mut used = vec![false; self.slots.len()];
+        for k in self.entries.keys() {
+            used[k.source as usize] = true;
+            used[k.destination as usize] = true;
+        }
+        let mut order: Vec<usize> = (0..self.slots.len()).filter(|i| used[*i]).collect();
         order.sort_by(|a, b| self.slots[*a].identity.cmp(&self.slots[*b].identity));
         let mut remap = vec![0usize; self.slots.len()];
         for (new, old) in order.iter().enumerate() {
@@ -619,7 +675,7 @@ pub fn url_path(url: &str) -> &str {
 
 /// RFC 3339 timestamps compare as (date-time, nanoseconds, zone), so that
 /// `…:13.1Z` sorts before `…:13.15Z`.
-fn time_key(t: &str) -> (&str, u32, &str) {
+pub(crate) fn time_key(t: &str) -> (&str, u32, &str) {
     if t.len() < 19 || !t.is_char_boundary(19) {
         return (t, 0, "");
     }

@@ -99,6 +99,21 @@ pub enum Direction {
     Unknown,
 }
 
+impl FlowEvent<'_> {
+    /// Whether this is a reply: `is_reply` when set; otherwise an L7
+    /// response, or a flow from a low port to an ephemeral port (32768 and
+    /// up, Linux's range) is taken for one.
+    pub fn infer_reply(&self) -> bool {
+        if let Some(r) = self.is_reply {
+            return r;
+        }
+        if self.l7_response {
+            return true;
+        }
+        matches!((self.source_port, self.port), (Some(s), Some(d)) if d >= 32768 && s < d && self.protocol.has_ports())
+    }
+}
+
 impl Direction {
     /// Hubble's name for it.
     pub fn as_str(self) -> &'static str {
@@ -196,6 +211,8 @@ pub struct FlowEvent<'a> {
     pub protocol: Protocol,
     /// Destination port (TCP/UDP/SCTP) or ICMP type; `None` when unknown.
     pub port: Option<u16>,
+    /// Source port (TCP/UDP/SCTP), when known.
+    pub source_port: Option<u16>,
     /// `IP.source`.
     pub source_ip: Option<Cow<'a, str>>,
     /// `IP.destination`.

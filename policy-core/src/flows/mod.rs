@@ -18,11 +18,13 @@
 
 pub mod aggregate;
 pub mod event;
+pub mod generate;
 pub mod identity;
 pub mod reader;
 mod wire;
 
 pub use aggregate::{AggregateOptions, Aggregates, AggregatedFlow, Aggregator, IdentityInfo, L7Key};
+pub use generate::{Flavor, GenerateOptions, Generated, PolicyDirections, generate, to_yaml};
 pub use event::{Direction, FlowEvent, L7View, Protocol, Verdict};
 pub use identity::{Identity, ReservedEntity};
 pub use reader::{FlowReader, LineProblem, ProblemSeverity, ReadError, ReadReport, ReaderOptions, read_flows};

@@ -615,24 +615,25 @@ impl FlowReader {
                 self.problem(line, None, ProblemSeverity::Warning, format!("unknown flow Type {shown}"));
             }
         }
-        let (protocol, raw_port) = match &f.l4 {
-            None => (Protocol::None, None),
+        let (protocol, raw_port, raw_source_port) = match &f.l4 {
+            None => (Protocol::None, None, None),
             Some(l4) => {
                 if let Some(p) = &l4.tcp {
-                    (Protocol::Tcp, p.destination_port)
+                    (Protocol::Tcp, p.destination_port, p.source_port)
                 } else if let Some(p) = &l4.udp {
-                    (Protocol::Udp, p.destination_port)
+                    (Protocol::Udp, p.destination_port, p.source_port)
                 } else if let Some(p) = &l4.sctp {
-                    (Protocol::Sctp, p.destination_port)
+                    (Protocol::Sctp, p.destination_port, p.source_port)
                 } else if let Some(i) = &l4.icmpv4 {
-                    (Protocol::Icmp, i.icmp_type)
+                    (Protocol::Icmp, i.icmp_type, None)
                 } else if let Some(i) = &l4.icmpv6 {
-                    (Protocol::IcmpV6, i.icmp_type)
+                    (Protocol::IcmpV6, i.icmp_type, None)
                 } else {
-                    (Protocol::None, None)
+                    (Protocol::None, None, None)
                 }
             }
         };
+        let source_port = raw_source_port.and_then(|p| u16::try_from(p).ok());
         let port = match raw_port {
             Some(p) if p <= u16::MAX as u32 => Some(p as u16),
             Some(p) => {
@@ -677,6 +678,7 @@ impl FlowReader {
             is_reply: f.is_reply.or(f.reply),
             protocol,
             port,
+            source_port,
             source_ip,
             destination_ip,
             source: f.source,

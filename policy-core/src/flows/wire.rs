@@ -115,6 +115,8 @@ pub(crate) struct Layer4 {
 /// TCP/UDP/SCTP ports.
 #[derive(Deserialize, Default)]
 pub(crate) struct Ports {
+    #[serde(default, alias = "sourcePort")]
+    pub source_port: Option<u32>,
     #[serde(default, alias = "destinationPort")]
     pub destination_port: Option<u32>,
 }
