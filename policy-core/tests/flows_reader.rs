@@ -21,7 +21,12 @@ fn reads_every_real_sample() {
         ("basic-sample-5-http-flows.json", 5),
         ("cilium-docs-export-events.log", 2),
     ] {
-        let (agg, report) = aggregate_bytes(&sample(name), ReaderOptions::default(), AggregateOptions::default()).unwrap();
+        let (agg, report) = aggregate_bytes(
+            &sample(name),
+            ReaderOptions::default(),
+            AggregateOptions::default(),
+        )
+        .unwrap();
         assert_eq!(report.flows, n, "{name}: {:?}", report.problems);
         assert_eq!(report.errors, 0, "{name}: {:?}", report.problems);
         assert_eq!(agg.total_flows, n);
