@@ -19,6 +19,10 @@ struct Cli {
 enum Command {
     /// Serve the page, the JSON API, /healthz and /metrics.
     Serve(server::ServeArgs),
+    /// Validate policies as the apiserver would, and lint them.
+    Check(cli::check::CheckArgs),
+    /// Explain policies in plain language.
+    Explain(cli::explain::ExplainArgs),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +35,8 @@ fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Serve(args) => cli::serve::run(args),
+        Command::Check(args) => cli::check::run(args),
+        Command::Explain(args) => cli::explain::run(args),
     };
     match result {
         Ok(code) => code,
