@@ -25,6 +25,37 @@ pub fn dns_egress_rule() -> Value {
     })
 }
 
+/// Whether the rule's peers may include the DNS server.
+fn peers_may_be_dns(r: &EgressRule, namespaced: bool, own_ns: &str) -> bool {
+    let no_peers = r.to_endpoints.is_none()
+        && r.to_cidr.is_none()
+        && r.to_cidr_set.is_none()
+        && r.to_entities.is_none()
+        && r.to_services.is_none()
+        && r.to_fqdns.is_none()
+        && r.extra.is_empty();
+    if no_peers || r.to_cidr.is_some() || r.to_cidr_set.is_some() || !r.extra.is_empty() {
+        return true;
+    }
+    if r.to_entities.iter().flatten().any(|e| matches!(e.as_str(), "all" | "cluster" | "world" | "world-ipv4" | "world-ipv6" | "host" | "remote-node")) {
+        return true;
+    }
+    r.to_endpoints.iter().flatten().any(|sel| {
+        let labels: Vec<(&str, &str)> = sel
+            .match_labels
+            .iter()
+            .flatten()
+            .map(|(k, v)| (strip_source(k), v.as_str()))
+            .collect();
+        let ns = labels.iter().find(|(k, _)| *k == "io.kubernetes.pod.namespace").map(|(_, v)| *v);
+        let dns_label = labels.iter().any(|(k, v)| *k == "k8s-app" && *v == "kube-dns");
+        match ns {
+            Some(ns) => ns == "kube-system",
+            None => dns_label || !namespaced || own_ns == "kube-system",
+        }
+    })
+}
+
 fn egress_allows_dns(r: &EgressRule) -> bool {
     let ports = r.to_ports.as_deref().unwrap_or(&[]);
     ports.is_empty()
@@ -70,7 +101,9 @@ pub(crate) fn lint(policy: &CiliumPolicy, namespaced: bool, l: &mut Lints<'_>) {
         // PA001 egress without DNS.
         if default_deny
             && (!egress.is_empty() || !egress_deny.is_empty())
-            && !egress.iter().any(egress_allows_dns)
+            && !egress
+                .iter()
+                .any(|r| egress_allows_dns(r) && peers_may_be_dns(r, namespaced, &ns))
         {
             let fix = l.src.and_then(|src| {
                 let edit = if src.map.node(&format!("{path}.egress")).is_some() {

@@ -85,6 +85,21 @@ fn port_allows_dns(p: &NetworkPolicyPort) -> bool {
     }
 }
 
+/// Whether a peer may include the cluster DNS server (kube-dns in
+/// kube-system, a node-local cache, or an external resolver).
+fn peer_may_be_dns(peer: &NetworkPolicyPeer, own_ns: &str) -> bool {
+    if peer.ip_block.is_some() {
+        return true;
+    }
+    match &peer.namespace_selector {
+        None => own_ns == "kube-system",
+        Some(sel) => match sel.match_labels.as_ref().and_then(|m| m.get("kubernetes.io/metadata.name")) {
+            Some(name) => name == "kube-system",
+            None => true,
+        },
+    }
+}
+
 /// Lints one NetworkPolicy.
 pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
     let Some(spec) = &np.spec else { return };
@@ -99,13 +114,14 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
     // PA001 egress without DNS (another NetworkPolicy in the same file may allow it).
     if egress_isolated(np) {
         let allows_dns = |p: &NetworkPolicy| {
-            p.spec
-                .iter()
-                .flat_map(|s| s.egress.iter().flatten())
-                .any(|r| {
-                    r.ports.as_ref().is_none_or(Vec::is_empty)
-                        || r.ports.iter().flatten().any(port_allows_dns)
-                })
+            let own_ns = p.metadata.namespace.as_deref().unwrap_or("default");
+            p.spec.iter().flat_map(|s| s.egress.iter().flatten()).any(|r| {
+                let ports_ok =
+                    r.ports.as_ref().is_none_or(Vec::is_empty) || r.ports.iter().flatten().any(port_allows_dns);
+                let peers_ok = r.to.as_ref().is_none_or(Vec::is_empty)
+                    || r.to.iter().flatten().any(|peer| peer_may_be_dns(peer, own_ns));
+                ports_ok && peers_ok
+            })
         };
         let elsewhere = l.all.iter().any(|p| match p {
             crate::model::Policy::NetworkPolicy(other) => {
@@ -590,7 +606,7 @@ pub(crate) fn lint_cidrs(
     let mut uncovered = Vec::new();
     let mut inside = None;
     for p in &privates {
-        if net.contains(p) {
+        if net.contains(p) && net != *p {
             if !excepts.iter().any(|e| e.contains(p)) {
                 uncovered.push(*p);
             }
