@@ -22,7 +22,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use super::event::{Direction, FlowEvent, L7View, Protocol, Verdict};
-use super::wire::{Enumish, Record};
+use super::wire::{Enumish, Flow, Record};
 
 /// Limits of a [`FlowReader`].
 #[derive(Clone, Debug)]
@@ -557,13 +557,28 @@ impl FlowReader {
                 return;
             }
         };
+        let is_other = rec.is_other_event();
+        let has_fields = rec.has_flow_fields();
         let flow = match rec.flow {
-            Some(f) => *f,
-            None if rec.is_other_event() => {
+            Some(f) => f,
+            None if is_other => {
                 self.report.skipped_events += 1;
                 return;
             }
-            None if rec.has_flow_fields() => rec,
+            None if has_fields => Flow {
+                time: rec.time,
+                verdict: rec.verdict,
+                ip: rec.ip,
+                l4: rec.l4,
+                source: rec.source,
+                destination: rec.destination,
+                flow_type: rec.flow_type,
+                l7: rec.l7,
+                traffic_direction: rec.traffic_direction,
+                is_reply: rec.is_reply,
+                reply: rec.reply,
+                destination_names: rec.destination_names,
+            },
             None => {
                 self.problem(
                     line,
@@ -579,7 +594,7 @@ impl FlowReader {
         on_flow(&event);
     }
 
-    fn decode<'a>(&mut self, f: Record<'a>, line: u64) -> FlowEvent<'a> {
+    fn decode<'a>(&mut self, f: Flow<'a>, line: u64) -> FlowEvent<'a> {
         let verdict = match &f.verdict {
             None => Verdict::Unknown,
             Some(v) => match enum_value(v, Verdict::parse_name, Verdict::from_number) {
