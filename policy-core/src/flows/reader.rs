@@ -195,6 +195,12 @@ impl FlowReader {
         &self.report
     }
 
+    /// Bytes currently allocated for buffering a record that spans chunks
+    /// (never more than about [`ReaderOptions::max_record_bytes`]).
+    pub fn buffer_capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Feeds the next chunk. `on_flow` is called for each complete flow.
     /// Fails once more than `max_errors` records were bad; the reader is
     /// then finished and ignores further input.
@@ -545,6 +551,8 @@ impl FlowReader {
                 let abs_line = line + l.saturating_sub(1);
                 let what = if e.is_eof() {
                     "truncated record (the JSON ends early)".to_string()
+                } else if e.to_string().starts_with("invalid unicode code point") {
+                    "invalid UTF-8 (or unicode escape) in a string".to_string()
                 } else {
                     format!("invalid JSON: {}", strip_position(&e.to_string()))
                 };
