@@ -37,6 +37,8 @@ pub struct ErrorDetail {
         api::shares::create,
         api::shares::get,
         api::fetch::fetch,
+        api::export::export,
+        api::generate::generate,
     ),
     components(schemas(ErrorEnvelope, ErrorDetail))
 )]
