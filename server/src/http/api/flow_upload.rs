@@ -19,6 +19,9 @@ use tokio::sync::mpsc;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 
+/// Name of multipart fields holding flow logs (any part with a file name is one too).
+pub const FLOWS_FIELD: &str = "flows";
+
 /// Chunks in flight between the upload and the parser.
 const CHANNEL_DEPTH: usize = 16;
 
@@ -44,7 +47,8 @@ pub struct Upload {
 ///
 /// - A raw body (any content type except multipart) is one flow file.
 /// - In `multipart/form-data`, parts named in `text_fields` are read as UTF-8
-///   text (at most `max_body_bytes` each); every other part is a flow file.
+///   text (at most `max_body_bytes` each); parts named `flows` or carrying a
+///   file name are flow files; other parts are refused.
 ///
 /// The whole body may not exceed `max_upload_bytes` (413).
 pub async fn read_upload(request: Request, state: &AppState, text_fields: &[&str]) -> Result<Upload, ApiError> {
@@ -149,6 +153,13 @@ async fn send_upload(
                 .map_err(|_| ApiError::invalid("invalid-utf8", format!("field {name:?} is not UTF-8"), Some(&name)))?;
             fields.insert(name, text);
             continue;
+        }
+        if name != FLOWS_FIELD && field.file_name().is_none() {
+            return Err(ApiError::invalid(
+                "unexpected-field",
+                format!("unexpected form field {name:?}: send flow logs as files or in fields named {FLOWS_FIELD:?}"),
+                Some(&name),
+            ));
         }
         files += 1;
         if tx.send(Piece::Start).await.is_err() {
