@@ -39,6 +39,8 @@ pub struct ErrorDetail {
         api::fetch::fetch,
         api::export::export,
         api::generate::generate,
+        api::reachability::probe,
+        api::reachability::diff_policies,
     ),
     components(schemas(ErrorEnvelope, ErrorDetail))
 )]

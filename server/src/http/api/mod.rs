@@ -7,5 +7,6 @@ pub mod fetch;
 pub mod flow_upload;
 pub mod generate;
 pub mod health;
+pub mod reachability;
 pub mod shares;
 pub mod timeout;
