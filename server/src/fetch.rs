@@ -132,6 +132,17 @@ impl Fetcher {
             .send()
             .await
             .map_err(|err| classify(&err, timeout))?;
+        if response.status().is_redirection() {
+            // reqwest hands back redirects it does not follow: those to other schemes.
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+                .unwrap_or_default();
+            return Err(FetchError::Forbidden(format!(
+                "redirect refused: {location:?} is not an http or https URL"
+            )));
+        }
         if !response.status().is_success() {
             return Err(FetchError::Status(response.status().as_u16()));
         }

@@ -34,11 +34,22 @@ struct Asset {
     etag: HeaderValue,
 }
 
-static ASSETS: LazyLock<HashMap<String, Asset>> = LazyLock::new(|| {
-    let mut assets = HashMap::new();
-    collect(&WEB, &mut assets);
-    assets
-});
+/// Embedded files by path relative to the bundle root (`assets/app-1a2b.js`).
+struct Assets(HashMap<String, Asset>);
+
+impl Assets {
+    fn from_dir(dir: &'static Dir<'static>) -> Assets {
+        let mut files = HashMap::new();
+        collect(dir, &mut files);
+        Assets(files)
+    }
+
+    fn get(&self, path: &str) -> Option<&Asset> {
+        self.0.get(path)
+    }
+}
+
+static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets::from_dir(&WEB));
 
 fn collect(dir: &'static Dir<'static>, into: &mut HashMap<String, Asset>) {
     for file in dir.files() {
@@ -81,12 +92,15 @@ fn content_type(path: &str) -> HeaderValue {
 /// Whether the bundle embedded in this binary is the real page (and not the
 /// "bundle not built" placeholder).
 pub fn bundle_built() -> bool {
-    ASSETS.len() > 1
+    ASSETS.0.len() > 1
 }
 
 /// Fallback handler: serves embedded files and the page's client-side routes.
 pub async fn serve_asset(method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    let path = uri.path();
+    answer(&ASSETS, &method, uri.path(), &headers)
+}
+
+fn answer(assets: &Assets, method: &Method, path: &str, headers: &HeaderMap) -> Response {
     if path == "/api" || path.starts_with("/api/") {
         return ApiError::NotFound(format!("no API endpoint {method} {path}")).into_response();
     }
@@ -96,15 +110,15 @@ pub async fn serve_asset(method: Method, uri: Uri, headers: HeaderMap) -> Respon
         return response;
     }
     let relative = path.trim_start_matches('/');
-    if let Some(asset) = ASSETS.get(relative).filter(|_| relative != "index.html") {
+    if let Some(asset) = assets.get(relative).filter(|_| relative != "index.html") {
         let cache = if relative.starts_with("assets/") { IMMUTABLE } else { REVALIDATE };
-        return respond(asset, cache, &headers, &method);
+        return respond(asset, cache, headers, method);
     }
-    if relative.starts_with("assets/") || looks_like_file(relative) {
+    if relative != "index.html" && (relative.starts_with("assets/") || looks_like_file(relative)) {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     }
-    match ASSETS.get("index.html") {
-        Some(index) => respond(index, REVALIDATE, &headers, &method),
+    match assets.get("index.html") {
+        Some(index) => respond(index, REVALIDATE, headers, method),
         None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
     }
 }
@@ -153,6 +167,56 @@ mod tests {
 
     #[test]
     fn the_bundle_always_has_an_index() {
-        assert!(ASSETS.contains_key("index.html"));
+        assert!(ASSETS.get("index.html").is_some());
+    }
+
+    static BUNDLE: Dir<'static> = Dir::new(
+        "",
+        &[
+            include_dir::DirEntry::File(include_dir::File::new("index.html", b"<!doctype html><html></html>")),
+            include_dir::DirEntry::File(include_dir::File::new("favicon.svg", b"<svg/>")),
+            include_dir::DirEntry::Dir(Dir::new(
+                "assets",
+                &[
+                    include_dir::DirEntry::File(include_dir::File::new("assets/app-1a2b.wasm", b"\0asm\x01\0\0\0")),
+                    include_dir::DirEntry::File(include_dir::File::new("assets/app-1a2b.js", b"export {}")),
+                    include_dir::DirEntry::File(include_dir::File::new("assets/app-9f8e.css", b"body{}")),
+                ],
+            )),
+        ],
+    );
+
+    fn get(path: &str) -> Response {
+        answer(&Assets::from_dir(&BUNDLE), &Method::GET, path, &HeaderMap::new())
+    }
+
+    #[test]
+    fn hashed_assets_are_immutable_with_their_type() {
+        for (path, content_type) in [
+            ("/assets/app-1a2b.wasm", "application/wasm"),
+            ("/assets/app-1a2b.js", "text/javascript; charset=utf-8"),
+            ("/assets/app-9f8e.css", "text/css; charset=utf-8"),
+        ] {
+            let response = get(path);
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            assert_eq!(response.headers()[header::CONTENT_TYPE], content_type);
+            assert_eq!(response.headers()[header::CACHE_CONTROL], IMMUTABLE);
+        }
+    }
+
+    #[test]
+    fn unhashed_files_and_the_page_revalidate() {
+        let favicon = get("/favicon.svg");
+        assert_eq!(favicon.headers()[header::CONTENT_TYPE], "image/svg+xml");
+        assert_eq!(favicon.headers()[header::CACHE_CONTROL], REVALIDATE);
+        for path in ["/", "/some/client/route", "/index.html"] {
+            let page = get(path);
+            assert_eq!(page.status(), StatusCode::OK, "{path}");
+            assert_eq!(page.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+            assert_eq!(page.headers()[header::CACHE_CONTROL], REVALIDATE);
+        }
+        assert_eq!(get("/assets/app-0000.js").status(), StatusCode::NOT_FOUND);
+        assert_eq!(get("/robots.txt").status(), StatusCode::NOT_FOUND);
+        assert_eq!(get("/api/unknown").status(), StatusCode::NOT_FOUND);
     }
 }

@@ -10,11 +10,16 @@ use serde::Serialize;
 /// Everything an API handler can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// The YAML cannot be parsed at all.
+    /// The YAML (or JSON) text cannot be read: a syntax error, or a value
+    /// that cannot be read into the policy model.
     #[error("{message}")]
-    YamlSyntax {
+    Unreadable {
+        /// policy-core's diagnostic code, such as `yaml-syntax`.
+        code: String,
         /// The parser's message.
         message: String,
+        /// Field path of the unreadable value, if any.
+        field: Option<String>,
         /// 1-based line, when known.
         line: Option<u32>,
         /// 1-based column, when known.
@@ -105,7 +110,7 @@ impl ApiError {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::YamlSyntax { .. } | ApiError::InvalidInput { .. } | ApiError::MalformedShareId(_) => {
+            ApiError::Unreadable { .. } | ApiError::InvalidInput { .. } | ApiError::MalformedShareId(_) => {
                 StatusCode::BAD_REQUEST
             }
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -123,9 +128,9 @@ impl ApiError {
     }
 
     /// The stable machine-readable code in the JSON body.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
-            ApiError::YamlSyntax { .. } => "yaml-syntax",
+            ApiError::Unreadable { code, .. } => code,
             ApiError::InvalidInput { code, .. } => code,
             ApiError::MethodNotAllowed => "method-not-allowed",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
@@ -175,7 +180,7 @@ impl IntoResponse for ApiError {
             tracing::error!(code = self.code(), error = %self, "request failed");
         }
         let (field, line, column) = match &self {
-            ApiError::YamlSyntax { line, column, .. } => (None, *line, *column),
+            ApiError::Unreadable { field, line, column, .. } => (field.as_deref(), *line, *column),
             ApiError::InvalidInput { field, .. } => (field.as_deref(), None, None),
             _ => (None, None, None),
         };

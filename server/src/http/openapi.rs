@@ -37,6 +37,10 @@ pub struct ErrorDetail {
         api::shares::create,
         api::shares::get,
         api::fetch::fetch,
+        api::export::export,
+        api::generate::generate,
+        api::reachability::probe,
+        api::reachability::diff_policies,
     ),
     components(schemas(ErrorEnvelope, ErrorDetail))
 )]
