@@ -1,2 +1,42 @@
-//! The `palisade` binary.
-fn main() {}
+//! The `palisade` binary: `palisade <serve|check|explain|probe|generate|replay|diff>`.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Visual network policy editor for Kubernetes NetworkPolicy and Cilium
+/// policies: checks, explanations, reachability, generation from Hubble flows.
+#[derive(Parser)]
+#[command(name = "palisade", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the page, the JSON API, /healthz and /metrics.
+    Serve(server::ServeArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let result = match &cli.command {
+        Command::Serve(args) => cli::serve::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("palisade: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -127,7 +127,11 @@ pub struct IngressRule {
     #[serde(default, rename = "fromCIDR", skip_serializing_if = "Option::is_none")]
     pub from_cidr: Option<Vec<String>>,
     /// Peer CIDRs with exceptions.
-    #[serde(default, rename = "fromCIDRSet", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "fromCIDRSet",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub from_cidr_set: Option<Vec<CidrRule>>,
     /// Peer entities (`world`, `cluster`, `host`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]

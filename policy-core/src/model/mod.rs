@@ -17,7 +17,9 @@ pub const NETWORKING_V1: &str = "networking.k8s.io/v1";
 pub const CILIUM_V2: &str = "cilium.io/v2";
 
 /// The policy flavours Palisade edits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum PolicyKind {
     /// `networking.k8s.io/v1` NetworkPolicy.
     NetworkPolicy,
@@ -81,7 +83,9 @@ impl Policy {
     pub fn metadata(&self) -> &ObjectMeta {
         match self {
             Policy::NetworkPolicy(p) => &p.metadata,
-            Policy::CiliumNetworkPolicy(p) | Policy::CiliumClusterwideNetworkPolicy(p) => &p.metadata,
+            Policy::CiliumNetworkPolicy(p) | Policy::CiliumClusterwideNetworkPolicy(p) => {
+                &p.metadata
+            }
         }
     }
 
@@ -89,7 +93,9 @@ impl Policy {
     pub fn metadata_mut(&mut self) -> &mut ObjectMeta {
         match self {
             Policy::NetworkPolicy(p) => &mut p.metadata,
-            Policy::CiliumNetworkPolicy(p) | Policy::CiliumClusterwideNetworkPolicy(p) => &mut p.metadata,
+            Policy::CiliumNetworkPolicy(p) | Policy::CiliumClusterwideNetworkPolicy(p) => {
+                &mut p.metadata
+            }
         }
     }
 

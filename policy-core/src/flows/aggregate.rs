@@ -1,0 +1,732 @@
+//! Aggregation of flows into distinct (source identity, destination
+//! identity, direction, protocol, port, L7, verdict, reply) tuples with
+//! counts and first/last seen.
+//!
+//! The per-flow path allocates nothing once an endpoint has been seen:
+//! endpoints are interned by their raw JSON bytes, L7 keys through a reused
+//! scratch string, and a tuple's timestamps are updated in place.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use super::event::{Direction, FlowEvent, L7View, Protocol, Verdict};
+use super::identity::{Identity, ReservedEntity, dns_label, parse_labels, workload_name};
+use super::reader::{LineProblem, ProblemSeverity};
+use super::wire;
+
+/// Limits of an [`Aggregator`]; they bound its memory whatever the input.
+#[derive(Clone, Debug)]
+pub struct AggregateOptions {
+    /// Most distinct tuples kept; later new tuples are counted in
+    /// [`Aggregates::over_limit`]. Default 200 000.
+    pub max_distinct: usize,
+    /// Most distinct endpoints (raw JSON) remembered. Default 100 000.
+    pub max_endpoints: usize,
+    /// Most learned DNS name → address pairs. Default 100 000.
+    pub max_dns_names: usize,
+    /// Problems kept in detail. Default 100.
+    pub max_reported: usize,
+}
+
+impl Default for AggregateOptions {
+    fn default() -> Self {
+        AggregateOptions {
+            max_distinct: 200_000,
+            max_endpoints: 100_000,
+            max_dns_names: 100_000,
+            max_reported: 100,
+        }
+    }
+}
+
+/// The L7 part of a tuple.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum L7Key {
+    /// No L7 information.
+    None,
+    /// An HTTP request: method and path (query string dropped).
+    Http {
+        /// `GET`, `POST`, …
+        method: String,
+        /// URL path, such as `/api/v1/items`.
+        path: String,
+    },
+    /// A DNS query (name without the trailing dot).
+    Dns {
+        /// The queried name.
+        query: String,
+    },
+}
+
+/// An identity with what was seen of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IdentityInfo {
+    /// The identity.
+    pub identity: Identity,
+    /// Short unique name: `reviews-v1` for a workload (unique within its
+    /// namespace), the entity or address otherwise.
+    pub name: String,
+    /// `namespace/name`, `ip:ADDR`, `reserved:ENTITY[@ADDR]`.
+    pub display: String,
+    /// A pod name seen for it.
+    pub pod_name: Option<String>,
+    /// An address seen for it.
+    pub ip: Option<IpAddr>,
+}
+
+/// One distinct tuple.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AggregatedFlow {
+    /// Index into [`Aggregates::identities`].
+    pub source: usize,
+    /// Index into [`Aggregates::identities`].
+    pub destination: usize,
+    /// Observation point.
+    pub direction: Direction,
+    /// L4 protocol.
+    pub protocol: Protocol,
+    /// Destination port or ICMP type.
+    pub port: Option<u16>,
+    /// L7 request.
+    pub l7: L7Key,
+    /// Observed verdict.
+    pub verdict: Verdict,
+    /// A reply (server to client) flow.
+    pub is_reply: bool,
+    /// How many flows.
+    pub count: u64,
+    /// Earliest timestamp.
+    pub first_seen: Option<String>,
+    /// Latest timestamp.
+    pub last_seen: Option<String>,
+    /// Line of the first flow.
+    pub first_line: u64,
+}
+
+/// The result of aggregation: identities, tuples (sorted, deterministic)
+/// and what was learned on the side.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Aggregates {
+    /// Identities, sorted.
+    pub identities: Vec<IdentityInfo>,
+    /// Distinct tuples, sorted by source, destination, protocol, port, L7,
+    /// direction, verdict, reply.
+    pub flows: Vec<AggregatedFlow>,
+    /// Names each external address was resolved from (DNS answers seen,
+    /// `destination_names`).
+    pub dns_names: BTreeMap<IpAddr, BTreeSet<String>>,
+    /// Namespace labels (from `io.cilium.k8s.namespace.labels.*`).
+    pub namespace_labels: BTreeMap<String, BTreeMap<String, String>>,
+    /// Flows aggregated.
+    pub total_flows: u64,
+    /// Flows not aggregated because a limit was reached.
+    pub over_limit: u64,
+    /// Warnings (unreadable endpoints, addresses).
+    pub problems: Vec<LineProblem>,
+    /// All warnings, counted.
+    pub warnings: u64,
+}
+
+impl Aggregates {
+    /// The identity of a tuple's side.
+    pub fn identity(&self, index: usize) -> &IdentityInfo {
+        &self.identities[index]
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct FlowKey {
+    source: u32,
+    destination: u32,
+    l7: u32,
+    port: Option<u16>,
+    direction: Direction,
+    protocol: Protocol,
+    verdict: Verdict,
+    is_reply: bool,
+}
+
+struct FlowStats {
+    count: u64,
+    first_seen: Option<String>,
+    last_seen: Option<String>,
+    first_line: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum EndpointClass {
+    Workload(u32),
+    Reserved(ReservedEntity),
+    Unknown,
+}
+
+struct IdentitySlot {
+    identity: Identity,
+    pod_name: Option<String>,
+    ip: Option<IpAddr>,
+}
+
+/// Accumulates flows (from one or many inputs) into [`Aggregates`].
+pub struct Aggregator {
+    opts: AggregateOptions,
+    endpoints: HashMap<Box<[u8]>, EndpointClass>,
+    slots: Vec<IdentitySlot>,
+    slot_index: HashMap<Identity, u32>,
+    l7_keys: Vec<L7Key>,
+    l7_index: HashMap<String, u32>,
+    scratch: String,
+    entries: HashMap<FlowKey, FlowStats>,
+    /// Addresses seen on workload endpoints, to resolve peers that Hubble
+    /// labelled only by address (remote-node, host, unknown).
+    workload_ips: HashMap<IpAddr, u32>,
+    dns_names: BTreeMap<IpAddr, BTreeSet<String>>,
+    dns_count: usize,
+    namespace_labels: BTreeMap<String, BTreeMap<String, String>>,
+    total: u64,
+    over_limit: u64,
+    problems: Vec<LineProblem>,
+    warnings: u64,
+}
+
+impl Default for Aggregator {
+    fn default() -> Self {
+        Self::new(AggregateOptions::default())
+    }
+}
+
+impl Aggregator {
+    /// An empty aggregator with these limits.
+    pub fn new(opts: AggregateOptions) -> Self {
+        Aggregator {
+            opts,
+            endpoints: HashMap::new(),
+            slots: Vec::new(),
+            slot_index: HashMap::new(),
+            l7_keys: vec![L7Key::None],
+            l7_index: HashMap::new(),
+            scratch: String::new(),
+            entries: HashMap::new(),
+            workload_ips: HashMap::new(),
+            dns_names: BTreeMap::new(),
+            dns_count: 0,
+            namespace_labels: BTreeMap::new(),
+            total: 0,
+            over_limit: 0,
+            problems: Vec::new(),
+            warnings: 0,
+        }
+    }
+
+    /// Adds one flow.
+    pub fn add(&mut self, ev: &FlowEvent<'_>) {
+        self.total += 1;
+        let source_ip = self.parse_ip(ev.source_ip.as_deref(), ev.line);
+        let destination_ip = self.parse_ip(ev.destination_ip.as_deref(), ev.line);
+        let (Some(source), Some(destination)) = (
+            self.resolve(ev.source, source_ip, ev.line),
+            self.resolve(ev.destination, destination_ip, ev.line),
+        ) else {
+            self.over_limit += 1;
+            return;
+        };
+        let is_reply = ev.infer_reply();
+        if let L7View::Dns { query, ips } = &ev.l7 {
+            for ip in ips {
+                if let Ok(ip) = ip.parse::<IpAddr>() {
+                    self.learn_name(ip, query);
+                }
+            }
+        }
+        if let (Some(names), Some(ip)) = (ev.destination_names, destination_ip) {
+            self.learn_names_raw(ip, names, ev.line);
+        }
+        let l7 = self.intern_l7(&ev.l7);
+        let key = FlowKey {
+            source,
+            destination,
+            l7,
+            port: ev.port,
+            direction: ev.direction,
+            protocol: ev.protocol,
+            verdict: ev.verdict,
+            is_reply,
+        };
+        let time = ev.time.as_deref();
+        let full = self.entries.len() >= self.opts.max_distinct;
+        match self.entries.get_mut(&key) {
+            Some(stats) => {
+                stats.count += 1;
+                if let Some(t) = time {
+                    update_time(&mut stats.first_seen, t, Ordering::Less);
+                    update_time(&mut stats.last_seen, t, Ordering::Greater);
+                }
+            }
+            None if full => self.over_limit += 1,
+            None => {
+                self.entries.insert(
+                    key,
+                    FlowStats {
+                        count: 1,
+                        first_seen: time.map(str::to_string),
+                        last_seen: time.map(str::to_string),
+                        first_line: ev.line,
+                    },
+                );
+            }
+        }
+    }
+
+    fn warn(&mut self, line: u64, message: String) {
+        self.warnings += 1;
+        if self.problems.len() < self.opts.max_reported {
+            self.problems.push(LineProblem {
+                line,
+                column: None,
+                severity: ProblemSeverity::Warning,
+                message,
+            });
+        }
+    }
+
+    fn parse_ip(&mut self, s: Option<&str>, line: u64) -> Option<IpAddr> {
+        let s = s.filter(|s| !s.is_empty())?;
+        match s.parse() {
+            Ok(ip) => Some(ip),
+            Err(_) => {
+                let shown: String = s.chars().take(64).collect();
+                self.warn(line, format!("not an IP address: {shown:?}"));
+                None
+            }
+        }
+    }
+
+    fn resolve(&mut self, raw: Option<&RawValue>, ip: Option<IpAddr>, line: u64) -> Option<u32> {
+        let class = match raw {
+            None => EndpointClass::Unknown,
+            Some(raw) => match self.endpoints.get(raw.get().as_bytes()) {
+                Some(c) => *c,
+                None => {
+                    let c = self.decode_endpoint(raw, ip, line)?;
+                    if self.endpoints.len() >= self.opts.max_endpoints {
+                        // Forget and start over rather than grow.
+                        self.endpoints.clear();
+                    }
+                    self.endpoints.insert(raw.get().as_bytes().into(), c);
+                    c
+                }
+            },
+        };
+        match class {
+            EndpointClass::Workload(id) => {
+                let slot = &mut self.slots[id as usize];
+                if slot.ip.is_none() {
+                    slot.ip = ip;
+                }
+                if let Some(ip) = ip
+                    && self.workload_ips.len() < self.opts.max_endpoints
+                {
+                    self.workload_ips.entry(ip).or_insert(id);
+                }
+                Some(id)
+            }
+            EndpointClass::Reserved(ReservedEntity::World) => match ip {
+                Some(ip) => self.intern(Identity::External { ip }, None, Some(ip)),
+                None => self.intern(
+                    Identity::Reserved {
+                        entity: ReservedEntity::World,
+                        ip: None,
+                    },
+                    None,
+                    None,
+                ),
+            },
+            EndpointClass::Reserved(entity) => self.intern(Identity::Reserved { entity, ip }, None, ip),
+            EndpointClass::Unknown => self.intern(Identity::Unknown { ip }, None, ip),
+        }
+    }
+
+    fn decode_endpoint(&mut self, raw: &RawValue, ip: Option<IpAddr>, line: u64) -> Option<EndpointClass> {
+        let ep: wire::Endpoint = match serde_json::from_str(raw.get()) {
+            Ok(ep) => ep,
+            Err(e) => {
+                self.warn(line, format!("unreadable endpoint ({e}); treated as unknown"));
+                return Some(EndpointClass::Unknown);
+            }
+        };
+        let labels = parse_labels(ep.labels.iter().flatten().map(String::as_str));
+        if let Some(e) = labels.reserved {
+            return Some(EndpointClass::Reserved(e));
+        }
+        let namespace = ep.namespace.filter(|n| !n.is_empty()).or(labels.namespace);
+        if namespace.is_none() && labels.pod.is_empty() {
+            return Some(match ep.identity.and_then(ReservedEntity::from_number) {
+                Some(e) => EndpointClass::Reserved(e),
+                None => EndpointClass::Unknown,
+            });
+        }
+        let namespace = namespace.unwrap_or_default();
+        if !labels.namespace_labels.is_empty() {
+            self.namespace_labels
+                .entry(namespace.clone())
+                .or_default()
+                .extend(labels.namespace_labels);
+        }
+        let id = self.intern(
+            Identity::Workload {
+                namespace,
+                labels: labels.pod,
+            },
+            ep.pod_name,
+            ip,
+        )?;
+        Some(EndpointClass::Workload(id))
+    }
+
+    fn intern(&mut self, identity: Identity, pod_name: Option<String>, ip: Option<IpAddr>) -> Option<u32> {
+        if let Some(id) = self.slot_index.get(&identity) {
+            return Some(*id);
+        }
+        if self.slots.len() >= self.opts.max_distinct.saturating_mul(2) {
+            return None;
+        }
+        let id = self.slots.len() as u32;
+        self.slot_index.insert(identity.clone(), id);
+        self.slots.push(IdentitySlot { identity, pod_name, ip });
+        Some(id)
+    }
+
+    fn learn_name(&mut self, ip: IpAddr, name: &str) {
+        let name = name.trim_end_matches('.');
+        if name.is_empty() || self.dns_count >= self.opts.max_dns_names {
+            return;
+        }
+        let set = self.dns_names.entry(ip).or_default();
+        if !set.contains(name) {
+            set.insert(name.to_ascii_lowercase());
+            self.dns_count += 1;
+        }
+    }
+
+    fn learn_names_raw(&mut self, ip: IpAddr, raw: &RawValue, line: u64) {
+        match serde_json::from_str::<Vec<String>>(raw.get()) {
+            Ok(names) => {
+                for n in names {
+                    self.learn_name(ip, &n);
+                }
+            }
+            Err(e) => self.warn(line, format!("unreadable destination_names: {e}")),
+        }
+    }
+
+    fn intern_l7(&mut self, l7: &L7View<'_>) -> u32 {
+        let s = &mut self.scratch;
+        s.clear();
+        match l7 {
+            L7View::None => return 0,
+            L7View::Http { method, url } => {
+                s.push_str("h ");
+                s.push_str(method);
+                s.push(' ');
+                s.push_str(url_path(url));
+            }
+            L7View::Dns { query, .. } => {
+                s.push_str("d ");
+                s.push_str(query.trim_end_matches('.'));
+            }
+        }
+        if let Some(id) = self.l7_index.get(s.as_str()) {
+            return *id;
+        }
+        let key = match l7 {
+            L7View::None => L7Key::None,
+            L7View::Http { method, url } => L7Key::Http {
+                method: method.to_string(),
+                path: url_path(url).to_string(),
+            },
+            L7View::Dns { query, .. } => L7Key::Dns {
+                query: query.trim_end_matches('.').to_ascii_lowercase(),
+            },
+        };
+        let id = self.l7_keys.len() as u32;
+        self.l7_index.insert(s.clone(), id);
+        self.l7_keys.push(key);
+        id
+    }
+
+    /// Flows added so far.
+    pub fn total_flows(&self) -> u64 {
+        self.total
+    }
+
+    /// Distinct tuples so far.
+    pub fn distinct(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Resolves address-only peers to workloads, then sorts and names
+    /// everything.
+    pub fn finish(mut self) -> Aggregates {
+        // Peers that Hubble labelled only by address (a pod behind the
+        // overlay seen as remote-node, masked labels) but whose address a
+        // workload had: they are that workload.
+        let alias: Vec<u32> = self
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, slot)| {
+                let ip = match &slot.identity {
+                    Identity::Reserved {
+                        entity: ReservedEntity::RemoteNode | ReservedEntity::Host,
+                        ip: Some(ip),
+                    }
+                    | Identity::Unknown { ip: Some(ip) } => Some(ip),
+                    _ => None,
+                };
+                ip.and_then(|ip| self.workload_ips.get(ip).copied()).unwrap_or(i as u32)
+            })
+            .collect();
+        if alias.iter().enumerate().any(|(i, a)| *a as usize != i) {
+            let old = std::mem::take(&mut self.entries);
+            for (mut k, s) in old {
+                k.source = alias[k.source as usize];
+                k.destination = alias[k.destination as usize];
+                match self.entries.get_mut(&k) {
+                    None => {
+                        self.entries.insert(k, s);
+                    }
+                    Some(t) => {
+                        t.count += s.count;
+                        t.first_line = t.first_line.min(s.first_line);
+                        if let Some(f) = &s.first_seen {
+                            update_time(&mut t.first_seen, f, Ordering::Less);
+                        }
+                        if let Some(l) = &s.last_seen {
+                            update_time(&mut t.last_seen, l, Ordering::Greater);
+                        }
+                    }
+                }
+            }
+        }
+        // Keep the identities that flows refer to; sort them; remap indices.
+        let mut used = vec![false; self.slots.len()];
+        for k in self.entries.keys() {
+            used[k.source as usize] = true;
+            used[k.destination as usize] = true;
+        }
+        let mut order: Vec<usize> = (0..self.slots.len()).filter(|i| used[*i]).collect();
+        order.sort_by(|a, b| self.slots[*a].identity.cmp(&self.slots[*b].identity));
+        let mut remap = vec![0usize; self.slots.len()];
+        for (new, old) in order.iter().enumerate() {
+            remap[*old] = new;
+        }
+        let mut slots: Vec<Option<IdentitySlot>> = self.slots.into_iter().map(Some).collect();
+        let mut identities: Vec<IdentityInfo> = order
+            .iter()
+            .map(|old| {
+                let slot = slots[*old].take().expect("each slot once");
+                let (name, display) = base_names(&slot);
+                IdentityInfo {
+                    identity: slot.identity,
+                    name,
+                    display,
+                    pod_name: slot.pod_name,
+                    ip: slot.ip,
+                }
+            })
+            .collect();
+        disambiguate(&mut identities);
+        let l7_keys = self.l7_keys;
+        let mut flows: Vec<AggregatedFlow> = self
+            .entries
+            .into_iter()
+            .map(|(k, s)| AggregatedFlow {
+                source: remap[k.source as usize],
+                destination: remap[k.destination as usize],
+                direction: k.direction,
+                protocol: k.protocol,
+                port: k.port,
+                l7: l7_keys[k.l7 as usize].clone(),
+                verdict: k.verdict,
+                is_reply: k.is_reply,
+                count: s.count,
+                first_seen: s.first_seen,
+                last_seen: s.last_seen,
+                first_line: s.first_line,
+            })
+            .collect();
+        flows.sort_by(|a, b| {
+            (a.source, a.destination, a.protocol, a.port, &a.l7, a.direction, a.verdict, a.is_reply).cmp(&(
+                b.source,
+                b.destination,
+                b.protocol,
+                b.port,
+                &b.l7,
+                b.direction,
+                b.verdict,
+                b.is_reply,
+            ))
+        });
+        Aggregates {
+            identities,
+            flows,
+            dns_names: self.dns_names,
+            namespace_labels: self.namespace_labels,
+            total_flows: self.total,
+            over_limit: self.over_limit,
+            problems: self.problems,
+            warnings: self.warnings,
+        }
+    }
+}
+
+fn base_names(slot: &IdentitySlot) -> (String, String) {
+    match &slot.identity {
+        Identity::Workload { namespace, labels } => {
+            let name = dns_label(&workload_name(labels, slot.pod_name.as_deref()), 40);
+            let display = format!("{namespace}/{name}");
+            (name, display)
+        }
+        Identity::External { ip } => (ip.to_string(), format!("ip:{ip}")),
+        Identity::Reserved { entity, ip } => match ip {
+            Some(ip) => (entity.as_str().to_string(), format!("reserved:{entity}@{ip}")),
+            None => (entity.as_str().to_string(), format!("reserved:{entity}")),
+        },
+        Identity::Unknown { ip } => match ip {
+            Some(ip) => (ip.to_string(), format!("unknown@{ip}")),
+            None => ("unknown".to_string(), "unknown".to_string()),
+        },
+    }
+}
+
+/// Makes workload names unique within a namespace: `reviews` (v1, v2, v3)
+/// become `reviews-v1`, … from the labels that tell them apart.
+fn disambiguate(ids: &mut [IdentityInfo]) {
+    let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for (i, info) in ids.iter().enumerate() {
+        if let Identity::Workload { namespace, .. } = &info.identity {
+            groups.entry((namespace.clone(), info.name.clone())).or_default().push(i);
+        }
+    }
+    for ((namespace, base), members) in groups {
+        if members.len() < 2 {
+            continue;
+        }
+        let label_sets: Vec<&BTreeMap<String, String>> = members
+            .iter()
+            .map(|i| match &ids[*i].identity {
+                Identity::Workload { labels, .. } => labels,
+                _ => unreachable!("grouped workloads only"),
+            })
+            .collect();
+        let mut new_names: Vec<String> = label_sets
+            .iter()
+            .map(|labels| {
+                let distinct: Vec<&str> = labels
+                    .iter()
+                    .filter(|(k, v)| !label_sets.iter().all(|o| o.get(*k) == Some(*v)))
+                    .map(|(_, v)| v.as_str())
+                    .filter(|v| !v.is_empty())
+                    .collect();
+                if distinct.is_empty() {
+                    base.clone()
+                } else {
+                    dns_label(&format!("{base}-{}", distinct.join("-")), 50)
+                }
+            })
+            .collect();
+        // Still equal (labels that differ only in keys): number them.
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for n in new_names.iter_mut() {
+            let c = seen.entry(n.clone()).or_insert(0);
+            *c += 1;
+            if *c > 1 {
+                *n = format!("{n}-{c}");
+            }
+        }
+        for (i, name) in members.iter().zip(new_names) {
+            ids[*i].display = format!("{namespace}/{name}");
+            ids[*i].name = name;
+        }
+    }
+}
+
+/// The path of an HTTP URL as Hubble prints it (`http://host:port/p?q`),
+/// without query or fragment.
+pub fn url_path(url: &str) -> &str {
+    let rest = match url.find("://") {
+        Some(i) => {
+            let after = &url[i + 3..];
+            match after.find('/') {
+                Some(j) => &after[j..],
+                None => "/",
+            }
+        }
+        None => url,
+    };
+    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    let path = &rest[..end];
+    if path.is_empty() { "/" } else { path }
+}
+
+/// RFC 3339 timestamps compare as (date-time, nanoseconds, zone), so that
+/// `…:13.1Z` sorts before `…:13.15Z`.
+pub(crate) fn time_key(t: &str) -> (&str, u32, &str) {
+    if t.len() < 19 || !t.is_char_boundary(19) {
+        return (t, 0, "");
+    }
+    let (head, rest) = t.split_at(19);
+    match rest.strip_prefix('.') {
+        Some(frac) => {
+            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+            let mut nanos: u32 = 0;
+            for (i, b) in frac.bytes().take(digits).enumerate() {
+                if i < 9 {
+                    nanos = nanos * 10 + u32::from(b - b'0');
+                }
+            }
+            for _ in digits..9 {
+                nanos *= 10;
+            }
+            (head, nanos, &frac[digits..])
+        }
+        None => (head, 0, rest),
+    }
+}
+
+fn update_time(slot: &mut Option<String>, t: &str, want: Ordering) {
+    match slot {
+        None => *slot = Some(t.to_string()),
+        Some(old) => {
+            if time_key(t).cmp(&time_key(old)) == want {
+                old.clear();
+                old.push_str(t);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_paths() {
+        assert_eq!(url_path("http://10.128.0.4:9990/metrics?x=1"), "/metrics");
+        assert_eq!(url_path("http://host"), "/");
+        assert_eq!(url_path("/a/b#c"), "/a/b");
+    }
+
+    #[test]
+    fn times_compare_by_value() {
+        assert!(time_key("2021-06-16T16:52:13.1Z") < time_key("2021-06-16T16:52:13.15Z"));
+        assert!(time_key("2021-06-16T16:52:13Z") < time_key("2021-06-16T16:52:13.000000001Z"));
+        let mut s = Some("2021-06-16T16:52:13.5Z".to_string());
+        update_time(&mut s, "2021-06-16T16:52:13.45Z", Ordering::Less);
+        assert_eq!(s.as_deref(), Some("2021-06-16T16:52:13.45Z"));
+    }
+}

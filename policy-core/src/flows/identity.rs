@@ -1,0 +1,330 @@
+//! Who a flow's endpoint is: a workload (namespace + stable labels), a
+//! reserved Cilium identity, or an external address.
+//!
+//! Hubble prints labels as `source:key=value` strings (`k8s:app=web`,
+//! `reserved:world`). Pod labels (`k8s:`) are kept without their source
+//! prefix; labels that change with every rollout (`pod-template-hash`, …) and
+//! Cilium's derived labels (`io.cilium.k8s.policy.*`) are dropped, so that all
+//! the pods of one workload share one identity. `io.kubernetes.pod.namespace`
+//! becomes the namespace, and `io.cilium.k8s.namespace.labels.*` the
+//! namespace's own labels.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+/// Cilium's reserved identities, as policy entities.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReservedEntity {
+    /// The local node (identity 1).
+    Host,
+    /// Outside the cluster (identities 2, 9, 10).
+    World,
+    /// Endpoints not managed by Cilium (identity 3).
+    Unmanaged,
+    /// Cilium's health endpoints (identity 4).
+    Health,
+    /// Endpoints whose identity is not resolved yet (identity 5).
+    Init,
+    /// Other nodes of the cluster (identity 6).
+    RemoteNode,
+    /// The Kubernetes API server (identity 7).
+    KubeApiserver,
+    /// Cilium's ingress proxy (identity 8).
+    Ingress,
+}
+
+impl ReservedEntity {
+    /// The entity name used in `toEntities` / `fromEntities`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReservedEntity::Host => "host",
+            ReservedEntity::World => "world",
+            ReservedEntity::Unmanaged => "unmanaged",
+            ReservedEntity::Health => "health",
+            ReservedEntity::Init => "init",
+            ReservedEntity::RemoteNode => "remote-node",
+            ReservedEntity::KubeApiserver => "kube-apiserver",
+            ReservedEntity::Ingress => "ingress",
+        }
+    }
+
+    /// From a `reserved:` label's key.
+    pub fn from_label(key: &str) -> Option<Self> {
+        Some(match key {
+            "host" => ReservedEntity::Host,
+            "world" | "world-ipv4" | "world-ipv6" => ReservedEntity::World,
+            "unmanaged" => ReservedEntity::Unmanaged,
+            "health" => ReservedEntity::Health,
+            "init" => ReservedEntity::Init,
+            "remote-node" => ReservedEntity::RemoteNode,
+            "kube-apiserver" => ReservedEntity::KubeApiserver,
+            "ingress" => ReservedEntity::Ingress,
+            _ => return None,
+        })
+    }
+
+    /// From a reserved numeric identity (1–10).
+    pub fn from_number(n: u32) -> Option<Self> {
+        Some(match n {
+            1 => ReservedEntity::Host,
+            2 | 9 | 10 => ReservedEntity::World,
+            3 => ReservedEntity::Unmanaged,
+            4 => ReservedEntity::Health,
+            5 => ReservedEntity::Init,
+            6 => ReservedEntity::RemoteNode,
+            7 => ReservedEntity::KubeApiserver,
+            8 => ReservedEntity::Ingress,
+            _ => return None,
+        })
+    }
+
+    /// When an endpoint carries several reserved labels (the host can also be
+    /// `kube-apiserver`), the most specific one wins.
+    fn specificity(self) -> u8 {
+        match self {
+            ReservedEntity::KubeApiserver => 7,
+            ReservedEntity::Ingress => 6,
+            ReservedEntity::Health => 5,
+            ReservedEntity::Host => 4,
+            ReservedEntity::RemoteNode => 3,
+            ReservedEntity::Init => 2,
+            ReservedEntity::Unmanaged => 1,
+            ReservedEntity::World => 0,
+        }
+    }
+}
+
+/// A flow endpoint's identity: what generated rules select.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Identity {
+    /// Pods of one workload: namespace and stable pod labels.
+    Workload {
+        /// Namespace.
+        namespace: String,
+        /// Stable pod labels, without source prefix.
+        labels: BTreeMap<String, String>,
+    },
+    /// A reserved identity other than an addressed `world` peer. The address
+    /// is kept (Kubernetes policies can only name it by IP).
+    Reserved {
+        /// The entity.
+        entity: ReservedEntity,
+        /// Its address, when the flow had one.
+        ip: Option<IpAddr>,
+    },
+    /// An address outside the cluster (`reserved:world` with an IP).
+    External {
+        /// The address.
+        ip: IpAddr,
+    },
+    /// Nothing known but, perhaps, an address (fields masked out).
+    Unknown {
+        /// The address, when known.
+        ip: Option<IpAddr>,
+    },
+}
+
+impl Identity {
+    /// The workload's namespace, if this is one.
+    pub fn namespace(&self) -> Option<&str> {
+        match self {
+            Identity::Workload { namespace, .. } => Some(namespace),
+            _ => None,
+        }
+    }
+}
+
+/// Labels that change with every rollout or pod, or that Cilium derives:
+/// they would make one workload look like many.
+pub fn is_volatile_label(key: &str) -> bool {
+    matches!(
+        key,
+        "pod-template-hash"
+            | "pod-template-generation"
+            | "controller-revision-hash"
+            | "statefulset.kubernetes.io/pod-name"
+            | "job-name"
+            | "controller-uid"
+            | "apps.kubernetes.io/pod-index"
+            | "io.kubernetes.pod.namespace"
+    ) || key.starts_with("batch.kubernetes.io/")
+        || key.starts_with("io.cilium.k8s.policy.")
+        || key.starts_with("io.cilium.k8s.namespace.labels.")
+        || key.starts_with("io.cilium.")
+}
+
+/// An endpoint's labels, sorted into what they mean.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParsedLabels {
+    /// Stable pod labels.
+    pub pod: BTreeMap<String, String>,
+    /// `io.kubernetes.pod.namespace`.
+    pub namespace: Option<String>,
+    /// `io.cilium.k8s.namespace.labels.*`: the namespace's labels.
+    pub namespace_labels: BTreeMap<String, String>,
+    /// The most specific `reserved:` label.
+    pub reserved: Option<ReservedEntity>,
+}
+
+/// Sorts Hubble label strings (`k8s:app=web`, `reserved:host`).
+pub fn parse_labels<'a>(labels: impl IntoIterator<Item = &'a str>) -> ParsedLabels {
+    let mut out = ParsedLabels::default();
+    for label in labels {
+        let (source, rest) = match label.split_once(':') {
+            // A key never holds ':' but a value may; only a prefix before
+            // any '=' is a source.
+            Some((s, r)) if !s.contains('=') => (s, r),
+            _ => ("k8s", label),
+        };
+        let (key, value) = rest.split_once('=').unwrap_or((rest, ""));
+        match source {
+            "reserved" => {
+                if let Some(e) = ReservedEntity::from_label(key)
+                    && out.reserved.is_none_or(|old| e.specificity() > old.specificity())
+                {
+                    out.reserved = Some(e);
+                }
+            }
+            "k8s" | "any" | "unspec" => {
+                if key == "io.kubernetes.pod.namespace" {
+                    out.namespace = Some(value.to_string());
+                } else if let Some(ns_key) = key.strip_prefix("io.cilium.k8s.namespace.labels.") {
+                    out.namespace_labels.insert(ns_key.to_string(), value.to_string());
+                } else if !is_volatile_label(key) && !key.is_empty() {
+                    out.pod.insert(key.to_string(), value.to_string());
+                }
+            }
+            // cidr:, fqdn:, container:, cni: … say nothing about the pod.
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A workload's short name, for policy names and messages: the usual app
+/// label, else the pod name without its ReplicaSet/StatefulSet suffix.
+pub fn workload_name(labels: &BTreeMap<String, String>, pod_name: Option<&str>) -> String {
+    for key in [
+        "app.kubernetes.io/name",
+        "app",
+        "k8s-app",
+        "name",
+        "app.kubernetes.io/instance",
+        "component",
+    ] {
+        if let Some(v) = labels.get(key).filter(|v| !v.is_empty()) {
+            return v.clone();
+        }
+    }
+    if let Some(pod) = pod_name.filter(|p| !p.is_empty()) {
+        return strip_pod_suffix(pod).to_string();
+    }
+    labels.values().find(|v| !v.is_empty()).cloned().unwrap_or_else(|| "workload".to_string())
+}
+
+/// `web-7d4b9c8f6-x2x9z` → `web`; `db-0` → `db`.
+fn strip_pod_suffix(pod: &str) -> &str {
+    let mut name = pod;
+    // ReplicaSet pods: <deployment>-<hash>-<5 chars>.
+    if let Some((head, tail)) = name.rsplit_once('-')
+        && tail.len() == 5
+        && tail.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
+        name = head;
+        if let Some((head, tail)) = name.rsplit_once('-')
+            && (6..=10).contains(&tail.len())
+            && tail.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        {
+            name = head;
+        }
+        return name;
+    }
+    // StatefulSet pods: <name>-<ordinal>.
+    if let Some((head, tail)) = name.rsplit_once('-')
+        && !tail.is_empty()
+        && tail.bytes().all(|b| b.is_ascii_digit())
+    {
+        return head;
+    }
+    name
+}
+
+/// Turns any text into a DNS-1123 label fragment (lowercase alphanumerics
+/// and `-`, no leading/trailing `-`, at most `max` bytes).
+pub fn dns_label(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.truncate(max);
+    while out.ends_with('-') {
+        out.pop();
+    }
+    if out.is_empty() {
+        out.push('x');
+    }
+    out
+}
+
+impl fmt::Display for ReservedEntity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_sorted_into_meaning() {
+        let p = parse_labels([
+            "k8s:app=reviews",
+            "k8s:io.cilium.k8s.namespace.labels.istio-injection=enabled",
+            "k8s:io.cilium.k8s.policy.cluster=default",
+            "k8s:io.cilium.k8s.policy.serviceaccount=bookinfo-reviews",
+            "k8s:io.kubernetes.pod.namespace=bookinfo",
+            "k8s:pod-template-hash=545db77b95",
+            "k8s:security.istio.io/tlsMode=istio",
+            "k8s:version=v1",
+            "container:foo=bar",
+        ]);
+        assert_eq!(p.namespace.as_deref(), Some("bookinfo"));
+        assert_eq!(
+            p.pod.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["app", "security.istio.io/tlsMode", "version"]
+        );
+        assert_eq!(p.namespace_labels.get("istio-injection").map(String::as_str), Some("enabled"));
+        assert_eq!(p.reserved, None);
+    }
+
+    #[test]
+    fn reserved_labels_pick_the_most_specific() {
+        let p = parse_labels(["reserved:host", "reserved:kube-apiserver"]);
+        assert_eq!(p.reserved, Some(ReservedEntity::KubeApiserver));
+        assert_eq!(parse_labels(["reserved:world-ipv4"]).reserved, Some(ReservedEntity::World));
+        assert_eq!(ReservedEntity::from_number(6), Some(ReservedEntity::RemoteNode));
+        assert_eq!(ReservedEntity::from_number(256), None);
+    }
+
+    #[test]
+    fn workload_names() {
+        let mut l = BTreeMap::new();
+        assert_eq!(workload_name(&l, Some("reviews-v1-545db77b95-s6jb8")), "reviews-v1");
+        assert_eq!(workload_name(&l, Some("db-0")), "db");
+        assert_eq!(workload_name(&l, Some("xwing")), "xwing");
+        l.insert("k8s-app".into(), "kube-dns".into());
+        assert_eq!(workload_name(&l, Some("coredns-abc")), "kube-dns");
+        assert_eq!(dns_label("Foo_Bar..baz-", 63), "foo-bar-baz");
+    }
+}

@@ -1,0 +1,213 @@
+//! Hubble's JSON wire format, as borrowed serde structs.
+//!
+//! Keys are protobuf field names (`IP`, `traffic_direction`, `is_reply`), as
+//! `hubble observe -o json` prints them; the lowerCamelCase names of the
+//! default protojson mapping (`trafficDirection`, `isReply`) are accepted as
+//! aliases. Every field is optional because exporters can mask fields out.
+//!
+//! Nothing here allocates for well-formed input without escapes: strings are
+//! `Cow<str>` borrowed from the input, endpoints are kept as raw JSON (they
+//! are interned by their bytes and decoded only the first time they are
+//! seen), and everything the generator does not need is skipped with
+//! [`serde::de::IgnoredAny`].
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{IgnoredAny, Visitor};
+use serde_json::value::RawValue;
+
+/// One input record. A `GetFlowsResponse` wrapper
+/// (`{"flow": {...}, "node_name": ..., "time": ...}`) and a bare Flow share
+/// this struct, so one pass over the bytes decides which it is: `flow` set
+/// means a wrapper, one of the event keys means a skipped non-flow response,
+/// anything else is read as a bare Flow.
+#[derive(Deserialize, Default)]
+pub(crate) struct Record<'a> {
+    /// The wrapped flow.
+    #[serde(borrow, default)]
+    pub flow: Option<Box<Record<'a>>>,
+    /// `node_status`, `lost_events`, `agent_event`, `debug_event`: skipped.
+    #[serde(default, alias = "nodeStatus")]
+    pub node_status: Option<IgnoredAny>,
+    #[serde(default, alias = "lostEvents")]
+    pub lost_events: Option<IgnoredAny>,
+    #[serde(default, alias = "agentEvent")]
+    pub agent_event: Option<IgnoredAny>,
+    #[serde(default, alias = "debugEvent")]
+    pub debug_event: Option<IgnoredAny>,
+
+    /// RFC 3339 timestamp.
+    #[serde(borrow, default)]
+    pub time: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub verdict: Option<Enumish<'a>>,
+    #[serde(borrow, default, rename = "IP")]
+    pub ip: Option<Ip<'a>>,
+    #[serde(default)]
+    pub l4: Option<Layer4>,
+    #[serde(borrow, default)]
+    pub source: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub destination: Option<&'a RawValue>,
+    #[serde(borrow, default, rename = "Type", alias = "type")]
+    pub flow_type: Option<Enumish<'a>>,
+    #[serde(borrow, default)]
+    pub l7: Option<Layer7<'a>>,
+    #[serde(borrow, default, alias = "trafficDirection")]
+    pub traffic_direction: Option<Enumish<'a>>,
+    #[serde(default, alias = "isReply")]
+    pub is_reply: Option<bool>,
+    /// Deprecated predecessor of `is_reply`.
+    #[serde(default)]
+    pub reply: Option<bool>,
+    #[serde(borrow, default, alias = "destinationNames")]
+    pub destination_names: Option<&'a RawValue>,
+}
+
+impl Record<'_> {
+    /// Whether any Flow field is present (a bare Flow must have one).
+    pub fn has_flow_fields(&self) -> bool {
+        self.verdict.is_some()
+            || self.ip.is_some()
+            || self.l4.is_some()
+            || self.source.is_some()
+            || self.destination.is_some()
+            || self.flow_type.is_some()
+            || self.l7.is_some()
+            || self.traffic_direction.is_some()
+    }
+
+    /// Whether this is a non-flow response (`node_status`, …).
+    pub fn is_other_event(&self) -> bool {
+        self.node_status.is_some()
+            || self.lost_events.is_some()
+            || self.agent_event.is_some()
+            || self.debug_event.is_some()
+    }
+}
+
+/// `IP` of a Flow.
+#[derive(Deserialize, Default)]
+pub(crate) struct Ip<'a> {
+    #[serde(borrow, default)]
+    pub source: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub destination: Option<Cow<'a, str>>,
+}
+
+/// `l4` of a Flow: exactly one protocol is normally set.
+#[derive(Deserialize, Default)]
+pub(crate) struct Layer4 {
+    #[serde(default, rename = "TCP")]
+    pub tcp: Option<Ports>,
+    #[serde(default, rename = "UDP")]
+    pub udp: Option<Ports>,
+    #[serde(default, rename = "SCTP")]
+    pub sctp: Option<Ports>,
+    #[serde(default, rename = "ICMPv4")]
+    pub icmpv4: Option<Icmp>,
+    #[serde(default, rename = "ICMPv6")]
+    pub icmpv6: Option<Icmp>,
+}
+
+/// TCP/UDP/SCTP ports.
+#[derive(Deserialize, Default)]
+pub(crate) struct Ports {
+    #[serde(default, alias = "sourcePort")]
+    pub source_port: Option<u32>,
+    #[serde(default, alias = "destinationPort")]
+    pub destination_port: Option<u32>,
+}
+
+/// ICMP type and code.
+#[derive(Deserialize, Default)]
+pub(crate) struct Icmp {
+    #[serde(default, rename = "type")]
+    pub icmp_type: Option<u32>,
+}
+
+/// `l7` of a Flow.
+#[derive(Deserialize, Default)]
+pub(crate) struct Layer7<'a> {
+    /// `REQUEST`, `RESPONSE`, `SAMPLE`.
+    #[serde(borrow, default, rename = "type")]
+    pub l7_type: Option<Enumish<'a>>,
+    #[serde(borrow, default)]
+    pub http: Option<Http<'a>>,
+    #[serde(borrow, default)]
+    pub dns: Option<Dns<'a>>,
+}
+
+/// `l7.http`.
+#[derive(Deserialize, Default)]
+pub(crate) struct Http<'a> {
+    #[serde(borrow, default)]
+    pub method: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub url: Option<Cow<'a, str>>,
+}
+
+/// `l7.dns`.
+#[derive(Deserialize, Default)]
+pub(crate) struct Dns<'a> {
+    #[serde(borrow, default)]
+    pub query: Option<Cow<'a, str>>,
+    /// Answer addresses (responses only).
+    #[serde(borrow, default)]
+    pub ips: Option<Vec<Cow<'a, str>>>,
+}
+
+/// An endpoint (`source` / `destination`), decoded from its raw JSON the
+/// first time its bytes are seen.
+#[derive(Deserialize, Default)]
+pub(crate) struct Endpoint {
+    #[serde(default)]
+    pub identity: Option<u32>,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub labels: Option<Vec<String>>,
+    #[serde(default, alias = "podName")]
+    pub pod_name: Option<String>,
+}
+
+/// A protobuf enum as protojson writes it: a name, or a number when the
+/// exporter writes enums as integers.
+pub(crate) enum Enumish<'a> {
+    /// The enum value's name.
+    Name(Cow<'a, str>),
+    /// The enum value's number.
+    Number(i64),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Enumish<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Enumish<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an enum name or number")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Enumish::Name(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Enumish::Name(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Enumish::Name(Cow::Owned(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Enumish::Number(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                i64::try_from(v)
+                    .map(Enumish::Number)
+                    .map_err(|_| E::custom("enum number out of range"))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}

@@ -1,0 +1,472 @@
+//! YAML text → raw document trees with spans ([`SourceNode`]).
+//!
+//! Built on `saphyr-parser`'s event stream, which is iterative, so deep
+//! nesting cannot overflow the stack here. The reader enforces the limits
+//! that make hostile input harmless: a maximum nesting depth, and a budget
+//! for alias expansion (the "billion laughs" attack). Scalars resolve with
+//! the YAML 1.2 core schema (what `sigs.k8s.io/yaml` agrees with for
+//! everything a policy contains).
+
+use std::collections::{HashMap, HashSet};
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span, Tag};
+use serde_json::Number;
+
+use crate::source_map::{Position, SourceEntry, SourceNode, SourceSpan, SourceValue};
+
+/// Deepest nesting accepted. Real policies stay under 20.
+pub const MAX_DEPTH: usize = 128;
+
+/// Nodes that alias expansion may add to a whole stream.
+pub const MAX_ALIAS_NODES: usize = 100_000;
+
+/// A problem found while reading, with where it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReadProblem {
+    /// Stable code (`yaml-syntax`, `yaml-too-deep`, …).
+    pub code: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// Where.
+    pub position: Position,
+}
+
+/// One document of a stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawDocument {
+    /// 0-based index in the stream.
+    pub index: usize,
+    /// The tree; `None` for an empty document or one that was abandoned
+    /// because of a problem.
+    pub root: Option<SourceNode>,
+}
+
+/// Converts the parser's character-indexed markers to byte offsets.
+struct OffsetCursor<'a> {
+    text: &'a str,
+    chars: usize,
+    bytes: usize,
+}
+
+impl<'a> OffsetCursor<'a> {
+    fn new(text: &'a str) -> Self {
+        OffsetCursor {
+            text,
+            chars: 0,
+            bytes: 0,
+        }
+    }
+
+    /// Byte offset of character index `target`. Amortised O(distance moved).
+    fn byte_of(&mut self, target: usize) -> usize {
+        let b = self.text.as_bytes();
+        while self.chars < target && self.bytes < b.len() {
+            self.bytes += 1;
+            while self.bytes < b.len() && (b[self.bytes] & 0xC0) == 0x80 {
+                self.bytes += 1;
+            }
+            self.chars += 1;
+        }
+        while self.chars > target && self.bytes > 0 {
+            self.bytes -= 1;
+            while self.bytes > 0 && (b[self.bytes] & 0xC0) == 0x80 {
+                self.bytes -= 1;
+            }
+            self.chars -= 1;
+        }
+        self.bytes
+    }
+
+    fn position(&mut self, m: &Marker) -> Position {
+        Position {
+            line: u32::try_from(m.line()).unwrap_or(u32::MAX),
+            column: u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
+            offset: self.byte_of(m.index()),
+        }
+    }
+
+    fn span(&mut self, s: &Span) -> SourceSpan {
+        SourceSpan {
+            start: self.position(&s.start),
+            end: self.position(&s.end),
+        }
+    }
+}
+
+enum Frame {
+    Seq {
+        anchor: usize,
+        start: Position,
+        items: Vec<SourceNode>,
+    },
+    Map {
+        anchor: usize,
+        start: Position,
+        entries: Vec<SourceEntry>,
+        key: Option<(String, SourceSpan)>,
+        seen: HashSet<String>,
+    },
+}
+
+/// Reads every document of `text`. Never fails: problems come back next to
+/// the documents read so far.
+pub fn read_documents(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>) {
+    let mut parser = Parser::new_from_str(text);
+    let mut cursor = OffsetCursor::new(text);
+    let mut docs = Vec::new();
+    let mut problems = Vec::new();
+
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: HashMap<usize, SourceNode> = HashMap::new();
+    let mut alias_nodes = 0usize;
+    let mut root: Option<SourceNode> = None;
+    // When set, the current document is abandoned and events are skipped
+    // until it ends.
+    let mut skipping = false;
+
+    while let Some(next) = parser.next_event() {
+        let (event, span) = match next {
+            Ok(ev) => ev,
+            Err(err) => {
+                let m = *err.marker();
+                problems.push(ReadProblem {
+                    code: "yaml-syntax",
+                    message: format!("YAML syntax error: {}", err.info()),
+                    position: cursor.position(&m),
+                });
+                break;
+            }
+        };
+        let complete: Option<(SourceNode, usize)> = match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => None,
+            Event::DocumentStart(_) => {
+                stack.clear();
+                anchors.clear();
+                root = None;
+                skipping = false;
+                None
+            }
+            Event::DocumentEnd => {
+                docs.push(RawDocument {
+                    index: docs.len(),
+                    root: if skipping { None } else { root.take() },
+                });
+                stack.clear();
+                skipping = false;
+                None
+            }
+            _ if skipping => None,
+            Event::Alias(id) => {
+                let sspan = cursor.span(&span);
+                match anchors.get(&id) {
+                    Some(node) => {
+                        alias_nodes = alias_nodes.saturating_add(node.count());
+                        if alias_nodes > MAX_ALIAS_NODES {
+                            problems.push(ReadProblem {
+                                code: "yaml-alias-limit",
+                                message: format!(
+                                    "YAML aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?); the document is ignored"
+                                ),
+                                position: sspan.start,
+                            });
+                            skipping = true;
+                            None
+                        } else {
+                            let mut n = node.clone();
+                            n.span = sspan;
+                            Some((n, 0))
+                        }
+                    }
+                    None => {
+                        problems.push(ReadProblem {
+                            code: "yaml-syntax",
+                            message: "YAML alias refers to an unknown anchor".into(),
+                            position: sspan.start,
+                        });
+                        Some((
+                            SourceNode {
+                                value: SourceValue::Null,
+                                span: sspan,
+                            },
+                            0,
+                        ))
+                    }
+                }
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let sspan = cursor.span(&span);
+                let v = resolve_scalar(&value, style, tag.as_deref());
+                Some((
+                    SourceNode {
+                        value: v,
+                        span: sspan,
+                    },
+                    anchor,
+                ))
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                let start = cursor.position(&span.start);
+                if stack.len() >= MAX_DEPTH {
+                    problems.push(ReadProblem {
+                        code: "yaml-too-deep",
+                        message: format!(
+                            "YAML nested deeper than {MAX_DEPTH} levels; the document is ignored"
+                        ),
+                        position: start,
+                    });
+                    skipping = true;
+                    stack.clear();
+                    None
+                } else {
+                    stack.push(if matches!(event, Event::SequenceStart(..)) {
+                        Frame::Seq {
+                            anchor,
+                            start,
+                            items: Vec::new(),
+                        }
+                    } else {
+                        Frame::Map {
+                            anchor,
+                            start,
+                            entries: Vec::new(),
+                            key: None,
+                            seen: HashSet::new(),
+                        }
+                    });
+                    None
+                }
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let end = cursor.position(&span.end);
+                match stack.pop() {
+                    Some(Frame::Seq {
+                        anchor,
+                        start,
+                        items,
+                    }) => {
+                        let end = items.last().map_or(end, |n| n.span.end.max(end));
+                        Some((
+                            SourceNode {
+                                value: SourceValue::Seq(items),
+                                span: SourceSpan { start, end },
+                            },
+                            anchor,
+                        ))
+                    }
+                    Some(Frame::Map {
+                        anchor,
+                        start,
+                        entries,
+                        ..
+                    }) => {
+                        let end = entries.last().map_or(end, |e| e.value.span.end.max(end));
+                        Some((
+                            SourceNode {
+                                value: SourceValue::Map(merge_keys(entries)),
+                                span: SourceSpan { start, end },
+                            },
+                            anchor,
+                        ))
+                    }
+                    None => None,
+                }
+            }
+        };
+        let Some((node, anchor)) = complete else {
+            continue;
+        };
+        if anchor != 0 {
+            anchors.insert(anchor, node.clone());
+        }
+        match stack.last_mut() {
+            None => root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries, key, seen, ..
+            }) => match key.take() {
+                None => {
+                    let k = match &node.value {
+                        SourceValue::String(s) => s.clone(),
+                        SourceValue::Null => "null".to_string(),
+                        SourceValue::Bool(b) => b.to_string(),
+                        SourceValue::Number(n) => n.to_string(),
+                        SourceValue::Seq(_) | SourceValue::Map(_) => {
+                            problems.push(ReadProblem {
+                                code: "yaml-complex-key",
+                                message: "mapping keys must be plain strings".into(),
+                                position: node.span.start,
+                            });
+                            "?".to_string()
+                        }
+                    };
+                    *key = Some((k, node.span));
+                }
+                Some((k, key_span)) => {
+                    if k != "<<" && !seen.insert(k.clone()) {
+                        problems.push(ReadProblem {
+                            code: "yaml-duplicate-key",
+                            message: format!(
+                                "duplicate key `{k}`: the apiserver rejects it; the last value wins here"
+                            ),
+                            position: key_span.start,
+                        });
+                        entries.retain(|e| e.key != k);
+                    }
+                    entries.push(SourceEntry {
+                        key: k,
+                        key_span,
+                        value: node,
+                    });
+                }
+            },
+        }
+    }
+    // A syntax error in the middle of a document: keep nothing of it.
+    (docs, problems)
+}
+
+/// Applies YAML merge keys (`<<: *base`): entries of the merged mappings
+/// that the mapping does not set itself.
+fn merge_keys(entries: Vec<SourceEntry>) -> Vec<SourceEntry> {
+    if !entries.iter().any(|e| e.key == "<<") {
+        return entries;
+    }
+    let mut own = Vec::new();
+    let mut merged = Vec::new();
+    for e in entries {
+        if e.key == "<<" {
+            match e.value.value {
+                SourceValue::Map(m) => merged.extend(m),
+                SourceValue::Seq(items) => {
+                    for item in items {
+                        if let SourceValue::Map(m) = item.value {
+                            merged.extend(m);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        } else {
+            own.push(e);
+        }
+    }
+    for m in merged {
+        if !own.iter().any(|e| e.key == m.key) {
+            own.push(m);
+        }
+    }
+    own
+}
+
+/// YAML 1.2 core schema resolution of one scalar.
+fn resolve_scalar(value: &str, style: ScalarStyle, tag: Option<&Tag>) -> SourceValue {
+    if let Some(tag) = tag.filter(|t| t.is_yaml_core_schema() || t.handle == "!!") {
+        match tag.suffix.as_str() {
+            "str" | "binary" | "timestamp" => return SourceValue::String(value.to_string()),
+            "null" => return SourceValue::Null,
+            _ => {}
+        }
+    }
+    if style != ScalarStyle::Plain {
+        return SourceValue::String(value.to_string());
+    }
+    match value {
+        "" | "~" | "null" | "Null" | "NULL" => return SourceValue::Null,
+        "true" | "True" | "TRUE" => return SourceValue::Bool(true),
+        "false" | "False" | "FALSE" => return SourceValue::Bool(false),
+        _ => {}
+    }
+    if let Some(n) = resolve_number(value) {
+        return SourceValue::Number(n);
+    }
+    SourceValue::String(value.to_string())
+}
+
+fn resolve_number(s: &str) -> Option<Number> {
+    let bytes = s.as_bytes();
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if digits.is_empty() {
+        return None;
+    }
+    if digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = s.parse::<i64>() {
+            return Some(Number::from(i));
+        }
+        if let Ok(u) = s.trim_start_matches('+').parse::<u64>() {
+            return Some(Number::from(u));
+        }
+        return s.parse::<f64>().ok().and_then(Number::from_f64);
+    }
+    if let Some(hex) = s.strip_prefix("0x") {
+        return i64::from_str_radix(hex, 16).ok().map(Number::from);
+    }
+    if let Some(oct) = s.strip_prefix("0o") {
+        return i64::from_str_radix(oct, 8).ok().map(Number::from);
+    }
+    // Floats: [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
+    let first = bytes.first().copied()?;
+    let looks_float = (first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.'))
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+        && s.bytes().any(|b| b.is_ascii_digit());
+    if looks_float {
+        return s
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .and_then(Number::from_f64);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> SourceNode {
+        let (docs, problems) = read_documents(text);
+        assert!(problems.is_empty(), "{problems:?}");
+        docs.into_iter().next().unwrap().root.unwrap()
+    }
+
+    #[test]
+    fn scalars_resolve_with_the_core_schema() {
+        let n = one("a: 80\nb: \"80\"\nc: true\nd: ~\ne: 1.5\nf: yes\ng: 0x1F\nh: -3\n");
+        let j = n.to_json();
+        assert_eq!(j["a"], 80);
+        assert_eq!(j["b"], "80");
+        assert_eq!(j["c"], true);
+        assert!(j["d"].is_null());
+        assert_eq!(j["e"], 1.5);
+        assert_eq!(j["f"], "yes");
+        assert_eq!(j["g"], 31);
+        assert_eq!(j["h"], -3);
+    }
+
+    #[test]
+    fn spans_are_lines_columns_and_bytes() {
+        let text = "a:\n  bé: [1, 2]\n  c: x\n";
+        let n = one(text);
+        let b = n.get("a").unwrap().entry("bé").unwrap();
+        assert_eq!((b.key_span.start.line, b.key_span.start.column), (2, 3));
+        let c = n.get("a").unwrap().get("c").unwrap();
+        assert_eq!((c.span.start.line, c.span.start.column), (3, 6));
+        assert_eq!(&text[c.span.start.offset..c.span.end.offset], "x");
+    }
+
+    #[test]
+    fn merge_keys_apply() {
+        let n = one("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n");
+        let j = n.to_json();
+        assert_eq!(j["m"]["x"], 1);
+        assert_eq!(j["m"]["y"], 3);
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let (_, problems) = read_documents("a: [1, 2\nb: c\n");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].code, "yaml-syntax");
+        assert!(problems[0].position.line >= 1);
+    }
+}

@@ -1,0 +1,280 @@
+use super::*;
+use crate::model::Policy;
+
+const NP: &str = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-allow
+  namespace: prod
+  labels:
+    team: a
+  annotations:
+    note: keep me
+spec:
+  podSelector:
+    matchLabels:
+      app: api
+  ingress:
+  - from:
+    - podSelector:
+        matchLabels:
+          app: web
+      namespaceSelector: {}
+    ports:
+    - port: 80
+      protocol: TCP
+";
+
+#[test]
+fn reads_a_single_network_policy() {
+    let out = parse_documents(NP);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    assert_eq!(out.objects.len(), 1);
+    let p = out.objects[0].policy().unwrap();
+    assert_eq!(p.display_name(), "prod/api-allow");
+}
+
+#[test]
+fn source_map_points_at_fields() {
+    let out = parse_documents(NP);
+    let sm = &out.objects[0].source_map;
+    let pos = sm.position("spec.ingress[0].ports[0].port");
+    assert_eq!((pos.line, pos.column), (21, 13));
+    let pos = sm.position("spec.ingress[0].from[0].namespaceSelector");
+    assert_eq!((pos.line, pos.column), (19, 7));
+    // A missing field points at its deepest existing ancestor's key.
+    let pos = sm.position("spec.policyTypes");
+    assert_eq!((pos.line, pos.column), (10, 1));
+    let span = sm.span("metadata.name").unwrap();
+    assert_eq!(&NP[span.start.offset..span.end.offset], "api-allow");
+}
+
+#[test]
+fn emit_is_canonical_and_stable() {
+    let out = parse_documents(NP);
+    let p = out.objects[0].policy().unwrap().clone();
+    let y = emit_policy(&p);
+    assert!(
+        y.starts_with("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n"),
+        "{y}"
+    );
+    assert!(y.contains("note: keep me"));
+    assert!(y.contains("team: a"));
+    let again = parse_documents(&y);
+    assert!(again.diagnostics.is_empty());
+    assert_eq!(again.objects[0].policy().unwrap(), &p);
+    assert_eq!(emit_policy(again.objects[0].policy().unwrap()), y);
+}
+
+#[test]
+fn multi_doc_and_emit_join() {
+    let text = format!("{NP}---\n{}\n---\n", NP.replace("api-allow", "second"));
+    let out = parse_documents(&text);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let ps: Vec<Policy> = out.policies().cloned().collect();
+    assert_eq!(ps.len(), 2);
+    assert_eq!(out.objects[1].document, 1);
+    let y = emit_policies(&ps);
+    assert_eq!(y.matches("---\n").count(), 1);
+    let (back, d) = parse_policies(&y);
+    assert!(d.is_empty());
+    assert_eq!(back, ps);
+    // Positions in the second document are absolute lines.
+    let pos = out.objects[1].source_map.position("metadata.name");
+    assert_eq!(pos.line, 27);
+}
+
+#[test]
+fn reads_kind_list_with_any_items() {
+    let text = "apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Namespace
+  metadata:
+    name: prod
+    labels: {env: prod}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: web-1, namespace: prod, labels: {app: web}}
+  spec:
+    containers:
+    - name: web
+      image: nginx
+      ports:
+      - {containerPort: 80, name: http}
+  status: {podIP: 10.0.0.5}
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: web}
+- apiVersion: networking.k8s.io/v1
+  kind: NetworkPolicy
+  metadata: {name: np, namespace: prod}
+  spec: {podSelector: {}}
+";
+    let out = parse_documents(text);
+    assert_eq!(out.objects.len(), 3);
+    assert!(matches!(out.objects[0].object, Object::Namespace(_)));
+    assert!(matches!(out.objects[1].object, Object::Pod(_)));
+    assert_eq!(out.objects[2].path_prefix, "items[3]");
+    assert_eq!(out.diagnostics.len(), 1);
+    let d = &out.diagnostics[0];
+    assert_eq!(d.code, "unsupported-kind");
+    assert_eq!(d.field.as_deref(), Some("items[2].kind"));
+    assert_eq!(d.line, Some(20));
+}
+
+#[test]
+fn reads_json_including_tabs() {
+    let text = "{\n\t\"apiVersion\": \"networking.k8s.io/v1\",\n\t\"kind\": \"NetworkPolicy\",\n\t\"metadata\": {\"name\": \"j\"},\n\t\"spec\": {\"podSelector\": {}, \"policyTypes\": [\"Ingress\"]}\n}\n";
+    let out = parse_documents(text);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    assert_eq!(out.objects[0].policy().unwrap().name(), "j");
+    assert_eq!(out.objects[0].source_map.position("metadata.name").line, 4);
+}
+
+#[test]
+fn syntax_errors_are_reported_with_line_and_column() {
+    let out = parse_documents("apiVersion: v1\nkind: [Pod\n");
+    let e = out.syntax_error().expect("syntax error");
+    assert_eq!(e.code, "yaml-syntax");
+    assert!(e.line.is_some() && e.column.is_some());
+}
+
+#[test]
+fn wrong_api_version_and_kind() {
+    let out = parse_documents(
+        "apiVersion: extensions/v1beta1\nkind: NetworkPolicy\nmetadata: {name: old}\nspec: {podSelector: {}}\n",
+    );
+    assert_eq!(out.diagnostics.len(), 1);
+    assert_eq!(out.diagnostics[0].code, "unsupported-api-version");
+    assert_eq!(out.diagnostics[0].line, Some(1));
+    assert!(out.diagnostics[0].message.contains("networking.k8s.io/v1"));
+    let out = parse_documents(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicyy\nmetadata: {name: x}\n",
+    );
+    assert_eq!(out.diagnostics[0].code, "unsupported-kind");
+    assert!(
+        out.diagnostics[0]
+            .message
+            .contains("Did you mean `NetworkPolicy`")
+    );
+    let out = parse_documents("apiVersion: v1\nmetadata: {name: x}\n");
+    assert_eq!(out.diagnostics[0].code, "missing-kind");
+    let out = parse_documents("- just\n- a list\n");
+    assert_eq!(out.diagnostics[0].code, "not-an-object");
+}
+
+#[test]
+fn huge_and_negative_ports_are_clear_errors() {
+    let text = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec:\n  podSelector: {}\n  ingress:\n  - ports:\n    - port: 99999999999999\n";
+    let out = parse_documents(text);
+    let d = &out.diagnostics[0];
+    assert_eq!(d.code, "invalid-type");
+    assert_eq!(d.field.as_deref(), Some("spec.ingress[0].ports[0].port"));
+    assert_eq!(d.line, Some(8));
+    // The rest of the policy is still read.
+    assert_eq!(out.objects.len(), 1);
+    let out = parse_documents(&text.replace("99999999999999", "-5"));
+    assert!(
+        out.diagnostics.is_empty(),
+        "negative ports parse; validation rejects them"
+    );
+}
+
+#[test]
+fn alias_bomb_is_refused_quickly() {
+    let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let prev = i - 1;
+        text.push_str(&format!(
+            "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+        ));
+    }
+    let start = std::time::Instant::now();
+    let out = parse_documents(&text);
+    assert!(start.elapsed().as_secs() < 5);
+    assert_eq!(out.syntax_error().unwrap().code, "yaml-alias-limit");
+}
+
+#[test]
+fn deep_nesting_is_refused() {
+    let depth = 20_000;
+    let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let out = parse_documents(&text);
+    let e = out.syntax_error().unwrap();
+    assert!(
+        e.code == "yaml-too-deep" || e.message.contains("recursion"),
+        "{e:?}"
+    );
+    let mut block = String::new();
+    for i in 0..3000 {
+        block.push_str(&" ".repeat(i));
+        block.push_str("a:\n");
+    }
+    let out = parse_documents(&block);
+    let e = out.syntax_error().unwrap();
+    assert_eq!(e.code, "yaml-too-deep", "{e:?}");
+}
+
+#[test]
+fn invalid_utf8_is_reported_with_position() {
+    let mut bytes = b"apiVersion: v1\nkind: P".to_vec();
+    bytes.push(0xff);
+    let out = parse_bytes(&bytes);
+    let d = out.syntax_error().unwrap();
+    assert_eq!(d.code, "invalid-utf8");
+    assert_eq!((d.line, d.column), (Some(2), Some(8)));
+    assert!(
+        parse_bytes(b"\xef\xbb\xbfapiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n")
+            .diagnostics
+            .is_empty()
+    );
+}
+
+#[test]
+fn ten_megabytes_parse() {
+    let mut text = String::with_capacity(11 << 20);
+    text.push_str("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: big\n  annotations:\n");
+    let mut i = 0;
+    while text.len() < 10 << 20 {
+        text.push_str(&format!("    k{i}: \"{}\"\n", "v".repeat(200)));
+        i += 1;
+    }
+    text.push_str("spec:\n  podSelector: {}\n");
+    let start = std::time::Instant::now();
+    let out = parse_documents(&text);
+    assert!(out.diagnostics.is_empty());
+    assert_eq!(out.objects.len(), 1);
+    assert!(start.elapsed().as_secs() < 20);
+}
+
+#[test]
+fn duplicate_keys_are_errors() {
+    let out =
+        parse_documents("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\nkind: Namespace\n");
+    assert_eq!(out.diagnostics[0].code, "yaml-duplicate-key");
+    assert_eq!(out.diagnostics[0].line, Some(4));
+}
+
+#[test]
+fn cilium_round_trip_keeps_unmodelled_fields() {
+    let text = "apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: c, namespace: x}
+spec:
+  endpointSelector: {matchLabels: {app: a}}
+  egress:
+  - toNodes: [{}]
+    toPorts:
+    - ports: [{port: \"53\", protocol: UDP}]
+      rules:
+        dns: [{matchPattern: \"*\"}]
+";
+    let out = parse_documents(text);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let p = out.objects[0].policy().unwrap();
+    let y = emit_policy(p);
+    assert!(y.contains("toNodes"));
+    assert_eq!(emit_policy(parse_policies(&y).0.first().unwrap()), y);
+}

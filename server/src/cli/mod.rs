@@ -1,0 +1,4 @@
+//! One module per subcommand. Each exposes `<Name>Args` (clap) and
+//! `run(&<Name>Args) -> anyhow::Result<ExitCode>`.
+
+pub mod serve;
