@@ -30,7 +30,7 @@ impl Analysis {
         let mut diagnostics = parsed.diagnostics;
         diagnostics.sort_by_key(|d| (d.line.unwrap_or(0), d.column.unwrap_or(0)));
         let count = parsed.policies.len();
-        let policy = parsed.policies.into_iter().next().map(|(p, _)| p);
+        let policy = parsed.policies.into_iter().next();
         let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
         // Text with errors keeps the last good graph (the caller decides).
         let graph = if has_errors { None } else { policy.as_ref().map(graph) };

@@ -211,7 +211,7 @@ impl AppState {
 
     /// The whole workspace as one multi-document YAML stream.
     pub fn all_yaml(&self) -> String {
-        self.ws.with_untracked(|w| policy_text::emit_all(w.docs.iter().map(|d| d.text.as_str())))
+        self.ws.with_untracked(|w| policy_text::join_documents(w.docs.iter().map(|d| d.text.as_str())))
     }
 }
 
