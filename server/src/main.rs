@@ -21,6 +21,10 @@ enum Command {
     Serve(server::ServeArgs),
     /// Generate least-privilege policies from Hubble flow logs.
     Generate(cli::generate::GenerateArgs),
+    /// Validate policies as the apiserver would, and lint them.
+    Check(cli::check::CheckArgs),
+    /// Explain policies in plain language.
+    Explain(cli::explain::ExplainArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +38,8 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Serve(args) => cli::serve::run(args),
         Command::Generate(args) => cli::generate::run(args),
+        Command::Check(args) => cli::check::run(args),
+        Command::Explain(args) => cli::explain::run(args),
     };
     match result {
         Ok(code) => code,

@@ -2,4 +2,6 @@
 //! `run(&<Name>Args) -> anyhow::Result<ExitCode>`.
 
 pub mod generate;
+pub mod check;
+pub mod explain;
 pub mod serve;
