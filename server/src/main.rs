@@ -19,6 +19,10 @@ struct Cli {
 enum Command {
     /// Serve the page, the JSON API, /healthz and /metrics.
     Serve(server::ServeArgs),
+    /// Who can reach whom, on which port, and why.
+    Probe(cli::probe::ProbeArgs),
+    /// Which connections an edit of the policies allows or denies.
+    Diff(cli::diff::DiffArgs),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +35,8 @@ fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Serve(args) => cli::serve::run(args),
+        Command::Probe(args) => cli::probe::run(args),
+        Command::Diff(args) => cli::diff::run(args),
     };
     match result {
         Ok(code) => code,

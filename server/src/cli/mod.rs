@@ -1,4 +1,6 @@
 //! One module per subcommand. Each exposes `<Name>Args` (clap) and
 //! `run(&<Name>Args) -> anyhow::Result<ExitCode>`.
 
+pub mod diff;
+pub mod probe;
 pub mod serve;
