@@ -15,7 +15,7 @@ use policy_core::diff::{ChangedConnection, diff};
 use policy_core::engine::PortKey;
 use serde::Serialize;
 
-use super::probe::{load_cluster, load_policies};
+use super::probe::{load_cluster, load_policies, write_stdout};
 
 /// Output formats of `diff`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -102,18 +102,18 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
                     "ports": d.ports.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 },
             });
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            write_stdout(&format!("{}\n", serde_json::to_string_pretty(&out)?))?;
         }
         DiffOutput::Text => {
+            let mut out = String::new();
             for c in &d.newly_allowed {
-                println!("+ {} -> {} {}: now allowed", c.from, c.to, c.port);
-                println!("    {}", c.after.explain());
+                out.push_str(&format!("+ {} -> {} {}: now allowed\n    {}\n", c.from, c.to, c.port, c.after.explain()));
             }
             for c in &d.newly_denied {
-                println!("- {} -> {} {}: now denied", c.from, c.to, c.port);
-                println!("    {}", c.after.explain());
+                out.push_str(&format!("- {} -> {} {}: now denied\n    {}\n", c.from, c.to, c.port, c.after.explain()));
             }
-            println!("{} newly allowed, {} newly denied", d.newly_allowed.len(), d.newly_denied.len());
+            out.push_str(&format!("{} newly allowed, {} newly denied\n", d.newly_allowed.len(), d.newly_denied.len()));
+            write_stdout(&out)?;
         }
     }
     Ok(if d.newly_allowed.is_empty() && d.newly_denied.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })

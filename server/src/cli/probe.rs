@@ -104,7 +104,7 @@ pub fn run(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
     };
 
     if args.output == ProbeOutput::Table {
-        print!("{}", render_tables(&engine, &sources, &targets, &ports_of));
+        write_stdout(&render_tables(&engine, &sources, &targets, &ports_of))?;
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -133,36 +133,43 @@ pub fn run(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
     if single && from == to {
         bail!("--from and --to name the same endpoint; pod-to-itself connections are not probed");
     }
+    let mut out = String::new();
     match args.output {
         ProbeOutput::Json => {
-            println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "results": results }))?);
+            out = serde_json::to_string_pretty(&serde_json::json!({ "results": results }))?;
+            out.push('\n');
         }
         ProbeOutput::Text if single => {
             for v in &verdicts {
-                println!("{}", v.explain());
+                out.push_str(&format!("{}\n", v.explain()));
                 for r in v.reasons() {
-                    println!("  - {r}");
+                    out.push_str(&format!("  - {r}\n"));
                 }
             }
             if verdicts.is_empty() {
-                println!("no port to probe: name one with --port PORT/PROTO");
+                out.push_str("no port to probe: name one with --port PORT/PROTO\n");
             }
         }
         _ => {
             for r in &results {
-                println!(
-                    "{} {} -> {} {}/{}",
+                out.push_str(&format!(
+                    "{} {} -> {} {}/{}\n",
                     if r.allowed { "ALLOWED" } else { "DENIED " },
                     r.from,
                     r.to,
                     r.port,
                     r.protocol
-                );
+                ));
             }
             let allowed = results.iter().filter(|r| r.allowed).count();
-            println!("{} connections probed: {allowed} allowed, {} denied", results.len(), results.len() - allowed);
+            out.push_str(&format!(
+                "{} connections probed: {allowed} allowed, {} denied\n",
+                results.len(),
+                results.len() - allowed
+            ));
         }
     }
+    write_stdout(&out)?;
     if single && results.iter().any(|r| !r.allowed) {
         return Ok(ExitCode::from(1));
     }
@@ -232,6 +239,16 @@ fn render_tables(
     }
     out.push_str(". allowed   X denied   - not probed\n");
     out
+}
+
+/// Writes the whole output; a closed pipe (`| head`) is not an error.
+pub(crate) fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("cannot write to stdout"),
+        _ => Ok(()),
+    }
 }
 
 /// Reads a file, or stdin for `-`.
