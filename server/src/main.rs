@@ -25,6 +25,10 @@ enum Command {
     Check(cli::check::CheckArgs),
     /// Explain policies in plain language.
     Explain(cli::explain::ExplainArgs),
+    /// Who can reach whom, on which port, and why.
+    Probe(cli::probe::ProbeArgs),
+    /// Which connections an edit of the policies allows or denies.
+    Diff(cli::diff::DiffArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +44,8 @@ fn main() -> ExitCode {
         Command::Generate(args) => cli::generate::run(args),
         Command::Check(args) => cli::check::run(args),
         Command::Explain(args) => cli::explain::run(args),
+        Command::Probe(args) => cli::probe::run(args),
+        Command::Diff(args) => cli::diff::run(args),
     };
     match result {
         Ok(code) => code,

@@ -4,4 +4,6 @@
 pub mod generate;
 pub mod check;
 pub mod explain;
+pub mod diff;
+pub mod probe;
 pub mod serve;
