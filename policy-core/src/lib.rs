@@ -5,8 +5,13 @@
 //! threads. It compiles for native targets and for `wasm32-unknown-unknown`,
 //! so the server, the CLI and the page share one implementation.
 
+pub mod cluster;
 pub mod diagnostic;
-pub mod model;
+pub mod diff;
+pub mod edit;
+pub mod engine;
 pub mod flows;
+pub mod model;
 pub mod source_map;
+pub mod view;
 pub mod yaml;

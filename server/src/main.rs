@@ -1,4 +1,4 @@
-//! The `palisade` binary.
+//! The `palisade` binary: `palisade <serve|check|explain|probe|generate|replay|diff>`.
 
 mod cli;
 
@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Visual network policy editor for Kubernetes NetworkPolicy and Cilium policies.
+/// Visual network policy editor for Kubernetes NetworkPolicy and Cilium
+/// policies: checks, explanations, reachability, generation from Hubble flows.
 #[derive(Parser)]
-#[command(name = "palisade", version, about)]
+#[command(name = "palisade", version, about, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -16,6 +17,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the page, the JSON API, /healthz and /metrics.
+    Serve(server::ServeArgs),
     /// Generate least-privilege policies from Hubble flow logs.
     Generate(cli::generate::GenerateArgs),
 }
@@ -29,6 +32,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match &cli.command {
+        Command::Serve(args) => cli::serve::run(args),
         Command::Generate(args) => cli::generate::run(args),
     };
     match result {

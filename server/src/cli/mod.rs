@@ -2,3 +2,4 @@
 //! `run(&<Name>Args) -> anyhow::Result<ExitCode>`.
 
 pub mod generate;
+pub mod serve;

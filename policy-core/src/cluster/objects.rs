@@ -1,0 +1,151 @@
+//! Building a [`Cluster`] from Kubernetes `Namespace` and `Pod` objects.
+
+use std::net::IpAddr;
+
+use crate::engine::Protocol;
+use crate::model::{Namespace, Pod};
+
+use super::{Cluster, ContainerPort, Labels, PodInfo};
+
+/// A Pod or Namespace object the cluster model cannot use.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ClusterError {
+    /// An object lacks `metadata.name`.
+    #[error("{kind} #{index} has no metadata.name")]
+    MissingName {
+        /// `Pod` or `Namespace`.
+        kind: &'static str,
+        /// Position among objects of that kind.
+        index: usize,
+    },
+    /// A field holds a value of the wrong form.
+    #[error("pod {pod}: {field}: {why}")]
+    InvalidField {
+        /// `namespace/name`.
+        pod: String,
+        /// Field path, such as `status.podIPs[0].ip`.
+        field: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// The same pod twice.
+    #[error("pod {0} is listed twice")]
+    DuplicatePod(String),
+}
+
+impl Cluster {
+    /// Builds the cluster from Namespace and Pod objects (what `kubectl get
+    /// namespaces,pods -A -o yaml` lists). Pods without a namespace are in
+    /// `default`; namespaces not listed are created with only their
+    /// `kubernetes.io/metadata.name` label. Pods that have finished
+    /// (`status.phase` Succeeded or Failed) are left out, as they hold no IP.
+    pub fn from_objects(namespaces: &[Namespace], pods: &[Pod]) -> Result<Cluster, ClusterError> {
+        let mut cluster = Cluster::new();
+        for (index, ns) in namespaces.iter().enumerate() {
+            let name = ns.metadata.name.as_deref().ok_or(ClusterError::MissingName { kind: "Namespace", index })?;
+            cluster.add_namespace(name, ns.metadata.labels.clone().unwrap_or_default());
+        }
+        for (index, pod) in pods.iter().enumerate() {
+            let finished = pod
+                .status
+                .as_ref()
+                .and_then(|s| s.phase.as_deref())
+                .is_some_and(|p| p == "Succeeded" || p == "Failed");
+            if finished {
+                continue;
+            }
+            let info = pod_info(pod, index)?;
+            if cluster.pods.iter().any(|p| p.namespace == info.namespace && p.name == info.name) {
+                return Err(ClusterError::DuplicatePod(format!("{}/{}", info.namespace, info.name)));
+            }
+            cluster.add_pod(info);
+        }
+        Ok(cluster)
+    }
+}
+
+fn pod_info(pod: &Pod, index: usize) -> Result<PodInfo, ClusterError> {
+    let name = pod.metadata.name.as_deref().ok_or(ClusterError::MissingName { kind: "Pod", index })?;
+    let namespace = pod.metadata.namespace.as_deref().unwrap_or("default");
+    let id = format!("{namespace}/{name}");
+    let invalid = |field: String, why: String| ClusterError::InvalidField { pod: id.clone(), field, why };
+    let parse_ip = |s: &str, field: String| -> Result<IpAddr, ClusterError> {
+        s.parse().map_err(|_| invalid(field, format!("`{s}` is not an IP address")))
+    };
+
+    let mut info = PodInfo::new(namespace, name, pod.metadata.labels.clone().unwrap_or_else(Labels::new));
+    if let Some(spec) = &pod.spec {
+        info.host_network = spec.host_network.unwrap_or(false);
+        info.service_account = spec.service_account_name.clone();
+        for (ci, container) in spec.containers.iter().enumerate() {
+            for (pi, port) in container.ports.iter().flatten().enumerate() {
+                let field = format!("spec.containers[{ci}].ports[{pi}]");
+                let number = u16::try_from(port.container_port)
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| invalid(format!("{field}.containerPort"), "must be 1-65535".into()))?;
+                let protocol = match port.protocol.as_deref() {
+                    None => Protocol::Tcp,
+                    Some(p) => Protocol::parse(p)
+                        .ok_or_else(|| invalid(format!("{field}.protocol"), format!("unknown protocol `{p}`")))?,
+                };
+                info.ports.push(ContainerPort { name: port.name.clone(), port: number, protocol });
+            }
+        }
+    }
+    if let Some(status) = &pod.status {
+        for (i, ip) in status.pod_ips.iter().flatten().enumerate() {
+            let addr = parse_ip(&ip.ip, format!("status.podIPs[{i}].ip"))?;
+            if !info.ips.contains(&addr) {
+                info.ips.push(addr);
+            }
+        }
+        if let Some(ip) = status.pod_ip.as_deref().filter(|s| !s.is_empty()) {
+            let addr = parse_ip(ip, "status.podIP".into())?;
+            if !info.ips.contains(&addr) {
+                info.ips.insert(0, addr);
+            }
+        }
+        if let Some(ip) = status.host_ip.as_deref().filter(|s| !s.is_empty()) {
+            info.node_ip = Some(parse_ip(ip, "status.hostIP".into())?);
+        }
+    }
+    Ok(info)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_pods_and_namespaces() {
+        let ns: Namespace = serde_yaml::from_str("metadata: {name: x, labels: {ns: x}}").unwrap();
+        let pod: Pod = serde_yaml::from_str(
+            r#"
+metadata: {name: a, namespace: x, labels: {pod: a}}
+spec:
+  containers:
+  - name: c
+    ports:
+    - {containerPort: 80, name: serve-80-tcp}
+    - {containerPort: 81, protocol: UDP}
+status: {podIP: 10.0.0.1, hostIP: 192.168.0.1, podIPs: [{ip: 10.0.0.1}, {ip: "fd00::1"}]}
+"#,
+        )
+        .unwrap();
+        let other: Pod = serde_yaml::from_str("metadata: {name: b, namespace: y}").unwrap();
+        let c = Cluster::from_objects(&[ns], &[pod, other]).unwrap();
+        assert_eq!(c.pods[0].ips.len(), 2);
+        assert_eq!(c.pods[0].ports[0].protocol, Protocol::Tcp);
+        assert_eq!(c.pods[0].ports[1].protocol, Protocol::Udp);
+        assert_eq!(c.namespace("x").unwrap().labels["kubernetes.io/metadata.name"], "x");
+        assert_eq!(c.namespace("y").unwrap().labels.len(), 1);
+    }
+
+    #[test]
+    fn bad_ip_says_where() {
+        let pod: Pod = serde_yaml::from_str("metadata: {name: a, namespace: x}\nstatus: {podIP: nope}").unwrap();
+        let err = Cluster::from_objects(&[], &[pod]).unwrap_err().to_string();
+        assert!(err.contains("x/a") && err.contains("status.podIP"), "{err}");
+    }
+}

@@ -1,0 +1,354 @@
+//! The reachability engine: "can A reach B on this port, and why?".
+//!
+//! [`Engine::new`] compiles a set of policies against a [`Cluster`]: every
+//! selector is evaluated once per distinct label set and every peer becomes a
+//! bitset over the cluster's endpoints. Then
+//!
+//! - [`Engine::verdict`] answers one connection with its reasons
+//!   ([`Verdict`], plain data, plus [`Verdict::explain`] in words);
+//! - [`Engine::truth_table`] answers every pair on a list of ports at once
+//!   ([`TruthTable`], one bit per pair and port), grouping endpoints that
+//!   share the same policies so no pair is evaluated against every policy.
+//!
+//! A connection is allowed iff egress is allowed at the source AND ingress is
+//! allowed at the destination. On each side: a Cilium deny rule that matches
+//! denies; otherwise an endpoint that no policy isolates in that direction
+//! allows; otherwise some allow rule of some selecting policy (Kubernetes or
+//! Cilium: the union) must match the peer and the port.
+
+pub mod bitset;
+mod compile;
+pub mod port;
+pub mod selector;
+mod table;
+pub mod verdict;
+
+#[cfg(feature = "reference")]
+#[doc(hidden)]
+pub mod reference;
+
+use std::collections::BTreeSet;
+
+pub use port::{PortKey, PortKeyError, Protocol};
+pub use table::{BitMatrix, TruthTable};
+pub use verdict::{Direction, PolicyRef, RuleMatch, SideVerdict, Verdict};
+
+use compile::{Compiled, dir_index};
+
+use crate::cluster::{Cluster, Endpoint, EndpointId};
+use crate::model::Policy;
+use bitset::BitSet;
+use port::{PortSpec, ProtoMatch};
+
+/// Policies compiled against a cluster.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    cluster: Cluster,
+    compiled: Compiled,
+    /// Per direction, per endpoint: the groups selecting it.
+    selecting: [Vec<Vec<u32>>; 2],
+}
+
+impl Engine {
+    /// Compiles `policies` against `cluster` (which is copied).
+    pub fn new(cluster: &Cluster, policies: &[Policy]) -> Engine {
+        let compiled = compile::compile(cluster, policies);
+        let n = cluster.endpoint_count();
+        let mut selecting: [Vec<Vec<u32>>; 2] = [vec![Vec::new(); n], vec![Vec::new(); n]];
+        for (g, group) in compiled.groups.iter().enumerate() {
+            for d in 0..2 {
+                let relevant = group.isolates[d] || !group.rules[d].is_empty() || group.requires[d].is_some();
+                if relevant {
+                    for e in group.selected.iter() {
+                        selecting[d][e].push(g as u32);
+                    }
+                }
+            }
+        }
+        Engine { cluster: cluster.clone(), compiled, selecting }
+    }
+
+    /// The cluster the engine runs on.
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    /// Remarks about policy parts the engine does not model (host policies,
+    /// `toServices`, CIDR groups, …) and rules it ignores, in words.
+    pub fn notes(&self) -> &[String] {
+        &self.compiled.notes
+    }
+
+    /// The policies, as referenced in verdicts.
+    pub fn policies(&self) -> &[PolicyRef] {
+        &self.compiled.policies
+    }
+
+    /// Whether `from` can reach `to` on `port` (same answer as
+    /// [`Engine::verdict`], without building reasons).
+    pub fn is_allowed(&self, from: EndpointId, to: EndpointId, port: PortKey) -> bool {
+        self.side(Direction::Egress, from, to, port, false).allowed
+            && self.side(Direction::Ingress, to, from, port, false).allowed
+    }
+
+    /// The verdict for one connection, with reasons.
+    pub fn verdict(&self, from: EndpointId, to: EndpointId, port: PortKey) -> Verdict {
+        let egress = self.side(Direction::Egress, from, to, port, true);
+        let ingress = self.side(Direction::Ingress, to, from, port, true);
+        Verdict {
+            from: self.cluster.endpoint_name(from),
+            to: self.cluster.endpoint_name(to),
+            port,
+            allowed: egress.allowed && ingress.allowed,
+            egress,
+            ingress,
+        }
+    }
+
+    /// Every port the policies name: numbers (both ends of a range), named
+    /// ports resolved against the cluster's container ports, `ANY` as TCP,
+    /// UDP and SCTP. Sorted.
+    pub fn policy_ports(&self) -> Vec<PortKey> {
+        let mut out = BTreeSet::new();
+        let protos = |p: ProtoMatch| -> Vec<Protocol> {
+            match p {
+                ProtoMatch::One(p) => vec![p],
+                ProtoMatch::Any => Protocol::ALL.to_vec(),
+                ProtoMatch::Other => Vec::new(),
+            }
+        };
+        for rule in &self.compiled.rules {
+            for clause in &rule.ports {
+                match &clause.spec {
+                    PortSpec::Range { start: 1, end: 65535, .. } | PortSpec::All | PortSpec::Nothing => {}
+                    PortSpec::Range { start, end, proto } => {
+                        for p in protos(*proto) {
+                            out.insert(PortKey::new(*start, p));
+                            out.insert(PortKey::new(*end, p));
+                        }
+                    }
+                    PortSpec::Named { name, proto } => {
+                        for pod in &self.cluster.pods {
+                            for cp in &pod.ports {
+                                if cp.name.as_deref() == Some(name.as_str()) && proto.matches(cp.protocol) {
+                                    out.insert(PortKey::new(cp.port, cp.protocol));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    /// The ports to probe `to` on: a pod's container ports, or for an
+    /// external endpoint (or a pod with no declared port) the ports the
+    /// policies name.
+    pub fn probe_ports(&self, to: EndpointId) -> Vec<PortKey> {
+        if let Some(pod) = self.cluster.pod(to) {
+            let ports: BTreeSet<PortKey> = pod.ports.iter().map(|cp| PortKey::new(cp.port, cp.protocol)).collect();
+            if !ports.is_empty() {
+                return ports.into_iter().collect();
+            }
+        }
+        self.policy_ports()
+    }
+
+    /// Evaluates one side: `dir` at `subject` for traffic with `peer`.
+    fn side(&self, dir: Direction, subject: EndpointId, peer: EndpointId, key: PortKey, explain: bool) -> SideVerdict {
+        let d = dir_index(dir);
+        let mut v = SideVerdict {
+            direction: dir,
+            endpoint: if explain { self.cluster.endpoint_name(subject) } else { String::new() },
+            policed: true,
+            isolated: false,
+            isolated_by: Vec::new(),
+            allowed_by: Vec::new(),
+            denied_by: Vec::new(),
+            allowed: true,
+            notes: Vec::new(),
+        };
+        match self.cluster.endpoint(subject) {
+            Endpoint::External(_) => {
+                v.policed = false;
+                if explain {
+                    v.notes.push("addresses outside the cluster are not subject to policy".into());
+                }
+                return v;
+            }
+            Endpoint::Pod(p) if p.host_network => {
+                v.policed = false;
+                if explain {
+                    v.notes.push("host-network pod: pod selectors never select it".into());
+                }
+                return v;
+            }
+            Endpoint::Pod(_) => {}
+        }
+        let groups = &self.selecting[d][subject.0];
+        // Cilium requirements of every selecting rule.
+        let mut requires: Option<BitSet> = None;
+        for &g in groups {
+            let group = &self.compiled.groups[g as usize];
+            if group.isolates[d] {
+                v.isolated = true;
+                let p = &self.compiled.policies[group.policy];
+                if !v.isolated_by.contains(p) {
+                    v.isolated_by.push(p.clone());
+                }
+            }
+            if let Some(r) = &group.requires[d] {
+                match &mut requires {
+                    Some(acc) => acc.intersect_with(r),
+                    None => requires = Some(r.clone()),
+                }
+            }
+        }
+        // Which endpoint's container ports resolve named ports.
+        let dst = match dir {
+            Direction::Ingress => subject,
+            Direction::Egress => peer,
+        };
+        let dst_ports = self.cluster.pod(dst).filter(|p| !p.host_network).map(|p| p.ports.as_slice());
+        let mut excluded_by_requires = false;
+        for &g in groups {
+            let group = &self.compiled.groups[g as usize];
+            for &r in &group.rules[d] {
+                let rule = &self.compiled.rules[r];
+                let Some(clause) = rule.ports.iter().find(|c| c.spec.matches(key, dst_ports)) else {
+                    continue;
+                };
+                let Some((peer_index, peer_desc, mut conditions)) = self.match_peer(rule, subject, peer, explain) else {
+                    continue;
+                };
+                if !rule.deny && group.cilium {
+                    if let Some(req) = &requires {
+                        if !req.contains(peer.0) {
+                            excluded_by_requires = true;
+                            continue;
+                        }
+                    }
+                }
+                if !explain {
+                    if rule.deny {
+                        v.denied_by.push(self.bare_match(rule));
+                        break;
+                    }
+                    v.allowed_by.push(self.bare_match(rule));
+                    continue;
+                }
+                if let Some(l7) = &clause.l7 {
+                    conditions.push(l7.clone());
+                }
+                let m = RuleMatch {
+                    policy: self.compiled.policies[group.policy].clone(),
+                    rule: rule.path.clone(),
+                    rule_index: rule.index,
+                    peer_index,
+                    peer: peer_desc,
+                    port: match &clause.spec {
+                        PortSpec::Named { .. } => format!("{} (= {key} on {})", clause.spec.describe(), self.cluster.endpoint_name(dst)),
+                        s => s.describe(),
+                    },
+                    conditions,
+                };
+                if rule.deny { v.denied_by.push(m) } else { v.allowed_by.push(m) }
+            }
+        }
+        v.allowed = v.denied_by.is_empty() && (!v.isolated || !v.allowed_by.is_empty());
+        if explain {
+            if excluded_by_requires {
+                v.notes.push(format!(
+                    "a Cilium {} requirement excludes this peer",
+                    if dir == Direction::Ingress { "fromRequires" } else { "toRequires" }
+                ));
+            }
+            if !v.allowed && v.denied_by.is_empty() {
+                self.near_misses(&mut v, d, groups, peer);
+            }
+        }
+        v
+    }
+
+    fn bare_match(&self, rule: &compile::Rule) -> RuleMatch {
+        RuleMatch {
+            policy: self.compiled.policies[self.compiled.groups[rule.group].policy].clone(),
+            rule: String::new(),
+            rule_index: rule.index,
+            peer_index: None,
+            peer: String::new(),
+            port: String::new(),
+            conditions: Vec::new(),
+        }
+    }
+
+    /// The first peer of `rule` matching `peer` (for `subject`): its index,
+    /// description and conditions. `None` when no peer matches.
+    fn match_peer(
+        &self,
+        rule: &compile::Rule,
+        subject: EndpointId,
+        peer: EndpointId,
+        explain: bool,
+    ) -> Option<(Option<usize>, String, Vec<String>)> {
+        let Some(peers) = &rule.peers else {
+            return Some((None, "any (the rule names no peer)".into(), Vec::new()));
+        };
+        for p in peers {
+            let hit = match p.node {
+                Some(rel) => self.compiled.node_set(rel, subject.0).contains(peer.0),
+                None => p.set.contains(peer.0),
+            };
+            if !hit {
+                continue;
+            }
+            let mut conditions = p.conditions.clone();
+            if explain {
+                if let (Some(c), Some(pod)) = (&p.cidr, self.cluster.pod(peer)) {
+                    if let Some(ip) = pod.addresses().into_iter().find(|ip| c.contains(*ip)) {
+                        let what = if pod.host_network { "node IP" } else { "pod IP" };
+                        conditions.push(format!(
+                            "ipBlock matched {what} {ip} of {} (ipBlock matches in-cluster IPs, as the upstream Kubernetes e2e suite asserts)",
+                            self.cluster.endpoint_name(peer)
+                        ));
+                    }
+                }
+            }
+            return Some((Some(p.index), p.describe.clone(), conditions));
+        }
+        None
+    }
+
+    /// Notes for ipBlocks that contain the peer's IP but do not match it
+    /// because of the Cilium-like option.
+    fn near_misses(&self, v: &mut SideVerdict, d: usize, groups: &[u32], peer: EndpointId) {
+        let Some(pod) = self.cluster.pod(peer) else { return };
+        for &g in groups {
+            for &r in &self.compiled.groups[g as usize].rules[d] {
+                for p in self.compiled.rules[r].peers.iter().flatten() {
+                    if let Some(c) = &p.cidr {
+                        if !c.matches_pods && pod.addresses().into_iter().any(|ip| c.contains(ip)) {
+                            let why = if c.ip_block {
+                                "ipBlock matches no in-cluster IP under the Cilium-like cluster option"
+                            } else {
+                                "Cilium CIDR rules never match in-cluster endpoints"
+                            };
+                            v.notes.push(format!(
+                                "{} {} contains an address of {} but does not match it: {why}",
+                                self.compiled.policies[self.compiled.groups[g as usize].policy].describe(),
+                                p.describe,
+                                self.cluster.endpoint_name(peer)
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The truth table over every endpoint pair for each of `ports`.
+    pub fn truth_table(&self, ports: &[PortKey]) -> TruthTable {
+        table::build(self, ports)
+    }
+}

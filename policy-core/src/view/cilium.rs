@@ -1,0 +1,467 @@
+//! The graph of a CiliumNetworkPolicy or CiliumClusterwideNetworkPolicy.
+
+use super::networkpolicy::{lower_first, upper_first};
+use super::{
+    Direction, Edge, GroupKind, Isolation, L7Badge, Peer, PeerField, PeerKind, PeerRef,
+    PolicyGraph, PortLabel, RuleRef, Side, Subject, grouped, is_dns_edge, selector_terms,
+    sentence,
+};
+use crate::model::cilium::{
+    CidrRule, CiliumRule, EgressRule, FqdnSelector, IcmpRule, IngressRule, PortRule,
+    ServiceSelector,
+};
+use crate::model::{CiliumPolicy, LabelSelector, PolicyKind};
+
+/// The label Cilium gives every endpoint for its namespace.
+pub(crate) const NAMESPACE_LABEL: &str = "k8s:io.kubernetes.pod.namespace";
+
+/// Entities that live inside the cluster.
+const CLUSTER_ENTITIES: &[&str] = &[
+    "cluster",
+    "host",
+    "remote-node",
+    "kube-apiserver",
+    "health",
+    "init",
+    "ingress",
+    "unmanaged",
+    "none",
+];
+
+/// The peers of one rule, in a direction-neutral form.
+struct RulePeers {
+    endpoints: Vec<LabelSelector>,
+    requires: Vec<LabelSelector>,
+    cidr: Vec<String>,
+    cidr_set: Vec<CidrRule>,
+    entities: Vec<String>,
+    services: Vec<ServiceSelector>,
+    fqdns: Vec<FqdnSelector>,
+    ports: Vec<PortRule>,
+    icmps: Vec<IcmpRule>,
+    has_extra_peers: bool,
+}
+
+impl RulePeers {
+    fn has_l3(&self) -> bool {
+        !(self.endpoints.is_empty()
+            && self.cidr.is_empty()
+            && self.cidr_set.is_empty()
+            && self.entities.is_empty()
+            && self.services.is_empty()
+            && self.fqdns.is_empty())
+            || self.has_extra_peers
+    }
+}
+
+fn from_ingress(r: &IngressRule) -> RulePeers {
+    RulePeers {
+        endpoints: r.from_endpoints.clone().unwrap_or_default(),
+        requires: r.from_requires.clone().unwrap_or_default(),
+        cidr: r.from_cidr.clone().unwrap_or_default(),
+        cidr_set: r.from_cidr_set.clone().unwrap_or_default(),
+        entities: r.from_entities.clone().unwrap_or_default(),
+        services: Vec::new(),
+        fqdns: Vec::new(),
+        ports: r.to_ports.clone().unwrap_or_default(),
+        icmps: r.icmps.clone().unwrap_or_default(),
+        has_extra_peers: r.extra.keys().any(|k| k.starts_with("from")),
+    }
+}
+
+fn from_egress(r: &EgressRule) -> RulePeers {
+    RulePeers {
+        endpoints: r.to_endpoints.clone().unwrap_or_default(),
+        requires: r.to_requires.clone().unwrap_or_default(),
+        cidr: r.to_cidr.clone().unwrap_or_default(),
+        cidr_set: r.to_cidr_set.clone().unwrap_or_default(),
+        entities: r.to_entities.clone().unwrap_or_default(),
+        services: r.to_services.clone().unwrap_or_default(),
+        fqdns: r.to_fqdns.clone().unwrap_or_default(),
+        ports: r.to_ports.clone().unwrap_or_default(),
+        icmps: r.icmps.clone().unwrap_or_default(),
+        has_extra_peers: r.extra.keys().any(|k| k.starts_with("to") && k != "toPorts"),
+    }
+}
+
+/// The rules of a direction of one Cilium rule, with their deny flag.
+fn direction_rules(rule: &CiliumRule, direction: Direction) -> Vec<(bool, Vec<RulePeers>)> {
+    match direction {
+        Direction::Ingress => vec![
+            (false, rule.ingress.iter().flatten().map(from_ingress).collect()),
+            (true, rule.ingress_deny.iter().flatten().map(from_ingress).collect()),
+        ],
+        Direction::Egress => vec![
+            (false, rule.egress.iter().flatten().map(from_egress).collect()),
+            (true, rule.egress_deny.iter().flatten().map(from_egress).collect()),
+        ],
+    }
+}
+
+/// Whether a Cilium rule puts its endpoints in default deny for a direction:
+/// `enableDefaultDeny` when set, otherwise whenever the rule has rules
+/// (allow or deny) in that direction.
+fn default_deny(rule: &CiliumRule, direction: Direction) -> Option<bool> {
+    let has_rules = match direction {
+        Direction::Ingress => rule.ingress.is_some() || rule.ingress_deny.is_some(),
+        Direction::Egress => rule.egress.is_some() || rule.egress_deny.is_some(),
+    };
+    if !has_rules {
+        return None;
+    }
+    let explicit = rule.enable_default_deny.as_ref().and_then(|d| match direction {
+        Direction::Ingress => d.ingress,
+        Direction::Egress => d.egress,
+    });
+    Some(explicit.unwrap_or(true))
+}
+
+/// The namespace an endpoint selector pins, if any.
+fn pinned_namespace(sel: &LabelSelector) -> Option<String> {
+    sel.match_labels.iter().flatten().find_map(|(k, v)| {
+        (k == NAMESPACE_LABEL || k == "io.kubernetes.pod.namespace").then(|| v.clone())
+    })
+}
+
+/// Selector terms without the namespace label and with `k8s:` dropped.
+fn endpoint_terms(sel: &LabelSelector) -> Vec<String> {
+    let mut stripped = sel.clone();
+    if let Some(labels) = stripped.match_labels.as_mut() {
+        labels.retain(|k, _| k != NAMESPACE_LABEL && k != "io.kubernetes.pod.namespace");
+    }
+    selector_terms(&stripped)
+        .into_iter()
+        .map(|t| t.strip_prefix("k8s:").map(str::to_string).unwrap_or(t))
+        .collect()
+}
+
+fn port_labels(rules: &[PortRule]) -> (Vec<PortLabel>, Vec<L7Badge>) {
+    let mut ports = Vec::new();
+    let mut l7 = Vec::new();
+    for pr in rules {
+        for p in pr.ports.iter().flatten() {
+            ports.push(PortLabel {
+                port: if p.port == "0" { String::new() } else { p.port.clone() },
+                end_port: p.end_port,
+                protocol: p.protocol.clone().unwrap_or_else(|| "ANY".to_string()),
+            });
+        }
+        if let Some(rules) = &pr.rules {
+            let http: Vec<String> = rules
+                .http
+                .iter()
+                .flatten()
+                .map(|h| {
+                    let mut parts = vec![
+                        h.method.clone().unwrap_or_else(|| "any method".to_string()),
+                        h.path.clone().unwrap_or_else(|| "any path".to_string()),
+                    ];
+                    if let Some(host) = &h.host {
+                        parts.push(format!("host {host}"));
+                    }
+                    for header in h.headers.iter().flatten() {
+                        parts.push(format!("header {header}"));
+                    }
+                    parts.join(" ")
+                })
+                .collect();
+            if !http.is_empty() {
+                l7.push(L7Badge { protocol: "HTTP".to_string(), rules: http });
+            }
+            let dns: Vec<String> = rules
+                .dns
+                .iter()
+                .flatten()
+                .map(|d| {
+                    d.match_name
+                        .clone()
+                        .or_else(|| d.match_pattern.clone())
+                        .unwrap_or_else(|| "(empty)".to_string())
+                })
+                .collect();
+            if !dns.is_empty() {
+                l7.push(L7Badge { protocol: "DNS".to_string(), rules: dns });
+            }
+            for (proto, _) in &rules.extra {
+                l7.push(L7Badge { protocol: proto.to_uppercase(), rules: vec![proto.clone()] });
+            }
+        }
+    }
+    (ports, l7)
+}
+
+fn icmp_labels(icmps: &[IcmpRule]) -> Vec<String> {
+    icmps
+        .iter()
+        .flat_map(|r| r.fields.iter().flatten())
+        .map(|f| match &f.icmp_type {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+pub(super) fn graph(policy: &CiliumPolicy, kind: PolicyKind) -> PolicyGraph {
+    let clusterwide = kind == PolicyKind::CiliumClusterwideNetworkPolicy;
+    let namespace =
+        if clusterwide { None } else { policy.metadata.namespace.clone().filter(|n| !n.is_empty()) };
+    let ns_text = namespace.clone().unwrap_or_else(|| "default".to_string());
+    let rules = policy.rules();
+    let mut not_drawn = Vec::new();
+
+    // Subject: the union of the rules' selectors.
+    let mut subject_terms = Vec::new();
+    let mut summaries = Vec::new();
+    for (path, rule) in &rules {
+        if let Some(sel) = &rule.endpoint_selector {
+            let terms = endpoint_terms(sel);
+            summaries.push(if terms.is_empty() { "all pods".to_string() } else { terms.join(", ") });
+            subject_terms.extend(terms);
+        } else if let Some(sel) = &rule.node_selector {
+            let terms = endpoint_terms(sel);
+            summaries.push(format!(
+                "nodes {}",
+                if terms.is_empty() { "(all)".to_string() } else { terms.join(", ") }
+            ));
+        } else {
+            summaries.push("nothing (no endpointSelector)".to_string());
+        }
+        for key in rule.extra.keys() {
+            not_drawn.push(format!("{path}.{key}"));
+        }
+    }
+    let summary = if summaries.is_empty() { "no rules".to_string() } else { summaries.join(" | ") };
+    let where_ = if clusterwide { "the cluster".to_string() } else { ns_text.clone() };
+    let subject_words = if summary == "all pods" {
+        format!("all pods in {where_}")
+    } else {
+        format!("pods {summary} in {where_}")
+    };
+
+    let mut sides = Vec::new();
+    for direction in [Direction::Ingress, Direction::Egress] {
+        let mut peers = Vec::new();
+        let mut any_rules = false;
+        let mut any_allow = false;
+        let mut any_default_deny = false;
+        for (spec, (_, rule)) in rules.iter().enumerate() {
+            match default_deny(rule, direction) {
+                Some(true) => any_default_deny = true,
+                Some(false) => {}
+                None => {}
+            }
+            for (deny, list) in direction_rules(rule, direction) {
+                for (i, rp) in list.iter().enumerate() {
+                    any_rules = true;
+                    let r = RuleRef { direction, deny, spec, rule: i };
+                    let (ports, l7) = port_labels(&rp.ports);
+                    let edge = Edge { ports, l7, deny, icmp: icmp_labels(&rp.icmps) };
+                    let before = peers.len();
+                    rule_peers(
+                        r,
+                        rp,
+                        &edge,
+                        clusterwide,
+                        &ns_text,
+                        &subject_words,
+                        &mut peers,
+                    );
+                    if !deny && peers.len() > before {
+                        any_allow = true;
+                    }
+                }
+            }
+        }
+        let isolation = if !any_rules {
+            Isolation::Open
+        } else if !any_default_deny {
+            Isolation::NotIsolating
+        } else if any_allow {
+            Isolation::Restricted
+        } else {
+            Isolation::DenyAll
+        };
+        sides.push(Side { direction, isolation, groups: grouped(direction, peers) });
+    }
+    let egress = sides.pop().expect("two sides");
+    let ingress = sides.pop().expect("two sides");
+    for key in policy.extra.keys() {
+        not_drawn.push(key.clone());
+    }
+    PolicyGraph {
+        kind,
+        name: policy.metadata.name.clone().unwrap_or_default(),
+        subject: Subject { namespace, selector: subject_terms, summary },
+        ingress,
+        egress,
+        not_drawn,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn rule_peers(
+    rule: RuleRef,
+    rp: &RulePeers,
+    edge: &Edge,
+    clusterwide: bool,
+    ns: &str,
+    subject: &str,
+    out: &mut Vec<(GroupKind, Peer)>,
+) {
+    let direction = rule.direction;
+    let requires: Vec<String> = rp.requires.iter().flat_map(endpoint_terms).collect();
+    let mut push = |group: GroupKind, field: PeerField, index, kind, title: String, mut details: Vec<String>, who: String| {
+        if !requires.is_empty() {
+            details.push(format!("requires {}", requires.join(", ")));
+        }
+        let who = if direction == Direction::Egress { lower_first(&who) } else { upper_first(&who) };
+        let group = if direction == Direction::Egress
+            && is_dns_edge(edge)
+            && matches!(group, GroupKind::InCluster | GroupKind::InNamespace)
+        {
+            GroupKind::Dns
+        } else {
+            group
+        };
+        out.push((
+            group,
+            Peer {
+                at: PeerRef { rule, field, index },
+                kind,
+                title,
+                details,
+                sentence: sentence(direction, &who, subject, edge),
+                edge: edge.clone(),
+            },
+        ));
+    };
+    if !rp.has_l3() {
+        // Cilium: a rule with ports but no L3 selector applies to every peer;
+        // a rule with neither (`{}`) selects nothing and only isolates.
+        if !rp.ports.is_empty() || !rp.icmps.is_empty() {
+            let who = if direction == Direction::Ingress { "Any source" } else { "any destination" };
+            push(
+                GroupKind::Anywhere,
+                PeerField::All,
+                0,
+                PeerKind::Any,
+                "anywhere".to_string(),
+                vec![format!("rule {} names no peers", rule.rule + 1)],
+                who.to_string(),
+            );
+        }
+        return;
+    }
+    for (i, sel) in rp.endpoints.iter().enumerate() {
+        let terms = endpoint_terms(sel);
+        let pods = if terms.is_empty() { "all pods".to_string() } else { terms.join(", ") };
+        let pods_words = if terms.is_empty() { "all pods".to_string() } else { format!("pods {pods}") };
+        match pinned_namespace(sel) {
+            Some(peer_ns) if clusterwide || peer_ns != ns => push(
+                GroupKind::InCluster,
+                PeerField::Endpoints,
+                i,
+                PeerKind::Namespaces,
+                pods,
+                vec![format!("namespace {peer_ns}")],
+                format!("{pods_words} in namespace {peer_ns}"),
+            ),
+            _ if clusterwide => push(
+                GroupKind::InCluster,
+                PeerField::Endpoints,
+                i,
+                PeerKind::Pods,
+                pods,
+                vec!["any namespace".to_string()],
+                format!("{pods_words} in any namespace"),
+            ),
+            _ => push(
+                GroupKind::InNamespace,
+                PeerField::Endpoints,
+                i,
+                PeerKind::Pods,
+                pods,
+                vec![format!("namespace {ns}")],
+                format!("{pods_words} in {ns}"),
+            ),
+        }
+    }
+    for (i, cidr) in rp.cidr.iter().enumerate() {
+        push(
+            GroupKind::OutsideCluster,
+            PeerField::Cidr,
+            i,
+            PeerKind::Cidr,
+            cidr.clone(),
+            Vec::new(),
+            format!("addresses in {cidr}"),
+        );
+    }
+    for (i, set) in rp.cidr_set.iter().enumerate() {
+        let title = set
+            .cidr
+            .clone()
+            .or_else(|| set.cidr_group_ref.as_ref().map(|g| format!("group {g}")))
+            .unwrap_or_else(|| "(no CIDR)".to_string());
+        let excepts: Vec<String> = set.except.iter().flatten().cloned().collect();
+        let mut details = Vec::new();
+        let mut who = format!("addresses in {title}");
+        if !excepts.is_empty() {
+            details.push(format!("except {}", excepts.join(", ")));
+            who = format!("{who} except {}", excepts.join(", "));
+        }
+        push(GroupKind::OutsideCluster, PeerField::CidrSet, i, PeerKind::Cidr, title, details, who);
+    }
+    for (i, entity) in rp.entities.iter().enumerate() {
+        let group = if CLUSTER_ENTITIES.contains(&entity.as_str()) {
+            GroupKind::InCluster
+        } else {
+            GroupKind::OutsideCluster
+        };
+        push(
+            group,
+            PeerField::Entities,
+            i,
+            PeerKind::Entity,
+            entity.clone(),
+            vec!["entity".to_string()],
+            format!("the {entity} entity"),
+        );
+    }
+    for (i, svc) in rp.services.iter().enumerate() {
+        let (title, details) = if let Some(named) = &svc.k8s_service {
+            (
+                named.service_name.clone().unwrap_or_default(),
+                vec![format!("service in {}", named.namespace.clone().unwrap_or_else(|| ns.to_string()))],
+            )
+        } else if let Some(by_label) = &svc.k8s_service_selector {
+            (
+                endpoint_terms(&by_label.selector).join(", "),
+                vec![format!(
+                    "services in {}",
+                    by_label.namespace.clone().unwrap_or_else(|| ns.to_string())
+                )],
+            )
+        } else {
+            ("(no service)".to_string(), Vec::new())
+        };
+        let who = format!("service {title}");
+        push(GroupKind::InCluster, PeerField::Services, i, PeerKind::Service, title, details, who);
+    }
+    for (i, fqdn) in rp.fqdns.iter().enumerate() {
+        let name = fqdn
+            .match_name
+            .clone()
+            .or_else(|| fqdn.match_pattern.clone())
+            .unwrap_or_else(|| "(empty)".to_string());
+        push(
+            GroupKind::OutsideCluster,
+            PeerField::Fqdns,
+            i,
+            PeerKind::Fqdn,
+            name.clone(),
+            vec!["DNS name".to_string()],
+            format!("hosts named {name}"),
+        );
+    }
+}

@@ -1,0 +1,223 @@
+//! The graph of a Kubernetes NetworkPolicy.
+
+use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::{
+    Direction, Edge, GroupKind, Isolation, Peer, PeerField, PeerKind, PeerRef, PolicyGraph,
+    PortLabel, RuleRef, Side, Subject, grouped, is_dns_edge, selector_terms, selector_text,
+    sentence,
+};
+use crate::model::{NetworkPolicy, PolicyKind};
+
+/// Whether the policy isolates a direction, following `policyTypes` and its
+/// documented default (Ingress always; Egress when `egress` is set).
+pub(crate) fn isolates(np: &NetworkPolicy, direction: Direction) -> bool {
+    let spec = np.spec.clone().unwrap_or_default();
+    match &spec.policy_types {
+        Some(types) => types.iter().any(|t| t.eq_ignore_ascii_case(direction.as_str())),
+        None => match direction {
+            Direction::Ingress => true,
+            Direction::Egress => spec.egress.is_some(),
+        },
+    }
+}
+
+pub(super) fn graph(np: &NetworkPolicy) -> PolicyGraph {
+    let spec = np.spec.clone().unwrap_or_default();
+    let namespace = np.metadata.namespace.clone().filter(|n| !n.is_empty());
+    let ns_text = namespace.clone().unwrap_or_else(|| "default".to_string());
+    let pod_selector = spec.pod_selector.clone().unwrap_or_default();
+    let terms = selector_terms(&pod_selector);
+    let summary = if terms.is_empty() { "all pods".to_string() } else { terms.join(", ") };
+    let subject_words = if terms.is_empty() {
+        format!("all pods in {ns_text}")
+    } else {
+        format!("pods {summary} in {ns_text}")
+    };
+
+    let mut sides = Vec::new();
+    for direction in [Direction::Ingress, Direction::Egress] {
+        let mut peers = Vec::new();
+        let rules: Vec<(Option<Vec<NetworkPolicyPeer>>, Option<Vec<NetworkPolicyPort>>)> =
+            match direction {
+                Direction::Ingress => spec
+                    .ingress
+                    .iter()
+                    .flatten()
+                    .map(|r| (r.from.clone(), r.ports.clone()))
+                    .collect(),
+                Direction::Egress => {
+                    spec.egress.iter().flatten().map(|r| (r.to.clone(), r.ports.clone())).collect()
+                }
+            };
+        let isolated = isolates(np, direction);
+        for (i, (rule_peers, ports)) in rules.iter().enumerate() {
+            let edge = Edge {
+                ports: ports.iter().flatten().map(port_label).collect(),
+                l7: Vec::new(),
+                deny: false,
+                icmp: Vec::new(),
+            };
+            let rule = RuleRef { direction, deny: false, spec: 0, rule: i };
+            let list = rule_peers.clone().unwrap_or_default();
+            if list.is_empty() {
+                let who = match direction {
+                    Direction::Ingress => "Any source",
+                    Direction::Egress => "any destination",
+                };
+                peers.push((
+                    GroupKind::Anywhere,
+                    Peer {
+                        at: PeerRef { rule, field: PeerField::All, index: 0 },
+                        kind: PeerKind::Any,
+                        title: "anywhere".to_string(),
+                        details: vec![format!("rule {} names no peers", i + 1)],
+                        sentence: sentence(direction, who, &subject_words, &edge),
+                        edge,
+                    },
+                ));
+                continue;
+            }
+            for (j, p) in list.iter().enumerate() {
+                let at = PeerRef { rule, field: PeerField::K8sPeer, index: j };
+                let (group, peer) = peer_box(at, p, &ns_text, &subject_words, &edge);
+                let group = if direction == Direction::Egress && is_dns_edge(&edge) {
+                    GroupKind::Dns
+                } else {
+                    group
+                };
+                peers.push((group, peer));
+            }
+        }
+        let isolation = if !isolated {
+            Isolation::Open
+        } else if rules.is_empty() {
+            Isolation::DenyAll
+        } else {
+            Isolation::Restricted
+        };
+        sides.push(Side { direction, isolation, groups: grouped(direction, peers) });
+    }
+    let egress = sides.pop().expect("two sides");
+    let ingress = sides.pop().expect("two sides");
+    PolicyGraph {
+        kind: PolicyKind::NetworkPolicy,
+        name: np.metadata.name.clone().unwrap_or_default(),
+        subject: Subject { namespace, selector: terms, summary },
+        ingress,
+        egress,
+        not_drawn: Vec::new(),
+    }
+}
+
+fn port_label(p: &NetworkPolicyPort) -> PortLabel {
+    PortLabel {
+        port: match &p.port {
+            Some(IntOrString::Int(n)) => n.to_string(),
+            Some(IntOrString::String(s)) => s.clone(),
+            None => String::new(),
+        },
+        end_port: p.end_port,
+        protocol: p.protocol.clone().unwrap_or_else(|| "TCP".to_string()),
+    }
+}
+
+fn peer_box(
+    at: PeerRef,
+    p: &NetworkPolicyPeer,
+    ns: &str,
+    subject: &str,
+    edge: &Edge,
+) -> (GroupKind, Peer) {
+    let direction = at.rule.direction;
+    if let Some(block) = &p.ip_block {
+        let excepts: Vec<String> = block.except.iter().flatten().cloned().collect();
+        let mut details = Vec::new();
+        if !excepts.is_empty() {
+            details.push(format!("except {}", excepts.join(", ")));
+        }
+        let who = if excepts.is_empty() {
+            format!("Addresses in {}", block.cidr)
+        } else {
+            format!("Addresses in {} except {}", block.cidr, excepts.join(", "))
+        };
+        let who = if direction == Direction::Egress { lower_first(&who) } else { who };
+        return (
+            GroupKind::OutsideCluster,
+            Peer {
+                at,
+                kind: PeerKind::Cidr,
+                title: block.cidr.clone(),
+                details,
+                sentence: sentence(direction, &who, subject, edge),
+                edge: edge.clone(),
+            },
+        );
+    }
+    let pods = p.pod_selector.as_ref().map(|s| selector_text(s, "all pods"));
+    match &p.namespace_selector {
+        None => {
+            let pods = pods.unwrap_or_else(|| "all pods".to_string());
+            let who = if pods == "all pods" {
+                format!("All pods in {ns}")
+            } else {
+                format!("Pods {pods} in {ns}")
+            };
+            let who = if direction == Direction::Egress { lower_first(&who) } else { who };
+            (
+                GroupKind::InNamespace,
+                Peer {
+                    at,
+                    kind: PeerKind::Pods,
+                    title: pods,
+                    details: vec![format!("namespace {ns}")],
+                    sentence: sentence(direction, &who, subject, edge),
+                    edge: edge.clone(),
+                },
+            )
+        }
+        Some(nss) => {
+            let nss_text = selector_text(nss, "all namespaces");
+            let pods = pods.unwrap_or_else(|| "all pods".to_string());
+            let where_ = if nss_text == "all namespaces" {
+                "all namespaces".to_string()
+            } else {
+                format!("namespaces {nss_text}")
+            };
+            let who = format!("{} in {where_}", upper_first(&pods_words(&pods)));
+            let who = if direction == Direction::Egress { lower_first(&who) } else { who };
+            (
+                GroupKind::InCluster,
+                Peer {
+                    at,
+                    kind: PeerKind::Namespaces,
+                    title: pods,
+                    details: vec![where_],
+                    sentence: sentence(direction, &who, subject, edge),
+                    edge: edge.clone(),
+                },
+            )
+        }
+    }
+}
+
+fn pods_words(pods: &str) -> String {
+    if pods == "all pods" { pods.to_string() } else { format!("pods {pods}") }
+}
+
+pub(super) fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+pub(super) fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,171 @@
+//! Configuration of `palisade serve`: command-line flags, each with an
+//! environment variable, resolved into a [`ServeConfig`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Flags of `palisade serve`. Every flag can also be set through the
+/// environment variable named next to it.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PALISADE_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    /// Directory for the share database (`shares.sqlite3`).
+    /// Default: `$XDG_DATA_HOME/palisade`, else `~/.local/share/palisade`.
+    #[arg(long, env = "PALISADE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// GitHub token: when set, new shares are stored as secret gists.
+    #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true)]
+    pub github_token: Option<String>,
+
+    /// Base URL of the GitHub API (for GitHub Enterprise, or a test server).
+    #[arg(long, env = "PALISADE_GITHUB_API_URL", default_value = "https://api.github.com")]
+    pub github_api_url: String,
+
+    /// Let `/api/fetch` reach private, loopback and link-local addresses
+    /// (for tests and trusted networks only).
+    #[arg(long, env = "PALISADE_ALLOW_PRIVATE_FETCH")]
+    pub allow_private_fetch: bool,
+
+    /// Largest request body for YAML analyses and shares, in bytes.
+    #[arg(long, env = "PALISADE_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Largest flow-log upload (`/api/generate`, `/api/replay`), in bytes.
+    #[arg(long, env = "PALISADE_MAX_UPLOAD_BYTES", default_value_t = 256 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
+
+    /// Time limit for one API request, in seconds (flow uploads get ten times as long).
+    #[arg(long, env = "PALISADE_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Largest document `/api/fetch` downloads, in bytes.
+    #[arg(long, env = "PALISADE_FETCH_MAX_BYTES", default_value_t = 1024 * 1024)]
+    pub fetch_max_bytes: usize,
+
+    /// Time limit for `/api/fetch`, in seconds.
+    #[arg(long, env = "PALISADE_FETCH_TIMEOUT_SECS", default_value_t = 5)]
+    pub fetch_timeout_secs: u64,
+
+    /// Shares one client IP may create per minute (sustained rate).
+    #[arg(long, env = "PALISADE_SHARE_RATE_PER_MINUTE", default_value_t = 30)]
+    pub share_rate_per_minute: u32,
+
+    /// Shares one client IP may create in a burst.
+    #[arg(long, env = "PALISADE_SHARE_BURST", default_value_t = 10)]
+    pub share_burst: u32,
+
+    /// Seconds to let in-flight requests finish after SIGTERM or Ctrl-C.
+    #[arg(long, env = "PALISADE_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+}
+
+/// Resolved configuration of the server.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    pub addr: SocketAddr,
+    /// Directory holding `shares.sqlite3`.
+    pub data_dir: PathBuf,
+    /// GitHub token for creating gists; `None` stores shares in SQLite.
+    pub github_token: Option<String>,
+    /// Base URL of the GitHub API.
+    pub github_api_url: String,
+    /// Whether `/api/fetch` may reach non-public addresses.
+    pub allow_private_fetch: bool,
+    /// Body limit for YAML analyses and shares.
+    pub max_body_bytes: usize,
+    /// Body limit for flow uploads.
+    pub max_upload_bytes: u64,
+    /// Time limit for one API request.
+    pub request_timeout: Duration,
+    /// Size limit for `/api/fetch` downloads.
+    pub fetch_max_bytes: usize,
+    /// Time limit for `/api/fetch`.
+    pub fetch_timeout: Duration,
+    /// Sustained share-creation rate per client IP, per minute.
+    pub share_rate_per_minute: u32,
+    /// Share-creation burst per client IP.
+    pub share_burst: u32,
+    /// Grace period for in-flight requests at shutdown.
+    pub shutdown_grace: Duration,
+}
+
+/// The configuration cannot be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Neither `--data-dir`, `XDG_DATA_HOME` nor `HOME` is set.
+    #[error("no data directory: pass --data-dir or set PALISADE_DATA_DIR (neither XDG_DATA_HOME nor HOME is set)")]
+    NoDataDir,
+}
+
+impl ServeArgs {
+    /// Resolves defaults that depend on the environment (the data directory).
+    pub fn resolve(self) -> Result<ServeConfig, ConfigError> {
+        let data_dir = match self.data_dir {
+            Some(dir) => dir,
+            None => default_data_dir().ok_or(ConfigError::NoDataDir)?,
+        };
+        Ok(ServeConfig {
+            addr: self.addr,
+            data_dir,
+            github_token: self.github_token.filter(|token| !token.trim().is_empty()),
+            github_api_url: self.github_api_url,
+            allow_private_fetch: self.allow_private_fetch,
+            max_body_bytes: self.max_body_bytes,
+            max_upload_bytes: self.max_upload_bytes,
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            fetch_max_bytes: self.fetch_max_bytes,
+            fetch_timeout: Duration::from_secs(self.fetch_timeout_secs),
+            share_rate_per_minute: self.share_rate_per_minute,
+            share_burst: self.share_burst,
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+        })
+    }
+}
+
+impl ServeConfig {
+    /// A configuration with the documented defaults, listening on `addr`
+    /// and keeping shares in `data_dir`. Tests start from this.
+    pub fn new(addr: SocketAddr, data_dir: PathBuf) -> Self {
+        ServeConfig {
+            addr,
+            data_dir,
+            github_token: None,
+            github_api_url: "https://api.github.com".to_owned(),
+            allow_private_fetch: false,
+            max_body_bytes: 1024 * 1024,
+            max_upload_bytes: 256 * 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            fetch_max_bytes: 1024 * 1024,
+            fetch_timeout: Duration::from_secs(5),
+            share_rate_per_minute: 30,
+            share_burst: 10,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+impl ServeConfig {
+    /// The limits of `/api/fetch`.
+    pub fn fetch_policy(&self) -> crate::fetch::FetchPolicy {
+        crate::fetch::FetchPolicy {
+            allow_private: self.allow_private_fetch,
+            max_bytes: self.fetch_max_bytes,
+            timeout: self.fetch_timeout,
+        }
+    }
+}
+
+/// `$XDG_DATA_HOME/palisade`, else `$HOME/.local/share/palisade`.
+fn default_data_dir() -> Option<PathBuf> {
+    let non_empty = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    if let Some(xdg) = non_empty("XDG_DATA_HOME") {
+        return Some(PathBuf::from(xdg).join("palisade"));
+    }
+    non_empty("HOME").map(|home| PathBuf::from(home).join(".local/share/palisade"))
+}

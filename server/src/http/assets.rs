@@ -1,0 +1,158 @@
+//! The page bundle, embedded into the binary at build time (see `build.rs`).
+//!
+//! - `/assets/*` files are content-hashed: cached for a year, `immutable`.
+//! - `index.html` is answered for `/` and for every other unknown path outside
+//!   `/api/` and `/assets/` (client-side routes), with `Cache-Control: no-cache`.
+//! - other top-level files (`favicon.svg`, …) are revalidated (`no-cache`).
+//!
+//! Every file carries a weak `ETag` (a hash of its content; weak because
+//! the compression layer may re-encode the body) and answers
+//! `If-None-Match` with `304 Not Modified`.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::LazyLock;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use include_dir::{Dir, include_dir};
+
+use crate::http::error::ApiError;
+
+static WEB: Dir<'static> = include_dir!("$OUT_DIR/web");
+
+/// Cache policy of content-hashed files.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Cache policy of files whose name does not change with their content.
+pub const REVALIDATE: &str = "no-cache";
+
+/// One embedded file with its precomputed headers.
+struct Asset {
+    body: &'static [u8],
+    content_type: HeaderValue,
+    etag: HeaderValue,
+}
+
+static ASSETS: LazyLock<HashMap<String, Asset>> = LazyLock::new(|| {
+    let mut assets = HashMap::new();
+    collect(&WEB, &mut assets);
+    assets
+});
+
+fn collect(dir: &'static Dir<'static>, into: &mut HashMap<String, Asset>) {
+    for file in dir.files() {
+        let path = file.path().to_string_lossy().replace('\\', "/");
+        let mut hasher = DefaultHasher::new();
+        file.contents().hash(&mut hasher);
+        let etag = HeaderValue::try_from(format!("W/\"{:016x}-{:x}\"", hasher.finish(), file.contents().len()))
+            .expect("hex digits form a valid header value");
+        into.insert(path.clone(), Asset { body: file.contents(), content_type: content_type(&path), etag });
+    }
+    for sub in dir.dirs() {
+        collect(sub, into);
+    }
+}
+
+/// The content type of an embedded file, from its extension.
+fn content_type(path: &str) -> HeaderValue {
+    let extension = path.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
+    let known = match extension.as_str() {
+        "html" => Some("text/html; charset=utf-8"),
+        "js" | "mjs" => Some("text/javascript; charset=utf-8"),
+        "css" => Some("text/css; charset=utf-8"),
+        "wasm" => Some("application/wasm"),
+        "svg" => Some("image/svg+xml"),
+        "json" => Some("application/json"),
+        "webmanifest" => Some("application/manifest+json"),
+        "txt" => Some("text/plain; charset=utf-8"),
+        "yaml" | "yml" => Some("application/yaml; charset=utf-8"),
+        _ => None,
+    };
+    match known {
+        Some(value) => HeaderValue::from_static(value),
+        None => {
+            let guess = mime_guess::from_ext(&extension).first_or_octet_stream();
+            HeaderValue::try_from(guess.essence_str()).unwrap_or(HeaderValue::from_static("application/octet-stream"))
+        }
+    }
+}
+
+/// Whether the bundle embedded in this binary is the real page (and not the
+/// "bundle not built" placeholder).
+pub fn bundle_built() -> bool {
+    ASSETS.len() > 1
+}
+
+/// Fallback handler: serves embedded files and the page's client-side routes.
+pub async fn serve_asset(method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    let path = uri.path();
+    if path == "/api" || path.starts_with("/api/") {
+        return ApiError::NotFound(format!("no API endpoint {method} {path}")).into_response();
+    }
+    if method != Method::GET && method != Method::HEAD {
+        let mut response = StatusCode::METHOD_NOT_ALLOWED.into_response();
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
+    let relative = path.trim_start_matches('/');
+    if let Some(asset) = ASSETS.get(relative).filter(|_| relative != "index.html") {
+        let cache = if relative.starts_with("assets/") { IMMUTABLE } else { REVALIDATE };
+        return respond(asset, cache, &headers, &method);
+    }
+    if relative.starts_with("assets/") || looks_like_file(relative) {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    }
+    match ASSETS.get("index.html") {
+        Some(index) => respond(index, REVALIDATE, &headers, &method),
+        None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+    }
+}
+
+/// A last path segment with an extension (`favicon.ico`, `robots.txt`) names a
+/// file; answering index.html for it would only confuse the client.
+fn looks_like_file(relative: &str) -> bool {
+    relative.rsplit('/').next().is_some_and(|last| last.contains('.'))
+}
+
+fn respond(asset: &Asset, cache: &'static str, request: &HeaderMap, method: &Method) -> Response {
+    let not_modified = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|tags| {
+            let ours = asset.etag.to_str().unwrap_or("").trim_start_matches("W/");
+            tags.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == ours)
+        });
+    let mut builder = Response::builder()
+        .header(header::CACHE_CONTROL, cache)
+        .header(header::ETAG, asset.etag.clone())
+        .header(header::CONTENT_TYPE, asset.content_type.clone());
+    let body = if not_modified {
+        builder = builder.status(StatusCode::NOT_MODIFIED);
+        Body::empty()
+    } else if method == Method::HEAD {
+        builder = builder.header(header::CONTENT_LENGTH, asset.body.len());
+        Body::empty()
+    } else {
+        Body::from(asset.body)
+    };
+    builder.body(body).unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wasm_and_scripts_get_browser_content_types() {
+        assert_eq!(content_type("assets/app-1a2b.wasm"), "application/wasm");
+        assert_eq!(content_type("assets/app-1a2b.js"), "text/javascript; charset=utf-8");
+        assert_eq!(content_type("favicon.svg"), "image/svg+xml");
+        assert_eq!(content_type("assets/font.woff2"), "font/woff2");
+    }
+
+    #[test]
+    fn the_bundle_always_has_an_index() {
+        assert!(ASSETS.contains_key("index.html"));
+    }
+}

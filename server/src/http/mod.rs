@@ -1,0 +1,185 @@
+//! The HTTP server: the page, the JSON API under `/api/`, `/healthz` and `/metrics`.
+//!
+//! [`router`] builds the whole application from an [`AppState`]; [`serve`]
+//! binds the configured address and runs it until SIGTERM or Ctrl-C;
+//! [`serve_on`] runs it on a listener the caller bound (tests bind
+//! `127.0.0.1:0`).
+
+pub mod api;
+pub mod assets;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod rate_limit;
+pub mod routes;
+pub mod security;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::serve::ListenerExt;
+use tokio::net::TcpListener;
+
+use crate::config::ServeConfig;
+use crate::fetch::Fetcher;
+use crate::share::gist::GistStore;
+use crate::share::sqlite::SqliteStore;
+use crate::share::{ShareError, ShareStore, Shares};
+
+pub use routes::router;
+
+/// Shared state of every handler. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<StateInner>,
+}
+
+struct StateInner {
+    config: ServeConfig,
+    shares: Shares,
+    share_limiter: rate_limit::RateLimiter,
+    fetcher: Fetcher,
+    metrics: metrics::Metrics,
+}
+
+/// The server cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A share store cannot be opened.
+    #[error("cannot open the share store: {0}")]
+    Shares(#[from] ShareError),
+    /// The fetch client cannot be built.
+    #[error("cannot build the HTTP client for /api/fetch: {0}")]
+    Fetch(String),
+    /// The address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The configured address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl AppState {
+    /// Opens the share stores and builds the clients. Must run inside a tokio runtime.
+    pub fn new(config: ServeConfig) -> Result<AppState, StartError> {
+        let local: Arc<dyn ShareStore> = Arc::new(SqliteStore::open(&config.data_dir)?);
+        let gists = GistStore::new(&config.github_api_url, config.github_token.as_deref())?;
+        let create_in_gists = gists.authenticated();
+        let shares = Shares::new(local, Arc::new(gists), create_in_gists);
+        let fetcher = Fetcher::new(config.fetch_policy()).map_err(|err| StartError::Fetch(err.to_string()))?;
+        let share_limiter = rate_limit::RateLimiter::new(config.share_rate_per_minute, config.share_burst);
+        Ok(AppState {
+            inner: Arc::new(StateInner { config, shares, share_limiter, fetcher, metrics: metrics::Metrics::default() }),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ServeConfig {
+        &self.inner.config
+    }
+
+    /// The share stores.
+    pub fn shares(&self) -> &Shares {
+        &self.inner.shares
+    }
+
+    /// The limiter of share creation.
+    pub fn share_limiter(&self) -> &rate_limit::RateLimiter {
+        &self.inner.share_limiter
+    }
+
+    /// The SSRF-safe client behind `/api/fetch`.
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.inner.fetcher
+    }
+
+    /// The request counters.
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.inner.metrics
+    }
+}
+
+/// Binds `config.addr` and serves until SIGTERM or Ctrl-C.
+pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
+    let listener =
+        TcpListener::bind(config.addr).await.map_err(|source| StartError::Bind { addr: config.addr, source })?;
+    serve_on(listener, config, shutdown_signal()).await
+}
+
+/// Serves on `listener` until `shutdown` completes, then lets in-flight
+/// requests finish for up to `config.shutdown_grace`.
+pub async fn serve_on(
+    listener: TcpListener,
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let grace = config.shutdown_grace;
+    let state = AppState::new(config)?;
+    let local_addr = listener.local_addr()?;
+    tracing::info!(
+        addr = %local_addr,
+        data_dir = %state.config().data_dir.display(),
+        share_store = state.shares().writer().name(),
+        page_bundle = assets::bundle_built(),
+        "palisade listening on http://{local_addr}"
+    );
+    let listener = listener.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::trace!("cannot set TCP_NODELAY: {err}");
+        }
+    });
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stopping_tx.send(());
+    });
+    let deadline = async move {
+        if stopping_rx.await.is_ok() {
+            tokio::time::sleep(grace).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = server => result?,
+        () = deadline => tracing::warn!("in-flight requests still running after {grace:?}; exiting anyway"),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {err}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!("cannot listen for SIGTERM: {err}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
