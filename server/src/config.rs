@@ -23,7 +23,11 @@ pub struct ServeArgs {
     pub github_token: Option<String>,
 
     /// Base URL of the GitHub API (for GitHub Enterprise, or a test server).
-    #[arg(long, env = "PALISADE_GITHUB_API_URL", default_value = "https://api.github.com")]
+    #[arg(
+        long,
+        env = "PALISADE_GITHUB_API_URL",
+        default_value = "https://api.github.com"
+    )]
     pub github_api_url: String,
 
     /// Let `/api/fetch` reach private, loopback and link-local addresses
@@ -99,7 +103,9 @@ pub struct ServeConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// Neither `--data-dir`, `XDG_DATA_HOME` nor `HOME` is set.
-    #[error("no data directory: pass --data-dir or set PALISADE_DATA_DIR (neither XDG_DATA_HOME nor HOME is set)")]
+    #[error(
+        "no data directory: pass --data-dir or set PALISADE_DATA_DIR (neither XDG_DATA_HOME nor HOME is set)"
+    )]
     NoDataDir,
 }
 

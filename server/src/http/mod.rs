@@ -72,10 +72,18 @@ impl AppState {
         let gists = GistStore::new(&config.github_api_url, config.github_token.as_deref())?;
         let create_in_gists = gists.authenticated();
         let shares = Shares::new(local, Arc::new(gists), create_in_gists);
-        let fetcher = Fetcher::new(config.fetch_policy()).map_err(|err| StartError::Fetch(err.to_string()))?;
-        let share_limiter = rate_limit::RateLimiter::new(config.share_rate_per_minute, config.share_burst);
+        let fetcher = Fetcher::new(config.fetch_policy())
+            .map_err(|err| StartError::Fetch(err.to_string()))?;
+        let share_limiter =
+            rate_limit::RateLimiter::new(config.share_rate_per_minute, config.share_burst);
         Ok(AppState {
-            inner: Arc::new(StateInner { config, shares, share_limiter, fetcher, metrics: metrics::Metrics::default() }),
+            inner: Arc::new(StateInner {
+                config,
+                shares,
+                share_limiter,
+                fetcher,
+                metrics: metrics::Metrics::default(),
+            }),
         })
     }
 
@@ -107,8 +115,12 @@ impl AppState {
 
 /// Binds `config.addr` and serves until SIGTERM or Ctrl-C.
 pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
-    let listener =
-        TcpListener::bind(config.addr).await.map_err(|source| StartError::Bind { addr: config.addr, source })?;
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.addr,
+            source,
+        })?;
     serve_on(listener, config, shutdown_signal()).await
 }
 

@@ -31,7 +31,10 @@ pub struct ErrorDetail {
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Palisade API", description = "Check, explain, simulate, generate and share Kubernetes and Cilium network policies."),
+    info(
+        title = "Palisade API",
+        description = "Check, explain, simulate, generate and share Kubernetes and Cilium network policies."
+    ),
     paths(
         api::health::healthz,
         api::shares::create,
