@@ -255,3 +255,35 @@ async fn openapi_document_lists_the_api() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn connections_that_never_finish_a_request_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = TestServer::start_with(|config| {
+        config.idle_timeout = std::time::Duration::from_millis(500)
+    })
+    .await;
+    let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buffer = [0u8; 256];
+    let read =
+        tokio::time::timeout(std::time::Duration::from_secs(5), slow.read(&mut buffer)).await;
+    let closed = matches!(read, Ok(Ok(0)) | Ok(Err(_)));
+    assert!(closed, "the half-sent request should be dropped: {read:?}");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(400));
+    // A normal client is unaffected.
+    assert_eq!(
+        server
+            .client
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    server.stop().await;
+}

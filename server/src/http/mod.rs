@@ -8,6 +8,7 @@
 pub mod api;
 pub mod assets;
 pub mod error;
+pub mod listener;
 pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;
@@ -141,11 +142,9 @@ pub async fn serve_on(
         page_bundle = assets::bundle_built(),
         "palisade listening on http://{local_addr}"
     );
-    let listener = listener.tap_io(|tcp| {
-        if let Err(err) = tcp.set_nodelay(true) {
-            tracing::trace!("cannot set TCP_NODELAY: {err}");
-        }
-    });
+    // `tap_io` (a no-op here) gives the listener axum's `ConnectInfo<SocketAddr>` support.
+    let listener =
+        listener::IdleTimeoutListener::new(listener, state.config().idle_timeout).tap_io(|_| {});
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
