@@ -19,6 +19,8 @@ struct Cli {
 enum Command {
     /// Serve the page, the JSON API, /healthz and /metrics.
     Serve(server::ServeArgs),
+    /// Generate least-privilege policies from Hubble flow logs.
+    Generate(cli::generate::GenerateArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Serve(args) => cli::serve::run(args),
+        Command::Generate(args) => cli::generate::run(args),
     };
     match result {
         Ok(code) => code,

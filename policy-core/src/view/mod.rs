@@ -60,9 +60,9 @@ impl Isolation {
     pub fn label(self) -> &'static str {
         match self {
             Isolation::Open => "open",
-            Isolation::DenyAll => "default deny",
-            Isolation::Restricted => "restricted to rules",
-            Isolation::NotIsolating => "no default deny",
+            Isolation::DenyAll => "deny all",
+            Isolation::Restricted => "rules only",
+            Isolation::NotIsolating => "not isolating",
         }
     }
 

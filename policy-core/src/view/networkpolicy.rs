@@ -180,8 +180,14 @@ fn peer_box(
         Some(nss) => {
             let nss_text = selector_text(nss, "all namespaces");
             let pods = pods.unwrap_or_else(|| "all pods".to_string());
+            let by_name = nss.match_expressions.as_ref().is_none_or(Vec::is_empty)
+                && nss.match_labels.as_ref().is_some_and(|l| l.len() == 1)
+                && nss.match_labels.as_ref().and_then(|l| l.get("kubernetes.io/metadata.name")).is_some();
             let where_ = if nss_text == "all namespaces" {
                 "all namespaces".to_string()
+            } else if by_name {
+                let name = nss.match_labels.as_ref().and_then(|l| l.get("kubernetes.io/metadata.name")).cloned().unwrap_or_default();
+                format!("namespace {name}")
             } else {
                 format!("namespaces {nss_text}")
             };

@@ -1,4 +1,5 @@
 //! One module per subcommand. Each exposes `<Name>Args` (clap) and
 //! `run(&<Name>Args) -> anyhow::Result<ExitCode>`.
 
+pub mod generate;
 pub mod serve;
