@@ -246,7 +246,17 @@ async fn openapi_document_lists_the_api() {
     assert_eq!(response.status(), 200);
     let doc: serde_json::Value = response.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/shares", "/api/shares/{id}", "/api/fetch", "/healthz"] {
+    for path in [
+        "/api/check",
+        "/api/export",
+        "/api/probe",
+        "/api/diff",
+        "/api/generate",
+        "/api/shares",
+        "/api/shares/{id}",
+        "/api/fetch",
+        "/healthz",
+    ] {
         assert!(
             doc["paths"].get(path).is_some(),
             "{path} missing from {}",

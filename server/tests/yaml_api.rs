@@ -100,3 +100,94 @@ async fn export_errors() {
     expect_error(latin1, 400, "invalid-utf8").await;
     server.stop().await;
 }
+
+const INVALID_PORT: &str = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: x\n  namespace: shop\nspec:\n  podSelector: {}\n  ingress:\n  - ports:\n    - protocol: TCP\n      port: 70000\n";
+
+#[tokio::test]
+async fn check_answers_diagnostics_in_the_cli_shape() {
+    let server = TestServer::start().await;
+    let clean = post(
+        &server,
+        "/api/check",
+        "application/yaml",
+        include_str!("../benches/data/policy-30.yaml"),
+    )
+    .await;
+    assert_eq!(clean.status(), 200);
+    let body: serde_json::Value = clean.json().await.unwrap();
+    assert!(
+        body["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["severity"] != "error"),
+        "{body}"
+    );
+
+    let response = post(
+        &server,
+        "/api/check?file=shop.yaml",
+        "text/plain",
+        INVALID_PORT,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let diagnostics = body["diagnostics"].as_array().unwrap();
+    let error = diagnostics
+        .iter()
+        .find(|d| d["severity"] == "error")
+        .unwrap_or_else(|| panic!("an error for port 70000: {body}"));
+    for key in [
+        "file", "policy", "severity", "code", "message", "field", "line", "column",
+    ] {
+        assert!(error.get(key).is_some(), "{key} missing: {error}");
+    }
+    assert_eq!(error["file"], "shop.yaml");
+    assert_eq!(error["policy"], "shop/x");
+    assert_eq!(error["field"], "spec.ingress[0].ports[0].port");
+    assert_eq!(error["line"], 11);
+    assert!(error["message"].as_str().unwrap().contains("70000"));
+    // Without ?file= the key is there, null.
+    let anonymous: serde_json::Value =
+        post(&server, "/api/check", "application/yaml", INVALID_PORT)
+            .await
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(anonymous["diagnostics"][0]["file"], serde_json::Value::Null);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn check_errors() {
+    let server = TestServer::start_with(|config| config.max_body_bytes = 4096).await;
+    let broken = post(
+        &server,
+        "/api/check",
+        "application/yaml",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: x\n   bad: indent\n",
+    )
+    .await;
+    let error = expect_error(broken, 400, "yaml-syntax").await;
+    assert_eq!(error["line"], 5, "{error}");
+    assert!(error["column"].as_u64().is_some(), "{error}");
+    let huge = post(
+        &server,
+        "/api/check",
+        "application/yaml",
+        format!("# {}\n", "x".repeat(5000)),
+    )
+    .await;
+    expect_error(huge, 413, "payload-too-large").await;
+    let wrong_type = post(&server, "/api/check", "image/png", INVALID_PORT).await;
+    expect_error(wrong_type, 415, "unsupported-media-type").await;
+    let wrong_method = server
+        .client
+        .get(server.url("/api/check"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(wrong_method, 405, "method-not-allowed").await;
+    server.stop().await;
+}

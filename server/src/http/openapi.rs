@@ -40,6 +40,7 @@ pub struct ErrorDetail {
         api::shares::create,
         api::shares::get,
         api::fetch::fetch,
+        api::check::check,
         api::export::export,
         api::generate::generate,
         api::reachability::probe,

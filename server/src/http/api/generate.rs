@@ -3,9 +3,8 @@
 use axum::Json;
 use axum::extract::{Query, Request, State};
 use policy_core::flows::{
-    Flavor, GenerateOptions, PolicyDirections, ReadReport, generate as generate_policies,
+    Flavor, GenerateOptions, PolicyDirections, ReadReport, generate as generate_policies, to_yaml,
 };
-use policy_core::yaml::emit_policies;
 use serde::{Deserialize, Serialize};
 
 use crate::http::AppState;
@@ -31,7 +30,7 @@ pub struct GenerateQuery {
 /// Answer of `POST /api/generate`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct GenerateResponse {
-    /// The policies, multi-document canonical YAML.
+    /// The policies, multi-document YAML (as `palisade generate` prints it).
     pub yaml: String,
     /// How many policies.
     pub policies: usize,
@@ -136,7 +135,7 @@ pub async fn generate(
     let total_flows = upload.aggregates.total_flows;
     let generated = tokio::task::spawn_blocking(move || {
         let generated = generate_policies(&upload.aggregates, &options);
-        let yaml = emit_policies(&generated.policies);
+        let yaml = to_yaml(&generated.policies);
         (generated, yaml)
     })
     .await
