@@ -46,6 +46,13 @@ fn networkpolicy_peers_are_grouped_with_their_ports() {
     assert_eq!(titles(&g.ingress, GroupKind::InCluster), vec!["app=prometheus"]);
     let prom = &g.ingress.group(GroupKind::InCluster).unwrap().peers[0];
     assert_eq!(prom.details, vec!["namespace monitoring"]);
+    assert_eq!(
+        prom.selector,
+        Some(PeerSelector {
+            pods: "app=prometheus".into(),
+            namespaces: Some("kubernetes.io/metadata.name=monitoring".into())
+        })
+    );
     // A port without protocol is TCP.
     assert_eq!(prom.edge.label(), "80/TCP");
     assert_eq!(prom.at, PeerRef { rule: RuleRef { direction: Direction::Ingress, deny: false, spec: 0, rule: 0 }, field: PeerField::K8sPeer, index: 1 });
