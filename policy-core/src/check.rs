@@ -33,11 +33,16 @@ pub fn check_parsed(
     let policies: Vec<_> = parsed.policies().cloned().collect();
     for obj in &parsed.objects {
         let Some(policy) = obj.policy() else { continue };
-        let mut diags = validate(policy);
         let source = LintSource {
             text,
             map: &obj.source_map,
         };
+        let mut diags = validate(policy);
+        for d in &mut diags {
+            if d.fix.is_none() {
+                d.fix = lint::fix::fix_validation(d, &source);
+            }
+        }
         diags.extend(lint::lint(policy, Some(&source), &policies, cluster));
         for mut d in diags {
             obj.locate(&mut d);

@@ -34,10 +34,19 @@ fn peers_may_be_dns(r: &EgressRule, namespaced: bool, own_ns: &str) -> bool {
         && r.to_services.is_none()
         && r.to_fqdns.is_none()
         && r.extra.is_empty();
+    if no_peers && r.to_ports.as_ref().is_none_or(Vec::is_empty) && r.icmps.is_none() {
+        // An empty Cilium rule selects no peer: it allows nothing.
+        return false;
+    }
     if no_peers || r.to_cidr.is_some() || r.to_cidr_set.is_some() || !r.extra.is_empty() {
         return true;
     }
-    if r.to_entities.iter().flatten().any(|e| matches!(e.as_str(), "all" | "cluster" | "world" | "world-ipv4" | "world-ipv6" | "host" | "remote-node")) {
+    if r.to_entities.iter().flatten().any(|e| {
+        matches!(
+            e.as_str(),
+            "all" | "cluster" | "world" | "world-ipv4" | "world-ipv6" | "host" | "remote-node"
+        )
+    }) {
         return true;
     }
     r.to_endpoints.iter().flatten().any(|sel| {
@@ -47,8 +56,13 @@ fn peers_may_be_dns(r: &EgressRule, namespaced: bool, own_ns: &str) -> bool {
             .flatten()
             .map(|(k, v)| (strip_source(k), v.as_str()))
             .collect();
-        let ns = labels.iter().find(|(k, _)| *k == "io.kubernetes.pod.namespace").map(|(_, v)| *v);
-        let dns_label = labels.iter().any(|(k, v)| *k == "k8s-app" && *v == "kube-dns");
+        let ns = labels
+            .iter()
+            .find(|(k, _)| *k == "io.kubernetes.pod.namespace")
+            .map(|(_, v)| *v);
+        let dns_label = labels
+            .iter()
+            .any(|(k, v)| *k == "k8s-app" && *v == "kube-dns");
         match ns {
             Some(ns) => ns == "kube-system",
             None => dns_label || !namespaced || own_ns == "kube-system",

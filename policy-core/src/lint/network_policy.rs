@@ -93,7 +93,11 @@ fn peer_may_be_dns(peer: &NetworkPolicyPeer, own_ns: &str) -> bool {
     }
     match &peer.namespace_selector {
         None => own_ns == "kube-system",
-        Some(sel) => match sel.match_labels.as_ref().and_then(|m| m.get("kubernetes.io/metadata.name")) {
+        Some(sel) => match sel
+            .match_labels
+            .as_ref()
+            .and_then(|m| m.get("kubernetes.io/metadata.name"))
+        {
             Some(name) => name == "kube-system",
             None => true,
         },
@@ -115,13 +119,19 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
     if egress_isolated(np) {
         let allows_dns = |p: &NetworkPolicy| {
             let own_ns = p.metadata.namespace.as_deref().unwrap_or("default");
-            p.spec.iter().flat_map(|s| s.egress.iter().flatten()).any(|r| {
-                let ports_ok =
-                    r.ports.as_ref().is_none_or(Vec::is_empty) || r.ports.iter().flatten().any(port_allows_dns);
-                let peers_ok = r.to.as_ref().is_none_or(Vec::is_empty)
-                    || r.to.iter().flatten().any(|peer| peer_may_be_dns(peer, own_ns));
-                ports_ok && peers_ok
-            })
+            p.spec
+                .iter()
+                .flat_map(|s| s.egress.iter().flatten())
+                .any(|r| {
+                    let ports_ok = r.ports.as_ref().is_none_or(Vec::is_empty)
+                        || r.ports.iter().flatten().any(port_allows_dns);
+                    let peers_ok = r.to.as_ref().is_none_or(Vec::is_empty)
+                        || r.to
+                            .iter()
+                            .flatten()
+                            .any(|peer| peer_may_be_dns(peer, own_ns));
+                    ports_ok && peers_ok
+                })
         };
         let elsewhere = l.all.iter().any(|p| match p {
             crate::model::Policy::NetworkPolicy(other) => {
