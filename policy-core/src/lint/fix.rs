@@ -256,6 +256,46 @@ pub fn rename_key(map: &SourceMap, path: &str, new_key: &str) -> Option<TextEdit
     })
 }
 
+/// A fix for a validation error, where the intent is unambiguous: the
+/// wrong case of an enum value (`tcp`, `in`, `ingress`) and Cilium L7 rules
+/// on a port without `protocol: TCP`. `d.field` is relative to the object.
+pub fn fix_validation(d: &crate::diagnostic::Diagnostic, src: &LintSource<'_>) -> Option<Fix> {
+    let field = d.field.as_deref()?;
+    let current = src.map.node(field).and_then(SourceNode::as_str);
+    let enum_values: &[&str] = if field.ends_with(".operator") {
+        &["In", "NotIn", "Exists", "DoesNotExist"]
+    } else if field.ends_with(".protocol") {
+        &[
+            "TCP", "UDP", "SCTP", "ICMP", "ICMPv6", "VRRP", "IGMP", "ANY",
+        ]
+    } else if field.contains("policyTypes[") {
+        &["Ingress", "Egress"]
+    } else {
+        &[]
+    };
+    match d.code.as_str() {
+        "cilium-l7-protocol" => {
+            let edit = if field.ends_with(".protocol") {
+                replace_value(src, field, &Value::String("TCP".into()))
+            } else {
+                insert_entry(src, field, "protocol", &Value::String("TCP".into()))
+            };
+            single("Set protocol: TCP", edit)
+        }
+        "field-invalid" | "field-not-supported" | "cilium-protocol-case" => {
+            let cur = current?;
+            let right = enum_values
+                .iter()
+                .find(|v| v.eq_ignore_ascii_case(cur) && **v != cur)?;
+            single(
+                format!("Write {right}"),
+                replace_value(src, field, &Value::String((*right).to_string())),
+            )
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,45 +420,5 @@ mod tests {
             apply_fix("abc", &fix),
             Err(FixError::OutOfRange { .. })
         ));
-    }
-}
-
-/// A fix for a validation error, where the intent is unambiguous: the
-/// wrong case of an enum value (`tcp`, `in`, `ingress`) and Cilium L7 rules
-/// on a port without `protocol: TCP`. `d.field` is relative to the object.
-pub fn fix_validation(d: &crate::diagnostic::Diagnostic, src: &LintSource<'_>) -> Option<Fix> {
-    let field = d.field.as_deref()?;
-    let current = src.map.node(field).and_then(SourceNode::as_str);
-    let enum_values: &[&str] = if field.ends_with(".operator") {
-        &["In", "NotIn", "Exists", "DoesNotExist"]
-    } else if field.ends_with(".protocol") {
-        &[
-            "TCP", "UDP", "SCTP", "ICMP", "ICMPv6", "VRRP", "IGMP", "ANY",
-        ]
-    } else if field.contains("policyTypes[") {
-        &["Ingress", "Egress"]
-    } else {
-        &[]
-    };
-    match d.code.as_str() {
-        "cilium-l7-protocol" => {
-            let edit = if field.ends_with(".protocol") {
-                replace_value(src, field, &Value::String("TCP".into()))
-            } else {
-                insert_entry(src, field, "protocol", &Value::String("TCP".into()))
-            };
-            single("Set protocol: TCP", edit)
-        }
-        "field-invalid" | "field-not-supported" | "cilium-protocol-case" => {
-            let cur = current?;
-            let right = enum_values
-                .iter()
-                .find(|v| v.eq_ignore_ascii_case(cur) && **v != cur)?;
-            single(
-                format!("Write {right}"),
-                replace_value(src, field, &Value::String((*right).to_string())),
-            )
-        }
-        _ => None,
     }
 }
