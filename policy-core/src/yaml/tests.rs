@@ -295,3 +295,15 @@ fn block_sequence_spans_start_at_the_dash() {
     let inner = b.item(0).unwrap();
     assert_eq!(&text[inner.span.start.offset..inner.span.end.offset], "- 1");
 }
+
+#[test]
+fn crlf_and_non_ascii_offsets_stay_exact() {
+    let text = "apiVersion: networking.k8s.io/v1\r\nkind: NetworkPolicy\r\nmetadata:\r\n  name: caf\u{e9}\r\n  annotations: {note: \"\u{2603}\u{2603}\"}\r\nspec:\r\n  podSelector: {}\r\n";
+    let out = parse_documents(text);
+    let sm = &out.objects[0].source_map;
+    let span = sm.span("metadata.annotations.note").unwrap();
+    assert_eq!(&text[span.start.offset..span.end.offset], "\"\u{2603}\u{2603}\"");
+    let span = sm.span("spec.podSelector").unwrap();
+    assert_eq!(&text[span.start.offset..span.end.offset], "{}");
+    assert_eq!(sm.position("spec.podSelector").line, 7);
+}
