@@ -294,6 +294,13 @@ fn cases() -> Vec<Case> {
             true,
         ),
         case(
+            "PA017",
+            np("  podSelector: {}\n  policyTypes:\n  - Ingress\n  egress:\n  - {}\n"),
+            np("  podSelector: {}\n  policyTypes:\n  - Ingress\n  - Egress\n  egress:\n  - {}\n"),
+            false,
+            true,
+        ),
+        case(
             "PA016",
             np(
                 "  podSelector: {}\n  ingress:\n  - from:\n    - namespaceSelector:\n        matchLabels:\n          name: monitoring\n",

@@ -175,6 +175,12 @@ pub const LINTS: &[LintInfo] = &[
         severity: Severity::Warning,
         explanation: "Namespaces do not carry a `name` label unless someone adds it. The apiserver sets `kubernetes.io/metadata.name` on every namespace; select on that.",
     },
+    LintInfo {
+        code: "PA017",
+        name: "rules-ignored-by-policy-types",
+        severity: Severity::Warning,
+        explanation: "When policyTypes is set, only the listed directions are enforced: ingress rules in a policy with `policyTypes: [Egress]` (or egress rules with `[Ingress]`) are ignored. Add the direction to policyTypes, or remove the rules.",
+    },
 ];
 
 /// The documentation of a lint code.

@@ -159,6 +159,31 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
         }
     }
 
+    // PA017 rules in a direction that policyTypes leaves out are ignored.
+    if let Some(types) = &spec.policy_types {
+        let has_ingress = spec.ingress.as_ref().is_some_and(|r| !r.is_empty());
+        let has_egress = spec.egress.as_ref().is_some_and(|r| !r.is_empty());
+        for (dir, ty, present) in [
+            ("ingress", "Ingress", has_ingress),
+            ("egress", "Egress", has_egress),
+        ] {
+            if present && !types.iter().any(|t| t == ty) {
+                let fix = l.src.and_then(|src| {
+                    single(
+                        format!("Add {ty} to policyTypes"),
+                        append_item(src, "spec.policyTypes", &json!(ty)),
+                    )
+                });
+                l.emit(
+                    "PA017",
+                    &format!("spec.{dir}"),
+                    format!("policyTypes does not list {ty}, so these {dir} rules are ignored"),
+                    fix,
+                );
+            }
+        }
+    }
+
     // PA007 egress rules only, no policyTypes: ingress is isolated too.
     if spec.policy_types.is_none()
         && spec.egress.as_ref().is_some_and(|e| !e.is_empty())

@@ -302,7 +302,10 @@ fn crlf_and_non_ascii_offsets_stay_exact() {
     let out = parse_documents(text);
     let sm = &out.objects[0].source_map;
     let span = sm.span("metadata.annotations.note").unwrap();
-    assert_eq!(&text[span.start.offset..span.end.offset], "\"\u{2603}\u{2603}\"");
+    assert_eq!(
+        &text[span.start.offset..span.end.offset],
+        "\"\u{2603}\u{2603}\""
+    );
     let span = sm.span("spec.podSelector").unwrap();
     assert_eq!(&text[span.start.offset..span.end.offset], "{}");
     assert_eq!(sm.position("spec.podSelector").line, 7);
