@@ -301,6 +301,15 @@ fn cases() -> Vec<Case> {
             true,
         ),
         case(
+            "PA018",
+            cnp("  endpointSelector: {}\n  ingress:\n  - fromEndpoints:\n    - {}\n"),
+            cnp(
+                "  endpointSelector: {}\n  ingress:\n  - fromEndpoints:\n    - matchExpressions:\n      - {key: k8s:io.kubernetes.pod.namespace, operator: Exists}\n",
+            ),
+            false,
+            true,
+        ),
+        case(
             "PA016",
             np(
                 "  podSelector: {}\n  ingress:\n  - from:\n    - namespaceSelector:\n        matchLabels:\n          name: monitoring\n",

@@ -135,6 +135,54 @@ pub(crate) fn lint(policy: &CiliumPolicy, namespaced: bool, l: &mut Lints<'_>) {
             );
         }
 
+        // PA018 an empty endpoint selector in a namespaced policy means "this namespace".
+        if namespaced {
+            let all_ns = json!({"matchExpressions": [{"key": "k8s:io.kubernetes.pod.namespace", "operator": "Exists"}]});
+            let mut empties = Vec::new();
+            for (dir, key, sels) in rule
+                .ingress
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, r)| {
+                    (
+                        format!("ingress[{i}]"),
+                        "fromEndpoints",
+                        r.from_endpoints.as_ref(),
+                    )
+                })
+                .chain(rule.egress.iter().flatten().enumerate().map(|(i, r)| {
+                    (
+                        format!("egress[{i}]"),
+                        "toEndpoints",
+                        r.to_endpoints.as_ref(),
+                    )
+                }))
+            {
+                for (j, sel) in sels.into_iter().flatten().enumerate() {
+                    if super::selector::is_empty(sel) {
+                        empties.push(format!("{path}.{dir}.{key}[{j}]"));
+                    }
+                }
+            }
+            for field in empties {
+                let fix = l.src.and_then(|src| {
+                    single(
+                        "Select endpoints in all namespaces",
+                        super::fix::replace_value(src, &field, &all_ns),
+                    )
+                });
+                l.emit(
+                    "PA018",
+                    &field,
+                    format!(
+                        "an empty endpoint selector in a CiliumNetworkPolicy selects only endpoints in namespace {ns}; to select every namespace match `k8s:io.kubernetes.pod.namespace` with operator Exists"
+                    ),
+                    fix,
+                );
+            }
+        }
+
         // PA014 toFQDNs without a DNS rule.
         for (i, e) in egress.iter().enumerate() {
             if e.to_fqdns.as_ref().is_some_and(|q| !q.is_empty())

@@ -181,6 +181,12 @@ pub const LINTS: &[LintInfo] = &[
         severity: Severity::Warning,
         explanation: "When policyTypes is set, only the listed directions are enforced: ingress rules in a policy with `policyTypes: [Egress]` (or egress rules with `[Ingress]`) are ignored. Add the direction to policyTypes, or remove the rules.",
     },
+    LintInfo {
+        code: "PA018",
+        name: "cilium-empty-endpoint-selector",
+        severity: Severity::Warning,
+        explanation: "In a CiliumNetworkPolicy, `fromEndpoints: [{}]` / `toEndpoints: [{}]` select the endpoints of the policy's own namespace only, not the whole cluster. To mean every namespace, match `k8s:io.kubernetes.pod.namespace` with operator Exists (or use a CiliumClusterwideNetworkPolicy, or the `cluster` entity).",
+    },
 ];
 
 /// The documentation of a lint code.
