@@ -60,18 +60,38 @@ fn generate_cluster(pods: usize, namespaces: usize) -> Cluster {
             ("version".to_string(), format!("v{}", i % 2)),
         ]);
         let mut p = PodInfo::new(&format!("ns-{ns}"), &format!("pod-{i}"), labels);
-        p.ips = vec![format!("10.{}.{}.{}", 1 + i / 65536, (i / 256) % 256, i % 256).parse().unwrap()];
+        p.ips = vec![
+            format!("10.{}.{}.{}", 1 + i / 65536, (i / 256) % 256, i % 256)
+                .parse()
+                .unwrap(),
+        ];
         p.node_ip = Some(format!("192.168.0.{}", 1 + i % 50).parse().unwrap());
         p.host_network = i % 997 == 0;
         p.ports = vec![
-            ContainerPort { name: Some("http".into()), port: 8080, protocol: Protocol::Tcp },
-            ContainerPort { name: Some("metrics".into()), port: 9090, protocol: Protocol::Tcp },
+            ContainerPort {
+                name: Some("http".into()),
+                port: 8080,
+                protocol: Protocol::Tcp,
+            },
+            ContainerPort {
+                name: Some("metrics".into()),
+                port: 9090,
+                protocol: Protocol::Tcp,
+            },
         ];
         if tier == "db" {
-            p.ports.push(ContainerPort { name: Some("postgres".into()), port: 5432, protocol: Protocol::Tcp });
+            p.ports.push(ContainerPort {
+                name: Some("postgres".into()),
+                port: 5432,
+                protocol: Protocol::Tcp,
+            });
         }
         if app == 9 {
-            p.ports.push(ContainerPort { name: Some("dns".into()), port: 53, protocol: Protocol::Udp });
+            p.ports.push(ContainerPort {
+                name: Some("dns".into()),
+                port: 53,
+                protocol: Protocol::Udp,
+            });
         }
         c.add_pod(p);
     }
@@ -86,8 +106,12 @@ fn selector(rng: &mut Rng) -> serde_json::Value {
         0 => json!({}),
         1 => json!({"matchLabels": {"app": format!("app{}", rng.below(10))}}),
         2 => json!({"matchLabels": {"tier": TIERS[rng.below(3)]}}),
-        3 => json!({"matchExpressions": [{"key": "app", "operator": "In", "values": [format!("app{}", rng.below(10)), format!("app{}", rng.below(10))]}]}),
-        _ => json!({"matchLabels": {"tier": TIERS[rng.below(3)], "version": format!("v{}", rng.below(2))}}),
+        3 => {
+            json!({"matchExpressions": [{"key": "app", "operator": "In", "values": [format!("app{}", rng.below(10)), format!("app{}", rng.below(10))]}]})
+        }
+        _ => {
+            json!({"matchLabels": {"tier": TIERS[rng.below(3)], "version": format!("v{}", rng.below(2))}})
+        }
     }
 }
 
@@ -115,7 +139,9 @@ fn np_peer(rng: &mut Rng) -> serde_json::Value {
         0 => json!({"podSelector": selector(rng)}),
         1 => json!({"namespaceSelector": ns_selector(rng)}),
         2 => json!({"namespaceSelector": ns_selector(rng), "podSelector": selector(rng)}),
-        _ => json!({"ipBlock": {"cidr": "10.0.0.0/8", "except": [format!("10.1.{}.0/24", rng.below(20))]}}),
+        _ => {
+            json!({"ipBlock": {"cidr": "10.0.0.0/8", "except": [format!("10.1.{}.0/24", rng.below(20))]}})
+        }
     }
 }
 
@@ -135,11 +161,15 @@ fn generate_policies(count: usize, namespaces: usize, seed: u64) -> Vec<Policy> 
                     .collect();
                 spec["ingress"] = json!(ingress);
                 if rng.below(3) == 0 {
-                    spec["egress"] = json!([{"to": [np_peer(&mut rng)], "ports": np_ports(&mut rng)}]);
+                    spec["egress"] =
+                        json!([{"to": [np_peer(&mut rng)], "ports": np_ports(&mut rng)}]);
                     spec["policyTypes"] = json!(["Ingress", "Egress"]);
                 }
-                let v = json!({"metadata": {"name": format!("np-{i}"), "namespace": ns}, "spec": spec});
-                out.push(Policy::NetworkPolicy(serde_json::from_value::<NetworkPolicy>(v).unwrap()));
+                let v =
+                    json!({"metadata": {"name": format!("np-{i}"), "namespace": ns}, "spec": spec});
+                out.push(Policy::NetworkPolicy(
+                    serde_json::from_value::<NetworkPolicy>(v).unwrap(),
+                ));
             }
             7 | 8 => {
                 let spec = json!({
@@ -153,7 +183,9 @@ fn generate_policies(count: usize, namespaces: usize, seed: u64) -> Vec<Policy> 
                     "egressDeny": [{"toEndpoints": [{"matchLabels": {"tier": "db"}}], "toPorts": [{"ports": [{"port": "5432", "protocol": "TCP"}]}]}]
                 });
                 let v = json!({"metadata": {"name": format!("cnp-{i}"), "namespace": ns}, "spec": spec});
-                out.push(Policy::CiliumNetworkPolicy(serde_json::from_value::<CiliumPolicy>(v).unwrap()));
+                out.push(Policy::CiliumNetworkPolicy(
+                    serde_json::from_value::<CiliumPolicy>(v).unwrap(),
+                ));
             }
             _ => {
                 let spec = json!({
@@ -163,7 +195,9 @@ fn generate_policies(count: usize, namespaces: usize, seed: u64) -> Vec<Policy> 
                     "ingress": [{"fromEndpoints": [{"matchLabels": {"io.cilium.k8s.namespace.labels.env": "prod"}}]}]
                 });
                 let v = json!({"metadata": {"name": format!("ccnp-{i}")}, "spec": spec});
-                out.push(Policy::CiliumClusterwideNetworkPolicy(serde_json::from_value::<CiliumPolicy>(v).unwrap()));
+                out.push(Policy::CiliumClusterwideNetworkPolicy(
+                    serde_json::from_value::<CiliumPolicy>(v).unwrap(),
+                ));
             }
         }
     }
@@ -208,7 +242,9 @@ fn report_scale() {
 
 fn bench_tables(c: &mut Criterion) {
     let mut group = c.benchmark_group("truth_table");
-    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
     let big = generate_cluster(5000, 100);
     let big_policies = generate_policies(1000, 100, 0x5eed);
     group.bench_function("5000_pods_100_ns_1000_policies", |b| {
@@ -230,22 +266,26 @@ fn bench_reference(c: &mut Criterion) {
     let engine = Engine::new(&cluster, &policies);
     let table = engine.truth_table(&ports);
     let want = reference::truth_table(&cluster, &policies, &ports);
-    for (pi, _) in ports.iter().enumerate() {
-        for s in 0..cluster.endpoint_count() {
-            for t in 0..cluster.endpoint_count() {
-                assert_eq!(table.allowed(pi, EndpointId(s), EndpointId(t)), want[pi][s][t]);
+    for (pi, rows) in want.iter().enumerate() {
+        for (s, row) in rows.iter().enumerate() {
+            for (t, cell) in row.iter().enumerate() {
+                assert_eq!(table.allowed(pi, EndpointId(s), EndpointId(t)), *cell);
             }
         }
     }
     let mut group = c.benchmark_group("engine_vs_reference_200_pods_40_policies");
-    group.sample_size(10).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(5));
     group.bench_function("engine", |b| {
         b.iter(|| {
             let e = Engine::new(&cluster, &policies);
             black_box(e.truth_table(&ports))
         })
     });
-    group.bench_function("reference", |b| b.iter(|| black_box(reference::truth_table(&cluster, &policies, &ports))));
+    group.bench_function("reference", |b| {
+        b.iter(|| black_box(reference::truth_table(&cluster, &policies, &ports)))
+    });
     group.finish();
 }
 

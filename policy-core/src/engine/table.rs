@@ -12,11 +12,11 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::Engine;
 use super::bitset::BitSet;
 use super::compile::{Rule, dir_index};
 use super::port::{PortKey, PortSpec};
 use super::verdict::Direction;
-use super::Engine;
 use crate::cluster::{Endpoint, EndpointId};
 
 /// A square bit matrix: row = source endpoint, column = destination endpoint.
@@ -33,7 +33,11 @@ pub struct BitMatrix {
 impl BitMatrix {
     fn new(n: usize) -> Self {
         let wpr = n.div_ceil(64);
-        BitMatrix { n, words_per_row: wpr, words: vec![0; wpr * n] }
+        BitMatrix {
+            n,
+            words_per_row: wpr,
+            words: vec![0; wpr * n],
+        }
     }
 
     /// Whether bit (`from`, `to`) is set.
@@ -79,7 +83,11 @@ struct PortSets {
     per_rule: Vec<Option<BitSet>>,
 }
 
-fn port_sets(engine: &Engine, key: PortKey, named: &HashMap<&str, Vec<(usize, u16, super::Protocol)>>) -> PortSets {
+fn port_sets(
+    engine: &Engine,
+    key: PortKey,
+    named: &HashMap<&str, Vec<(usize, u16, super::Protocol)>>,
+) -> PortSets {
     let n = engine.cluster.endpoint_count();
     let per_rule = engine
         .compiled
@@ -117,7 +125,10 @@ fn port_sets(engine: &Engine, key: PortKey, named: &HashMap<&str, Vec<(usize, u1
 
 /// Peers a rule admits for `subject` (node-relative parts resolved), as a set.
 fn rule_peers(engine: &Engine, rule: &Rule, subject: usize, n: usize) -> BitSet {
-    engine.compiled.rule_peers(rule, subject).unwrap_or_else(|| BitSet::full(n))
+    engine
+        .compiled
+        .rule_peers(rule, subject)
+        .unwrap_or_else(|| BitSet::full(n))
 }
 
 pub(super) fn build(engine: &Engine, ports: &[PortKey]) -> TruthTable {
@@ -131,7 +142,10 @@ pub(super) fn build(engine: &Engine, ports: &[PortKey]) -> TruthTable {
         }
         for cp in &pod.ports {
             if let Some(name) = &cp.name {
-                named.entry(name.as_str()).or_default().push((i, cp.port, cp.protocol));
+                named
+                    .entry(name.as_str())
+                    .or_default()
+                    .push((i, cp.port, cp.protocol));
             }
         }
     }
@@ -155,7 +169,10 @@ pub(super) fn build(engine: &Engine, ports: &[PortKey]) -> TruthTable {
         }
         matrices.push(m);
     }
-    TruthTable { ports: ports.to_vec(), matrices }
+    TruthTable {
+        ports: ports.to_vec(),
+        matrices,
+    }
 }
 
 struct Rows {
@@ -169,12 +186,22 @@ fn egress_rows(engine: &Engine, ps: &PortSets, policed: &[bool], n: usize) -> Ro
     let mut ids: HashMap<(&[u32], Option<u32>), u32> = HashMap::new();
     let mut rows: Vec<BitSet> = Vec::new();
     let mut of = Vec::with_capacity(n);
-    for s in 0..n {
-        let groups: &[u32] = if policed[s] { &engine.selecting[d][s] } else { &[] };
+    for (s, &is_policed) in policed.iter().enumerate() {
+        let groups: &[u32] = if is_policed {
+            &engine.selecting[d][s]
+        } else {
+            &[]
+        };
         let node_rel = groups.iter().any(|&g| {
-            engine.compiled.groups[g as usize].rules[d].iter().any(|&r| engine.compiled.rules[r].node_relative)
+            engine.compiled.groups[g as usize].rules[d]
+                .iter()
+                .any(|&r| engine.compiled.rules[r].node_relative)
         });
-        let node = if node_rel { engine.compiled.node_of[s].map(|x| x + 1).or(Some(0)) } else { None };
+        let node = if node_rel {
+            engine.compiled.node_of[s].map(|x| x + 1).or(Some(0))
+        } else {
+            None
+        };
         let id = *ids.entry((groups, node)).or_insert_with(|| {
             rows.push(side_set(engine, ps, d, groups, s, n, None));
             (rows.len() - 1) as u32
@@ -198,7 +225,9 @@ fn side_set(
     dst: Option<usize>,
 ) -> BitSet {
     let compiled = &engine.compiled;
-    let isolated = groups.iter().any(|&g| compiled.groups[g as usize].isolates[d]);
+    let isolated = groups
+        .iter()
+        .any(|&g| compiled.groups[g as usize].isolates[d]);
     let mut requires: Option<BitSet> = None;
     for &g in groups {
         if let Some(r) = &compiled.groups[g as usize].requires[d] {
@@ -208,7 +237,11 @@ fn side_set(
             }
         }
     }
-    let mut allow = if isolated { BitSet::new(n) } else { BitSet::full(n) };
+    let mut allow = if isolated {
+        BitSet::new(n)
+    } else {
+        BitSet::full(n)
+    };
     let mut deny = BitSet::new(n);
     for &g in groups {
         let group = &compiled.groups[g as usize];
@@ -235,10 +268,10 @@ fn side_set(
             if rule.deny {
                 deny.union_with(&set);
             } else {
-                if group.cilium {
-                    if let Some(req) = &requires {
-                        set.intersect_with(req);
-                    }
+                if group.cilium
+                    && let Some(req) = &requires
+                {
+                    set.intersect_with(req);
                 }
                 allow.union_with(&set);
             }
@@ -247,6 +280,10 @@ fn side_set(
     allow.difference_with(&deny);
     allow
 }
+
+/// An ingress class: the selecting groups, the node (when node-relative
+/// entities are used), and which rules' port clauses admit the destination.
+type IngressClass<'a> = (&'a [u32], Option<u32>, Vec<bool>);
 
 /// Per destination, the sources its ingress admits (row `t`), turned into
 /// per source the destinations that admit it (row `s`) by a blocked bit
@@ -258,10 +295,14 @@ fn ingress_columns(engine: &Engine, ps: &PortSets, policed: &[bool], n: usize) -
     let wpr = admitted.words_per_row;
     let full = BitSet::full(n);
     // Ingress classes: (groups, node, which rules' ports admit this destination).
-    let mut ids: HashMap<(&[u32], Option<u32>, Vec<bool>), usize> = HashMap::new();
+    let mut ids: HashMap<IngressClass<'_>, usize> = HashMap::new();
     let mut sources: Vec<BitSet> = Vec::new();
-    for t in 0..n {
-        let groups: &[u32] = if policed[t] { &engine.selecting[d][t] } else { &[] };
+    for (t, &is_policed) in policed.iter().enumerate() {
+        let groups: &[u32] = if is_policed {
+            &engine.selecting[d][t]
+        } else {
+            &[]
+        };
         let set = if groups.is_empty() {
             &full
         } else {
@@ -275,7 +316,11 @@ fn ingress_columns(engine: &Engine, ps: &PortSets, policed: &[bool], n: usize) -
                     }
                 }
             }
-            let node = if node_rel { compiled.node_of[t].map(|x| x + 1).or(Some(0)) } else { None };
+            let node = if node_rel {
+                compiled.node_of[t].map(|x| x + 1).or(Some(0))
+            } else {
+                None
+            };
             let id = *ids.entry((groups, node, port_bits)).or_insert_with(|| {
                 sources.push(side_set(engine, ps, d, groups, t, n, Some(t)));
                 sources.len() - 1
@@ -298,7 +343,11 @@ impl BitMatrix {
             for bj in 0..wpr {
                 for (r, slot) in block.iter_mut().enumerate() {
                     let row = bi * 64 + r;
-                    *slot = if row < n { self.words[row * wpr + bj] } else { 0 };
+                    *slot = if row < n {
+                        self.words[row * wpr + bj]
+                    } else {
+                        0
+                    };
                 }
                 transpose64(&mut block);
                 for (r, word) in block.iter().enumerate() {

@@ -212,7 +212,10 @@ impl<'a> Builder<'a> {
                 Some(id) => *id,
                 None => {
                     let mut l = Labels::new();
-                    l.insert(crate::cluster::NAMESPACE_NAME_LABEL.into(), pod.namespace.clone());
+                    l.insert(
+                        crate::cluster::NAMESPACE_NAME_LABEL.into(),
+                        pod.namespace.clone(),
+                    );
                     ns_labels.push(l);
                     let id = (ns_labels.len() - 1) as u32;
                     ns_index.insert(pod.namespace.clone(), id);
@@ -256,7 +259,9 @@ impl<'a> Builder<'a> {
     fn k8s_eval(&mut self, sel: &LabelSelector) -> &Vec<bool> {
         let key = selector::selector_key(sel);
         let sets = &self.label_sets;
-        self.k8s_cache.entry(key).or_insert_with(|| sets.iter().map(|l| selector::matches(sel, l)).collect())
+        self.k8s_cache
+            .entry(key)
+            .or_insert_with(|| sets.iter().map(|l| selector::matches(sel, l)).collect())
     }
 
     fn ns_eval(&mut self, sel: &LabelSelector) -> Vec<bool> {
@@ -271,12 +276,20 @@ impl<'a> Builder<'a> {
     fn cil_eval(&mut self, sel: &LabelSelector) -> &Vec<bool> {
         let key = selector::selector_key(sel);
         let sets = &self.cil_sets;
-        self.cil_cache.entry(key).or_insert_with(|| sets.iter().map(|l| selector::cilium_matches(sel, l)).collect())
+        self.cil_cache.entry(key).or_insert_with(|| {
+            sets.iter()
+                .map(|l| selector::cilium_matches(sel, l))
+                .collect()
+        })
     }
 
     /// Non-host-network pods whose namespace passes `ns_ok` and whose
     /// Kubernetes labels match `pod_sel` (every pod when `None`).
-    pub fn k8s_pods(&mut self, ns_ok: &dyn Fn(u32) -> bool, pod_sel: Option<&LabelSelector>) -> BitSet {
+    pub fn k8s_pods(
+        &mut self,
+        ns_ok: &dyn Fn(u32) -> bool,
+        pod_sel: Option<&LabelSelector>,
+    ) -> BitSet {
         let mut set = BitSet::new(self.n);
         let ok: Option<Vec<bool>> = pod_sel.map(|s| self.k8s_eval(s).clone());
         for (i, pod) in self.cluster.pods.iter().enumerate() {
@@ -333,7 +346,9 @@ impl<'a> Builder<'a> {
         for (e, id) in self.cluster.endpoint_ids().enumerate() {
             let hit = match self.cluster.endpoint(id) {
                 Endpoint::External(ip) => cidr.contains(ip),
-                Endpoint::Pod(p) => cidr.matches_pods && p.addresses().into_iter().any(|ip| cidr.contains(ip)),
+                Endpoint::Pod(p) => {
+                    cidr.matches_pods && p.addresses().into_iter().any(|ip| cidr.contains(ip))
+                }
             };
             if hit {
                 set.insert(e);
@@ -366,7 +381,9 @@ impl<'a> Builder<'a> {
 
 /// Parses a CIDR, accepting a bare address as a host route (as Cilium does).
 pub(crate) fn parse_cidr(s: &str) -> Option<IpNet> {
-    s.parse::<IpNet>().ok().or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
+    s.parse::<IpNet>()
+        .ok()
+        .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
 /// Compiles `policies` for `cluster`.
@@ -374,11 +391,17 @@ pub(crate) fn compile(cluster: &Cluster, policies: &[Policy]) -> Compiled {
     let mut b = Builder::new(cluster);
     let mut out = Compiled::default();
     for (index, policy) in policies.iter().enumerate() {
-        out.policies.push(PolicyRef { kind: policy.kind(), name: policy.display_name(), index });
+        out.policies.push(PolicyRef {
+            kind: policy.kind(),
+            name: policy.display_name(),
+            index,
+        });
         match policy {
             Policy::NetworkPolicy(np) => kubernetes::compile(&mut b, &mut out, index, np),
             Policy::CiliumNetworkPolicy(p) => cilium::compile(&mut b, &mut out, index, p, false),
-            Policy::CiliumClusterwideNetworkPolicy(p) => cilium::compile(&mut b, &mut out, index, p, true),
+            Policy::CiliumClusterwideNetworkPolicy(p) => {
+                cilium::compile(&mut b, &mut out, index, p, true)
+            }
         }
     }
     // Nodes, for Cilium's `host` and `remote-node` entities.
