@@ -122,16 +122,23 @@ impl Engine {
                 ProtoMatch::Other => Vec::new(),
             }
         };
+        // Container ports by name, built once.
+        let mut by_name: std::collections::HashMap<&str, BTreeSet<PortKey>> = Default::default();
+        for pod in &self.cluster.pods {
+            for cp in &pod.ports {
+                if let Some(name) = &cp.name {
+                    by_name.entry(name.as_str()).or_default().insert(PortKey::new(cp.port, cp.protocol));
+                }
+            }
+        }
+        let mut seen: std::collections::HashSet<&PortSpec> = Default::default();
         for rule in &self.compiled.rules {
             for clause in &rule.ports {
+                if !seen.insert(&clause.spec) {
+                    continue;
+                }
                 match &clause.spec {
-                    PortSpec::Range {
-                        start: 1,
-                        end: 65535,
-                        ..
-                    }
-                    | PortSpec::All
-                    | PortSpec::Nothing => {}
+                    PortSpec::Range { start: 1, end: 65535, .. } | PortSpec::All | PortSpec::Nothing => {}
                     PortSpec::Range { start, end, proto } => {
                         for p in protos(*proto) {
                             out.insert(PortKey::new(*start, p));
@@ -139,13 +146,9 @@ impl Engine {
                         }
                     }
                     PortSpec::Named { name, proto } => {
-                        for pod in &self.cluster.pods {
-                            for cp in &pod.ports {
-                                if cp.name.as_deref() == Some(name.as_str())
-                                    && proto.matches(cp.protocol)
-                                {
-                                    out.insert(PortKey::new(cp.port, cp.protocol));
-                                }
+                        for k in by_name.get(name.as_str()).into_iter().flatten() {
+                            if proto.matches(k.protocol) {
+                                out.insert(*k);
                             }
                         }
                     }

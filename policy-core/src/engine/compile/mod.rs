@@ -347,7 +347,9 @@ impl<'a> Builder<'a> {
             let hit = match self.cluster.endpoint(id) {
                 Endpoint::External(ip) => cidr.contains(ip),
                 Endpoint::Pod(p) => {
-                    cidr.matches_pods && p.addresses().into_iter().any(|ip| cidr.contains(ip))
+                    cidr.matches_pods
+                        && (p.host_network && p.node_ip.is_some_and(|ip| cidr.contains(ip))
+                            || p.ips.iter().any(|ip| cidr.contains(*ip)))
                 }
             };
             if hit {
