@@ -11,7 +11,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::{Builder, CidrPeer, Compiled, Group, Peer, PortClause, Rule, parse_cidr, push_rule};
 use crate::engine::bitset::BitSet;
 use crate::engine::port::{PortSpec, ProtoMatch, Protocol};
-use crate::engine::selector::describe;
+use crate::engine::selector::{describe, selector_key};
 use crate::engine::verdict::Direction;
 use crate::model::NetworkPolicy;
 
@@ -33,7 +33,8 @@ pub(super) fn compile(b: &mut Builder<'_>, out: &mut Compiled, index: usize, np:
         _ => (true, spec.egress.as_ref().is_some_and(|e| !e.is_empty())),
     };
 
-    let selected = b.k8s_pods(&|n| Some(n) == ns_id, spec.pod_selector.as_ref());
+    let key = format!("np|{ns_id:?}|{:?}", spec.pod_selector.as_ref().map(selector_key));
+    let selected = b.cached(key, |b| b.k8s_pods(&|n| Some(n) == ns_id, spec.pod_selector.as_ref()));
     let group = out.groups.len();
     out.groups.push(Group {
         policy: index,
@@ -157,12 +158,16 @@ fn compile_peers(
                     ));
                 }
                 (None, Some(pod)) => {
-                    compiled.set = b.k8s_pods(&|n| Some(n) == ns_id, Some(pod));
+                    let key = format!("np|{ns_id:?}|{:?}", Some(selector_key(pod)));
+                    compiled.set = b.cached(key, |b| b.k8s_pods(&|n| Some(n) == ns_id, Some(pod)));
                     compiled.describe = format!("pods {} in namespace {ns}", describe(pod));
                 }
                 (Some(nsel), pod) => {
-                    let ns_ok = b.namespaces_matching(nsel);
-                    compiled.set = b.k8s_pods(&|n| ns_ok[n as usize], pod.as_ref());
+                    let key = format!("np-ns|{}|{:?}", selector_key(nsel), pod.as_ref().map(selector_key));
+                    compiled.set = b.cached(key, |b| {
+                        let ns_ok = b.namespaces_matching(nsel);
+                        b.k8s_pods(&|n| ns_ok[n as usize], pod.as_ref())
+                    });
                     compiled.describe = match pod {
                         Some(pod) => {
                             format!("pods {} in namespaces {}", describe(pod), describe(nsel))

@@ -176,6 +176,8 @@ pub(crate) struct Builder<'a> {
     k8s_cache: HashMap<String, Vec<bool>>,
     cil_cache: HashMap<String, Vec<bool>>,
     ns_cache: HashMap<String, Vec<bool>>,
+    /// Endpoint sets already computed, by a key naming how.
+    set_cache: HashMap<String, BitSet>,
     pub notes: Vec<String>,
 }
 
@@ -190,23 +192,15 @@ impl<'a> Builder<'a> {
                 (ns_labels.len() - 1) as u32
             });
         }
-        let mut ls_ids: HashMap<Labels, u32> = HashMap::new();
-        let mut label_sets = Vec::new();
-        let mut cil_ids: HashMap<Labels, u32> = HashMap::new();
-        let mut cil_sets = Vec::new();
-        let intern = |ids: &mut HashMap<Labels, u32>, sets: &mut Vec<Labels>, l: Labels| -> u32 {
-            if let Some(id) = ids.get(&l) {
-                return *id;
-            }
-            sets.push(l.clone());
-            let id = (sets.len() - 1) as u32;
-            ids.insert(l, id);
-            id
-        };
-        let empty = intern(&mut cil_ids, &mut cil_sets, Labels::new());
+        // Pod label sets, interned by reference (no copies per pod).
+        let mut ls_ids: HashMap<&Labels, u32> = HashMap::new();
+        let mut label_sets: Vec<Labels> = Vec::new();
+        // Cilium label sets are a function of (pod labels, namespace, service account).
+        let mut cil_ids: HashMap<(u32, u32, Option<&str>), u32> = HashMap::new();
+        let mut cil_sets: Vec<Labels> = vec![Labels::new()];
         let mut pod_ls = Vec::with_capacity(cluster.pods.len());
         let mut pod_ns = Vec::with_capacity(cluster.pods.len());
-        let mut cil_ls = vec![empty; n];
+        let mut cil_ls = vec![0u32; n];
         for (i, pod) in cluster.pods.iter().enumerate() {
             let ns = match ns_index.get(&pod.namespace) {
                 Some(id) => *id,
@@ -223,15 +217,22 @@ impl<'a> Builder<'a> {
                 }
             };
             pod_ns.push(ns);
-            pod_ls.push(intern(&mut ls_ids, &mut label_sets, pod.labels.clone()));
+            let ls = *ls_ids.entry(&pod.labels).or_insert_with(|| {
+                label_sets.push(pod.labels.clone());
+                (label_sets.len() - 1) as u32
+            });
+            pod_ls.push(ls);
             if !pod.host_network {
-                let cl = selector::cilium_labels(
-                    &pod.labels,
-                    &pod.namespace,
-                    &ns_labels[ns as usize],
-                    pod.service_account.as_deref(),
-                );
-                cil_ls[i] = intern(&mut cil_ids, &mut cil_sets, cl);
+                let sa = pod.service_account.as_deref();
+                cil_ls[i] = *cil_ids.entry((ls, ns, sa)).or_insert_with(|| {
+                    cil_sets.push(selector::cilium_labels(
+                        &pod.labels,
+                        &pod.namespace,
+                        &ns_labels[ns as usize],
+                        sa,
+                    ));
+                    (cil_sets.len() - 1) as u32
+                });
             }
         }
         Builder {
@@ -247,8 +248,19 @@ impl<'a> Builder<'a> {
             k8s_cache: HashMap::new(),
             cil_cache: HashMap::new(),
             ns_cache: HashMap::new(),
+            set_cache: HashMap::new(),
             notes: Vec::new(),
         }
+    }
+
+    /// The set cached under `key`, computing it with `f` the first time.
+    pub fn cached(&mut self, key: String, f: impl FnOnce(&mut Self) -> BitSet) -> BitSet {
+        if let Some(set) = self.set_cache.get(&key) {
+            return set.clone();
+        }
+        let set = f(self);
+        self.set_cache.insert(key, set.clone());
+        set
     }
 
     /// Namespace index by name, if known.
@@ -311,6 +323,11 @@ impl<'a> Builder<'a> {
     /// Non-host-network pods whose Cilium label set matches `sel`, limited to
     /// namespace `scope` when given.
     pub fn cilium_pods(&mut self, sel: &LabelSelector, scope: Option<u32>) -> BitSet {
+        let key = format!("cilium|{scope:?}|{}", selector::selector_key(sel));
+        self.cached(key, |b| b.cilium_pods_uncached(sel, scope))
+    }
+
+    fn cilium_pods_uncached(&mut self, sel: &LabelSelector, scope: Option<u32>) -> BitSet {
         let ok = self.cil_eval(sel).clone();
         let mut set = BitSet::new(self.n);
         for (i, pod) in self.cluster.pods.iter().enumerate() {
@@ -341,7 +358,12 @@ impl<'a> Builder<'a> {
 
     /// Endpoints whose address lies in `cidr` minus `except`: externals, and
     /// when `pods` is set, pod IPs and the node IPs of host-network pods.
-    pub fn cidr_endpoints(&self, cidr: &CidrPeer) -> BitSet {
+    pub fn cidr_endpoints(&mut self, cidr: &CidrPeer) -> BitSet {
+        let key = format!("cidr|{}|{:?}|{}", cidr.net, cidr.except, cidr.matches_pods);
+        self.cached(key, |b| b.cidr_endpoints_uncached(cidr))
+    }
+
+    fn cidr_endpoints_uncached(&self, cidr: &CidrPeer) -> BitSet {
         let mut set = BitSet::new(self.n);
         for (e, id) in self.cluster.endpoint_ids().enumerate() {
             let hit = match self.cluster.endpoint(id) {
