@@ -127,7 +127,10 @@ impl Engine {
         for pod in &self.cluster.pods {
             for cp in &pod.ports {
                 if let Some(name) = &cp.name {
-                    by_name.entry(name.as_str()).or_default().insert(PortKey::new(cp.port, cp.protocol));
+                    by_name
+                        .entry(name.as_str())
+                        .or_default()
+                        .insert(PortKey::new(cp.port, cp.protocol));
                 }
             }
         }
@@ -138,7 +141,13 @@ impl Engine {
                     continue;
                 }
                 match &clause.spec {
-                    PortSpec::Range { start: 1, end: 65535, .. } | PortSpec::All | PortSpec::Nothing => {}
+                    PortSpec::Range {
+                        start: 1,
+                        end: 65535,
+                        ..
+                    }
+                    | PortSpec::All
+                    | PortSpec::Nothing => {}
                     PortSpec::Range { start, end, proto } => {
                         for p in protos(*proto) {
                             out.insert(PortKey::new(*start, p));

@@ -106,11 +106,21 @@ fn classes(engine: &Engine, d: usize, policed: &[bool]) -> Classes {
     let mut list = Vec::new();
     let mut of = Vec::with_capacity(policed.len());
     for (e, &is_policed) in policed.iter().enumerate() {
-        let groups: &[u32] = if is_policed { &engine.selecting[d][e] } else { &[] };
+        let groups: &[u32] = if is_policed {
+            &engine.selecting[d][e]
+        } else {
+            &[]
+        };
         let node_rel = groups.iter().any(|&g| {
-            compiled.groups[g as usize].rules[d].iter().any(|&r| compiled.rules[r].node_relative)
+            compiled.groups[g as usize].rules[d]
+                .iter()
+                .any(|&r| compiled.rules[r].node_relative)
         });
-        let node = if node_rel { compiled.node_of[e].map(|x| x + 1).or(Some(0)) } else { None };
+        let node = if node_rel {
+            compiled.node_of[e].map(|x| x + 1).or(Some(0))
+        } else {
+            None
+        };
         let id = *ids.entry((groups, node)).or_insert_with(|| {
             let mut requires: Option<BitSet> = None;
             for &g in groups {
@@ -122,9 +132,14 @@ fn classes(engine: &Engine, d: usize, policed: &[bool]) -> Classes {
                 }
             }
             list.push(Class {
-                rules: groups.iter().flat_map(|&g| compiled.groups[g as usize].rules[d].iter().copied()).collect(),
+                rules: groups
+                    .iter()
+                    .flat_map(|&g| compiled.groups[g as usize].rules[d].iter().copied())
+                    .collect(),
                 subject: e,
-                isolated: groups.iter().any(|&g| compiled.groups[g as usize].isolates[d]),
+                isolated: groups
+                    .iter()
+                    .any(|&g| compiled.groups[g as usize].isolates[d]),
                 requires,
             });
             (list.len() - 1) as u32
@@ -180,7 +195,8 @@ fn rule_ports(
                         if !proto.matches(key.protocol) {
                             continue;
                         }
-                        for &(pod, port, protocol) in named.get(name.as_str()).into_iter().flatten() {
+                        for &(pod, port, protocol) in named.get(name.as_str()).into_iter().flatten()
+                        {
                             if port == key.port && protocol == key.protocol {
                                 set.get_or_insert_with(|| BitSet::new(n)).insert(pod);
                             }
@@ -202,11 +218,21 @@ fn rule_ports(
 }
 
 /// The peers `rule` admits for `subject`, borrowed when fixed.
-fn peers_of<'a>(engine: &'a Engine, rule: &'a Rule, subject: usize, full: &'a BitSet) -> std::borrow::Cow<'a, BitSet> {
+fn peers_of<'a>(
+    engine: &'a Engine,
+    rule: &'a Rule,
+    subject: usize,
+    full: &'a BitSet,
+) -> std::borrow::Cow<'a, BitSet> {
     match &rule.peers {
         None => std::borrow::Cow::Borrowed(full),
         Some(_) if !rule.node_relative => std::borrow::Cow::Borrowed(&rule.peer_union),
-        Some(_) => std::borrow::Cow::Owned(engine.compiled.rule_peers(rule, subject).unwrap_or_else(|| full.clone())),
+        Some(_) => std::borrow::Cow::Owned(
+            engine
+                .compiled
+                .rule_peers(rule, subject)
+                .unwrap_or_else(|| full.clone()),
+        ),
     }
 }
 
@@ -222,16 +248,26 @@ fn class_set<'s>(
 ) -> BitSet {
     let compiled = &engine.compiled;
     let n = full.universe();
-    let mut allow = if class.isolated { BitSet::new(n) } else { full.clone() };
+    let mut allow = if class.isolated {
+        BitSet::new(n)
+    } else {
+        full.clone()
+    };
     let mut deny = BitSet::new(n);
     let mut scratch = BitSet::new(n);
     for (i, &r) in class.rules.iter().enumerate() {
         let Some(restrict) = port_of(i) else { continue };
         let rule = &compiled.rules[r];
         let peers = peers_of(engine, rule, class.subject, full);
-        let cilium_req = (!rule.deny && compiled.groups[rule.group].cilium).then_some(()).and(class.requires.as_ref());
+        let cilium_req = (!rule.deny && compiled.groups[rule.group].cilium)
+            .then_some(())
+            .and(class.requires.as_ref());
         if restrict.is_none() && cilium_req.is_none() {
-            if rule.deny { deny.union_with(&peers) } else { allow.union_with(&peers) }
+            if rule.deny {
+                deny.union_with(&peers)
+            } else {
+                allow.union_with(&peers)
+            }
             continue;
         }
         scratch.clone_from(&peers);
@@ -241,7 +277,11 @@ fn class_set<'s>(
         if let Some(req) = cilium_req {
             scratch.intersect_with(req);
         }
-        if rule.deny { deny.union_with(&scratch) } else { allow.union_with(&scratch) }
+        if rule.deny {
+            deny.union_with(&scratch)
+        } else {
+            allow.union_with(&scratch)
+        }
     }
     allow.difference_with(&deny);
     allow
@@ -258,7 +298,10 @@ pub(super) fn build(engine: &Engine, ports: &[PortKey]) -> TruthTable {
         }
         for cp in &pod.ports {
             if let Some(name) = &cp.name {
-                named.entry(name.as_str()).or_default().push((i, cp.port, cp.protocol));
+                named
+                    .entry(name.as_str())
+                    .or_default()
+                    .push((i, cp.port, cp.protocol));
             }
         }
     }
@@ -272,19 +315,22 @@ pub(super) fn build(engine: &Engine, ports: &[PortKey]) -> TruthTable {
     // Results shared across ports: a class's answer depends on the port only
     // through its rules' port ids (egress) or active rules (ingress).
     let mut egress_cache: HashMap<(u32, Vec<u32>), BitSet> = HashMap::new();
-    let mut ingress_cache: HashMap<(u32, Vec<bool>), BitSet> = HashMap::new();
+    let mut ingress_ids: HashMap<(u32, Vec<bool>), u32> = HashMap::new();
+    let mut ingress_sets: Vec<BitSet> = vec![full.clone()];
+    // Ports with the same ingress answers share one transposed matrix.
+    let mut transposed: HashMap<Vec<u32>, BitMatrix> = HashMap::new();
 
     let mut matrices = Vec::with_capacity(ports.len());
     for &key in ports {
         let rp = rule_ports(engine, key, &named, &mut interned);
-        // Ingress: per destination, the admitted sources; then turned around.
-        let mut admitted = BitMatrix::new(n);
-        let wpr = admitted.words_per_row;
+        // Ingress: per destination, the admitted sources (ids of shared
+        // sets), then turned around into per source the admitting destinations.
+        let mut row_ids: Vec<u32> = Vec::with_capacity(n);
         for t in 0..n {
             let c = ingress.of[t];
             let class = &ingress.list[c as usize];
-            let set = if class.rules.is_empty() && !class.isolated {
-                &full
+            let id = if class.rules.is_empty() && !class.isolated {
+                0
             } else {
                 let active: Vec<bool> = class
                     .rules
@@ -295,13 +341,30 @@ pub(super) fn build(engine: &Engine, ports: &[PortKey]) -> TruthTable {
                         id => interned.get(id).contains(t),
                     })
                     .collect();
-                ingress_cache.entry((c, active)).or_insert_with_key(|(_, active)| {
-                    class_set(engine, class, &full, |i| active[i].then_some(None))
-                })
+                *ingress_ids
+                    .entry((c, active))
+                    .or_insert_with_key(|(_, active)| {
+                        ingress_sets.push(class_set(engine, class, &full, |i| {
+                            active[i].then_some(None)
+                        }));
+                        (ingress_sets.len() - 1) as u32
+                    })
             };
-            admitted.words[t * wpr..(t + 1) * wpr].copy_from_slice(set.words());
+            row_ids.push(id);
         }
-        let mut m = admitted.transposed();
+        let mut m = transposed
+            .entry(row_ids)
+            .or_insert_with_key(|row_ids| {
+                let mut admitted = BitMatrix::new(n);
+                let wpr = admitted.words_per_row;
+                for (t, id) in row_ids.iter().enumerate() {
+                    admitted.words[t * wpr..(t + 1) * wpr]
+                        .copy_from_slice(ingress_sets[*id as usize].words());
+                }
+                admitted.transposed()
+            })
+            .clone();
+        let wpr = m.words_per_row;
         // Egress: AND each source row with its class's admitted destinations.
         for s in 0..n {
             let c = egress.of[s];
@@ -317,24 +380,33 @@ pub(super) fn build(engine: &Engine, ports: &[PortKey]) -> TruthTable {
                     id => Some(Some(interned.get(id))),
                 })
             });
-            for (w, e) in m.words[s * wpr..(s + 1) * wpr].iter_mut().zip(row_set.words()) {
+            for (w, e) in m.words[s * wpr..(s + 1) * wpr]
+                .iter_mut()
+                .zip(row_set.words())
+            {
                 *w &= e;
             }
         }
         matrices.push(m);
     }
-    TruthTable { ports: ports.to_vec(), matrices }
+    TruthTable {
+        ports: ports.to_vec(),
+        matrices,
+    }
 }
 
 impl BitMatrix {
-    /// The transpose: bit (i, j) becomes bit (j, i). Works on 64x64 blocks.
+    /// The transpose: bit (i, j) becomes bit (j, i). Works on 64x64 blocks,
+    /// output row bands outermost; all-zero and all-one blocks are not
+    /// transposed.
     fn transposed(&self) -> BitMatrix {
         let n = self.n;
         let wpr = self.words_per_row;
         let mut out = BitMatrix::new(n);
         let mut block = [0u64; 64];
-        for bi in 0..wpr {
-            for bj in 0..wpr {
+        for bj in 0..wpr {
+            for bi in 0..wpr {
+                let (mut any, mut all) = (0u64, u64::MAX);
                 for (r, slot) in block.iter_mut().enumerate() {
                     let row = bi * 64 + r;
                     *slot = if row < n {
@@ -342,8 +414,15 @@ impl BitMatrix {
                     } else {
                         0
                     };
+                    any |= *slot;
+                    all &= *slot;
                 }
-                transpose64(&mut block);
+                if any == 0 {
+                    continue;
+                }
+                if all != u64::MAX {
+                    transpose64(&mut block);
+                }
                 for (r, word) in block.iter().enumerate() {
                     let row = bj * 64 + r;
                     if row < n {
@@ -392,6 +471,11 @@ mod tests {
                     m.words[i * m.words_per_row + j / 64] |= 1 << (j % 64);
                 }
             }
+        }
+        // One all-ones and one all-zeros 64x64 block, which skip the swap.
+        for i in 0..64 {
+            m.words[i * m.words_per_row + 1] = u64::MAX;
+            m.words[(64 + i) * m.words_per_row] = 0;
         }
         let t = m.transposed();
         for i in 0..n {

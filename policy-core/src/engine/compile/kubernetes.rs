@@ -33,8 +33,13 @@ pub(super) fn compile(b: &mut Builder<'_>, out: &mut Compiled, index: usize, np:
         _ => (true, spec.egress.as_ref().is_some_and(|e| !e.is_empty())),
     };
 
-    let key = format!("np|{ns_id:?}|{:?}", spec.pod_selector.as_ref().map(selector_key));
-    let selected = b.cached(key, |b| b.k8s_pods(&|n| Some(n) == ns_id, spec.pod_selector.as_ref()));
+    let key = format!(
+        "np|{ns_id:?}|{:?}",
+        spec.pod_selector.as_ref().map(selector_key)
+    );
+    let selected = b.cached(key, |b| {
+        b.k8s_pods(&|n| Some(n) == ns_id, spec.pod_selector.as_ref())
+    });
     let group = out.groups.len();
     out.groups.push(Group {
         policy: index,
@@ -163,7 +168,11 @@ fn compile_peers(
                     compiled.describe = format!("pods {} in namespace {ns}", describe(pod));
                 }
                 (Some(nsel), pod) => {
-                    let key = format!("np-ns|{}|{:?}", selector_key(nsel), pod.as_ref().map(selector_key));
+                    let key = format!(
+                        "np-ns|{}|{:?}",
+                        selector_key(nsel),
+                        pod.as_ref().map(selector_key)
+                    );
                     compiled.set = b.cached(key, |b| {
                         let ns_ok = b.namespaces_matching(nsel);
                         b.k8s_pods(&|n| ns_ok[n as usize], pod.as_ref())

@@ -169,8 +169,8 @@ pub(crate) struct Builder<'a> {
     /// pods carry the empty set).
     cil_ls: Vec<u32>,
     cil_sets: Vec<Labels>,
-    /// Per pod: namespace index.
-    pod_ns: Vec<u32>,
+    /// Per namespace index: its non-host-network pods.
+    ns_pods: Vec<Vec<u32>>,
     ns_labels: Vec<Labels>,
     ns_index: HashMap<String, u32>,
     k8s_cache: HashMap<String, Vec<bool>>,
@@ -199,7 +199,7 @@ impl<'a> Builder<'a> {
         let mut cil_ids: HashMap<(u32, u32, Option<&str>), u32> = HashMap::new();
         let mut cil_sets: Vec<Labels> = vec![Labels::new()];
         let mut pod_ls = Vec::with_capacity(cluster.pods.len());
-        let mut pod_ns = Vec::with_capacity(cluster.pods.len());
+        let mut ns_pods: Vec<Vec<u32>> = Vec::new();
         let mut cil_ls = vec![0u32; n];
         for (i, pod) in cluster.pods.iter().enumerate() {
             let ns = match ns_index.get(&pod.namespace) {
@@ -216,7 +216,12 @@ impl<'a> Builder<'a> {
                     id
                 }
             };
-            pod_ns.push(ns);
+            if ns_pods.len() <= ns as usize {
+                ns_pods.resize(ns as usize + 1, Vec::new());
+            }
+            if !pod.host_network {
+                ns_pods[ns as usize].push(i as u32);
+            }
             let ls = *ls_ids.entry(&pod.labels).or_insert_with(|| {
                 label_sets.push(pod.labels.clone());
                 (label_sets.len() - 1) as u32
@@ -242,7 +247,7 @@ impl<'a> Builder<'a> {
             label_sets,
             cil_ls,
             cil_sets,
-            pod_ns,
+            ns_pods,
             ns_labels,
             ns_index,
             k8s_cache: HashMap::new(),
@@ -304,12 +309,17 @@ impl<'a> Builder<'a> {
     ) -> BitSet {
         let mut set = BitSet::new(self.n);
         let ok: Option<Vec<bool>> = pod_sel.map(|s| self.k8s_eval(s).clone());
-        for (i, pod) in self.cluster.pods.iter().enumerate() {
-            if pod.host_network || !ns_ok(self.pod_ns[i]) {
+        for (ns, pods) in self.ns_pods.iter().enumerate() {
+            if !ns_ok(ns as u32) {
                 continue;
             }
-            if ok.as_ref().is_none_or(|ok| ok[self.pod_ls[i] as usize]) {
-                set.insert(i);
+            for &i in pods {
+                if ok
+                    .as_ref()
+                    .is_none_or(|ok| ok[self.pod_ls[i as usize] as usize])
+                {
+                    set.insert(i as usize);
+                }
             }
         }
         set
@@ -330,12 +340,17 @@ impl<'a> Builder<'a> {
     fn cilium_pods_uncached(&mut self, sel: &LabelSelector, scope: Option<u32>) -> BitSet {
         let ok = self.cil_eval(sel).clone();
         let mut set = BitSet::new(self.n);
-        for (i, pod) in self.cluster.pods.iter().enumerate() {
-            if pod.host_network || scope.is_some_and(|s| s != self.pod_ns[i]) {
-                continue;
-            }
-            if ok[self.cil_ls[i] as usize] {
-                set.insert(i);
+        let lists: &[Vec<u32>] = match scope {
+            Some(s) => self
+                .ns_pods
+                .get(s as usize)
+                .map(std::slice::from_ref)
+                .unwrap_or(&[]),
+            None => &self.ns_pods,
+        };
+        for &i in lists.iter().flatten() {
+            if ok[self.cil_ls[i as usize] as usize] {
+                set.insert(i as usize);
             }
         }
         set
