@@ -238,8 +238,13 @@ fn report_scale() {
     let port_list = engine.policy_ports();
     let table = engine.truth_table(&port_list);
     let took = start.elapsed();
-    let cpu = thread_cpu_ns().zip(cpu_start).map(|(b, a)| (b - a) as f64 / 1e9);
-    let (ports, allowed) = (port_list.len(), table.matrices.iter().map(|m| m.count()).sum::<usize>());
+    let cpu = thread_cpu_ns()
+        .zip(cpu_start)
+        .map(|(b, a)| (b - a) as f64 / 1e9);
+    let (ports, allowed) = (
+        port_list.len(),
+        table.matrices.iter().map(|m| m.count()).sum::<usize>(),
+    );
     println!(
         "scale: on-CPU time {:.3} s (wall time includes waiting for a core on a shared machine)",
         cpu.unwrap_or(f64::NAN)
