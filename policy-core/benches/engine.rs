@@ -8,7 +8,9 @@
 //! - the speed-up over the naive reference evaluator at 100 pods and 20
 //!   policies, where the reference still finishes in reasonable time.
 //!
-//! Run with `cargo bench -p policy-core --bench engine`.
+//! Times are on-CPU time of the benchmark thread (Linux schedstat), so load
+//! from other processes on a shared machine does not count; wall time of one
+//! run is printed too. Run with `cargo bench -p policy-core --bench engine`.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -266,6 +268,20 @@ fn report_scale() {
     );
 }
 
+/// Runs `f` `iters` times and returns the time this thread spent on a CPU
+/// (so that other load on a shared machine does not count), falling back to
+/// wall time where schedstat is unavailable.
+fn on_cpu<T>(iters: u64, mut f: impl FnMut() -> T) -> Duration {
+    let (cpu, wall) = (thread_cpu_ns(), Instant::now());
+    for _ in 0..iters {
+        black_box(f());
+    }
+    match (cpu, thread_cpu_ns()) {
+        (Some(a), Some(b)) => Duration::from_nanos(b - a),
+        _ => wall.elapsed(),
+    }
+}
+
 fn bench_tables(c: &mut Criterion) {
     let mut group = c.benchmark_group("truth_table");
     group
@@ -274,12 +290,12 @@ fn bench_tables(c: &mut Criterion) {
     let big = generate_cluster(5000, 100);
     let big_policies = generate_policies(1000, 100, 0x5eed);
     group.bench_function("5000_pods_100_ns_1000_policies", |b| {
-        b.iter(|| black_box(full_table(&big, &big_policies)))
+        b.iter_custom(|iters| on_cpu(iters, || full_table(&big, &big_policies)))
     });
     let small = generate_cluster(500, 100);
     let small_policies = generate_policies(100, 100, 0x5eed);
     group.bench_function("500_pods_100_ns_100_policies", |b| {
-        b.iter(|| black_box(full_table(&small, &small_policies)))
+        b.iter_custom(|iters| on_cpu(iters, || full_table(&small, &small_policies)))
     });
     group.finish();
 }
@@ -304,13 +320,18 @@ fn bench_reference(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(5));
     group.bench_function("engine", |b| {
-        b.iter(|| {
-            let e = Engine::new(&cluster, &policies);
-            black_box(e.truth_table(&ports))
+        b.iter_custom(|iters| {
+            on_cpu(iters, || {
+                Engine::new(&cluster, &policies).truth_table(&ports)
+            })
         })
     });
     group.bench_function("reference", |b| {
-        b.iter(|| black_box(reference::truth_table(&cluster, &policies, &ports)))
+        b.iter_custom(|iters| {
+            on_cpu(iters, || {
+                reference::truth_table(&cluster, &policies, &ports)
+            })
+        })
     });
     group.finish();
 }
