@@ -1,8 +1,8 @@
-//! Reader and aggregation over the real Hubble samples and synthetic edge cases.
+//! Reader and aggregation: the real Hubble samples, every input form, and bad input.
 
 use policy_core::flows::{
-    AggregateOptions, Identity, L7Key, Protocol, ReadError, ReaderOptions, ReservedEntity, Verdict,
-    aggregate_bytes,
+    AggregateOptions, Aggregates, Aggregator, Direction, FlowReader, Identity, L7Key, ProblemSeverity, Protocol,
+    ReadError, ReadReport, ReaderOptions, ReservedEntity, Verdict, aggregate_bytes,
 };
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/hubble/");
@@ -10,6 +10,29 @@ const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/hubble/");
 fn sample(name: &str) -> Vec<u8> {
     std::fs::read(format!("{DATA}{name}")).unwrap()
 }
+
+fn read(input: &[u8]) -> (Aggregates, ReadReport) {
+    aggregate_bytes(input, ReaderOptions::default(), AggregateOptions::default()).unwrap()
+}
+
+/// Feeds `input` in chunks of the given sizes (cycled).
+fn read_chunked(input: &[u8], sizes: &[usize], opts: ReaderOptions) -> Result<(Aggregates, ReadReport), ReadError> {
+    let mut agg = Aggregator::default();
+    let mut r = FlowReader::new(opts);
+    let mut pos = 0;
+    let mut i = 0;
+    while pos < input.len() {
+        let n = sizes[i % sizes.len()].max(1).min(input.len() - pos);
+        r.feed(&input[pos..pos + n], &mut |ev| agg.add(ev))?;
+        pos += n;
+        i += 1;
+    }
+    let report = r.finish(&mut |ev| agg.add(ev))?;
+    Ok((agg.finish(), report))
+}
+
+const WRAPPED: &str = r#"{"flow":{"time":"2024-01-01T00:00:01Z","verdict":"FORWARDED","IP":{"source":"10.0.0.1","destination":"10.0.0.2"},"l4":{"TCP":{"source_port":40000,"destination_port":8080}},"source":{"identity":1234,"namespace":"shop","labels":["k8s:app=web","k8s:pod-template-hash=abc123","k8s:io.kubernetes.pod.namespace=shop"],"pod_name":"web-abc123-xyz12"},"destination":{"identity":5678,"namespace":"shop","labels":["k8s:app=api","k8s:io.kubernetes.pod.namespace=shop"],"pod_name":"api-0"},"Type":"L3_L4","traffic_direction":"EGRESS","is_reply":false},"node_name":"n1","time":"2024-01-01T00:00:01Z"}"#;
+const BARE: &str = r#"{"time":"2024-01-01T00:00:02Z","verdict":"FORWARDED","IP":{"source":"10.0.0.1","destination":"10.0.0.2"},"l4":{"TCP":{"source_port":40001,"destination_port":8080}},"source":{"identity":1234,"namespace":"shop","labels":["k8s:app=web","k8s:pod-template-hash=def456","k8s:io.kubernetes.pod.namespace=shop"],"pod_name":"web-def456-abc12"},"destination":{"identity":5678,"namespace":"shop","labels":["k8s:app=api","k8s:io.kubernetes.pod.namespace=shop"],"pod_name":"api-1"},"Type":"L3_L4","traffic_direction":"EGRESS","is_reply":false}"#;
 
 #[test]
 fn reads_every_real_sample() {
@@ -21,10 +44,228 @@ fn reads_every_real_sample() {
         ("basic-sample-5-http-flows.json", 5),
         ("cilium-docs-export-events.log", 2),
     ] {
-        let (agg, report) = aggregate_bytes(&sample(name), ReaderOptions::default(), AggregateOptions::default()).unwrap();
+        let (agg, report) = read(&sample(name));
         assert_eq!(report.flows, n, "{name}: {:?}", report.problems);
         assert_eq!(report.errors, 0, "{name}: {:?}", report.problems);
         assert_eq!(agg.total_flows, n);
         assert_eq!(agg.flows.iter().map(|f| f.count).sum::<u64>(), n, "{name}");
+    }
+}
+
+#[test]
+fn sample_identities_and_l7() {
+    let (agg, _) = read(&sample("basic-sample-5-http-flows.json"));
+    let prom = agg
+        .identities
+        .iter()
+        .find(|i| i.display == "istio-system/prometheus")
+        .expect("prometheus workload");
+    match &prom.identity {
+        Identity::Workload { namespace, labels } => {
+            assert_eq!(namespace, "istio-system");
+            assert_eq!(labels.get("app").map(String::as_str), Some("prometheus"));
+            assert!(labels.keys().all(|k| !k.starts_with("io.cilium") && k != "io.kubernetes.pod.namespace"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(agg.flows.iter().any(|f| f.l7
+        == L7Key::Http {
+            method: "GET".into(),
+            path: "/metrics".into()
+        }));
+    // reserved:world with an address is an external /32 peer.
+    assert!(agg.identities.iter().any(|i| i.display == "ip:10.128.0.4"));
+
+    let (agg, _) = read(&sample("basic-sample-5-dns-flows.json"));
+    assert!(agg.flows.iter().any(|f| matches!(&f.l7, L7Key::Dns { query } if query == "istiod-istio-1611.istio-system.svc.istio-system.svc.cluster.local")));
+    // The DNS answer is a reply.
+    assert!(agg.flows.iter().any(|f| f.is_reply && matches!(f.l7, L7Key::Dns { .. })));
+}
+
+#[test]
+fn reserved_identities_from_labels_and_numbers() {
+    let (agg, _) = read(&sample("basic-sample-10-flows.json"));
+    assert!(agg.identities.iter().any(|i| matches!(
+        i.identity,
+        Identity::Reserved {
+            entity: ReservedEntity::Host,
+            ..
+        }
+    )));
+    let by_number = r#"{"flow":{"verdict":"FORWARDED","IP":{"source":"10.0.0.9","destination":"10.0.0.2"},"l4":{"TCP":{"destination_port":80}},"source":{"identity":6},"destination":{"namespace":"a","labels":["k8s:app=x"]}}}"#;
+    let (agg, _) = read(by_number.as_bytes());
+    assert!(agg.identities.iter().any(|i| i.identity
+        == Identity::Reserved {
+            entity: ReservedEntity::RemoteNode,
+            ip: Some("10.0.0.9".parse().unwrap())
+        }));
+}
+
+#[test]
+fn wrapper_and_bare_lines_aggregate_together_dropping_volatile_labels() {
+    let input = format!("{WRAPPED}\n{BARE}\n");
+    let (agg, report) = read(input.as_bytes());
+    assert_eq!((report.flows, report.errors), (2, 0));
+    assert_eq!(agg.flows.len(), 1, "pod-template-hash must not split the workload");
+    let f = &agg.flows[0];
+    assert_eq!(f.count, 2);
+    assert_eq!((f.protocol, f.port, f.direction, f.verdict), (Protocol::Tcp, Some(8080), Direction::Egress, Verdict::Forwarded));
+    assert_eq!(f.first_seen.as_deref(), Some("2024-01-01T00:00:01Z"));
+    assert_eq!(f.last_seen.as_deref(), Some("2024-01-01T00:00:02Z"));
+    assert_eq!(agg.identity(f.source).display, "shop/web");
+    assert_eq!(agg.identity(f.destination).display, "shop/api");
+}
+
+#[test]
+fn arrays_single_line_and_pretty_printed() {
+    let one_line = format!("[{WRAPPED},{BARE}]");
+    let (agg, report) = read(one_line.as_bytes());
+    assert_eq!((report.flows, report.errors), (2, 0), "{:?}", report.problems);
+    assert_eq!(agg.flows[0].count, 2);
+
+    let v: Vec<serde_json::Value> = vec![serde_json::from_str(WRAPPED).unwrap(), serde_json::from_str(BARE).unwrap()];
+    let pretty = serde_json::to_string_pretty(&v).unwrap();
+    for sizes in [vec![usize::MAX], vec![1], vec![7, 13, 64]] {
+        let (agg, report) = read_chunked(pretty.as_bytes(), &sizes, ReaderOptions::default()).unwrap();
+        assert_eq!((report.flows, report.errors), (2, 0), "{:?}", report.problems);
+        assert_eq!(agg.flows[0].count, 2);
+    }
+    // An array followed by JSON lines, with strings holding brackets and escapes.
+    let tricky = format!(
+        "[{{\"flow\":{{\"verdict\":\"FORWARDED\",\"Summary\":\"]}} \\\" [{{\",\"l4\":{{\"UDP\":{{\"destination_port\":53}}}}}}}}]\n{WRAPPED}\n"
+    );
+    let (_, report) = read(tricky.as_bytes());
+    assert_eq!((report.flows, report.errors), (2, 0), "{:?}", report.problems);
+}
+
+#[test]
+fn non_flow_events_are_skipped() {
+    let input = format!(
+        "{WRAPPED}\n{{\"node_status\":{{\"state_change\":\"NODE_CONNECTED\"}},\"node_name\":\"n1\"}}\n{{\"lost_events\":{{\"source\":\"HUBBLE_RING_BUFFER\",\"num_events_lost\":\"3\"}}}}\n"
+    );
+    let (_, report) = read(input.as_bytes());
+    assert_eq!((report.flows, report.skipped_events, report.errors), (1, 2, 0));
+}
+
+#[test]
+fn garbage_lines_are_reported_with_line_numbers() {
+    let input = format!("{WRAPPED}\nhello world\n\n{{}}\n{{\"flow\":{{\"verdict\":\"FORWARDED\",\"l4\":\n{BARE}\n[1,2]\n");
+    let (agg, report) = read(input.as_bytes());
+    assert_eq!(report.flows, 2);
+    assert_eq!(agg.flows[0].count, 2);
+    let lines: Vec<u64> = report
+        .problems
+        .iter()
+        .filter(|p| p.severity == ProblemSeverity::Error)
+        .map(|p| p.line)
+        .collect();
+    assert_eq!(lines, [2, 4, 5, 7, 7], "{:?}", report.problems);
+    assert_eq!(report.errors, 5);
+    assert!(report.problems[0].message.contains("not a JSON object"), "{}", report.problems[0]);
+    assert!(report.problems[2].message.contains("truncated"), "{}", report.problems[2]);
+}
+
+#[test]
+fn too_many_errors_stops_reading() {
+    let input = "x\n".repeat(20);
+    let opts = ReaderOptions {
+        max_errors: 5,
+        ..ReaderOptions::default()
+    };
+    let err = aggregate_bytes(input.as_bytes(), opts, AggregateOptions::default()).unwrap_err();
+    match err {
+        ReadError::TooManyErrors { limit, line, .. } => assert_eq!((limit, line), (5, 6)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn truncated_last_line_and_crlf_and_bom() {
+    let input = format!("\u{feff}{WRAPPED}\r\n{}", &BARE[..BARE.len() / 2]);
+    let (_, report) = read(input.as_bytes());
+    assert_eq!((report.flows, report.errors), (1, 1));
+    assert_eq!(report.problems[0].line, 2);
+    assert!(report.problems[0].message.contains("truncated"));
+}
+
+#[test]
+fn invalid_utf8_is_a_per_line_error() {
+    let mut input = WRAPPED.replace("web-abc123-xyz12", "web-\u{1}").into_bytes();
+    let pos = input.windows(5).position(|w| w == b"web-\x01").unwrap();
+    input[pos + 4] = 0xff;
+    input.push(b'\n');
+    input.extend_from_slice(BARE.as_bytes());
+    let (agg, report) = read(&input);
+    assert_eq!((report.flows, report.errors), (1, 1), "{:?}", report.problems);
+    assert_eq!(agg.total_flows, 1);
+    assert_eq!(report.problems[0].line, 1);
+    assert!(report.problems[0].column.is_some());
+    assert!(report.problems[0].message.contains("UTF-8"), "{}", report.problems[0]);
+    let input2 = b"{\"flow\":{\"verdict\":\"FORW\xffARDED\"}}\n";
+    let (_, report) = read(input2);
+    assert_eq!(report.errors, 1, "{:?}", report.problems);
+    assert_eq!(report.problems[0].line, 1);
+}
+
+#[test]
+fn a_100_mb_line_is_skipped_with_bounded_memory() {
+    let mut agg = Aggregator::default();
+    let mut r = FlowReader::new(ReaderOptions::default());
+    r.feed(format!("{WRAPPED}\n{{\"flow\":{{\"Summary\":\"").as_bytes(), &mut |ev| agg.add(ev)).unwrap();
+    let chunk = vec![b'a'; 1 << 20];
+    for _ in 0..100 {
+        r.feed(&chunk, &mut |ev| agg.add(ev)).unwrap();
+        assert!(r.buffer_capacity() <= 2 << 20, "buffer grew to {}", r.buffer_capacity());
+    }
+    r.feed(format!("\"}}}}\n{BARE}\n").as_bytes(), &mut |ev| agg.add(ev)).unwrap();
+    let report = r.finish(&mut |ev| agg.add(ev)).unwrap();
+    assert_eq!((report.flows, report.errors), (2, 1));
+    assert_eq!(report.problems[0].line, 2);
+    assert!(report.problems[0].message.contains("longer than"), "{}", report.problems[0]);
+    assert_eq!(report.lines, 3);
+}
+
+#[test]
+fn unknown_enums_and_missing_fields() {
+    let input = concat!(
+        r#"{"flow":{"verdict":"MAYBE","Type":"L9","traffic_direction":"SIDEWAYS","l4":{"TCP":{"destination_port":99999}}}}"#,
+        "\n",
+        r#"{"flow":{}}"#,
+        "\n",
+        r#"{"flow":{"verdict":2,"traffic_direction":1,"isReply":true,"l4":{"UDP":{"destinationPort":53}}}}"#,
+        "\n"
+    );
+    let (agg, report) = read(input.as_bytes());
+    assert_eq!((report.flows, report.errors, report.warnings), (3, 0, 4), "{:?}", report.problems);
+    let msgs: Vec<&str> = report.problems.iter().map(|p| p.message.as_str()).collect();
+    assert!(msgs.iter().any(|m| m.contains("unknown verdict \"MAYBE\"")));
+    assert!(msgs.iter().any(|m| m.contains("unknown flow Type")));
+    assert!(msgs.iter().any(|m| m.contains("traffic_direction")));
+    assert!(msgs.iter().any(|m| m.contains("port 99999")));
+    let numeric = agg.flows.iter().find(|f| f.verdict == Verdict::Dropped).expect("numeric enums");
+    assert_eq!((numeric.direction, numeric.is_reply, numeric.protocol, numeric.port), (Direction::Ingress, true, Protocol::Udp, Some(53)));
+}
+
+#[test]
+fn chunking_does_not_change_the_result() {
+    let input = sample("basic-sample-400-udp-flows.json");
+    let (whole, _) = read(&input);
+    for sizes in [vec![1usize, 2, 3], vec![4096], vec![100, 5000, 17]] {
+        let (agg, report) = read_chunked(&input[..input.len().min(200_000)], &sizes, ReaderOptions::default()).unwrap();
+        let (expect, expect_report) = read(&input[..input.len().min(200_000)]);
+        assert_eq!(agg, expect);
+        assert_eq!(report, expect_report);
+    }
+    assert_eq!(whole.total_flows, 400);
+}
+
+#[test]
+fn external_addresses_and_replies() {
+    let (agg, _) = read(&sample("basic-sample-400-tcp-flows.json"));
+    assert!(agg.flows.iter().any(|f| f.is_reply));
+    for i in &agg.identities {
+        if let Identity::External { ip } = i.identity {
+            assert_eq!(i.display, format!("ip:{ip}"));
+        }
     }
 }

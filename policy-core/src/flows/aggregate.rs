@@ -13,6 +13,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use super::fast_hash::FoldState;
 use super::event::{Direction, FlowEvent, L7View, Protocol, Verdict};
 use super::identity::{Identity, ReservedEntity, dns_label, parse_labels, workload_name};
 use super::reader::{LineProblem, ProblemSeverity};
@@ -174,16 +175,16 @@ struct IdentitySlot {
 /// Accumulates flows (from one or many inputs) into [`Aggregates`].
 pub struct Aggregator {
     opts: AggregateOptions,
-    endpoints: HashMap<Box<[u8]>, EndpointClass>,
+    endpoints: HashMap<Box<[u8]>, EndpointClass, FoldState>,
     slots: Vec<IdentitySlot>,
-    slot_index: HashMap<Identity, u32>,
+    slot_index: HashMap<Identity, u32, FoldState>,
     l7_keys: Vec<L7Key>,
-    l7_index: HashMap<String, u32>,
+    l7_index: HashMap<String, u32, FoldState>,
     scratch: String,
-    entries: HashMap<FlowKey, FlowStats>,
+    entries: HashMap<FlowKey, FlowStats, FoldState>,
     /// Addresses seen on workload endpoints, to resolve peers that Hubble
     /// labelled only by address (remote-node, host, unknown).
-    workload_ips: HashMap<IpAddr, u32>,
+    workload_ips: HashMap<IpAddr, u32, FoldState>,
     dns_names: BTreeMap<IpAddr, BTreeSet<String>>,
     dns_count: usize,
     namespace_labels: BTreeMap<String, BTreeMap<String, String>>,
@@ -204,14 +205,14 @@ impl Aggregator {
     pub fn new(opts: AggregateOptions) -> Self {
         Aggregator {
             opts,
-            endpoints: HashMap::new(),
+            endpoints: HashMap::default(),
             slots: Vec::new(),
-            slot_index: HashMap::new(),
+            slot_index: HashMap::default(),
             l7_keys: vec![L7Key::None],
-            l7_index: HashMap::new(),
+            l7_index: HashMap::default(),
             scratch: String::new(),
-            entries: HashMap::new(),
-            workload_ips: HashMap::new(),
+            entries: HashMap::default(),
+            workload_ips: HashMap::default(),
             dns_names: BTreeMap::new(),
             dns_count: 0,
             namespace_labels: BTreeMap::new(),
@@ -492,6 +493,7 @@ impl Aggregator {
             .collect();
         if alias.iter().enumerate().any(|(i, a)| *a as usize != i) {
             let old = std::mem::take(&mut self.entries);
+            self.entries.reserve(old.len());
             for (mut k, s) in old {
                 k.source = alias[k.source as usize];
                 k.destination = alias[k.destination as usize];

@@ -764,33 +764,8 @@ fn cilium_policy(agg: &Aggregates, own: usize, side: Side, acc: &PolicyAcc) -> P
     })
 }
 
-/// Multi-document YAML (`---` between documents) for generated policies,
-/// `apiVersion`, `kind`, `metadata`, `spec` first.
-pub fn to_yaml(policies: &[Policy]) -> Result<String, serde_yaml::Error> {
-    let mut out = String::new();
-    for (i, p) in policies.iter().enumerate() {
-        if i > 0 {
-            out.push_str("---\n");
-        }
-        let doc = match p {
-            Policy::NetworkPolicy(np) => serde_yaml::to_string(np)?,
-            Policy::CiliumNetworkPolicy(cp) | Policy::CiliumClusterwideNetworkPolicy(cp) => {
-                #[derive(Serialize)]
-                #[serde(rename_all = "camelCase")]
-                struct Doc<'a> {
-                    api_version: &'static str,
-                    kind: &'static str,
-                    #[serde(flatten)]
-                    policy: &'a CiliumPolicy,
-                }
-                serde_yaml::to_string(&Doc {
-                    api_version: p.kind().api_version(),
-                    kind: p.kind().as_str(),
-                    policy: cp,
-                })?
-            }
-        };
-        out.push_str(&doc);
-    }
-    Ok(out)
+/// Multi-document YAML (`---` between documents), in canonical order: what
+/// `palisade generate` prints.
+pub fn to_yaml(policies: &[Policy]) -> String {
+    crate::yaml::emit_policies(policies)
 }

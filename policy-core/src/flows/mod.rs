@@ -18,6 +18,7 @@
 
 pub mod aggregate;
 pub mod event;
+mod fast_hash;
 pub mod generate;
 pub mod identity;
 pub mod reader;

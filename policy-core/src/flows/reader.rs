@@ -22,7 +22,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use super::event::{Direction, FlowEvent, L7View, Protocol, Verdict};
-use super::wire::{Enumish, Record};
+use super::wire::{Enumish, Flow, Record};
 
 /// Limits of a [`FlowReader`].
 #[derive(Clone, Debug)]
@@ -193,6 +193,12 @@ impl FlowReader {
     /// The report so far.
     pub fn report(&self) -> &ReadReport {
         &self.report
+    }
+
+    /// Bytes currently allocated for buffering a record that spans chunks
+    /// (never more than about [`ReaderOptions::max_record_bytes`]).
+    pub fn buffer_capacity(&self) -> usize {
+        self.buf.capacity()
     }
 
     /// Feeds the next chunk. `on_flow` is called for each complete flow.
@@ -545,6 +551,8 @@ impl FlowReader {
                 let abs_line = line + l.saturating_sub(1);
                 let what = if e.is_eof() {
                     "truncated record (the JSON ends early)".to_string()
+                } else if e.to_string().starts_with("invalid unicode code point") {
+                    "invalid UTF-8 (or unicode escape) in a string".to_string()
                 } else {
                     format!("invalid JSON: {}", strip_position(&e.to_string()))
                 };
@@ -557,13 +565,28 @@ impl FlowReader {
                 return;
             }
         };
+        let is_other = rec.is_other_event();
+        let has_fields = rec.has_flow_fields();
         let flow = match rec.flow {
-            Some(f) => *f,
-            None if rec.is_other_event() => {
+            Some(f) => f,
+            None if is_other => {
                 self.report.skipped_events += 1;
                 return;
             }
-            None if rec.has_flow_fields() => rec,
+            None if has_fields => Flow {
+                time: rec.time,
+                verdict: rec.verdict,
+                ip: rec.ip,
+                l4: rec.l4,
+                source: rec.source,
+                destination: rec.destination,
+                flow_type: rec.flow_type,
+                l7: rec.l7,
+                traffic_direction: rec.traffic_direction,
+                is_reply: rec.is_reply,
+                reply: rec.reply,
+                destination_names: rec.destination_names,
+            },
             None => {
                 self.problem(
                     line,
@@ -579,7 +602,7 @@ impl FlowReader {
         on_flow(&event);
     }
 
-    fn decode<'a>(&mut self, f: Record<'a>, line: u64) -> FlowEvent<'a> {
+    fn decode<'a>(&mut self, f: Flow<'a>, line: u64) -> FlowEvent<'a> {
         let verdict = match &f.verdict {
             None => Verdict::Unknown,
             Some(v) => match enum_value(v, Verdict::parse_name, Verdict::from_number) {

@@ -23,63 +23,89 @@ use serde_json::value::RawValue;
 /// this struct, so one pass over the bytes decides which it is: `flow` set
 /// means a wrapper, one of the event keys means a skipped non-flow response,
 /// anything else is read as a bare Flow.
-#[derive(Deserialize, Default)]
-pub(crate) struct Record<'a> {
-    /// The wrapped flow.
-    #[serde(borrow, default)]
-    pub flow: Option<Box<Record<'a>>>,
-    /// `node_status`, `lost_events`, `agent_event`, `debug_event`: skipped.
-    #[serde(default, alias = "nodeStatus")]
-    pub node_status: Option<IgnoredAny>,
-    #[serde(default, alias = "lostEvents")]
-    pub lost_events: Option<IgnoredAny>,
-    #[serde(default, alias = "agentEvent")]
-    pub agent_event: Option<IgnoredAny>,
-    #[serde(default, alias = "debugEvent")]
-    pub debug_event: Option<IgnoredAny>,
+/// Declares a struct with every Flow field this crate reads, plus `extra`
+/// fields; used twice so that the wrapper's `flow` needs no allocation.
+macro_rules! flow_struct {
+    ($(#[$meta:meta])* $name:ident { $($extra:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Deserialize, Default)]
+        pub(crate) struct $name<'a> {
+            $($extra)*
 
-    /// RFC 3339 timestamp.
-    #[serde(borrow, default)]
-    pub time: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    pub verdict: Option<Enumish<'a>>,
-    #[serde(borrow, default, rename = "IP")]
-    pub ip: Option<Ip<'a>>,
-    #[serde(default)]
-    pub l4: Option<Layer4>,
-    #[serde(borrow, default)]
-    pub source: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    pub destination: Option<&'a RawValue>,
-    #[serde(borrow, default, rename = "Type", alias = "type")]
-    pub flow_type: Option<Enumish<'a>>,
-    #[serde(borrow, default)]
-    pub l7: Option<Layer7<'a>>,
-    #[serde(borrow, default, alias = "trafficDirection")]
-    pub traffic_direction: Option<Enumish<'a>>,
-    #[serde(default, alias = "isReply")]
-    pub is_reply: Option<bool>,
-    /// Deprecated predecessor of `is_reply`.
-    #[serde(default)]
-    pub reply: Option<bool>,
-    #[serde(borrow, default, alias = "destinationNames")]
-    pub destination_names: Option<&'a RawValue>,
+            /// RFC 3339 timestamp.
+            #[serde(borrow, default)]
+            pub time: Option<Cow<'a, str>>,
+            #[serde(borrow, default)]
+            pub verdict: Option<Enumish<'a>>,
+            #[serde(borrow, default, rename = "IP")]
+            pub ip: Option<Ip<'a>>,
+            #[serde(default)]
+            pub l4: Option<Layer4>,
+            #[serde(borrow, default)]
+            pub source: Option<&'a RawValue>,
+            #[serde(borrow, default)]
+            pub destination: Option<&'a RawValue>,
+            #[serde(borrow, default, rename = "Type", alias = "type")]
+            pub flow_type: Option<Enumish<'a>>,
+            #[serde(borrow, default)]
+            pub l7: Option<Layer7<'a>>,
+            #[serde(borrow, default, alias = "trafficDirection")]
+            pub traffic_direction: Option<Enumish<'a>>,
+            #[serde(default, alias = "isReply")]
+            pub is_reply: Option<bool>,
+            /// Deprecated predecessor of `is_reply`.
+            #[serde(default)]
+            pub reply: Option<bool>,
+            #[serde(borrow, default, alias = "destinationNames")]
+            pub destination_names: Option<&'a RawValue>,
+        }
+
+        #[allow(dead_code)]
+        impl $name<'_> {
+            /// Whether any Flow field is present (a bare Flow must have one).
+            pub fn has_flow_fields(&self) -> bool {
+                self.verdict.is_some()
+                    || self.ip.is_some()
+                    || self.l4.is_some()
+                    || self.source.is_some()
+                    || self.destination.is_some()
+                    || self.flow_type.is_some()
+                    || self.l7.is_some()
+                    || self.traffic_direction.is_some()
+            }
+        }
+    };
+}
+
+flow_struct! {
+    /// One input record. A `GetFlowsResponse` wrapper
+    /// (`{"flow": {...}, "node_name": ..., "time": ...}`) and a bare Flow share
+    /// this struct, so one pass over the bytes decides which it is: `flow` set
+    /// means a wrapper, one of the event keys means a skipped non-flow response,
+    /// anything else is read as a bare Flow.
+    Record {
+        /// The wrapped flow.
+        #[serde(borrow, default)]
+        pub flow: Option<Flow<'a>>,
+        /// `node_status`, `lost_events`, `agent_event`, `debug_event`: skipped.
+        #[serde(default, alias = "nodeStatus")]
+        pub node_status: Option<IgnoredAny>,
+        #[serde(default, alias = "lostEvents")]
+        pub lost_events: Option<IgnoredAny>,
+        #[serde(default, alias = "agentEvent")]
+        pub agent_event: Option<IgnoredAny>,
+        #[serde(default, alias = "debugEvent")]
+        pub debug_event: Option<IgnoredAny>,
+    }
+}
+
+flow_struct! {
+    /// A Flow.
+    Flow {}
 }
 
 impl Record<'_> {
-    /// Whether any Flow field is present (a bare Flow must have one).
-    pub fn has_flow_fields(&self) -> bool {
-        self.verdict.is_some()
-            || self.ip.is_some()
-            || self.l4.is_some()
-            || self.source.is_some()
-            || self.destination.is_some()
-            || self.flow_type.is_some()
-            || self.l7.is_some()
-            || self.traffic_direction.is_some()
-    }
-
-    /// Whether this is a non-flow response (`node_status`, …).
+/// Whether this is a non-flow response (`node_status`, …).
     pub fn is_other_event(&self) -> bool {
         self.node_status.is_some()
             || self.lost_events.is_some()

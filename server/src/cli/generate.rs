@@ -1,0 +1,266 @@
+//! `palisade generate`: least-privilege policies from Hubble flow logs.
+//!
+//! ```text
+//! palisade generate --flows FILE... [--flavor kubernetes|cilium] [--namespace NS]...
+//!                   [--direction ingress|egress|both] [-o DIR|-]
+//! ```
+//!
+//! Prints multi-document YAML on stdout (or writes one file per policy into
+//! DIR), a summary and the first problems (`file:line: …`) on stderr. Files
+//! are streamed in chunks, with a progress bar when stderr is a terminal and
+//! the input is large.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use policy_core::flows::{
+    AggregateOptions, Aggregates, Aggregator, Flavor, FlowReader, GenerateOptions,
+    PolicyDirections, ReadReport, ReaderOptions, generate, to_yaml,
+};
+
+/// Input sizes from which a progress bar is shown.
+const PROGRESS_MIN_BYTES: u64 = 16 << 20;
+/// Problems printed per input file.
+const PROBLEMS_SHOWN: usize = 10;
+
+/// Policy language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FlavorArg {
+    /// networking.k8s.io/v1 NetworkPolicy.
+    Kubernetes,
+    /// cilium.io/v2 CiliumNetworkPolicy.
+    Cilium,
+}
+
+/// Which policies to generate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DirectionArg {
+    /// One ingress policy per destination workload.
+    Ingress,
+    /// One egress policy per source workload.
+    Egress,
+    /// Both.
+    Both,
+}
+
+/// Options for reading flow files, shared with `palisade replay`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct FlowInputArgs {
+    /// Bad records tolerated per file before giving up.
+    #[arg(long, default_value_t = 1000)]
+    pub max_errors: u64,
+    /// Longest record (line) read, in bytes; longer ones are skipped and reported.
+    #[arg(long, default_value_t = 1 << 20)]
+    pub max_record_bytes: usize,
+}
+
+/// `palisade generate`.
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// Hubble output (`hubble observe -o json`, bare flows, or JSON arrays); `-` for stdin.
+    #[arg(long = "flows", value_name = "FILE", required = true, num_args = 1..)]
+    pub flows: Vec<PathBuf>,
+    /// Policy language.
+    #[arg(long, value_enum, default_value = "kubernetes")]
+    pub flavor: FlavorArg,
+    /// Only generate policies for workloads in this namespace (repeatable; default all).
+    #[arg(long = "namespace", value_name = "NS")]
+    pub namespaces: Vec<String>,
+    /// Ingress policies, egress policies, or both.
+    #[arg(long, value_enum, default_value = "both")]
+    pub direction: DirectionArg,
+    /// Write one file per policy into DIR, or `-` for stdout (the default).
+    #[arg(
+        short = 'o',
+        long = "output-dir",
+        value_name = "DIR|-",
+        default_value = "-"
+    )]
+    pub output_dir: String,
+    /// Widen external IPv4 addresses to this prefix length.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u8).range(0..=32))]
+    pub ipv4_prefix: u8,
+    /// Widen external IPv6 addresses to this prefix length.
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u8).range(0..=128))]
+    pub ipv6_prefix: u8,
+    #[command(flatten)]
+    pub input: FlowInputArgs,
+}
+
+/// Runs `palisade generate`.
+pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
+    let aggregates = match read_flow_files(&args.flows, &args.input)? {
+        Some(a) => a,
+        None => return Ok(ExitCode::from(2)),
+    };
+    let options = GenerateOptions {
+        flavor: match args.flavor {
+            FlavorArg::Kubernetes => Flavor::Kubernetes,
+            FlavorArg::Cilium => Flavor::Cilium,
+        },
+        directions: match args.direction {
+            DirectionArg::Ingress => PolicyDirections::Ingress,
+            DirectionArg::Egress => PolicyDirections::Egress,
+            DirectionArg::Both => PolicyDirections::Both,
+        },
+        namespaces: args.namespaces.clone(),
+        ipv4_prefix: args.ipv4_prefix,
+        ipv6_prefix: args.ipv6_prefix,
+    };
+    let generated = generate(&aggregates, &options);
+    for w in &generated.warnings {
+        eprintln!("palisade: warning: {w}");
+    }
+    if args.output_dir == "-" {
+        let yaml = to_yaml(&generated.policies);
+        let mut out = std::io::stdout().lock();
+        out.write_all(yaml.as_bytes())
+            .context("writing to stdout")?;
+        out.flush().context("writing to stdout")?;
+    } else {
+        let dir = Path::new(&args.output_dir);
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create directory", dir.display()))?;
+        for p in &generated.policies {
+            let name = format!("{}-{}.yaml", p.namespace().unwrap_or("cluster"), p.name());
+            let path = dir.join(name);
+            std::fs::write(&path, to_yaml(std::slice::from_ref(p)))
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+        }
+    }
+    eprintln!(
+        "palisade: {} flows, {} distinct ({} used, {} replies or not forwarded); {} {} generated{}",
+        aggregates.total_flows,
+        aggregates.flows.len(),
+        generated.used_tuples,
+        generated.ignored_tuples,
+        generated.policies.len(),
+        if generated.policies.len() == 1 {
+            "policy"
+        } else {
+            "policies"
+        },
+        if args.output_dir == "-" {
+            String::new()
+        } else {
+            format!(" in {}", args.output_dir)
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads and aggregates flow files, printing per-file summaries and problems
+/// to stderr. `Ok(None)` when a file could not be read (already reported).
+pub(crate) fn read_flow_files(
+    files: &[PathBuf],
+    input: &FlowInputArgs,
+) -> anyhow::Result<Option<Aggregates>> {
+    let mut aggregator = Aggregator::new(AggregateOptions::default());
+    let opts = ReaderOptions {
+        max_errors: input.max_errors,
+        max_record_bytes: input.max_record_bytes,
+        ..ReaderOptions::default()
+    };
+    for path in files {
+        let shown = if path.as_os_str() == "-" {
+            "<stdin>".to_string()
+        } else {
+            path.display().to_string()
+        };
+        let (reader, size): (Box<dyn Read>, Option<u64>) = if path.as_os_str() == "-" {
+            (Box::new(std::io::stdin().lock()), None)
+        } else {
+            match File::open(path) {
+                Ok(f) => {
+                    let size = f.metadata().ok().map(|m| m.len());
+                    (Box::new(f), size)
+                }
+                Err(e) => {
+                    eprintln!("palisade: {shown}: {e}");
+                    return Ok(None);
+                }
+            }
+        };
+        match read_one(reader, size, &opts, &mut aggregator) {
+            Ok(report) => print_report(&shown, &report),
+            Err(e) => {
+                eprintln!("palisade: {shown}: {e}");
+                return Ok(None);
+            }
+        }
+    }
+    let aggregates = aggregator.finish();
+    for p in aggregates.problems.iter().take(PROBLEMS_SHOWN) {
+        eprintln!("palisade: {p}");
+    }
+    if aggregates.over_limit > 0 {
+        eprintln!(
+            "palisade: warning: {} flows not aggregated: the distinct-flow limit was reached",
+            aggregates.over_limit
+        );
+    }
+    Ok(Some(aggregates))
+}
+
+fn read_one(
+    reader: Box<dyn Read>,
+    size: Option<u64>,
+    opts: &ReaderOptions,
+    aggregator: &mut Aggregator,
+) -> anyhow::Result<ReadReport> {
+    let mut input = BufReader::with_capacity(1 << 20, reader);
+    let progress = size
+        .filter(|s| *s >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal())
+        .map(|s| {
+            let bar = indicatif::ProgressBar::new(s);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+    let mut flow_reader = FlowReader::new(opts.clone());
+    let mut on_flow = |ev: &policy_core::flows::FlowEvent<'_>| aggregator.add(ev);
+    loop {
+        let chunk = match input.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if chunk.is_empty() {
+            break;
+        }
+        let n = chunk.len();
+        flow_reader.feed(chunk, &mut on_flow)?;
+        input.consume(n);
+        if let Some(bar) = &progress {
+            bar.inc(n as u64);
+        }
+    }
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+    Ok(flow_reader.finish(&mut on_flow)?)
+}
+
+fn print_report(file: &str, report: &ReadReport) {
+    for p in report.problems.iter().take(PROBLEMS_SHOWN) {
+        eprintln!("palisade: {file}:{p}");
+    }
+    let problems = report.errors + report.warnings;
+    if problems > PROBLEMS_SHOWN.min(report.problems.len()) as u64 {
+        eprintln!(
+            "palisade: {file}: {} more problems not shown",
+            problems - PROBLEMS_SHOWN.min(report.problems.len()) as u64
+        );
+    }
+    eprintln!(
+        "palisade: {file}: {} flows read, {} other events skipped, {} bad records, {} warnings",
+        report.flows, report.skipped_events, report.errors, report.warnings
+    );
+}
