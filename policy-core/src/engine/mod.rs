@@ -10,6 +10,33 @@
 //!   ([`TruthTable`], one bit per pair and port), grouping endpoints that
 //!   share the same policies so no pair is evaluated against every policy.
 //!
+//! ```
+//! use std::collections::BTreeMap;
+//! use policy_core::cluster::{Cluster, PodInfo};
+//! use policy_core::engine::{Engine, PortKey};
+//! use policy_core::model::{NetworkPolicy, Policy};
+//!
+//! let mut cluster = Cluster::new();
+//! let labels = |app: &str| BTreeMap::from([("app".to_string(), app.to_string())]);
+//! let web = cluster.add_pod(PodInfo::new("shop", "web", labels("web")));
+//! let db = cluster.add_pod(PodInfo::new("shop", "db", labels("db")));
+//! let np: NetworkPolicy = serde_yaml::from_str(
+//!     "metadata: {name: db, namespace: shop}
+//! spec:
+//!   podSelector: {matchLabels: {app: db}}
+//!   ingress: [{from: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: 5432}]}]",
+//! )
+//! .unwrap();
+//! let engine = Engine::new(&cluster, &[Policy::NetworkPolicy(np)]);
+//! let v = engine.verdict(web, db, PortKey::tcp(5432));
+//! assert!(v.allowed);
+//! assert_eq!(v.ingress.allowed_by[0].rule, "spec.ingress[0]");
+//! assert!(!engine.verdict(db, db, PortKey::tcp(80)).allowed);
+//! let table = engine.truth_table(&engine.policy_ports());
+//! assert!(table.allowed(0, web, db) && !table.allowed(0, db, db));
+//! println!("{}", v.explain());
+//! ```
+//!
 //! A connection is allowed iff egress is allowed at the source AND ingress is
 //! allowed at the destination. On each side: a Cilium deny rule that matches
 //! denies; otherwise an endpoint that no policy isolates in that direction
