@@ -53,7 +53,12 @@ pub struct PolicyDiff {
 /// Compares `before` and `after` on `cluster`. Pod-to-itself pairs are left
 /// out. Without `ports`, compares on every port either policy set names and
 /// every container port of the cluster's pods.
-pub fn diff(cluster: &Cluster, before: &[Policy], after: &[Policy], ports: Option<&[PortKey]>) -> PolicyDiff {
+pub fn diff(
+    cluster: &Cluster,
+    before: &[Policy],
+    after: &[Policy],
+    ports: Option<&[PortKey]>,
+) -> PolicyDiff {
     let old = Engine::new(cluster, before);
     let new = Engine::new(cluster, after);
     let ports: Vec<PortKey> = match ports {
@@ -62,14 +67,21 @@ pub fn diff(cluster: &Cluster, before: &[Policy], after: &[Policy], ports: Optio
             let mut set: BTreeSet<PortKey> = old.policy_ports().into_iter().collect();
             set.extend(new.policy_ports());
             for pod in &cluster.pods {
-                set.extend(pod.ports.iter().map(|cp| PortKey::new(cp.port, cp.protocol)));
+                set.extend(
+                    pod.ports
+                        .iter()
+                        .map(|cp| PortKey::new(cp.port, cp.protocol)),
+                );
             }
             set.into_iter().collect()
         }
     };
     let t_old = old.truth_table(&ports);
     let t_new = new.truth_table(&ports);
-    let mut out = PolicyDiff { ports: ports.clone(), ..Default::default() };
+    let mut out = PolicyDiff {
+        ports: ports.clone(),
+        ..Default::default()
+    };
     let n = cluster.endpoint_count();
     for (pi, &port) in ports.iter().enumerate() {
         let (a, b) = (&t_old.matrices[pi], &t_new.matrices[pi]);

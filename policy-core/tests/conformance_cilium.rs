@@ -10,7 +10,12 @@ use conformance_model::*;
 use policy_core::cluster::{Cluster, PodInfo};
 
 fn table(policies_yaml: &str, port: &str, grid: &str) {
-    assert_table(&cluster_with_outside(), &policies(policies_yaml), port, grid);
+    assert_table(
+        &cluster_with_outside(),
+        &policies(policies_yaml),
+        port,
+        grid,
+    );
 }
 
 /// The model plus a host-network agent on x's node and on y's node, and
@@ -30,7 +35,13 @@ fn cluster_with_outside() -> Cluster {
 }
 
 fn check(policies_yaml: &str, from: &str, to: &str, port: &str) -> policy_core::engine::Verdict {
-    verdict(&cluster_with_outside(), &policies(policies_yaml), from, to, port)
+    verdict(
+        &cluster_with_outside(),
+        &policies(policies_yaml),
+        from,
+        to,
+        port,
+    )
 }
 
 #[test]
@@ -350,7 +361,13 @@ spec:
     assert!(!check(p, "x/a", "ip:8.8.4.4", "53/UDP").allowed);
     assert!(!check(p, "x/a", "ip:1.1.1.1", "53/UDP").allowed);
     let v = check(p, "x/a", "y/a", "80/TCP");
-    assert!(v.reasons().iter().any(|r| r.contains("never match in-cluster")), "{:#?}", v.reasons());
+    assert!(
+        v.reasons()
+            .iter()
+            .any(|r| r.contains("never match in-cluster")),
+        "{:#?}",
+        v.reasons()
+    );
 }
 
 #[test]
@@ -366,7 +383,10 @@ spec:
 ";
     table(p, "80/TCP", X_INGRESS_BLOCKED);
     assert!(check(p, "ip:1.1.1.1", "x/c", "80/TCP").allowed);
-    assert!(check(p, "ip:1.1.1.1", "x/c", "80/UDP").allowed, "no protocol means ANY");
+    assert!(
+        check(p, "ip:1.1.1.1", "x/c", "80/UDP").allowed,
+        "no protocol means ANY"
+    );
     assert!(!check(p, "ip:1.1.1.1", "x/c", "81/TCP").allowed);
     assert!(!check(p, "ip:8.8.8.8", "x/c", "80/TCP").allowed);
 }
@@ -392,7 +412,12 @@ spec:
     let v = check(p, "x/b", "x/a", "80/TCP");
     assert!(v.allowed);
     let cond = v.conditions().join(" ");
-    assert!(cond.contains("L4 allowed, subject to L7 rule") && cond.contains("GET") && cond.contains("/public"), "{cond}");
+    assert!(
+        cond.contains("L4 allowed, subject to L7 rule")
+            && cond.contains("GET")
+            && cond.contains("/public"),
+        "{cond}"
+    );
     assert!(v.explain().contains("subject to"), "{}", v.explain());
 }
 
@@ -416,10 +441,22 @@ spec:
     table(p, "80/TCP", XA_EGRESS_BLOCKED);
     let v = check(p, "x/a", "ip:8.8.8.8", "443/TCP");
     assert!(v.allowed);
-    assert!(v.reasons().iter().any(|r| r.contains("treated as an external allow")), "{:#?}", v.reasons());
+    assert!(
+        v.reasons()
+            .iter()
+            .any(|r| r.contains("treated as an external allow")),
+        "{:#?}",
+        v.reasons()
+    );
     assert!(!check(p, "x/a", "ip:8.8.8.8", "80/TCP").allowed);
     let dns = check(p, "x/a", "y/c", "53/UDP");
-    assert!(dns.allowed && dns.conditions().iter().any(|c| c.contains("DNS matchPattern *.example.com")));
+    assert!(
+        dns.allowed
+            && dns
+                .conditions()
+                .iter()
+                .any(|c| c.contains("DNS matchPattern *.example.com"))
+    );
 }
 
 #[test]
@@ -525,7 +562,11 @@ z/c  X   X   X   .   .   .   .   .   .
 ",
     );
     let v = check(p, "z/a", "x/a", "80/TCP");
-    assert!(v.reasons().iter().any(|r| r.contains("fromRequires")), "{:#?}", v.reasons());
+    assert!(
+        v.reasons().iter().any(|r| r.contains("fromRequires")),
+        "{:#?}",
+        v.reasons()
+    );
 }
 
 #[test]

@@ -36,7 +36,11 @@ fn default_deny_ingress() {
 #[test]
 fn default_deny_ingress_without_policy_types() {
     // policyTypes defaults to [Ingress] when spec.egress is absent.
-    table("metadata: {name: deny, namespace: x}\nspec: {podSelector: {}}", "80/TCP", X_INGRESS_BLOCKED);
+    table(
+        "metadata: {name: deny, namespace: x}\nspec: {podSelector: {}}",
+        "80/TCP",
+        X_INGRESS_BLOCKED,
+    );
 }
 
 #[test]
@@ -865,9 +869,19 @@ spec:
     c.options.ip_block_matches_pod_ips = false;
     assert_table(&c, &p, "80/TCP", XA_INGRESS_BLOCKED);
     let v = verdict(&c, &p, "y/a", "x/a", "80/TCP");
-    assert!(v.reasons().iter().any(|r| r.contains("Cilium-like")), "{:#?}", v.reasons());
+    assert!(
+        v.reasons().iter().any(|r| r.contains("Cilium-like")),
+        "{:#?}",
+        v.reasons()
+    );
     let v = verdict(&cluster(), &p, "y/a", "x/a", "80/TCP");
-    assert!(v.reasons().iter().any(|r| r.contains("matched pod IP 10.0.2.1")), "{:#?}", v.reasons());
+    assert!(
+        v.reasons()
+            .iter()
+            .any(|r| r.contains("matched pod IP 10.0.2.1")),
+        "{:#?}",
+        v.reasons()
+    );
 }
 
 #[test]
@@ -1090,12 +1104,27 @@ spec:
     assert_eq!(m.rule, "spec.ingress[0]");
     assert_eq!(m.peer_index, Some(1));
     assert!(m.port.contains("serve-81-tcp"), "{}", m.port);
-    assert!(v.explain().contains("y/c can reach x/a on 81/TCP"), "{}", v.explain());
+    assert!(
+        v.explain().contains("y/c can reach x/a on 81/TCP"),
+        "{}",
+        v.explain()
+    );
     let denied = verdict(&c, &p, "z/c", "x/a", "81/TCP");
     assert!(!denied.allowed);
     assert!(denied.ingress.isolated);
-    assert!(denied.reasons().iter().any(|r| r.contains("no rule allows it")), "{:#?}", denied.reasons());
-    assert!(denied.explain().contains("cannot reach"), "{}", denied.explain());
+    assert!(
+        denied
+            .reasons()
+            .iter()
+            .any(|r| r.contains("no rule allows it")),
+        "{:#?}",
+        denied.reasons()
+    );
+    assert!(
+        denied.explain().contains("cannot reach"),
+        "{}",
+        denied.explain()
+    );
 }
 
 #[test]
@@ -1126,7 +1155,10 @@ spec:
     // The host-network pod is its node IP: ipBlock matches it, pod selectors never select it.
     assert!(verdict(&c, &p, "x/a", "x/node-agent", "443/TCP").allowed);
     let v = verdict(&c, &p, "x/node-agent", "x/a", "80/TCP");
-    assert!(!v.allowed, "podSelector {{}} must not match a host-network pod");
+    assert!(
+        !v.allowed,
+        "podSelector {{}} must not match a host-network pod"
+    );
     assert!(!v.egress.policed);
     // Traffic from outside is not policed at egress; ingress decides.
     assert!(!verdict(&c, &p, "ip:8.8.8.8", "x/a", "80/TCP").allowed);

@@ -34,16 +34,25 @@ impl FromStr for EndpointRef {
     type Err = EndpointRefError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = |why: &str| EndpointRefError { input: s.to_string(), why: why.to_string() };
+        let err = |why: &str| EndpointRefError {
+            input: s.to_string(),
+            why: why.to_string(),
+        };
         if let Some(addr) = s.strip_prefix("ip:") {
-            return addr.parse().map(EndpointRef::Ip).map_err(|_| err("not an IP address"));
+            return addr
+                .parse()
+                .map(EndpointRef::Ip)
+                .map_err(|_| err("not an IP address"));
         }
         if let Ok(ip) = s.parse::<IpAddr>() {
             return Ok(EndpointRef::Ip(ip));
         }
         match s.split_once('/') {
             Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains('/') => {
-                Ok(EndpointRef::Pod { namespace: ns.to_string(), name: name.to_string() })
+                Ok(EndpointRef::Pod {
+                    namespace: ns.to_string(),
+                    name: name.to_string(),
+                })
             }
             _ => Err(err("expected one `/` between namespace and pod name")),
         }

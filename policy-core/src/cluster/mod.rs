@@ -85,7 +85,10 @@ impl PodInfo {
     /// the pod IPs otherwise.
     pub fn addresses(&self) -> Vec<IpAddr> {
         if self.host_network {
-            self.node_ip.into_iter().chain(self.ips.iter().copied()).collect()
+            self.node_ip
+                .into_iter()
+                .chain(self.ips.iter().copied())
+                .collect()
         } else {
             self.ips.clone()
         }
@@ -108,7 +111,10 @@ pub struct ClusterOptions {
 
 impl Default for ClusterOptions {
     fn default() -> Self {
-        ClusterOptions { ip_block_matches_pod_ips: true, kube_apiserver_ips: Vec::new() }
+        ClusterOptions {
+            ip_block_matches_pod_ips: true,
+            kube_apiserver_ips: Vec::new(),
+        }
     }
 }
 
@@ -149,10 +155,15 @@ impl Cluster {
     /// `kubernetes.io/metadata.name` label is added when missing, as the
     /// apiserver does.
     pub fn add_namespace(&mut self, name: &str, mut labels: Labels) {
-        labels.entry(NAMESPACE_NAME_LABEL.to_string()).or_insert_with(|| name.to_string());
+        labels
+            .entry(NAMESPACE_NAME_LABEL.to_string())
+            .or_insert_with(|| name.to_string());
         match self.namespaces.iter_mut().find(|n| n.name == name) {
             Some(ns) => ns.labels = labels,
-            None => self.namespaces.push(NamespaceInfo { name: name.to_string(), labels }),
+            None => self.namespaces.push(NamespaceInfo {
+                name: name.to_string(),
+                labels,
+            }),
         }
     }
 
@@ -209,7 +220,10 @@ impl Cluster {
     /// How to write endpoint `id` (`namespace/pod` or `ip:ADDR`).
     pub fn endpoint_ref(&self, id: EndpointId) -> EndpointRef {
         match self.endpoint(id) {
-            Endpoint::Pod(p) => EndpointRef::Pod { namespace: p.namespace.clone(), name: p.name.clone() },
+            Endpoint::Pod(p) => EndpointRef::Pod {
+                namespace: p.namespace.clone(),
+                name: p.name.clone(),
+            },
             Endpoint::External(ip) => EndpointRef::Ip(ip),
         }
     }
@@ -231,7 +245,12 @@ impl Cluster {
                 .pods
                 .iter()
                 .position(|p| !p.host_network && p.ips.contains(ip))
-                .or_else(|| self.externals.iter().position(|e| e == ip).map(|j| self.pods.len() + j))
+                .or_else(|| {
+                    self.externals
+                        .iter()
+                        .position(|e| e == ip)
+                        .map(|j| self.pods.len() + j)
+                })
                 .map(EndpointId),
         }
     }

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use crate::engine::Protocol;
 use crate::model::{Namespace, Pod};
 
-use super::{Cluster, ContainerPort, Labels, PodInfo};
+use super::{Cluster, ContainerPort, PodInfo};
 
 /// A Pod or Namespace object the cluster model cannot use.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -42,7 +42,14 @@ impl Cluster {
     pub fn from_objects(namespaces: &[Namespace], pods: &[Pod]) -> Result<Cluster, ClusterError> {
         let mut cluster = Cluster::new();
         for (index, ns) in namespaces.iter().enumerate() {
-            let name = ns.metadata.name.as_deref().ok_or(ClusterError::MissingName { kind: "Namespace", index })?;
+            let name = ns
+                .metadata
+                .name
+                .as_deref()
+                .ok_or(ClusterError::MissingName {
+                    kind: "Namespace",
+                    index,
+                })?;
             cluster.add_namespace(name, ns.metadata.labels.clone().unwrap_or_default());
         }
         for (index, pod) in pods.iter().enumerate() {
@@ -55,8 +62,15 @@ impl Cluster {
                 continue;
             }
             let info = pod_info(pod, index)?;
-            if cluster.pods.iter().any(|p| p.namespace == info.namespace && p.name == info.name) {
-                return Err(ClusterError::DuplicatePod(format!("{}/{}", info.namespace, info.name)));
+            if cluster
+                .pods
+                .iter()
+                .any(|p| p.namespace == info.namespace && p.name == info.name)
+            {
+                return Err(ClusterError::DuplicatePod(format!(
+                    "{}/{}",
+                    info.namespace, info.name
+                )));
             }
             cluster.add_pod(info);
         }
@@ -65,15 +79,28 @@ impl Cluster {
 }
 
 fn pod_info(pod: &Pod, index: usize) -> Result<PodInfo, ClusterError> {
-    let name = pod.metadata.name.as_deref().ok_or(ClusterError::MissingName { kind: "Pod", index })?;
+    let name = pod
+        .metadata
+        .name
+        .as_deref()
+        .ok_or(ClusterError::MissingName { kind: "Pod", index })?;
     let namespace = pod.metadata.namespace.as_deref().unwrap_or("default");
     let id = format!("{namespace}/{name}");
-    let invalid = |field: String, why: String| ClusterError::InvalidField { pod: id.clone(), field, why };
+    let invalid = |field: String, why: String| ClusterError::InvalidField {
+        pod: id.clone(),
+        field,
+        why,
+    };
     let parse_ip = |s: &str, field: String| -> Result<IpAddr, ClusterError> {
-        s.parse().map_err(|_| invalid(field, format!("`{s}` is not an IP address")))
+        s.parse()
+            .map_err(|_| invalid(field, format!("`{s}` is not an IP address")))
     };
 
-    let mut info = PodInfo::new(namespace, name, pod.metadata.labels.clone().unwrap_or_else(Labels::new));
+    let mut info = PodInfo::new(
+        namespace,
+        name,
+        pod.metadata.labels.clone().unwrap_or_default(),
+    );
     if let Some(spec) = &pod.spec {
         info.host_network = spec.host_network.unwrap_or(false);
         info.service_account = spec.service_account_name.clone();
@@ -83,13 +110,23 @@ fn pod_info(pod: &Pod, index: usize) -> Result<PodInfo, ClusterError> {
                 let number = u16::try_from(port.container_port)
                     .ok()
                     .filter(|p| *p > 0)
-                    .ok_or_else(|| invalid(format!("{field}.containerPort"), "must be 1-65535".into()))?;
+                    .ok_or_else(|| {
+                        invalid(format!("{field}.containerPort"), "must be 1-65535".into())
+                    })?;
                 let protocol = match port.protocol.as_deref() {
                     None => Protocol::Tcp,
-                    Some(p) => Protocol::parse(p)
-                        .ok_or_else(|| invalid(format!("{field}.protocol"), format!("unknown protocol `{p}`")))?,
+                    Some(p) => Protocol::parse(p).ok_or_else(|| {
+                        invalid(
+                            format!("{field}.protocol"),
+                            format!("unknown protocol `{p}`"),
+                        )
+                    })?,
                 };
-                info.ports.push(ContainerPort { name: port.name.clone(), port: number, protocol });
+                info.ports.push(ContainerPort {
+                    name: port.name.clone(),
+                    port: number,
+                    protocol,
+                });
             }
         }
     }
@@ -138,13 +175,18 @@ status: {podIP: 10.0.0.1, hostIP: 192.168.0.1, podIPs: [{ip: 10.0.0.1}, {ip: "fd
         assert_eq!(c.pods[0].ips.len(), 2);
         assert_eq!(c.pods[0].ports[0].protocol, Protocol::Tcp);
         assert_eq!(c.pods[0].ports[1].protocol, Protocol::Udp);
-        assert_eq!(c.namespace("x").unwrap().labels["kubernetes.io/metadata.name"], "x");
+        assert_eq!(
+            c.namespace("x").unwrap().labels["kubernetes.io/metadata.name"],
+            "x"
+        );
         assert_eq!(c.namespace("y").unwrap().labels.len(), 1);
     }
 
     #[test]
     fn bad_ip_says_where() {
-        let pod: Pod = serde_yaml::from_str("metadata: {name: a, namespace: x}\nstatus: {podIP: nope}").unwrap();
+        let pod: Pod =
+            serde_yaml::from_str("metadata: {name: a, namespace: x}\nstatus: {podIP: nope}")
+                .unwrap();
         let err = Cluster::from_objects(&[], &[pod]).unwrap_err().to_string();
         assert!(err.contains("x/a") && err.contains("status.podIP"), "{err}");
     }

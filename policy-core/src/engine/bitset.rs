@@ -10,22 +10,28 @@ pub struct BitSet {
 impl BitSet {
     /// An empty set over `0..len`.
     pub fn new(len: usize) -> Self {
-        BitSet { words: vec![0; len.div_ceil(64)], len }
+        BitSet {
+            words: vec![0; len.div_ceil(64)],
+            len,
+        }
     }
 
     /// The full set `0..len`.
     pub fn full(len: usize) -> Self {
-        let mut set = BitSet { words: vec![u64::MAX; len.div_ceil(64)], len };
+        let mut set = BitSet {
+            words: vec![u64::MAX; len.div_ceil(64)],
+            len,
+        };
         set.trim();
         set
     }
 
     fn trim(&mut self) {
         let rem = self.len % 64;
-        if rem != 0 {
-            if let Some(last) = self.words.last_mut() {
-                *last &= (1u64 << rem) - 1;
-            }
+        if rem != 0
+            && let Some(last) = self.words.last_mut()
+        {
+            *last &= (1u64 << rem) - 1;
         }
     }
 

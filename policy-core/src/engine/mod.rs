@@ -10,6 +10,33 @@
 //!   ([`TruthTable`], one bit per pair and port), grouping endpoints that
 //!   share the same policies so no pair is evaluated against every policy.
 //!
+//! ```
+//! use std::collections::BTreeMap;
+//! use policy_core::cluster::{Cluster, PodInfo};
+//! use policy_core::engine::{Engine, PortKey};
+//! use policy_core::model::{NetworkPolicy, Policy};
+//!
+//! let mut cluster = Cluster::new();
+//! let labels = |app: &str| BTreeMap::from([("app".to_string(), app.to_string())]);
+//! let web = cluster.add_pod(PodInfo::new("shop", "web", labels("web")));
+//! let db = cluster.add_pod(PodInfo::new("shop", "db", labels("db")));
+//! let np: NetworkPolicy = serde_yaml::from_str(
+//!     "metadata: {name: db, namespace: shop}
+//! spec:
+//!   podSelector: {matchLabels: {app: db}}
+//!   ingress: [{from: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: 5432}]}]",
+//! )
+//! .unwrap();
+//! let engine = Engine::new(&cluster, &[Policy::NetworkPolicy(np)]);
+//! let v = engine.verdict(web, db, PortKey::tcp(5432));
+//! assert!(v.allowed);
+//! assert_eq!(v.ingress.allowed_by[0].rule, "spec.ingress[0]");
+//! assert!(!engine.verdict(db, db, PortKey::tcp(80)).allowed);
+//! let table = engine.truth_table(&engine.policy_ports());
+//! assert!(table.allowed(0, web, db) && !table.allowed(0, db, db));
+//! println!("{}", v.explain());
+//! ```
+//!
 //! A connection is allowed iff egress is allowed at the source AND ingress is
 //! allowed at the destination. On each side: a Cilium deny rule that matches
 //! denies; otherwise an endpoint that no policy isolates in that direction
@@ -56,16 +83,21 @@ impl Engine {
         let n = cluster.endpoint_count();
         let mut selecting: [Vec<Vec<u32>>; 2] = [vec![Vec::new(); n], vec![Vec::new(); n]];
         for (g, group) in compiled.groups.iter().enumerate() {
-            for d in 0..2 {
-                let relevant = group.isolates[d] || !group.rules[d].is_empty() || group.requires[d].is_some();
+            for (d, per_endpoint) in selecting.iter_mut().enumerate() {
+                let relevant =
+                    group.isolates[d] || !group.rules[d].is_empty() || group.requires[d].is_some();
                 if relevant {
                     for e in group.selected.iter() {
-                        selecting[d][e].push(g as u32);
+                        per_endpoint[e].push(g as u32);
                     }
                 }
             }
         }
-        Engine { cluster: cluster.clone(), compiled, selecting }
+        Engine {
+            cluster: cluster.clone(),
+            compiled,
+            selecting,
+        }
     }
 
     /// The cluster the engine runs on.
@@ -117,10 +149,32 @@ impl Engine {
                 ProtoMatch::Other => Vec::new(),
             }
         };
+        // Container ports by name, built once.
+        let mut by_name: std::collections::HashMap<&str, BTreeSet<PortKey>> = Default::default();
+        for pod in &self.cluster.pods {
+            for cp in &pod.ports {
+                if let Some(name) = &cp.name {
+                    by_name
+                        .entry(name.as_str())
+                        .or_default()
+                        .insert(PortKey::new(cp.port, cp.protocol));
+                }
+            }
+        }
+        let mut seen: std::collections::HashSet<&PortSpec> = Default::default();
         for rule in &self.compiled.rules {
             for clause in &rule.ports {
+                if !seen.insert(&clause.spec) {
+                    continue;
+                }
                 match &clause.spec {
-                    PortSpec::Range { start: 1, end: 65535, .. } | PortSpec::All | PortSpec::Nothing => {}
+                    PortSpec::Range {
+                        start: 1,
+                        end: 65535,
+                        ..
+                    }
+                    | PortSpec::All
+                    | PortSpec::Nothing => {}
                     PortSpec::Range { start, end, proto } => {
                         for p in protos(*proto) {
                             out.insert(PortKey::new(*start, p));
@@ -128,11 +182,9 @@ impl Engine {
                         }
                     }
                     PortSpec::Named { name, proto } => {
-                        for pod in &self.cluster.pods {
-                            for cp in &pod.ports {
-                                if cp.name.as_deref() == Some(name.as_str()) && proto.matches(cp.protocol) {
-                                    out.insert(PortKey::new(cp.port, cp.protocol));
-                                }
+                        for k in by_name.get(name.as_str()).into_iter().flatten() {
+                            if proto.matches(k.protocol) {
+                                out.insert(*k);
                             }
                         }
                     }
@@ -147,7 +199,11 @@ impl Engine {
     /// policies name.
     pub fn probe_ports(&self, to: EndpointId) -> Vec<PortKey> {
         if let Some(pod) = self.cluster.pod(to) {
-            let ports: BTreeSet<PortKey> = pod.ports.iter().map(|cp| PortKey::new(cp.port, cp.protocol)).collect();
+            let ports: BTreeSet<PortKey> = pod
+                .ports
+                .iter()
+                .map(|cp| PortKey::new(cp.port, cp.protocol))
+                .collect();
             if !ports.is_empty() {
                 return ports.into_iter().collect();
             }
@@ -156,11 +212,22 @@ impl Engine {
     }
 
     /// Evaluates one side: `dir` at `subject` for traffic with `peer`.
-    fn side(&self, dir: Direction, subject: EndpointId, peer: EndpointId, key: PortKey, explain: bool) -> SideVerdict {
+    fn side(
+        &self,
+        dir: Direction,
+        subject: EndpointId,
+        peer: EndpointId,
+        key: PortKey,
+        explain: bool,
+    ) -> SideVerdict {
         let d = dir_index(dir);
         let mut v = SideVerdict {
             direction: dir,
-            endpoint: if explain { self.cluster.endpoint_name(subject) } else { String::new() },
+            endpoint: if explain {
+                self.cluster.endpoint_name(subject)
+            } else {
+                String::new()
+            },
             policed: true,
             isolated: false,
             isolated_by: Vec::new(),
@@ -173,14 +240,16 @@ impl Engine {
             Endpoint::External(_) => {
                 v.policed = false;
                 if explain {
-                    v.notes.push("addresses outside the cluster are not subject to policy".into());
+                    v.notes
+                        .push("addresses outside the cluster are not subject to policy".into());
                 }
                 return v;
             }
             Endpoint::Pod(p) if p.host_network => {
                 v.policed = false;
                 if explain {
-                    v.notes.push("host-network pod: pod selectors never select it".into());
+                    v.notes
+                        .push("host-network pod: pod selectors never select it".into());
                 }
                 return v;
             }
@@ -210,25 +279,31 @@ impl Engine {
             Direction::Ingress => subject,
             Direction::Egress => peer,
         };
-        let dst_ports = self.cluster.pod(dst).filter(|p| !p.host_network).map(|p| p.ports.as_slice());
+        let dst_ports = self
+            .cluster
+            .pod(dst)
+            .filter(|p| !p.host_network)
+            .map(|p| p.ports.as_slice());
         let mut excluded_by_requires = false;
         for &g in groups {
             let group = &self.compiled.groups[g as usize];
             for &r in &group.rules[d] {
                 let rule = &self.compiled.rules[r];
-                let Some(clause) = rule.ports.iter().find(|c| c.spec.matches(key, dst_ports)) else {
+                let Some(clause) = rule.ports.iter().find(|c| c.spec.matches(key, dst_ports))
+                else {
                     continue;
                 };
-                let Some((peer_index, peer_desc, mut conditions)) = self.match_peer(rule, subject, peer, explain) else {
+                let Some((peer_index, peer_desc, mut conditions)) =
+                    self.match_peer(rule, subject, peer, explain)
+                else {
                     continue;
                 };
-                if !rule.deny && group.cilium {
-                    if let Some(req) = &requires {
-                        if !req.contains(peer.0) {
-                            excluded_by_requires = true;
-                            continue;
-                        }
-                    }
+                if !rule.deny
+                    && group.cilium
+                    && requires.as_ref().is_some_and(|req| !req.contains(peer.0))
+                {
+                    excluded_by_requires = true;
+                    continue;
                 }
                 if !explain {
                     if rule.deny {
@@ -248,12 +323,20 @@ impl Engine {
                     peer_index,
                     peer: peer_desc,
                     port: match &clause.spec {
-                        PortSpec::Named { .. } => format!("{} (= {key} on {})", clause.spec.describe(), self.cluster.endpoint_name(dst)),
+                        PortSpec::Named { .. } => format!(
+                            "{} (= {key} on {})",
+                            clause.spec.describe(),
+                            self.cluster.endpoint_name(dst)
+                        ),
                         s => s.describe(),
                     },
                     conditions,
                 };
-                if rule.deny { v.denied_by.push(m) } else { v.allowed_by.push(m) }
+                if rule.deny {
+                    v.denied_by.push(m)
+                } else {
+                    v.allowed_by.push(m)
+                }
             }
         }
         v.allowed = v.denied_by.is_empty() && (!v.isolated || !v.allowed_by.is_empty());
@@ -261,7 +344,11 @@ impl Engine {
             if excluded_by_requires {
                 v.notes.push(format!(
                     "a Cilium {} requirement excludes this peer",
-                    if dir == Direction::Ingress { "fromRequires" } else { "toRequires" }
+                    if dir == Direction::Ingress {
+                        "fromRequires"
+                    } else {
+                        "toRequires"
+                    }
                 ));
             }
             if !v.allowed && v.denied_by.is_empty() {
@@ -304,16 +391,19 @@ impl Engine {
                 continue;
             }
             let mut conditions = p.conditions.clone();
-            if explain {
-                if let (Some(c), Some(pod)) = (&p.cidr, self.cluster.pod(peer)) {
-                    if let Some(ip) = pod.addresses().into_iter().find(|ip| c.contains(*ip)) {
-                        let what = if pod.host_network { "node IP" } else { "pod IP" };
-                        conditions.push(format!(
-                            "ipBlock matched {what} {ip} of {} (ipBlock matches in-cluster IPs, as the upstream Kubernetes e2e suite asserts)",
-                            self.cluster.endpoint_name(peer)
-                        ));
-                    }
-                }
+            if explain
+                && let (Some(c), Some(pod)) = (&p.cidr, self.cluster.pod(peer))
+                && let Some(ip) = pod.addresses().into_iter().find(|ip| c.contains(*ip))
+            {
+                let what = if pod.host_network {
+                    "node IP"
+                } else {
+                    "pod IP"
+                };
+                conditions.push(format!(
+                    "ipBlock matched {what} {ip} of {} (ipBlock matches in-cluster IPs, as the upstream Kubernetes e2e suite asserts)",
+                    self.cluster.endpoint_name(peer)
+                ));
             }
             return Some((Some(p.index), p.describe.clone(), conditions));
         }
@@ -323,12 +413,17 @@ impl Engine {
     /// Notes for ipBlocks that contain the peer's IP but do not match it
     /// because of the Cilium-like option.
     fn near_misses(&self, v: &mut SideVerdict, d: usize, groups: &[u32], peer: EndpointId) {
-        let Some(pod) = self.cluster.pod(peer) else { return };
+        let Some(pod) = self.cluster.pod(peer) else {
+            return;
+        };
         for &g in groups {
             for &r in &self.compiled.groups[g as usize].rules[d] {
                 for p in self.compiled.rules[r].peers.iter().flatten() {
-                    if let Some(c) = &p.cidr {
-                        if !c.matches_pods && pod.addresses().into_iter().any(|ip| c.contains(ip)) {
+                    if let Some(c) = &p.cidr
+                        && !c.matches_pods
+                        && pod.addresses().into_iter().any(|ip| c.contains(ip))
+                    {
+                        {
                             let why = if c.ip_block {
                                 "ipBlock matches no in-cluster IP under the Cilium-like cluster option"
                             } else {
@@ -336,7 +431,8 @@ impl Engine {
                             };
                             v.notes.push(format!(
                                 "{} {} contains an address of {} but does not match it: {why}",
-                                self.compiled.policies[self.compiled.groups[g as usize].policy].describe(),
+                                self.compiled.policies[self.compiled.groups[g as usize].policy]
+                                    .describe(),
                                 p.describe,
                                 self.cluster.endpoint_name(peer)
                             ));

@@ -97,7 +97,10 @@ impl FromStr for PortKey {
         if port == 0 {
             return Err(err());
         }
-        Ok(PortKey { port, protocol: proto })
+        Ok(PortKey {
+            port,
+            protocol: proto,
+        })
     }
 }
 
@@ -136,7 +139,11 @@ pub(crate) enum PortSpec {
     /// The rule restricts no port.
     All,
     /// Ports `start..=end` of a protocol (a single port when equal).
-    Range { start: u16, end: u16, proto: ProtoMatch },
+    Range {
+        start: u16,
+        end: u16,
+        proto: ProtoMatch,
+    },
     /// A named container port of the destination pod.
     Named { name: String, proto: ProtoMatch },
     /// Matches no probed connection (such as an ICMP-only rule).
@@ -149,12 +156,16 @@ impl PortSpec {
     pub(crate) fn matches(&self, key: PortKey, dst_ports: Option<&[ContainerPort]>) -> bool {
         match self {
             PortSpec::All => true,
-            PortSpec::Range { start, end, proto } => proto.matches(key.protocol) && (*start..=*end).contains(&key.port),
+            PortSpec::Range { start, end, proto } => {
+                proto.matches(key.protocol) && (*start..=*end).contains(&key.port)
+            }
             PortSpec::Named { name, proto } => {
                 proto.matches(key.protocol)
                     && dst_ports.is_some_and(|ports| {
                         ports.iter().any(|cp| {
-                            cp.name.as_deref() == Some(name.as_str()) && cp.port == key.port && cp.protocol == key.protocol
+                            cp.name.as_deref() == Some(name.as_str())
+                                && cp.port == key.port
+                                && cp.protocol == key.protocol
                         })
                     })
             }
@@ -166,9 +177,17 @@ impl PortSpec {
     pub(crate) fn describe(&self) -> String {
         match self {
             PortSpec::All => "any port".to_string(),
-            PortSpec::Range { start: 1, end: 65535, proto } => format!("any {} port", proto.describe()),
-            PortSpec::Range { start, end, proto } if start == end => format!("port {start}/{}", proto.describe()),
-            PortSpec::Range { start, end, proto } => format!("ports {start}-{end}/{}", proto.describe()),
+            PortSpec::Range {
+                start: 1,
+                end: 65535,
+                proto,
+            } => format!("any {} port", proto.describe()),
+            PortSpec::Range { start, end, proto } if start == end => {
+                format!("port {start}/{}", proto.describe())
+            }
+            PortSpec::Range { start, end, proto } => {
+                format!("ports {start}-{end}/{}", proto.describe())
+            }
             PortSpec::Named { name, proto } => format!("named port {name}/{}", proto.describe()),
             PortSpec::Nothing => "no probed port".to_string(),
         }
@@ -182,7 +201,10 @@ mod tests {
     #[test]
     fn parse_port_keys() {
         assert_eq!("80".parse::<PortKey>().unwrap(), PortKey::tcp(80));
-        assert_eq!("53/udp".parse::<PortKey>().unwrap(), PortKey::new(53, Protocol::Udp));
+        assert_eq!(
+            "53/udp".parse::<PortKey>().unwrap(),
+            PortKey::new(53, Protocol::Udp)
+        );
         assert!("0/TCP".parse::<PortKey>().is_err());
         assert!("80/ICMP".parse::<PortKey>().is_err());
         assert_eq!(PortKey::new(9, Protocol::Sctp).to_string(), "9/SCTP");
@@ -190,8 +212,15 @@ mod tests {
 
     #[test]
     fn named_ports_need_name_number_and_protocol() {
-        let ports = vec![ContainerPort { name: Some("http".into()), port: 8080, protocol: Protocol::Tcp }];
-        let spec = PortSpec::Named { name: "http".into(), proto: ProtoMatch::One(Protocol::Tcp) };
+        let ports = vec![ContainerPort {
+            name: Some("http".into()),
+            port: 8080,
+            protocol: Protocol::Tcp,
+        }];
+        let spec = PortSpec::Named {
+            name: "http".into(),
+            proto: ProtoMatch::One(Protocol::Tcp),
+        };
         assert!(spec.matches(PortKey::tcp(8080), Some(&ports)));
         assert!(!spec.matches(PortKey::tcp(80), Some(&ports)));
         assert!(!spec.matches(PortKey::new(8080, Protocol::Udp), Some(&ports)));

@@ -139,7 +139,11 @@ pub fn describe(selector: &LabelSelector) -> String {
             op => format!("{} {op} ({values})", req.key),
         });
     }
-    if parts.is_empty() { "{}".to_string() } else { format!("{{{}}}", parts.join(", ")) }
+    if parts.is_empty() {
+        "{}".to_string()
+    } else {
+        format!("{{{}}}", parts.join(", "))
+    }
 }
 
 /// A stable key for interning selectors (equal selectors, equal keys).
@@ -156,7 +160,10 @@ mod tests {
     }
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -165,25 +172,56 @@ mod tests {
         assert!(matches(&sel("{}"), &l));
         assert!(matches(&sel("matchLabels: {app: web}"), &l));
         assert!(!matches(&sel("matchLabels: {app: db}"), &l));
-        assert!(matches(&sel("matchExpressions: [{key: app, operator: In, values: [web, db]}]"), &l));
-        assert!(!matches(&sel("matchExpressions: [{key: app, operator: NotIn, values: [web]}]"), &l));
-        assert!(matches(&sel("matchExpressions: [{key: x, operator: NotIn, values: [web]}]"), &l));
-        assert!(matches(&sel("matchExpressions: [{key: tier, operator: Exists}]"), &l));
-        assert!(matches(&sel("matchExpressions: [{key: x, operator: DoesNotExist}]"), &l));
+        assert!(matches(
+            &sel("matchExpressions: [{key: app, operator: In, values: [web, db]}]"),
+            &l
+        ));
         assert!(!matches(
-            &sel("{matchLabels: {app: web}, matchExpressions: [{key: tier, operator: DoesNotExist}]}"),
+            &sel("matchExpressions: [{key: app, operator: NotIn, values: [web]}]"),
+            &l
+        ));
+        assert!(matches(
+            &sel("matchExpressions: [{key: x, operator: NotIn, values: [web]}]"),
+            &l
+        ));
+        assert!(matches(
+            &sel("matchExpressions: [{key: tier, operator: Exists}]"),
+            &l
+        ));
+        assert!(matches(
+            &sel("matchExpressions: [{key: x, operator: DoesNotExist}]"),
+            &l
+        ));
+        assert!(!matches(
+            &sel(
+                "{matchLabels: {app: web}, matchExpressions: [{key: tier, operator: DoesNotExist}]}"
+            ),
             &l
         ));
     }
 
     #[test]
     fn cilium_prefixes() {
-        let l = cilium_labels(&labels(&[("app", "web")]), "prod", &labels(&[("team", "a")]), None);
+        let l = cilium_labels(
+            &labels(&[("app", "web")]),
+            "prod",
+            &labels(&[("team", "a")]),
+            None,
+        );
         assert!(cilium_matches(&sel("matchLabels: {k8s:app: web}"), &l));
         assert!(cilium_matches(&sel("matchLabels: {any:app: web}"), &l));
-        assert!(cilium_matches(&sel("matchLabels: {k8s:io.kubernetes.pod.namespace: prod}"), &l));
-        assert!(cilium_matches(&sel("matchLabels: {io.cilium.k8s.namespace.labels.team: a}"), &l));
-        assert!(!cilium_matches(&sel("matchLabels: {reserved:host: ''}"), &l));
+        assert!(cilium_matches(
+            &sel("matchLabels: {k8s:io.kubernetes.pod.namespace: prod}"),
+            &l
+        ));
+        assert!(cilium_matches(
+            &sel("matchLabels: {io.cilium.k8s.namespace.labels.team: a}"),
+            &l
+        ));
+        assert!(!cilium_matches(
+            &sel("matchLabels: {reserved:host: ''}"),
+            &l
+        ));
         assert!(names_cilium_namespace(&sel(
             "matchExpressions: [{key: k8s:io.kubernetes.pod.namespace, operator: Exists}]"
         )));

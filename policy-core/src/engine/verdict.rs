@@ -68,7 +68,13 @@ pub struct RuleMatch {
 impl RuleMatch {
     /// `NetworkPolicy x/p spec.ingress[0] (peer from[1]: ..., port 80/TCP)`.
     pub fn describe(&self) -> String {
-        let mut s = format!("{} {}: peer {}, {}", self.policy.describe(), self.rule, self.peer, self.port);
+        let mut s = format!(
+            "{} {}: peer {}, {}",
+            self.policy.describe(),
+            self.rule,
+            self.peer,
+            self.port
+        );
         for c in &self.conditions {
             s.push_str("; ");
             s.push_str(c);
@@ -109,10 +115,17 @@ impl SideVerdict {
         if !self.policed {
             out.push(format!("{dir} of {}: not subject to policy", self.endpoint));
         } else if !self.isolated && self.denied_by.is_empty() {
-            out.push(format!("{dir} of {}: not isolated (no policy selects it for {dir})", self.endpoint));
+            out.push(format!(
+                "{dir} of {}: not isolated (no policy selects it for {dir})",
+                self.endpoint
+            ));
         } else if self.isolated {
             let by: Vec<String> = self.isolated_by.iter().map(PolicyRef::describe).collect();
-            out.push(format!("{dir} of {}: isolated by {}", self.endpoint, by.join(", ")));
+            out.push(format!(
+                "{dir} of {}: isolated by {}",
+                self.endpoint,
+                by.join(", ")
+            ));
         }
         for d in &self.denied_by {
             out.push(format!("{dir} denied by {}", d.describe()));
@@ -159,7 +172,12 @@ impl Verdict {
     /// Conditions the allowed connection is subject to (L7 rules, DNS names).
     pub fn conditions(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for m in self.egress.allowed_by.iter().chain(&self.ingress.allowed_by) {
+        for m in self
+            .egress
+            .allowed_by
+            .iter()
+            .chain(&self.ingress.allowed_by)
+        {
             for c in &m.conditions {
                 if !out.contains(c) {
                     out.push(c.clone());
@@ -181,7 +199,10 @@ impl Verdict {
         let mut parts = vec![side_sentence(&self.egress), side_sentence(&self.ingress)];
         let conditions = self.conditions();
         if self.allowed && !conditions.is_empty() {
-            parts.push(format!("The connection is subject to: {}.", conditions.join("; ")));
+            parts.push(format!(
+                "The connection is subject to: {}.",
+                conditions.join("; ")
+            ));
         }
         format!("{head}. {}", parts.join(" "))
     }
@@ -191,7 +212,11 @@ fn side_sentence(side: &SideVerdict) -> String {
     let dir = side.direction.as_str();
     let who = &side.endpoint;
     if !side.policed {
-        let why = side.notes.first().map(String::as_str).unwrap_or("no policy applies to it");
+        let why = side
+            .notes
+            .first()
+            .map(String::as_str)
+            .unwrap_or("no policy applies to it");
         return format!("No {dir} policy applies to {who} ({why}).");
     }
     if let Some(deny) = side.denied_by.first() {
@@ -211,7 +236,9 @@ fn side_sentence(side: &SideVerdict) -> String {
                 allow.rule
             );
         }
-        return format!("{who} is not isolated for {dir}: no policy selects it for {dir}, so {dir} is allowed.");
+        return format!(
+            "{who} is not isolated for {dir}: no policy selects it for {dir}, so {dir} is allowed."
+        );
     }
     let by: Vec<String> = side.isolated_by.iter().map(PolicyRef::describe).collect();
     match side.allowed_by.first() {

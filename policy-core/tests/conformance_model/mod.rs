@@ -15,7 +15,9 @@ use policy_core::engine::{Engine, PortKey, Protocol, reference};
 use policy_core::model::{CiliumPolicy, NetworkPolicy, Policy};
 
 /// The nine pods in table order.
-pub const PODS: [&str; 9] = ["x/a", "x/b", "x/c", "y/a", "y/b", "y/c", "z/a", "z/b", "z/c"];
+pub const PODS: [&str; 9] = [
+    "x/a", "x/b", "x/c", "y/a", "y/b", "y/c", "z/a", "z/b", "z/c",
+];
 
 /// Pod IP of `ns/pod`: x -> 10.0.1.*, y -> 10.0.2.*, z -> 10.0.3.*; a=1, b=2, c=3.
 pub fn pod_ip(name: &str) -> IpAddr {
@@ -39,7 +41,11 @@ pub fn cluster() -> Cluster {
     }
     for name in PODS {
         let (ns, pod) = name.split_once('/').unwrap();
-        let mut info = PodInfo::new(ns, pod, BTreeMap::from([("pod".to_string(), pod.to_string())]));
+        let mut info = PodInfo::new(
+            ns,
+            pod,
+            BTreeMap::from([("pod".to_string(), pod.to_string())]),
+        );
         info.ips = vec![pod_ip(name)];
         info.node_ip = Some(node_ip(ns));
         for port in [80u16, 81] {
@@ -63,13 +69,20 @@ pub fn policies(yaml: &str) -> Vec<Policy> {
         if doc.trim().is_empty() {
             continue;
         }
-        let value: serde_yaml::Value = serde_yaml::from_str(doc).unwrap_or_else(|e| panic!("bad YAML: {e}\n{doc}"));
-        let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or("NetworkPolicy").to_string();
+        let value: serde_yaml::Value =
+            serde_yaml::from_str(doc).unwrap_or_else(|e| panic!("bad YAML: {e}\n{doc}"));
+        let kind = value
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .unwrap_or("NetworkPolicy")
+            .to_string();
         match kind.as_str() {
-            "NetworkPolicy" => out.push(Policy::NetworkPolicy(serde_yaml::from_value::<NetworkPolicy>(value).unwrap())),
-            "CiliumNetworkPolicy" => {
-                out.push(Policy::CiliumNetworkPolicy(serde_yaml::from_value::<CiliumPolicy>(value).unwrap()))
-            }
+            "NetworkPolicy" => out.push(Policy::NetworkPolicy(
+                serde_yaml::from_value::<NetworkPolicy>(value).unwrap(),
+            )),
+            "CiliumNetworkPolicy" => out.push(Policy::CiliumNetworkPolicy(
+                serde_yaml::from_value::<CiliumPolicy>(value).unwrap(),
+            )),
             "CiliumClusterwideNetworkPolicy" => out.push(Policy::CiliumClusterwideNetworkPolicy(
                 serde_yaml::from_value::<CiliumPolicy>(value).unwrap(),
             )),
@@ -86,7 +99,13 @@ fn parse_grid(grid: &str) -> Vec<Vec<bool>> {
         if toks.is_empty() || toks[0] == "-" {
             continue;
         }
-        assert_eq!(toks[0], PODS[rows.len()], "grid row {} must be {}", rows.len(), PODS[rows.len()]);
+        assert_eq!(
+            toks[0],
+            PODS[rows.len()],
+            "grid row {} must be {}",
+            rows.len(),
+            PODS[rows.len()]
+        );
         assert_eq!(toks.len(), 10, "row {} needs 9 cells", toks[0]);
         rows.push(
             toks[1..]
@@ -129,7 +148,11 @@ pub fn assert_table(cluster: &Cluster, policies: &[Policy], port: &str, grid: &s
             let (s, t) = (EndpointId(i), EndpointId(j));
             *cell = table.allowed(0, s, t);
             let v = engine.verdict(s, t, key);
-            assert_eq!(v.allowed, *cell, "verdict and table disagree on {} -> {} {port}: {:#?}", PODS[i], PODS[j], v);
+            assert_eq!(
+                v.allowed, *cell,
+                "verdict and table disagree on {} -> {} {port}: {:#?}",
+                PODS[i], PODS[j], v
+            );
             assert_eq!(
                 reference::allowed(cluster, policies, s, t, key),
                 *cell,
@@ -140,19 +163,42 @@ pub fn assert_table(cluster: &Cluster, policies: &[Policy], port: &str, grid: &s
         }
     }
     let want = parse_grid(grid);
-    assert!(got == want, "truth table on {port}\nexpected:\n{}\ngot:\n{}", render(&want), render(&got));
+    assert!(
+        got == want,
+        "truth table on {port}\nexpected:\n{}\ngot:\n{}",
+        render(&want),
+        render(&got)
+    );
 }
 
 /// The verdict for one connection named `from`/`to` (`ns/pod` or `ip:ADDR`).
-pub fn verdict(cluster: &Cluster, policies: &[Policy], from: &str, to: &str, port: &str) -> policy_core::engine::Verdict {
+pub fn verdict(
+    cluster: &Cluster,
+    policies: &[Policy],
+    from: &str,
+    to: &str,
+    port: &str,
+) -> policy_core::engine::Verdict {
     let engine = Engine::new(cluster, policies);
-    let f = cluster.find(&from.parse().unwrap()).unwrap_or_else(|| panic!("no endpoint {from}"));
-    let t = cluster.find(&to.parse().unwrap()).unwrap_or_else(|| panic!("no endpoint {to}"));
+    let f = cluster
+        .find(&from.parse().unwrap())
+        .unwrap_or_else(|| panic!("no endpoint {from}"));
+    let t = cluster
+        .find(&to.parse().unwrap())
+        .unwrap_or_else(|| panic!("no endpoint {to}"));
     let key: PortKey = port.parse().unwrap();
     let v = engine.verdict(f, t, key);
-    assert_eq!(v.allowed, reference::allowed(cluster, policies, f, t, key), "reference disagrees on {from} -> {to} {port}");
+    assert_eq!(
+        v.allowed,
+        reference::allowed(cluster, policies, f, t, key),
+        "reference disagrees on {from} -> {to} {port}"
+    );
     let table = engine.truth_table(&[key]);
-    assert_eq!(v.allowed, table.allowed(0, f, t), "table disagrees on {from} -> {to} {port}");
+    assert_eq!(
+        v.allowed,
+        table.allowed(0, f, t),
+        "table disagrees on {from} -> {to} {port}"
+    );
     v
 }
 

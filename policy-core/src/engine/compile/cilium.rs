@@ -17,13 +17,17 @@
 //!   condition.
 //! - CIDR rules match addresses outside the cluster only.
 
-use super::{Builder, CidrPeer, Compiled, Group, NodeRelative, Peer, PortClause, Rule, parse_cidr, push_rule};
+use super::{
+    Builder, CidrPeer, Compiled, Group, NodeRelative, Peer, PortClause, Rule, parse_cidr, push_rule,
+};
 use crate::engine::bitset::BitSet;
 use crate::engine::port::{PortSpec, ProtoMatch, Protocol};
 use crate::engine::selector::{describe, names_cilium_namespace, reserved_entity};
 use crate::engine::verdict::Direction;
 use crate::model::LabelSelector;
-use crate::model::cilium::{CidrRule, CiliumPolicy, CiliumRule, EgressRule, IngressRule, L7Rules, PortRule};
+use crate::model::cilium::{
+    CidrRule, CiliumPolicy, CiliumRule, EgressRule, IngressRule, L7Rules, PortRule,
+};
 
 /// L3 peer fields of an ingress or egress rule, borrowed.
 struct L3<'a> {
@@ -45,15 +49,20 @@ impl<'a> L3<'a> {
             cidr_set: r.from_cidr_set.as_deref(),
             entities: r.from_entities.as_deref(),
             fqdns: Vec::new(),
-            unmodelled: ["fromNodes", "fromGroups"].into_iter().filter(|k| r.extra.contains_key(*k)).collect(),
+            unmodelled: ["fromNodes", "fromGroups"]
+                .into_iter()
+                .filter(|k| r.extra.contains_key(*k))
+                .collect(),
             to_ports: r.to_ports.as_deref(),
             has_icmps: r.icmps.as_ref().is_some_and(|i| !i.is_empty()),
         }
     }
 
     fn egress(r: &'a EgressRule) -> Self {
-        let mut unmodelled: Vec<&str> =
-            ["toNodes", "toGroups"].into_iter().filter(|k| r.extra.contains_key(*k)).collect();
+        let mut unmodelled: Vec<&str> = ["toNodes", "toGroups"]
+            .into_iter()
+            .filter(|k| r.extra.contains_key(*k))
+            .collect();
         if r.to_services.as_ref().is_some_and(|s| !s.is_empty()) {
             unmodelled.push("toServices");
         }
@@ -65,7 +74,11 @@ impl<'a> L3<'a> {
                 f.match_name
                     .as_ref()
                     .map(|n| format!("matchName {n}"))
-                    .or_else(|| f.match_pattern.as_ref().map(|p| format!("matchPattern {p}")))
+                    .or_else(|| {
+                        f.match_pattern
+                            .as_ref()
+                            .map(|p| format!("matchPattern {p}"))
+                    })
             })
             .collect();
         L3 {
@@ -91,9 +104,24 @@ impl<'a> L3<'a> {
     }
 }
 
-pub(super) fn compile(b: &mut Builder<'_>, out: &mut Compiled, index: usize, p: &CiliumPolicy, clusterwide: bool) {
+pub(super) fn compile(
+    b: &mut Builder<'_>,
+    out: &mut Compiled,
+    index: usize,
+    p: &CiliumPolicy,
+    clusterwide: bool,
+) {
     let name = out.policies[index].describe();
-    let ns = if clusterwide { None } else { Some(p.metadata.namespace.clone().unwrap_or_else(|| "default".into())) };
+    let ns = if clusterwide {
+        None
+    } else {
+        Some(
+            p.metadata
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".into()),
+        )
+    };
     // A namespace that holds no pod still scopes the policy: to nothing.
     let scope = ns.as_ref().map(|n| b.ns_id(n).unwrap_or(u32::MAX));
     for (path, rule) in p.rules() {
@@ -120,24 +148,37 @@ fn compile_rule(
             } else {
                 "has no endpointSelector"
             };
-            b.notes.push(format!("{name}: {path} {what}; the rule is skipped"));
+            b.notes
+                .push(format!("{name}: {path} {what}; the rule is skipped"));
             return;
         }
     };
     let non_empty = |n: Option<usize>| n.is_some_and(|n| n > 0);
-    let has_in = non_empty(rule.ingress.as_ref().map(Vec::len)) || non_empty(rule.ingress_deny.as_ref().map(Vec::len));
-    let has_eg = non_empty(rule.egress.as_ref().map(Vec::len)) || non_empty(rule.egress_deny.as_ref().map(Vec::len));
+    let has_in = non_empty(rule.ingress.as_ref().map(Vec::len))
+        || non_empty(rule.ingress_deny.as_ref().map(Vec::len));
+    let has_eg = non_empty(rule.egress.as_ref().map(Vec::len))
+        || non_empty(rule.egress_deny.as_ref().map(Vec::len));
     let dd = rule.enable_default_deny.as_ref();
     let isolates_in = has_in && dd.and_then(|d| d.ingress) != Some(false);
     let isolates_eg = has_eg && dd.and_then(|d| d.egress) != Some(false);
 
     // fromRequires / toRequires of every rule in this group.
     let mut req_in: Vec<LabelSelector> = Vec::new();
-    for r in rule.ingress.iter().flatten().chain(rule.ingress_deny.iter().flatten()) {
+    for r in rule
+        .ingress
+        .iter()
+        .flatten()
+        .chain(rule.ingress_deny.iter().flatten())
+    {
         req_in.extend(r.from_requires.iter().flatten().map(|s| scoped(s, ns)));
     }
     let mut req_eg: Vec<LabelSelector> = Vec::new();
-    for r in rule.egress.iter().flatten().chain(rule.egress_deny.iter().flatten()) {
+    for r in rule
+        .egress
+        .iter()
+        .flatten()
+        .chain(rule.egress_deny.iter().flatten())
+    {
         req_eg.extend(r.to_requires.iter().flatten().map(|s| scoped(s, ns)));
     }
     let requires = [
@@ -156,10 +197,34 @@ fn compile_rule(
     });
 
     let lists: [(&str, Direction, bool, Vec<L3<'_>>); 4] = [
-        ("ingress", Direction::Ingress, false, rule.ingress.iter().flatten().map(L3::ingress).collect()),
-        ("ingressDeny", Direction::Ingress, true, rule.ingress_deny.iter().flatten().map(L3::ingress).collect()),
-        ("egress", Direction::Egress, false, rule.egress.iter().flatten().map(L3::egress).collect()),
-        ("egressDeny", Direction::Egress, true, rule.egress_deny.iter().flatten().map(L3::egress).collect()),
+        (
+            "ingress",
+            Direction::Ingress,
+            false,
+            rule.ingress.iter().flatten().map(L3::ingress).collect(),
+        ),
+        (
+            "ingressDeny",
+            Direction::Ingress,
+            true,
+            rule.ingress_deny
+                .iter()
+                .flatten()
+                .map(L3::ingress)
+                .collect(),
+        ),
+        (
+            "egress",
+            Direction::Egress,
+            false,
+            rule.egress.iter().flatten().map(L3::egress).collect(),
+        ),
+        (
+            "egressDeny",
+            Direction::Egress,
+            true,
+            rule.egress_deny.iter().flatten().map(L3::egress).collect(),
+        ),
     ];
     for (field, direction, deny, rules) in lists {
         for (i, l3) in rules.iter().enumerate() {
@@ -187,12 +252,12 @@ fn compile_rule(
 /// A `fromRequires` selector as Cilium reads it in a namespaced policy.
 fn scoped(sel: &LabelSelector, ns: Option<&str>) -> LabelSelector {
     let mut s = sel.clone();
-    if let Some(ns) = ns {
-        if !names_cilium_namespace(sel) {
-            s.match_labels
-                .get_or_insert_with(Default::default)
-                .insert("k8s:io.kubernetes.pod.namespace".into(), ns.into());
-        }
+    if let Some(ns) = ns
+        && !names_cilium_namespace(sel)
+    {
+        s.match_labels
+            .get_or_insert_with(Default::default)
+            .insert("k8s:io.kubernetes.pod.namespace".into(), ns.into());
     }
     s
 }
@@ -217,24 +282,50 @@ fn compile_peers(
     }
     let mut peers = Vec::new();
     let push = |peers: &mut Vec<Peer>, describe: String, set: BitSet, node, conditions, cidr| {
-        peers.push(Peer { index: peers.len(), describe, set, node, conditions, cidr });
+        peers.push(Peer {
+            index: peers.len(),
+            describe,
+            set,
+            node,
+            conditions,
+            cidr,
+        });
     };
     for (i, sel) in l3.endpoints.iter().copied().flatten().enumerate() {
         if let Some(entity) = reserved_entity(sel) {
             let (set, node, note) = entity_set(b, entity);
             if let Some(note) = note {
-                b.notes.push(format!("{policy}: {path}.{ep_field}[{i}]: {note}"));
+                b.notes
+                    .push(format!("{policy}: {path}.{ep_field}[{i}]: {note}"));
             }
-            push(&mut peers, format!("{ep_field}[{i}] reserved:{entity}"), set, node, Vec::new(), None);
+            push(
+                &mut peers,
+                format!("{ep_field}[{i}] reserved:{entity}"),
+                set,
+                node,
+                Vec::new(),
+                None,
+            );
             continue;
         }
-        let own_scope = if names_cilium_namespace(sel) { None } else { scope };
+        let own_scope = if names_cilium_namespace(sel) {
+            None
+        } else {
+            scope
+        };
         let set = b.cilium_pods(sel, own_scope);
         let where_ = match (own_scope, ns) {
             (Some(_), Some(ns)) => format!(" in namespace {ns}"),
             _ => String::new(),
         };
-        push(&mut peers, format!("{ep_field}[{i}] endpoints {}{where_}", describe(sel)), set, None, Vec::new(), None);
+        push(
+            &mut peers,
+            format!("{ep_field}[{i}] endpoints {}{where_}", describe(sel)),
+            set,
+            None,
+            Vec::new(),
+            None,
+        );
     }
     for (i, c) in l3.cidr.iter().copied().flatten().enumerate() {
         let d = format!("{cidr_field}[{i}] {c}");
@@ -255,27 +346,58 @@ fn compile_peers(
                 b.notes.push(format!(
                     "{policy}: {path}.{set_field}[{i}]: cidrGroupRef is not modelled; it matches nothing"
                 ));
-                push(&mut peers, format!("{set_field}[{i}] (CIDR group)"), BitSet::new(b.n), None, Vec::new(), None);
+                push(
+                    &mut peers,
+                    format!("{set_field}[{i}] (CIDR group)"),
+                    BitSet::new(b.n),
+                    None,
+                    Vec::new(),
+                    None,
+                );
             }
         }
     }
     for (i, e) in l3.entities.iter().copied().flatten().enumerate() {
         let (set, node, note) = entity_set(b, e);
         if let Some(note) = note {
-            b.notes.push(format!("{policy}: {path}.{ent_field}[{i}]: {note}"));
+            b.notes
+                .push(format!("{policy}: {path}.{ent_field}[{i}]: {note}"));
         }
-        push(&mut peers, format!("{ent_field}[{i}] entity {e}"), set, node, Vec::new(), None);
+        push(
+            &mut peers,
+            format!("{ent_field}[{i}] entity {e}"),
+            set,
+            node,
+            Vec::new(),
+            None,
+        );
     }
     if !l3.fqdns.is_empty() {
         let names = l3.fqdns.join(", ");
         let cond = format!(
             "toFQDNs ({names}) treated as an external allow: DNS names are not resolved, so every address outside the cluster is assumed to match"
         );
-        push(&mut peers, format!("toFQDNs {names}"), b.externals(None), None, vec![cond], None);
+        push(
+            &mut peers,
+            format!("toFQDNs {names}"),
+            b.externals(None),
+            None,
+            vec![cond],
+            None,
+        );
     }
     for field in &l3.unmodelled {
-        b.notes.push(format!("{policy}: {path}.{field} is not modelled; it matches no endpoint"));
-        push(&mut peers, format!("{field} (not modelled)"), BitSet::new(b.n), None, Vec::new(), None);
+        b.notes.push(format!(
+            "{policy}: {path}.{field} is not modelled; it matches no endpoint"
+        ));
+        push(
+            &mut peers,
+            format!("{field} (not modelled)"),
+            BitSet::new(b.n),
+            None,
+            Vec::new(),
+            None,
+        );
     }
     Some(peers)
 }
@@ -288,16 +410,29 @@ fn cidr_peer(
     cidr: &str,
     except: &[String],
 ) {
-    let mut peer =
-        Peer { index: peers.len(), describe, set: BitSet::new(b.n), node: None, conditions: Vec::new(), cidr: None };
+    let mut peer = Peer {
+        index: peers.len(),
+        describe,
+        set: BitSet::new(b.n),
+        node: None,
+        conditions: Vec::new(),
+        cidr: None,
+    };
     match parse_cidr(cidr) {
         Some(net) => {
             let except = except.iter().filter_map(|e| parse_cidr(e)).collect();
-            let c = CidrPeer { net, except, matches_pods: false, ip_block: false };
+            let c = CidrPeer {
+                net,
+                except,
+                matches_pods: false,
+                ip_block: false,
+            };
             peer.set = b.cidr_endpoints(&c);
             peer.cidr = Some(c);
         }
-        None => b.notes.push(format!("{policy}: `{cidr}` is not a CIDR; it matches nothing")),
+        None => b.notes.push(format!(
+            "{policy}: `{cidr}` is not a CIDR; it matches nothing"
+        )),
     }
     peers.push(peer);
 }
@@ -327,9 +462,14 @@ fn entity_set(b: &Builder<'_>, entity: &str) -> (BitSet, Option<NodeRelative>, O
         "health" | "init" | "ingress" | "unmanaged" | "none" => (
             BitSet::new(n),
             None,
-            (entity != "none").then(|| format!("entity {entity} has no endpoint in the cluster model")),
+            (entity != "none")
+                .then(|| format!("entity {entity} has no endpoint in the cluster model")),
         ),
-        other => (BitSet::new(n), None, Some(format!("unknown entity `{other}` matches nothing"))),
+        other => (
+            BitSet::new(n),
+            None,
+            Some(format!("unknown entity `{other}` matches nothing")),
+        ),
     }
 }
 
@@ -337,33 +477,62 @@ fn compile_ports(l3: &L3<'_>) -> Vec<PortClause> {
     let rules = match l3.to_ports {
         Some(r) if !r.is_empty() => r,
         // An ICMP-only rule admits no TCP, UDP or SCTP connection.
-        _ if l3.has_icmps => return vec![PortClause { spec: PortSpec::Nothing, l7: None }],
-        _ => return vec![PortClause { spec: PortSpec::All, l7: None }],
+        _ if l3.has_icmps => {
+            return vec![PortClause {
+                spec: PortSpec::Nothing,
+                l7: None,
+            }];
+        }
+        _ => {
+            return vec![PortClause {
+                spec: PortSpec::All,
+                l7: None,
+            }];
+        }
     };
     let mut out = Vec::new();
     for pr in rules {
         let l7 = pr.rules.as_ref().and_then(describe_l7);
         let ports = pr.ports.as_deref().unwrap_or(&[]);
         if ports.is_empty() {
-            out.push(PortClause { spec: PortSpec::All, l7: l7.clone() });
+            out.push(PortClause {
+                spec: PortSpec::All,
+                l7: l7.clone(),
+            });
         }
         for p in ports {
             let proto = match p.protocol.as_deref() {
                 None => ProtoMatch::Any,
                 Some(s) if s.eq_ignore_ascii_case("ANY") => ProtoMatch::Any,
-                Some(s) => Protocol::parse(s).map(ProtoMatch::One).unwrap_or(ProtoMatch::Other),
+                Some(s) => Protocol::parse(s)
+                    .map(ProtoMatch::One)
+                    .unwrap_or(ProtoMatch::Other),
             };
             let spec = match p.port.trim() {
-                "" | "0" => PortSpec::Range { start: 1, end: 65535, proto },
+                "" | "0" => PortSpec::Range {
+                    start: 1,
+                    end: 65535,
+                    proto,
+                },
                 s => match s.parse::<u16>() {
                     Ok(start) => {
-                        let end = p.end_port.and_then(|e| u16::try_from(e).ok()).filter(|e| *e >= start).unwrap_or(start);
+                        let end = p
+                            .end_port
+                            .and_then(|e| u16::try_from(e).ok())
+                            .filter(|e| *e >= start)
+                            .unwrap_or(start);
                         PortSpec::Range { start, end, proto }
                     }
-                    Err(_) => PortSpec::Named { name: s.to_string(), proto },
+                    Err(_) => PortSpec::Named {
+                        name: s.to_string(),
+                        proto,
+                    },
                 },
             };
-            out.push(PortClause { spec, l7: l7.clone() });
+            out.push(PortClause {
+                spec,
+                l7: l7.clone(),
+            });
         }
     }
     out

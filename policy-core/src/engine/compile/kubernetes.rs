@@ -11,24 +11,35 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::{Builder, CidrPeer, Compiled, Group, Peer, PortClause, Rule, parse_cidr, push_rule};
 use crate::engine::bitset::BitSet;
 use crate::engine::port::{PortSpec, ProtoMatch, Protocol};
-use crate::engine::selector::describe;
+use crate::engine::selector::{describe, selector_key};
 use crate::engine::verdict::Direction;
 use crate::model::NetworkPolicy;
 
 pub(super) fn compile(b: &mut Builder<'_>, out: &mut Compiled, index: usize, np: &NetworkPolicy) {
     let name = out.policies[index].describe();
-    let ns = np.metadata.namespace.clone().unwrap_or_else(|| "default".to_string());
+    let ns = np
+        .metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_string());
     let ns_id = b.ns_id(&ns);
     let spec = np.spec.clone().unwrap_or_default();
 
     let (ingress_on, egress_on) = match &spec.policy_types {
-        Some(types) if !types.is_empty() => {
-            (types.iter().any(|t| t == "Ingress"), types.iter().any(|t| t == "Egress"))
-        }
+        Some(types) if !types.is_empty() => (
+            types.iter().any(|t| t == "Ingress"),
+            types.iter().any(|t| t == "Egress"),
+        ),
         _ => (true, spec.egress.as_ref().is_some_and(|e| !e.is_empty())),
     };
 
-    let selected = b.k8s_pods(&|n| Some(n) == ns_id, spec.pod_selector.as_ref());
+    let key = format!(
+        "np|{ns_id:?}|{:?}",
+        spec.pod_selector.as_ref().map(selector_key)
+    );
+    let selected = b.cached(key, |b| {
+        b.k8s_pods(&|n| Some(n) == ns_id, spec.pod_selector.as_ref())
+    });
     let group = out.groups.len();
     out.groups.push(Group {
         policy: index,
@@ -85,7 +96,9 @@ pub(super) fn compile(b: &mut Builder<'_>, out: &mut Compiled, index: usize, np:
             );
         }
     } else if spec.egress.as_ref().is_some_and(|r| !r.is_empty()) {
-        b.notes.push(format!("{name}: spec.egress is ignored because spec.policyTypes does not list Egress"));
+        b.notes.push(format!(
+            "{name}: spec.egress is ignored because spec.policyTypes does not list Egress"
+        ));
     }
 }
 
@@ -113,7 +126,12 @@ fn compile_peers(
             cidr: None,
         };
         if let Some(block) = &peer.ip_block {
-            let except: Vec<_> = block.except.iter().flatten().filter_map(|e| parse_cidr(e)).collect();
+            let except: Vec<_> = block
+                .except
+                .iter()
+                .flatten()
+                .filter_map(|e| parse_cidr(e))
+                .collect();
             match parse_cidr(&block.cidr) {
                 Some(net) => {
                     let cidr = CidrPeer {
@@ -140,17 +158,29 @@ fn compile_peers(
             match (&peer.namespace_selector, &peer.pod_selector) {
                 (None, None) => {
                     compiled.describe = "an empty peer (matches nothing)".into();
-                    b.notes.push(format!("{policy}: {path}.{field}[{i}] names no selector or ipBlock"));
+                    b.notes.push(format!(
+                        "{policy}: {path}.{field}[{i}] names no selector or ipBlock"
+                    ));
                 }
                 (None, Some(pod)) => {
-                    compiled.set = b.k8s_pods(&|n| Some(n) == ns_id, Some(pod));
+                    let key = format!("np|{ns_id:?}|{:?}", Some(selector_key(pod)));
+                    compiled.set = b.cached(key, |b| b.k8s_pods(&|n| Some(n) == ns_id, Some(pod)));
                     compiled.describe = format!("pods {} in namespace {ns}", describe(pod));
                 }
                 (Some(nsel), pod) => {
-                    let ns_ok = b.namespaces_matching(nsel);
-                    compiled.set = b.k8s_pods(&|n| ns_ok[n as usize], pod.as_ref());
+                    let key = format!(
+                        "np-ns|{}|{:?}",
+                        selector_key(nsel),
+                        pod.as_ref().map(selector_key)
+                    );
+                    compiled.set = b.cached(key, |b| {
+                        let ns_ok = b.namespaces_matching(nsel);
+                        b.k8s_pods(&|n| ns_ok[n as usize], pod.as_ref())
+                    });
                     compiled.describe = match pod {
-                        Some(pod) => format!("pods {} in namespaces {}", describe(pod), describe(nsel)),
+                        Some(pod) => {
+                            format!("pods {} in namespaces {}", describe(pod), describe(nsel))
+                        }
                         None => format!("all pods in namespaces {}", describe(nsel)),
                     };
                 }
@@ -163,7 +193,12 @@ fn compile_peers(
 
 fn compile_ports(ports: Option<&[NetworkPolicyPort]>) -> Vec<PortClause> {
     let ports = match ports {
-        None | Some([]) => return vec![PortClause { spec: PortSpec::All, l7: None }],
+        None | Some([]) => {
+            return vec![PortClause {
+                spec: PortSpec::All,
+                l7: None,
+            }];
+        }
         Some(p) => p,
     };
     ports
@@ -171,20 +206,37 @@ fn compile_ports(ports: Option<&[NetworkPolicyPort]>) -> Vec<PortClause> {
         .map(|p| {
             let proto = match p.protocol.as_deref() {
                 None => ProtoMatch::One(Protocol::Tcp),
-                Some(s) => Protocol::parse(s).map(ProtoMatch::One).unwrap_or(ProtoMatch::Other),
+                Some(s) => Protocol::parse(s)
+                    .map(ProtoMatch::One)
+                    .unwrap_or(ProtoMatch::Other),
             };
             let spec = match &p.port {
-                None => PortSpec::Range { start: 1, end: 65535, proto },
+                None => PortSpec::Range {
+                    start: 1,
+                    end: 65535,
+                    proto,
+                },
                 Some(IntOrString::Int(n)) => match u16::try_from(*n) {
                     Ok(start) if start > 0 => {
-                        let end = p.end_port.and_then(|e| u16::try_from(e).ok()).filter(|e| *e >= start).unwrap_or(start);
+                        let end = p
+                            .end_port
+                            .and_then(|e| u16::try_from(e).ok())
+                            .filter(|e| *e >= start)
+                            .unwrap_or(start);
                         PortSpec::Range { start, end, proto }
                     }
                     _ => PortSpec::Nothing,
                 },
                 Some(IntOrString::String(s)) => match s.parse::<u16>() {
-                    Ok(n) if n > 0 => PortSpec::Range { start: n, end: n, proto },
-                    _ => PortSpec::Named { name: s.clone(), proto },
+                    Ok(n) if n > 0 => PortSpec::Range {
+                        start: n,
+                        end: n,
+                        proto,
+                    },
+                    _ => PortSpec::Named {
+                        name: s.clone(),
+                        proto,
+                    },
                 },
             };
             PortClause { spec, l7: None }

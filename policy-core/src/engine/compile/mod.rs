@@ -169,13 +169,15 @@ pub(crate) struct Builder<'a> {
     /// pods carry the empty set).
     cil_ls: Vec<u32>,
     cil_sets: Vec<Labels>,
-    /// Per pod: namespace index.
-    pod_ns: Vec<u32>,
+    /// Per namespace index: its non-host-network pods.
+    ns_pods: Vec<Vec<u32>>,
     ns_labels: Vec<Labels>,
     ns_index: HashMap<String, u32>,
     k8s_cache: HashMap<String, Vec<bool>>,
     cil_cache: HashMap<String, Vec<bool>>,
     ns_cache: HashMap<String, Vec<bool>>,
+    /// Endpoint sets already computed, by a key naming how.
+    set_cache: HashMap<String, BitSet>,
     pub notes: Vec<String>,
 }
 
@@ -190,45 +192,52 @@ impl<'a> Builder<'a> {
                 (ns_labels.len() - 1) as u32
             });
         }
-        let mut ls_ids: HashMap<Labels, u32> = HashMap::new();
-        let mut label_sets = Vec::new();
-        let mut cil_ids: HashMap<Labels, u32> = HashMap::new();
-        let mut cil_sets = Vec::new();
-        let intern = |ids: &mut HashMap<Labels, u32>, sets: &mut Vec<Labels>, l: Labels| -> u32 {
-            if let Some(id) = ids.get(&l) {
-                return *id;
-            }
-            sets.push(l.clone());
-            let id = (sets.len() - 1) as u32;
-            ids.insert(l, id);
-            id
-        };
-        let empty = intern(&mut cil_ids, &mut cil_sets, Labels::new());
+        // Pod label sets, interned by reference (no copies per pod).
+        let mut ls_ids: HashMap<&Labels, u32> = HashMap::new();
+        let mut label_sets: Vec<Labels> = Vec::new();
+        // Cilium label sets are a function of (pod labels, namespace, service account).
+        let mut cil_ids: HashMap<(u32, u32, Option<&str>), u32> = HashMap::new();
+        let mut cil_sets: Vec<Labels> = vec![Labels::new()];
         let mut pod_ls = Vec::with_capacity(cluster.pods.len());
-        let mut pod_ns = Vec::with_capacity(cluster.pods.len());
-        let mut cil_ls = vec![empty; n];
+        let mut ns_pods: Vec<Vec<u32>> = Vec::new();
+        let mut cil_ls = vec![0u32; n];
         for (i, pod) in cluster.pods.iter().enumerate() {
             let ns = match ns_index.get(&pod.namespace) {
                 Some(id) => *id,
                 None => {
                     let mut l = Labels::new();
-                    l.insert(crate::cluster::NAMESPACE_NAME_LABEL.into(), pod.namespace.clone());
+                    l.insert(
+                        crate::cluster::NAMESPACE_NAME_LABEL.into(),
+                        pod.namespace.clone(),
+                    );
                     ns_labels.push(l);
                     let id = (ns_labels.len() - 1) as u32;
                     ns_index.insert(pod.namespace.clone(), id);
                     id
                 }
             };
-            pod_ns.push(ns);
-            pod_ls.push(intern(&mut ls_ids, &mut label_sets, pod.labels.clone()));
+            if ns_pods.len() <= ns as usize {
+                ns_pods.resize(ns as usize + 1, Vec::new());
+            }
             if !pod.host_network {
-                let cl = selector::cilium_labels(
-                    &pod.labels,
-                    &pod.namespace,
-                    &ns_labels[ns as usize],
-                    pod.service_account.as_deref(),
-                );
-                cil_ls[i] = intern(&mut cil_ids, &mut cil_sets, cl);
+                ns_pods[ns as usize].push(i as u32);
+            }
+            let ls = *ls_ids.entry(&pod.labels).or_insert_with(|| {
+                label_sets.push(pod.labels.clone());
+                (label_sets.len() - 1) as u32
+            });
+            pod_ls.push(ls);
+            if !pod.host_network {
+                let sa = pod.service_account.as_deref();
+                cil_ls[i] = *cil_ids.entry((ls, ns, sa)).or_insert_with(|| {
+                    cil_sets.push(selector::cilium_labels(
+                        &pod.labels,
+                        &pod.namespace,
+                        &ns_labels[ns as usize],
+                        sa,
+                    ));
+                    (cil_sets.len() - 1) as u32
+                });
             }
         }
         Builder {
@@ -238,14 +247,25 @@ impl<'a> Builder<'a> {
             label_sets,
             cil_ls,
             cil_sets,
-            pod_ns,
+            ns_pods,
             ns_labels,
             ns_index,
             k8s_cache: HashMap::new(),
             cil_cache: HashMap::new(),
             ns_cache: HashMap::new(),
+            set_cache: HashMap::new(),
             notes: Vec::new(),
         }
+    }
+
+    /// The set cached under `key`, computing it with `f` the first time.
+    pub fn cached(&mut self, key: String, f: impl FnOnce(&mut Self) -> BitSet) -> BitSet {
+        if let Some(set) = self.set_cache.get(&key) {
+            return set.clone();
+        }
+        let set = f(self);
+        self.set_cache.insert(key, set.clone());
+        set
     }
 
     /// Namespace index by name, if known.
@@ -256,7 +276,9 @@ impl<'a> Builder<'a> {
     fn k8s_eval(&mut self, sel: &LabelSelector) -> &Vec<bool> {
         let key = selector::selector_key(sel);
         let sets = &self.label_sets;
-        self.k8s_cache.entry(key).or_insert_with(|| sets.iter().map(|l| selector::matches(sel, l)).collect())
+        self.k8s_cache
+            .entry(key)
+            .or_insert_with(|| sets.iter().map(|l| selector::matches(sel, l)).collect())
     }
 
     fn ns_eval(&mut self, sel: &LabelSelector) -> Vec<bool> {
@@ -271,20 +293,33 @@ impl<'a> Builder<'a> {
     fn cil_eval(&mut self, sel: &LabelSelector) -> &Vec<bool> {
         let key = selector::selector_key(sel);
         let sets = &self.cil_sets;
-        self.cil_cache.entry(key).or_insert_with(|| sets.iter().map(|l| selector::cilium_matches(sel, l)).collect())
+        self.cil_cache.entry(key).or_insert_with(|| {
+            sets.iter()
+                .map(|l| selector::cilium_matches(sel, l))
+                .collect()
+        })
     }
 
     /// Non-host-network pods whose namespace passes `ns_ok` and whose
     /// Kubernetes labels match `pod_sel` (every pod when `None`).
-    pub fn k8s_pods(&mut self, ns_ok: &dyn Fn(u32) -> bool, pod_sel: Option<&LabelSelector>) -> BitSet {
+    pub fn k8s_pods(
+        &mut self,
+        ns_ok: &dyn Fn(u32) -> bool,
+        pod_sel: Option<&LabelSelector>,
+    ) -> BitSet {
         let mut set = BitSet::new(self.n);
         let ok: Option<Vec<bool>> = pod_sel.map(|s| self.k8s_eval(s).clone());
-        for (i, pod) in self.cluster.pods.iter().enumerate() {
-            if pod.host_network || !ns_ok(self.pod_ns[i]) {
+        for (ns, pods) in self.ns_pods.iter().enumerate() {
+            if !ns_ok(ns as u32) {
                 continue;
             }
-            if ok.as_ref().is_none_or(|ok| ok[self.pod_ls[i] as usize]) {
-                set.insert(i);
+            for &i in pods {
+                if ok
+                    .as_ref()
+                    .is_none_or(|ok| ok[self.pod_ls[i as usize] as usize])
+                {
+                    set.insert(i as usize);
+                }
             }
         }
         set
@@ -298,14 +333,24 @@ impl<'a> Builder<'a> {
     /// Non-host-network pods whose Cilium label set matches `sel`, limited to
     /// namespace `scope` when given.
     pub fn cilium_pods(&mut self, sel: &LabelSelector, scope: Option<u32>) -> BitSet {
+        let key = format!("cilium|{scope:?}|{}", selector::selector_key(sel));
+        self.cached(key, |b| b.cilium_pods_uncached(sel, scope))
+    }
+
+    fn cilium_pods_uncached(&mut self, sel: &LabelSelector, scope: Option<u32>) -> BitSet {
         let ok = self.cil_eval(sel).clone();
         let mut set = BitSet::new(self.n);
-        for (i, pod) in self.cluster.pods.iter().enumerate() {
-            if pod.host_network || scope.is_some_and(|s| s != self.pod_ns[i]) {
-                continue;
-            }
-            if ok[self.cil_ls[i] as usize] {
-                set.insert(i);
+        let lists: &[Vec<u32>] = match scope {
+            Some(s) => self
+                .ns_pods
+                .get(s as usize)
+                .map(std::slice::from_ref)
+                .unwrap_or(&[]),
+            None => &self.ns_pods,
+        };
+        for &i in lists.iter().flatten() {
+            if ok[self.cil_ls[i as usize] as usize] {
+                set.insert(i as usize);
             }
         }
         set
@@ -328,12 +373,21 @@ impl<'a> Builder<'a> {
 
     /// Endpoints whose address lies in `cidr` minus `except`: externals, and
     /// when `pods` is set, pod IPs and the node IPs of host-network pods.
-    pub fn cidr_endpoints(&self, cidr: &CidrPeer) -> BitSet {
+    pub fn cidr_endpoints(&mut self, cidr: &CidrPeer) -> BitSet {
+        let key = format!("cidr|{}|{:?}|{}", cidr.net, cidr.except, cidr.matches_pods);
+        self.cached(key, |b| b.cidr_endpoints_uncached(cidr))
+    }
+
+    fn cidr_endpoints_uncached(&self, cidr: &CidrPeer) -> BitSet {
         let mut set = BitSet::new(self.n);
         for (e, id) in self.cluster.endpoint_ids().enumerate() {
             let hit = match self.cluster.endpoint(id) {
                 Endpoint::External(ip) => cidr.contains(ip),
-                Endpoint::Pod(p) => cidr.matches_pods && p.addresses().into_iter().any(|ip| cidr.contains(ip)),
+                Endpoint::Pod(p) => {
+                    cidr.matches_pods
+                        && (p.host_network && p.node_ip.is_some_and(|ip| cidr.contains(ip))
+                            || p.ips.iter().any(|ip| cidr.contains(*ip)))
+                }
             };
             if hit {
                 set.insert(e);
@@ -366,7 +420,9 @@ impl<'a> Builder<'a> {
 
 /// Parses a CIDR, accepting a bare address as a host route (as Cilium does).
 pub(crate) fn parse_cidr(s: &str) -> Option<IpNet> {
-    s.parse::<IpNet>().ok().or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
+    s.parse::<IpNet>()
+        .ok()
+        .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
 /// Compiles `policies` for `cluster`.
@@ -374,11 +430,17 @@ pub(crate) fn compile(cluster: &Cluster, policies: &[Policy]) -> Compiled {
     let mut b = Builder::new(cluster);
     let mut out = Compiled::default();
     for (index, policy) in policies.iter().enumerate() {
-        out.policies.push(PolicyRef { kind: policy.kind(), name: policy.display_name(), index });
+        out.policies.push(PolicyRef {
+            kind: policy.kind(),
+            name: policy.display_name(),
+            index,
+        });
         match policy {
             Policy::NetworkPolicy(np) => kubernetes::compile(&mut b, &mut out, index, np),
             Policy::CiliumNetworkPolicy(p) => cilium::compile(&mut b, &mut out, index, p, false),
-            Policy::CiliumClusterwideNetworkPolicy(p) => cilium::compile(&mut b, &mut out, index, p, true),
+            Policy::CiliumClusterwideNetworkPolicy(p) => {
+                cilium::compile(&mut b, &mut out, index, p, true)
+            }
         }
     }
     // Nodes, for Cilium's `host` and `remote-node` entities.
