@@ -21,6 +21,8 @@ enum Command {
     Serve(server::ServeArgs),
     /// Generate least-privilege policies from Hubble flow logs.
     Generate(cli::generate::GenerateArgs),
+    /// Replay Hubble flows against policies: which would be allowed, by which rule.
+    Replay(cli::replay::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Serve(args) => cli::serve::run(args),
         Command::Generate(args) => cli::generate::run(args),
+        Command::Replay(args) => cli::replay::run(args),
     };
     match result {
         Ok(code) => code,

@@ -2,4 +2,5 @@
 //! `run(&<Name>Args) -> anyhow::Result<ExitCode>`.
 
 pub mod generate;
+pub mod replay;
 pub mod serve;
