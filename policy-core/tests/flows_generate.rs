@@ -1,8 +1,8 @@
 //! Generation: golden files for the samples in both flavors, and options.
 
 use policy_core::flows::{
-    AggregateOptions, Aggregates, Flavor, GenerateOptions, PolicyDirections, ReaderOptions, aggregate_bytes, generate,
-    to_yaml,
+    AggregateOptions, Aggregates, Flavor, GenerateOptions, PolicyDirections, ReaderOptions,
+    aggregate_bytes, generate, to_yaml,
 };
 use policy_core::model::Policy;
 
@@ -10,7 +10,13 @@ const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
 
 fn aggregates(path: &str) -> Aggregates {
     let bytes = std::fs::read(format!("{DATA}{path}")).unwrap();
-    aggregate_bytes(&bytes, ReaderOptions::default(), AggregateOptions::default()).unwrap().0
+    aggregate_bytes(
+        &bytes,
+        ReaderOptions::default(),
+        AggregateOptions::default(),
+    )
+    .unwrap()
+    .0
 }
 
 fn yaml(path: &str, opts: &GenerateOptions) -> String {
@@ -25,7 +31,8 @@ fn golden(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e} (UPDATE_GOLDEN=1 to create)"));
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (UPDATE_GOLDEN=1 to create)"));
     if expected != actual {
         let line = expected
             .lines()
@@ -50,8 +57,17 @@ fn golden_files_both_flavors() {
         ("hubble/basic-sample-10-flows.json", "10-flows"),
         ("flows/synthetic-mixed.jsonl", "synthetic-mixed"),
     ] {
-        for (flavor, suffix) in [(Flavor::Kubernetes, "kubernetes"), (Flavor::Cilium, "cilium")] {
-            let out = yaml(input, &GenerateOptions { flavor, ..GenerateOptions::default() });
+        for (flavor, suffix) in [
+            (Flavor::Kubernetes, "kubernetes"),
+            (Flavor::Cilium, "cilium"),
+        ] {
+            let out = yaml(
+                input,
+                &GenerateOptions {
+                    flavor,
+                    ..GenerateOptions::default()
+                },
+            );
             golden(&format!("{stem}.{suffix}.yaml"), &out);
         }
     }
@@ -64,11 +80,29 @@ fn output_is_deterministic_whatever_the_input_order() {
     let mut lines: Vec<&str> = text.lines().collect();
     lines.reverse();
     let reversed = lines.join("\n");
-    let a = aggregate_bytes(text.as_bytes(), ReaderOptions::default(), AggregateOptions::default()).unwrap().0;
-    let b = aggregate_bytes(reversed.as_bytes(), ReaderOptions::default(), AggregateOptions::default()).unwrap().0;
+    let a = aggregate_bytes(
+        text.as_bytes(),
+        ReaderOptions::default(),
+        AggregateOptions::default(),
+    )
+    .unwrap()
+    .0;
+    let b = aggregate_bytes(
+        reversed.as_bytes(),
+        ReaderOptions::default(),
+        AggregateOptions::default(),
+    )
+    .unwrap()
+    .0;
     for flavor in [Flavor::Kubernetes, Flavor::Cilium] {
-        let opts = GenerateOptions { flavor, ..GenerateOptions::default() };
-        let (ya, yb) = (to_yaml(&generate(&a, &opts).policies), to_yaml(&generate(&b, &opts).policies));
+        let opts = GenerateOptions {
+            flavor,
+            ..GenerateOptions::default()
+        };
+        let (ya, yb) = (
+            to_yaml(&generate(&a, &opts).policies),
+            to_yaml(&generate(&b, &opts).policies),
+        );
         assert_eq!(ya, yb);
     }
 }
@@ -91,7 +125,12 @@ fn direction_and_namespace_filters() {
         },
     );
     assert!(!ingress.policies.is_empty());
-    assert!(ingress.policies.iter().all(|p| p.name().ends_with("-ingress")));
+    assert!(
+        ingress
+            .policies
+            .iter()
+            .all(|p| p.name().ends_with("-ingress"))
+    );
     let shop = generate(
         &agg,
         &GenerateOptions {
@@ -109,11 +148,19 @@ fn replies_and_drops_make_no_rules() {
     // The reply api -> web (to port 41000) and the DROPPED web -> postgres are absent.
     assert!(!out.contains("41000"));
     let g = generate(&agg, &GenerateOptions::default());
-    let web_egress = g.policies.iter().find(|p| p.display_name() == "shop/web-egress").unwrap();
+    let web_egress = g
+        .policies
+        .iter()
+        .find(|p| p.display_name() == "shop/web-egress")
+        .unwrap();
     let text = to_yaml(std::slice::from_ref(web_egress));
     assert!(!text.contains("5432"), "{text}");
     // AUDIT traffic is traffic that happened: web-canary -> postgres is kept.
-    let canary = g.policies.iter().find(|p| p.display_name() == "shop/web-canary-egress").unwrap();
+    let canary = g
+        .policies
+        .iter()
+        .find(|p| p.display_name() == "shop/web-canary-egress")
+        .unwrap();
     assert!(to_yaml(std::slice::from_ref(canary)).contains("5432"));
 }
 

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use policy_core::diagnostic::Severity;
 use policy_core::engine::{self, Engine, PortKey};
 use policy_core::flows::{
-    AggregateOptions, Aggregates, Flavor, GenerateOptions, Identity, Protocol, ReaderOptions, aggregate_bytes,
-    generate, replay, replay_cluster, to_yaml,
+    AggregateOptions, Aggregates, Flavor, GenerateOptions, Identity, Protocol, ReaderOptions,
+    aggregate_bytes, generate, replay, replay_cluster, to_yaml,
 };
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/hubble/");
@@ -25,7 +25,13 @@ const SAMPLES: &[&str] = &[
 
 fn aggregates(name: &str) -> Aggregates {
     let bytes = std::fs::read(format!("{DATA}{name}")).unwrap();
-    aggregate_bytes(&bytes, ReaderOptions::default(), AggregateOptions::default()).unwrap().0
+    aggregate_bytes(
+        &bytes,
+        ReaderOptions::default(),
+        AggregateOptions::default(),
+    )
+    .unwrap()
+    .0
 }
 
 fn engine_port(protocol: Protocol, port: Option<u16>) -> Option<PortKey> {
@@ -45,16 +51,31 @@ fn check(name: &str, flavor: Flavor) {
 /// The property, with `extra` YAML policies added to the generated ones.
 fn check_with(name: &str, flavor: Flavor, extra: &str) {
     let agg = aggregates(name);
-    let generated = generate(&agg, &GenerateOptions { flavor, ..GenerateOptions::default() });
+    let generated = generate(
+        &agg,
+        &GenerateOptions {
+            flavor,
+            ..GenerateOptions::default()
+        },
+    );
     let mut yaml = to_yaml(&generated.policies);
     if !extra.is_empty() {
         yaml.push_str("---\n");
         yaml.push_str(extra);
     }
     let (policies, diagnostics) = policy_core::yaml::parse_policies(&yaml);
-    let errors: Vec<_> = diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
-    assert!(errors.is_empty(), "{name} {flavor:?}: emitted YAML does not read back: {errors:?}\n{yaml}");
-    assert_eq!(policies.len(), generated.policies.len() + usize::from(!extra.is_empty()));
+    let errors: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{name} {flavor:?}: emitted YAML does not read back: {errors:?}\n{yaml}"
+    );
+    assert_eq!(
+        policies.len(),
+        generated.policies.len() + usize::from(!extra.is_empty())
+    );
 
     // 1. Every observed forwarded request is allowed, unless generation said
     //    why it could not express it.
@@ -69,19 +90,28 @@ fn check_with(name: &str, flavor: Flavor, extra: &str) {
         // Peers the engine has no endpoint for (reserved:health, init,
         // ingress, unmanaged) cannot be replayed; replay says so per row.
         // Nor can ICMP, which the engine does not model.
-        let unmodelled = row
-            .note
-            .as_deref()
-            .is_some_and(|n| n.contains("has no endpoint in the model") || n.contains("not modelled by the engine"));
+        let unmodelled = row.note.as_deref().is_some_and(|n| {
+            n.contains("has no endpoint in the model") || n.contains("not modelled by the engine")
+        });
         match row.allowed {
             Some(true) => checked += 1,
             _ if explained => {}
             None if unmodelled => {}
             None => panic!("{name} {flavor:?}: {tuple} not evaluated: {:?}", row.note),
-            Some(false) => panic!("{name} {flavor:?}: observed {tuple}{:?}/{} is denied: {:#?}\n{yaml}", row.port, row.protocol, row.reasons),
+            Some(false) => panic!(
+                "{name} {flavor:?}: observed {tuple}{:?}/{} is denied: {:#?}\n{yaml}",
+                row.port, row.protocol, row.reasons
+            ),
         }
     }
-    assert!(checked > 0 || agg.flows.iter().all(|f| f.is_reply || !f.verdict.is_allowed_traffic()), "{name}: nothing checked");
+    assert!(
+        checked > 0
+            || agg
+                .flows
+                .iter()
+                .all(|f| f.is_reply || !f.verdict.is_allowed_traffic()),
+        "{name}: nothing checked"
+    );
 
     // 2. Nothing else is opened between observed workloads.
     let model = replay_cluster(&agg);
@@ -103,14 +133,17 @@ fn check_with(name: &str, flavor: Flavor, extra: &str) {
         .collect();
     let is_kube_dns = |i: usize| match &agg.identities[i].identity {
         Identity::Workload { namespace, labels } => {
-            namespace == "kube-system" && labels.get("k8s-app").map(String::as_str) == Some("kube-dns")
+            namespace == "kube-system"
+                && labels.get("k8s-app").map(String::as_str) == Some("kube-dns")
         }
         _ => false,
     };
     let mut pairs = 0;
     for &a in &workloads {
         for &b in &workloads {
-            let (Ok(ea), Ok(eb)) = (&model.endpoints[a], &model.endpoints[b]) else { continue };
+            let (Ok(ea), Ok(eb)) = (&model.endpoints[a], &model.endpoints[b]) else {
+                continue;
+            };
             for p in &ports {
                 let v = engine.verdict(*ea, *eb, *p);
                 pairs += 1;
@@ -120,7 +153,9 @@ fn check_with(name: &str, flavor: Flavor, extra: &str) {
                 let dns_widening = is_kube_dns(b)
                     && p.port == 53
                     && !v.ingress.isolated
-                    && observed.iter().any(|(s, d, q)| *s == a && *d == b && q.port == 53);
+                    && observed
+                        .iter()
+                        .any(|(s, d, q)| *s == a && *d == b && q.port == 53);
                 assert!(
                     observed.contains(&(a, b, *p)) || dns_widening,
                     "{name} {flavor:?}: {} -> {} on {p} is allowed but was never observed: {:#?}",
@@ -164,5 +199,9 @@ spec:
   ingress:
   - {}
 ";
-    check_with("basic-sample-400-tcp-flows.json", Flavor::Kubernetes, allow_all_to_reviews);
+    check_with(
+        "basic-sample-400-tcp-flows.json",
+        Flavor::Kubernetes,
+        allow_all_to_reviews,
+    );
 }

@@ -13,8 +13,8 @@ use std::net::IpAddr;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::fast_hash::FoldState;
 use super::event::{Direction, FlowEvent, L7View, Protocol, Verdict};
+use super::fast_hash::FoldState;
 use super::identity::{Identity, ReservedEntity, dns_label, parse_labels, workload_name};
 use super::reader::{LineProblem, ProblemSeverity};
 use super::wire;
@@ -346,16 +346,26 @@ impl Aggregator {
                     None,
                 ),
             },
-            EndpointClass::Reserved(entity) => self.intern(Identity::Reserved { entity, ip }, None, ip),
+            EndpointClass::Reserved(entity) => {
+                self.intern(Identity::Reserved { entity, ip }, None, ip)
+            }
             EndpointClass::Unknown => self.intern(Identity::Unknown { ip }, None, ip),
         }
     }
 
-    fn decode_endpoint(&mut self, raw: &RawValue, ip: Option<IpAddr>, line: u64) -> Option<EndpointClass> {
+    fn decode_endpoint(
+        &mut self,
+        raw: &RawValue,
+        ip: Option<IpAddr>,
+        line: u64,
+    ) -> Option<EndpointClass> {
         let ep: wire::Endpoint = match serde_json::from_str(raw.get()) {
             Ok(ep) => ep,
             Err(e) => {
-                self.warn(line, format!("unreadable endpoint ({e}); treated as unknown"));
+                self.warn(
+                    line,
+                    format!("unreadable endpoint ({e}); treated as unknown"),
+                );
                 return Some(EndpointClass::Unknown);
             }
         };
@@ -388,7 +398,12 @@ impl Aggregator {
         Some(EndpointClass::Workload(id))
     }
 
-    fn intern(&mut self, identity: Identity, pod_name: Option<String>, ip: Option<IpAddr>) -> Option<u32> {
+    fn intern(
+        &mut self,
+        identity: Identity,
+        pod_name: Option<String>,
+        ip: Option<IpAddr>,
+    ) -> Option<u32> {
         if let Some(id) = self.slot_index.get(&identity) {
             return Some(*id);
         }
@@ -397,7 +412,11 @@ impl Aggregator {
         }
         let id = self.slots.len() as u32;
         self.slot_index.insert(identity.clone(), id);
-        self.slots.push(IdentitySlot { identity, pod_name, ip });
+        self.slots.push(IdentitySlot {
+            identity,
+            pod_name,
+            ip,
+        });
         Some(id)
     }
 
@@ -488,7 +507,8 @@ impl Aggregator {
                     | Identity::Unknown { ip: Some(ip) } => Some(ip),
                     _ => None,
                 };
-                ip.and_then(|ip| self.workload_ips.get(ip).copied()).unwrap_or(i as u32)
+                ip.and_then(|ip| self.workload_ips.get(ip).copied())
+                    .unwrap_or(i as u32)
             })
             .collect();
         if alias.iter().enumerate().any(|(i, a)| *a as usize != i) {
@@ -562,16 +582,26 @@ impl Aggregator {
             })
             .collect();
         flows.sort_by(|a, b| {
-            (a.source, a.destination, a.protocol, a.port, &a.l7, a.direction, a.verdict, a.is_reply).cmp(&(
-                b.source,
-                b.destination,
-                b.protocol,
-                b.port,
-                &b.l7,
-                b.direction,
-                b.verdict,
-                b.is_reply,
-            ))
+            (
+                a.source,
+                a.destination,
+                a.protocol,
+                a.port,
+                &a.l7,
+                a.direction,
+                a.verdict,
+                a.is_reply,
+            )
+                .cmp(&(
+                    b.source,
+                    b.destination,
+                    b.protocol,
+                    b.port,
+                    &b.l7,
+                    b.direction,
+                    b.verdict,
+                    b.is_reply,
+                ))
         });
         Aggregates {
             identities,
@@ -595,7 +625,10 @@ fn base_names(slot: &IdentitySlot) -> (String, String) {
         }
         Identity::External { ip } => (ip.to_string(), format!("ip:{ip}")),
         Identity::Reserved { entity, ip } => match ip {
-            Some(ip) => (entity.as_str().to_string(), format!("reserved:{entity}@{ip}")),
+            Some(ip) => (
+                entity.as_str().to_string(),
+                format!("reserved:{entity}@{ip}"),
+            ),
             None => (entity.as_str().to_string(), format!("reserved:{entity}")),
         },
         Identity::Unknown { ip } => match ip {
@@ -611,7 +644,10 @@ fn disambiguate(ids: &mut [IdentityInfo]) {
     let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (i, info) in ids.iter().enumerate() {
         if let Identity::Workload { namespace, .. } = &info.identity {
-            groups.entry((namespace.clone(), info.name.clone())).or_default().push(i);
+            groups
+                .entry((namespace.clone(), info.name.clone()))
+                .or_default()
+                .push(i);
         }
     }
     for ((namespace, base), members) in groups {

@@ -181,7 +181,9 @@ pub fn replay_cluster(agg: &Aggregates) -> ReplayCluster {
             continue;
         }
         endpoints[i] = Some(match &info.identity {
-            Identity::External { ip } | Identity::Unknown { ip: Some(ip) } => Ok(cluster.add_external(*ip)),
+            Identity::External { ip } | Identity::Unknown { ip: Some(ip) } => {
+                Ok(cluster.add_external(*ip))
+            }
             Identity::Reserved {
                 entity: ReservedEntity::World,
                 ip,
@@ -195,14 +197,21 @@ pub fn replay_cluster(agg: &Aggregates) -> ReplayCluster {
                 }
                 Ok(cluster.add_external(*ip))
             }
-            Identity::Reserved { entity, .. } => Err(format!("reserved:{entity} has no endpoint in the model")),
-            Identity::Unknown { ip: None } => Err("the flows carry neither labels nor address for it".to_string()),
+            Identity::Reserved { entity, .. } => {
+                Err(format!("reserved:{entity} has no endpoint in the model"))
+            }
+            Identity::Unknown { ip: None } => {
+                Err("the flows carry neither labels nor address for it".to_string())
+            }
             Identity::Workload { .. } => unreachable!("workloads were added above"),
         });
     }
     ReplayCluster {
         cluster,
-        endpoints: endpoints.into_iter().map(|e| e.expect("every identity placed")).collect(),
+        endpoints: endpoints
+            .into_iter()
+            .map(|e| e.expect("every identity placed"))
+            .collect(),
     }
 }
 
@@ -212,7 +221,9 @@ fn port_key(f: &AggregatedFlow) -> Result<PortKey, String> {
         Protocol::Tcp => engine::Protocol::Tcp,
         Protocol::Udp => engine::Protocol::Udp,
         Protocol::Sctp => engine::Protocol::Sctp,
-        Protocol::Icmp | Protocol::IcmpV6 => return Err("ICMP is not modelled by the engine".to_string()),
+        Protocol::Icmp | Protocol::IcmpV6 => {
+            return Err("ICMP is not modelled by the engine".to_string());
+        }
         Protocol::None => return Err("the flows carry no L4 information".to_string()),
     };
     match f.port {

@@ -49,7 +49,14 @@ pub struct ReplayArgs {
 
 /// Runs `palisade replay`.
 pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
-    if args.flows.iter().chain(&args.policies).filter(|p| p.as_os_str() == "-").count() > 1 {
+    if args
+        .flows
+        .iter()
+        .chain(&args.policies)
+        .filter(|p| p.as_os_str() == "-")
+        .count()
+        > 1
+    {
         eprintln!("palisade: only one of --flows and --policies can be `-` (stdin)");
         return Ok(ExitCode::from(2));
     }
@@ -75,7 +82,14 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     let s = &result.summary;
     eprintln!(
         "palisade: {} distinct flows ({} flows): {} allowed, {} denied, {} not evaluated; {} changed ({} newly denied, {} newly allowed)",
-        s.distinct, s.flows, s.allowed, s.denied, s.not_evaluated, s.changed, s.newly_denied, s.newly_allowed
+        s.distinct,
+        s.flows,
+        s.allowed,
+        s.denied,
+        s.not_evaluated,
+        s.changed,
+        s.newly_denied,
+        s.newly_allowed
     );
     Ok(if s.newly_denied > 0 {
         ExitCode::from(1)
@@ -162,7 +176,15 @@ fn write_table(out: &mut impl Write, r: &Replay) -> std::io::Result<()> {
             ]
         })
         .collect();
-    let head = ["SOURCE", "DESTINATION", "PORT / L7", "OBSERVED", "COUNT", "POLICIES", "RULES / WHY"];
+    let head = [
+        "SOURCE",
+        "DESTINATION",
+        "PORT / L7",
+        "OBSERVED",
+        "COUNT",
+        "POLICIES",
+        "RULES / WHY",
+    ];
     let mut width = head.map(str::len);
     for row in &rows {
         for (w, cell) in width.iter_mut().zip(row) {
