@@ -6,7 +6,6 @@
 //! endpoints are interned by their raw JSON bytes, L7 keys through a reused
 //! scratch string, and a tuple's timestamps are updated in place.
 
-use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
@@ -17,13 +16,16 @@ use super::event::{Direction, FlowEvent, L7View, Protocol, Verdict};
 use super::fast_hash::FoldState;
 use super::identity::{Identity, ReservedEntity, dns_label, parse_labels, workload_name};
 use super::reader::{LineProblem, ProblemSeverity};
+use super::timestamp::{format_rfc3339, parse_rfc3339};
 use super::wire;
 
 /// Limits of an [`Aggregator`]; they bound its memory whatever the input.
 #[derive(Clone, Debug)]
 pub struct AggregateOptions {
-    /// Most distinct tuples kept; later new tuples are counted in
-    /// [`Aggregates::over_limit`]. Default 200 000.
+    /// Most distinct tuples kept (and most identities, and most distinct L7
+    /// requests); flows that would need more are counted in
+    /// [`Aggregates::over_limit`]. Default 200 000, which bounds the
+    /// aggregator to a few tens of MB.
     pub max_distinct: usize,
     /// Most distinct endpoints (raw JSON) remembered. Default 100 000.
     pub max_endpoints: usize,
@@ -101,9 +103,9 @@ pub struct AggregatedFlow {
     pub is_reply: bool,
     /// How many flows.
     pub count: u64,
-    /// Earliest timestamp.
+    /// Earliest timestamp (RFC 3339, UTC).
     pub first_seen: Option<String>,
-    /// Latest timestamp.
+    /// Latest timestamp (RFC 3339, UTC).
     pub last_seen: Option<String>,
     /// Line of the first flow.
     pub first_line: u64,
@@ -154,8 +156,9 @@ struct FlowKey {
 
 struct FlowStats {
     count: u64,
-    first_seen: Option<String>,
-    last_seen: Option<String>,
+    /// Unix nanoseconds.
+    first_seen: Option<i64>,
+    last_seen: Option<i64>,
     first_line: u64,
 }
 
@@ -246,7 +249,10 @@ impl Aggregator {
         if let (Some(names), Some(ip)) = (ev.destination_names, destination_ip) {
             self.learn_names_raw(ip, names, ev.line);
         }
-        let l7 = self.intern_l7(&ev.l7);
+        let Some(l7) = self.intern_l7(&ev.l7) else {
+            self.over_limit += 1;
+            return;
+        };
         let key = FlowKey {
             source,
             destination,
@@ -257,14 +263,24 @@ impl Aggregator {
             verdict: ev.verdict,
             is_reply,
         };
-        let time = ev.time.as_deref();
+        let time = match ev.time.as_deref() {
+            None | Some("") => None,
+            Some(t) => match parse_rfc3339(t) {
+                Some(n) => Some(n),
+                None => {
+                    let shown: String = t.chars().take(64).collect();
+                    self.warn(ev.line, format!("not an RFC 3339 time: {shown:?}"));
+                    None
+                }
+            },
+        };
         let full = self.entries.len() >= self.opts.max_distinct;
         match self.entries.get_mut(&key) {
             Some(stats) => {
                 stats.count += 1;
                 if let Some(t) = time {
-                    update_time(&mut stats.first_seen, t, Ordering::Less);
-                    update_time(&mut stats.last_seen, t, Ordering::Greater);
+                    stats.first_seen = Some(stats.first_seen.map_or(t, |o| o.min(t)));
+                    stats.last_seen = Some(stats.last_seen.map_or(t, |o| o.max(t)));
                 }
             }
             None if full => self.over_limit += 1,
@@ -273,8 +289,8 @@ impl Aggregator {
                     key,
                     FlowStats {
                         count: 1,
-                        first_seen: time.map(str::to_string),
-                        last_seen: time.map(str::to_string),
+                        first_seen: time,
+                        last_seen: time,
                         first_line: ev.line,
                     },
                 );
@@ -407,7 +423,7 @@ impl Aggregator {
         if let Some(id) = self.slot_index.get(&identity) {
             return Some(*id);
         }
-        if self.slots.len() >= self.opts.max_distinct.saturating_mul(2) {
+        if self.slots.len() >= self.opts.max_distinct {
             return None;
         }
         let id = self.slots.len() as u32;
@@ -443,11 +459,12 @@ impl Aggregator {
         }
     }
 
-    fn intern_l7(&mut self, l7: &L7View<'_>) -> u32 {
+    /// The L7 key's index; `None` when the table is full.
+    fn intern_l7(&mut self, l7: &L7View<'_>) -> Option<u32> {
         let s = &mut self.scratch;
         s.clear();
         match l7 {
-            L7View::None => return 0,
+            L7View::None => return Some(0),
             L7View::Http { method, url } => {
                 s.push_str("h ");
                 s.push_str(method);
@@ -460,7 +477,10 @@ impl Aggregator {
             }
         }
         if let Some(id) = self.l7_index.get(s.as_str()) {
-            return *id;
+            return Some(*id);
+        }
+        if self.l7_keys.len() >= self.opts.max_distinct {
+            return None;
         }
         let key = match l7 {
             L7View::None => L7Key::None,
@@ -475,7 +495,7 @@ impl Aggregator {
         let id = self.l7_keys.len() as u32;
         self.l7_index.insert(s.clone(), id);
         self.l7_keys.push(key);
-        id
+        Some(id)
     }
 
     /// Flows added so far.
@@ -524,12 +544,14 @@ impl Aggregator {
                     Some(t) => {
                         t.count += s.count;
                         t.first_line = t.first_line.min(s.first_line);
-                        if let Some(f) = &s.first_seen {
-                            update_time(&mut t.first_seen, f, Ordering::Less);
-                        }
-                        if let Some(l) = &s.last_seen {
-                            update_time(&mut t.last_seen, l, Ordering::Greater);
-                        }
+                        t.first_seen = match (t.first_seen, s.first_seen) {
+                            (Some(a), Some(b)) => Some(a.min(b)),
+                            (a, b) => a.or(b),
+                        };
+                        t.last_seen = match (t.last_seen, s.last_seen) {
+                            (Some(a), Some(b)) => Some(a.max(b)),
+                            (a, b) => a.or(b),
+                        };
                     }
                 }
             }
@@ -576,8 +598,8 @@ impl Aggregator {
                 verdict: k.verdict,
                 is_reply: k.is_reply,
                 count: s.count,
-                first_seen: s.first_seen,
-                last_seen: s.last_seen,
+                first_seen: s.first_seen.map(format_rfc3339),
+                last_seen: s.last_seen.map(format_rfc3339),
                 first_line: s.first_line,
             })
             .collect();
@@ -736,18 +758,6 @@ pub(crate) fn time_key(t: &str) -> (&str, u32, &str) {
     }
 }
 
-fn update_time(slot: &mut Option<String>, t: &str, want: Ordering) {
-    match slot {
-        None => *slot = Some(t.to_string()),
-        Some(old) => {
-            if time_key(t).cmp(&time_key(old)) == want {
-                old.clear();
-                old.push_str(t);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -763,8 +773,5 @@ mod tests {
     fn times_compare_by_value() {
         assert!(time_key("2021-06-16T16:52:13.1Z") < time_key("2021-06-16T16:52:13.15Z"));
         assert!(time_key("2021-06-16T16:52:13Z") < time_key("2021-06-16T16:52:13.000000001Z"));
-        let mut s = Some("2021-06-16T16:52:13.5Z".to_string());
-        update_time(&mut s, "2021-06-16T16:52:13.45Z", Ordering::Less);
-        assert_eq!(s.as_deref(), Some("2021-06-16T16:52:13.45Z"));
     }
 }

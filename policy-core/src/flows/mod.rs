@@ -23,6 +23,7 @@ pub mod generate;
 pub mod identity;
 pub mod reader;
 pub mod replay;
+pub mod timestamp;
 mod wire;
 
 pub use aggregate::{
