@@ -6,6 +6,8 @@ use policy_core::flows::{
     aggregate_bytes,
 };
 
+use policy_core::flows::timestamp::format_rfc3339;
+
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/hubble/");
 
 fn sample(name: &str) -> Vec<u8> {
@@ -77,7 +79,7 @@ fn sample_identities_and_l7() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(agg.flows.iter().any(|f| f.l7
+    assert!(agg.flows.iter().any(|f| *agg.l7(f)
         == L7Key::Http {
             method: "GET".into(),
             path: "/metrics".into()
@@ -86,12 +88,12 @@ fn sample_identities_and_l7() {
     assert!(agg.identities.iter().any(|i| i.display == "ip:10.128.0.4"));
 
     let (agg, _) = read(&sample("basic-sample-5-dns-flows.json"));
-    assert!(agg.flows.iter().any(|f| matches!(&f.l7, L7Key::Dns { query } if query == "istiod-istio-1611.istio-system.svc.istio-system.svc.cluster.local")));
+    assert!(agg.flows.iter().any(|f| matches!(agg.l7(f), L7Key::Dns { query } if query == "istiod-istio-1611.istio-system.svc.istio-system.svc.cluster.local")));
     // The DNS answer is a reply.
     assert!(
         agg.flows
             .iter()
-            .any(|f| f.is_reply && matches!(f.l7, L7Key::Dns { .. }))
+            .any(|f| f.is_reply && matches!(agg.l7(f), L7Key::Dns { .. }))
     );
 }
 
@@ -135,8 +137,14 @@ fn wrapper_and_bare_lines_aggregate_together_dropping_volatile_labels() {
             Verdict::Forwarded
         )
     );
-    assert_eq!(f.first_seen.as_deref(), Some("2024-01-01T00:00:01Z"));
-    assert_eq!(f.last_seen.as_deref(), Some("2024-01-01T00:00:02Z"));
+    assert_eq!(
+        f.first_seen.map(format_rfc3339).as_deref(),
+        Some("2024-01-01T00:00:01Z")
+    );
+    assert_eq!(
+        f.last_seen.map(format_rfc3339).as_deref(),
+        Some("2024-01-01T00:00:02Z")
+    );
     assert_eq!(agg.identity(f.source).display, "shop/web");
     assert_eq!(agg.identity(f.destination).display, "shop/api");
 }
@@ -371,6 +379,38 @@ fn external_addresses_and_replies() {
     for i in &agg.identities {
         if let Identity::External { ip } = i.identity {
             assert_eq!(i.display, format!("ip:{ip}"));
+        }
+    }
+}
+
+mod chunking {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn mixed_input() -> Vec<u8> {
+        let mut v = sample("basic-sample-5-dns-flows.json");
+        v.extend_from_slice(b"garbage line\n[");
+        v.extend_from_slice(WRAPPED.as_bytes());
+        v.extend_from_slice(b",\n  ");
+        v.extend_from_slice(BARE.as_bytes());
+        v.extend_from_slice(b"\n]\n{\"node_status\":{}}\n");
+        v.extend_from_slice(&sample("basic-sample-10-flows.json"));
+        v.extend_from_slice(&BARE.as_bytes()[..100]);
+        v
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+        /// However the input is cut into chunks, the result is the same.
+        #[test]
+        fn any_chunking_gives_the_same_result(sizes in proptest::collection::vec(1usize..3000, 1..20)) {
+            let input = mixed_input();
+            let (expect, expect_report) = read(&input);
+            let (agg, report) = read_chunked(&input, &sizes, ReaderOptions::default()).unwrap();
+            prop_assert_eq!(&agg, &expect);
+            prop_assert_eq!(&report, &expect_report);
+            prop_assert_eq!(report.flows, 5 + 2 + 10);
+            prop_assert_eq!(report.errors, 2);
         }
     }
 }

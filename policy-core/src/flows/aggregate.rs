@@ -16,7 +16,7 @@ use super::event::{Direction, FlowEvent, L7View, Protocol, Verdict};
 use super::fast_hash::FoldState;
 use super::identity::{Identity, ReservedEntity, dns_label, parse_labels, workload_name};
 use super::reader::{LineProblem, ProblemSeverity};
-use super::timestamp::{format_rfc3339, parse_rfc3339};
+use super::timestamp::parse_rfc3339;
 use super::wire;
 
 /// Limits of an [`Aggregator`]; they bound its memory whatever the input.
@@ -95,18 +95,19 @@ pub struct AggregatedFlow {
     pub protocol: Protocol,
     /// Destination port or ICMP type.
     pub port: Option<u16>,
-    /// L7 request.
-    pub l7: L7Key,
+    /// L7 request: index into [`Aggregates::l7_keys`] (0 is [`L7Key::None`]).
+    pub l7: usize,
     /// Observed verdict.
     pub verdict: Verdict,
     /// A reply (server to client) flow.
     pub is_reply: bool,
     /// How many flows.
     pub count: u64,
-    /// Earliest timestamp (RFC 3339, UTC).
-    pub first_seen: Option<String>,
-    /// Latest timestamp (RFC 3339, UTC).
-    pub last_seen: Option<String>,
+    /// Earliest timestamp, Unix nanoseconds ([`crate::flows::timestamp::format_rfc3339`]
+    /// writes it).
+    pub first_seen: Option<i64>,
+    /// Latest timestamp, Unix nanoseconds.
+    pub last_seen: Option<i64>,
     /// Line of the first flow.
     pub first_line: u64,
 }
@@ -120,6 +121,9 @@ pub struct Aggregates {
     /// Distinct tuples, sorted by source, destination, protocol, port, L7,
     /// direction, verdict, reply.
     pub flows: Vec<AggregatedFlow>,
+    /// L7 requests, sorted; [`AggregatedFlow::l7`] indexes them. The first
+    /// is [`L7Key::None`].
+    pub l7_keys: Vec<L7Key>,
     /// Names each external address was resolved from (DNS answers seen,
     /// `destination_names`).
     pub dns_names: BTreeMap<IpAddr, BTreeSet<String>>,
@@ -139,6 +143,11 @@ impl Aggregates {
     /// The identity of a tuple's side.
     pub fn identity(&self, index: usize) -> &IdentityInfo {
         &self.identities[index]
+    }
+
+    /// A tuple's L7 request.
+    pub fn l7(&self, flow: &AggregatedFlow) -> &L7Key {
+        &self.l7_keys[flow.l7]
     }
 }
 
@@ -584,7 +593,18 @@ impl Aggregator {
             })
             .collect();
         disambiguate(&mut identities);
-        let l7_keys = self.l7_keys;
+        // Sort the L7 keys too (L7Key::None, the smallest, stays first).
+        let mut l7_order: Vec<usize> = (0..self.l7_keys.len()).collect();
+        l7_order.sort_by(|a, b| self.l7_keys[*a].cmp(&self.l7_keys[*b]));
+        let mut l7_remap = vec![0usize; self.l7_keys.len()];
+        for (new, old) in l7_order.iter().enumerate() {
+            l7_remap[*old] = new;
+        }
+        let mut l7_slots: Vec<Option<L7Key>> = self.l7_keys.into_iter().map(Some).collect();
+        let l7_keys: Vec<L7Key> = l7_order
+            .iter()
+            .map(|old| l7_slots[*old].take().expect("each key once"))
+            .collect();
         let mut flows: Vec<AggregatedFlow> = self
             .entries
             .into_iter()
@@ -594,40 +614,31 @@ impl Aggregator {
                 direction: k.direction,
                 protocol: k.protocol,
                 port: k.port,
-                l7: l7_keys[k.l7 as usize].clone(),
+                l7: l7_remap[k.l7 as usize],
                 verdict: k.verdict,
                 is_reply: k.is_reply,
                 count: s.count,
-                first_seen: s.first_seen.map(format_rfc3339),
-                last_seen: s.last_seen.map(format_rfc3339),
+                first_seen: s.first_seen,
+                last_seen: s.last_seen,
                 first_line: s.first_line,
             })
             .collect();
-        flows.sort_by(|a, b| {
+        flows.sort_unstable_by_key(|f| {
             (
-                a.source,
-                a.destination,
-                a.protocol,
-                a.port,
-                &a.l7,
-                a.direction,
-                a.verdict,
-                a.is_reply,
+                f.source,
+                f.destination,
+                f.protocol,
+                f.port,
+                f.l7,
+                f.direction,
+                f.verdict,
+                f.is_reply,
             )
-                .cmp(&(
-                    b.source,
-                    b.destination,
-                    b.protocol,
-                    b.port,
-                    &b.l7,
-                    b.direction,
-                    b.verdict,
-                    b.is_reply,
-                ))
         });
         Aggregates {
             identities,
             flows,
+            l7_keys,
             dns_names: self.dns_names,
             namespace_labels: self.namespace_labels,
             total_flows: self.total,
@@ -733,31 +744,6 @@ pub fn url_path(url: &str) -> &str {
     if path.is_empty() { "/" } else { path }
 }
 
-/// RFC 3339 timestamps compare as (date-time, nanoseconds, zone), so that
-/// `…:13.1Z` sorts before `…:13.15Z`.
-pub(crate) fn time_key(t: &str) -> (&str, u32, &str) {
-    if t.len() < 19 || !t.is_char_boundary(19) {
-        return (t, 0, "");
-    }
-    let (head, rest) = t.split_at(19);
-    match rest.strip_prefix('.') {
-        Some(frac) => {
-            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-            let mut nanos: u32 = 0;
-            for (i, b) in frac.bytes().take(digits).enumerate() {
-                if i < 9 {
-                    nanos = nanos * 10 + u32::from(b - b'0');
-                }
-            }
-            for _ in digits..9 {
-                nanos *= 10;
-            }
-            (head, nanos, &frac[digits..])
-        }
-        None => (head, 0, rest),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -767,11 +753,5 @@ mod tests {
         assert_eq!(url_path("http://10.128.0.4:9990/metrics?x=1"), "/metrics");
         assert_eq!(url_path("http://host"), "/");
         assert_eq!(url_path("/a/b#c"), "/a/b");
-    }
-
-    #[test]
-    fn times_compare_by_value() {
-        assert!(time_key("2021-06-16T16:52:13.1Z") < time_key("2021-06-16T16:52:13.15Z"));
-        assert!(time_key("2021-06-16T16:52:13Z") < time_key("2021-06-16T16:52:13.000000001Z"));
     }
 }

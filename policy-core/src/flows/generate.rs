@@ -39,9 +39,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
-use super::aggregate::{Aggregates, L7Key, time_key};
+use super::aggregate::{Aggregates, L7Key};
 use super::event::Protocol;
 use super::identity::{Identity, ReservedEntity};
+use super::timestamp::format_rfc3339;
 use crate::model::cilium::{
     CiliumPolicy, CiliumRule, DnsRule, EgressRule, FqdnSelector, HttpRule, IcmpField, IcmpRule,
     IngressRule, L7Rules, PortProtocol, PortRule,
@@ -158,29 +159,20 @@ struct PortKey {
 struct Evidence {
     flows: u64,
     tuples: u64,
-    first: Option<String>,
-    last: Option<String>,
+    /// Unix nanoseconds.
+    first: Option<i64>,
+    last: Option<i64>,
 }
 
 impl Evidence {
-    fn add(&mut self, count: u64, first: Option<&str>, last: Option<&str>) {
+    fn add(&mut self, count: u64, first: Option<i64>, last: Option<i64>) {
         self.flows += count;
         self.tuples += 1;
-        if let Some(f) = first
-            && self
-                .first
-                .as_deref()
-                .is_none_or(|o| time_key(f) < time_key(o))
-        {
-            self.first = Some(f.to_string());
+        if let Some(f) = first {
+            self.first = Some(self.first.map_or(f, |o| o.min(f)));
         }
-        if let Some(l) = last
-            && self
-                .last
-                .as_deref()
-                .is_none_or(|o| time_key(l) > time_key(o))
-        {
-            self.last = Some(l.to_string());
+        if let Some(l) = last {
+            self.last = Some(self.last.map_or(l, |o| o.max(l)));
         }
     }
 
@@ -191,9 +183,11 @@ impl Evidence {
             if self.flows == 1 { "" } else { "s" },
             self.tuples
         );
-        match (&self.first, &self.last) {
-            (Some(f), Some(l)) if f == l => s.push_str(&format!(" at {f}")),
-            (Some(f), Some(l)) => s.push_str(&format!(", {f} .. {l}")),
+        match (self.first, self.last) {
+            (Some(f), Some(l)) if f == l => s.push_str(&format!(" at {}", format_rfc3339(f))),
+            (Some(f), Some(l)) => {
+                s.push_str(&format!(", {} .. {}", format_rfc3339(f), format_rfc3339(l)))
+            }
             _ => {}
         }
         s
@@ -286,15 +280,14 @@ pub fn generate(agg: &Aggregates, opts: &GenerateOptions) -> Generated {
             }
             let acc = policies.entry((own, side)).or_default();
             if side == Side::Egress
-                && is_kube_dns_traffic(agg, f.destination, f.protocol, f.port, &f.l7)
+                && is_kube_dns_traffic(agg, f.destination, f.protocol, f.port, agg.l7(f))
             {
                 acc.dns.get_or_insert_with(Evidence::default).add(
                     f.count,
-                    f.first_seen.as_deref(),
-                    f.last_seen.as_deref(),
+                    f.first_seen,
+                    f.last_seen,
                 );
-                acc.evidence
-                    .add(f.count, f.first_seen.as_deref(), f.last_seen.as_deref());
+                acc.evidence.add(f.count, f.first_seen, f.last_seen);
                 used = true;
                 continue;
             }
@@ -314,15 +307,12 @@ pub fn generate(agg: &Aggregates, opts: &GenerateOptions) -> Generated {
                 })
                 .or_default();
             if let (L7Key::Http { method, path }, Flavor::Cilium, Some(_)) =
-                (&f.l7, opts.flavor, f.port)
+                (agg.l7(f), opts.flavor, f.port)
             {
                 http.insert((method.clone(), path.clone()));
             }
-            rules
-                .evidence
-                .add(f.count, f.first_seen.as_deref(), f.last_seen.as_deref());
-            acc.evidence
-                .add(f.count, f.first_seen.as_deref(), f.last_seen.as_deref());
+            rules.evidence.add(f.count, f.first_seen, f.last_seen);
+            acc.evidence.add(f.count, f.first_seen, f.last_seen);
             used = true;
         }
         if used {

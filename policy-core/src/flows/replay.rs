@@ -22,6 +22,7 @@ use serde::Serialize;
 use super::aggregate::{AggregatedFlow, Aggregates, L7Key};
 use super::event::{Direction, Protocol, Verdict};
 use super::identity::{Identity, ReservedEntity};
+use super::timestamp::format_rfc3339;
 use crate::cluster::{Cluster, EndpointId, Labels, PodInfo};
 use crate::engine::{self, Engine, PortKey};
 use crate::model::Policy;
@@ -254,9 +255,9 @@ pub fn replay(agg: &Aggregates, policies: &[Policy]) -> Replay {
             conditions: Vec::new(),
             reasons: Vec::new(),
             direction: f.direction,
-            l7: f.l7.clone(),
-            first_seen: f.first_seen.clone(),
-            last_seen: f.last_seen.clone(),
+            l7: agg.l7(f).clone(),
+            first_seen: f.first_seen.map(format_rfc3339),
+            last_seen: f.last_seen.map(format_rfc3339),
             note: None,
         };
         let evaluable = if f.is_reply {
