@@ -110,3 +110,13 @@ pub fn emit_objects(objects: &[Object]) -> String {
 fn join(docs: impl Iterator<Item = String>) -> String {
     docs.collect::<Vec<_>>().join("---\n")
 }
+
+/// A JSON value as block YAML (keys sorted), for text edits that insert or
+/// replace part of a document. Ends without a newline.
+pub fn value_to_block_yaml(value: &Value) -> String {
+    let mut s = emit_json(value);
+    while s.ends_with('\n') {
+        s.pop();
+    }
+    s
+}

@@ -57,6 +57,7 @@ use crate::source_map::{Position, SourceMap, SourceNode, SourceValue};
 
 pub use emit::{
     emit_object, emit_objects, emit_policies, emit_policy, object_to_json, policy_to_json,
+    value_to_block_yaml,
 };
 
 /// One object read from the text.
@@ -421,7 +422,7 @@ fn suggest_kind(kind: &str) -> Option<&'static str> {
 }
 
 /// Levenshtein distance, for "did you mean" hints.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

@@ -3,4 +3,8 @@
 
 pub mod generate;
 pub mod replay;
+pub mod check;
+pub mod explain;
+pub mod diff;
+pub mod probe;
 pub mod serve;

@@ -1,0 +1,133 @@
+//! What the page knows about the selected text: the policy read from it,
+//! its findings and its graph. Pure; recomputed on every change.
+
+use std::collections::BTreeMap;
+
+use policy_core::diagnostic::{Diagnostic, Severity};
+use policy_core::model::Policy;
+use policy_core::view::{PolicyGraph, graph};
+
+use crate::highlight::LineMark;
+use crate::policy_text;
+
+/// The analysis of one text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Analysis {
+    /// The first policy in the text, when it could be read.
+    pub policy: Option<Policy>,
+    /// How many policies the text holds.
+    pub count: usize,
+    /// Findings, sorted by line.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The graph of [`Analysis::policy`].
+    pub graph: Option<PolicyGraph>,
+}
+
+impl Analysis {
+    /// Analyses a text.
+    pub fn of(text: &str) -> Analysis {
+        let parsed = policy_text::parse(text);
+        let mut diagnostics = parsed.diagnostics;
+        diagnostics.sort_by_key(|d| (d.line.unwrap_or(0), d.column.unwrap_or(0)));
+        let count = parsed.policies.len();
+        let policy = parsed.policies.into_iter().next();
+        let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
+        // Text with errors keeps the last good graph (the caller decides).
+        let graph = if has_errors { None } else { policy.as_ref().map(graph) };
+        Analysis { policy: if has_errors { None } else { policy }, count, diagnostics, graph }
+    }
+
+    /// Severity marks per line for the YAML pane.
+    pub fn line_marks(&self) -> BTreeMap<u32, LineMark> {
+        let mut marks = BTreeMap::new();
+        for d in &self.diagnostics {
+            if let Some(line) = d.line {
+                let m = match d.severity {
+                    Severity::Error => LineMark::Error,
+                    Severity::Warning => LineMark::Warning,
+                };
+                let e = marks.entry(line).or_insert(m);
+                if m > *e {
+                    *e = m;
+                }
+            }
+        }
+        marks
+    }
+
+    /// Number of errors.
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+}
+
+/// A display name for a text: the policy's name, or a placeholder.
+pub fn doc_title(text: &str) -> String {
+    // Cheap scan so the list does not reparse every doc on each keystroke.
+    let mut in_meta = false;
+    for line in text.lines() {
+        if line.starts_with("metadata:") {
+            in_meta = true;
+            continue;
+        }
+        if in_meta {
+            if !line.starts_with(' ') && !line.is_empty() {
+                in_meta = false;
+                continue;
+            }
+            if let Some(name) = line.trim().strip_prefix("name:") {
+                let n = name.trim().trim_matches('"').trim_matches('\'');
+                if !n.is_empty() {
+                    return n.to_string();
+                }
+            }
+        }
+    }
+    if text.trim().is_empty() { "empty".to_string() } else { "untitled".to_string() }
+}
+
+/// Splits a multi-document text into one text per document, keeping each
+/// document's own text (comments included).
+pub fn split_documents(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in text.split_inclusive('\n') {
+        if line.trim_end() == "---" || line.starts_with("--- ") {
+            if !current.trim().is_empty() {
+                out.push(std::mem::take(&mut current));
+            }
+            current.clear();
+            continue;
+        }
+        current.push_str(line);
+    }
+    if !current.trim().is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_documents() {
+        let docs = split_documents("---\na: 1\n---\n# c\nb: 2\n---\n");
+        assert_eq!(docs, vec!["a: 1\n".to_string(), "# c\nb: 2\n".to_string()]);
+    }
+
+    #[test]
+    fn titles() {
+        assert_eq!(doc_title("kind: X\nmetadata:\n  namespace: a\n  name: web\nspec: {}\n"), "web");
+        assert_eq!(doc_title(""), "empty");
+    }
+
+    #[test]
+    fn syntax_error_has_a_line_and_no_graph() {
+        let a = Analysis::of("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: x\n spec: [\n");
+        assert!(a.graph.is_none());
+        assert!(a.errors() > 0);
+        assert!(a.diagnostics[0].line.is_some());
+    }
+}

@@ -1,0 +1,115 @@
+//! The page: layout of the components, global shortcuts, drag and drop,
+//! persistence and theme.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::browser;
+use crate::components::footer::Footer;
+use crate::components::graph::GraphCanvas;
+use crate::components::header::Header;
+use crate::components::inspector::Inspector;
+use crate::components::sidebar::Sidebar;
+use crate::components::yaml_pane::YamlPane;
+use crate::state::{AppState, STORAGE_KEY};
+
+/// The root component.
+#[component]
+pub fn App() -> impl IntoView {
+    let state = AppState::new();
+    provide_context(state);
+
+    // Keep the workspace in localStorage.
+    Effect::new(move |_| {
+        let json = state.ws.with(|w| w.to_json());
+        browser::store(STORAGE_KEY, &json);
+    });
+    Effect::new(move |_| browser::set_theme(state.dark.get()));
+
+    // Undo/redo everywhere, including the YAML pane (its text is ours).
+    let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+        let key = ev.key().to_lowercase();
+        if !(ev.ctrl_key() || ev.meta_key()) || ev.alt_key() {
+            return;
+        }
+        let redo = (key == "z" && ev.shift_key()) || (key == "y" && !ev.shift_key());
+        if redo {
+            ev.prevent_default();
+            state.redo();
+        } else if key == "z" {
+            ev.prevent_default();
+            state.undo();
+        }
+    });
+    on_cleanup(move || handle.remove());
+
+    // A shared link (`/?id=…`) opens the shared policy.
+    if let Some(id) = browser::query_param("id") {
+        wasm_bindgen_futures::spawn_local(async move {
+            let url = format!("/api/shares/{}", js_sys::encode_uri_component(&id));
+            match browser::fetch_text("GET", &url, None).await {
+                Ok((200, body)) => {
+                    let yaml = serde_json::from_str::<serde_json::Value>(&body)
+                        .ok()
+                        .and_then(|v| v.get("yaml").and_then(|y| y.as_str()).map(str::to_string));
+                    match yaml {
+                        Some(y) => state.import(&y, "the shared link"),
+                        None => state.say("The shared policy could not be read", true),
+                    }
+                }
+                Ok((status, _)) => state.say(format!("Shared policy {id} not found ({status})"), true),
+                Err(e) => state.say(format!("Could not load the shared policy: {e}"), true),
+            }
+        });
+    }
+
+    let dragging = RwSignal::new(false);
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        let Some(files) = ev.data_transfer().and_then(|d| d.files()) else { return };
+        for i in 0..files.length() {
+            if let Some(file) = files.get(i) {
+                let name = file.name();
+                wasm_bindgen_futures::spawn_local(async move {
+                    match browser::read_file(&file).await {
+                        Ok(text) => state.import(&text, &name),
+                        Err(e) => state.say(format!("{name}: {e}"), true),
+                    }
+                });
+            }
+        }
+    };
+    let on_dragover = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        dragging.set(true);
+    };
+
+    // Tell tests (and the bench) that the editor is interactive.
+    request_animation_frame(|| {
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.set_attribute("data-ready", "true");
+        }
+    });
+
+    view! {
+        <div class="app" class:dragging=move || dragging.get()
+            on:drop=on_drop on:dragover=on_dragover on:dragleave=move |_| dragging.set(false)>
+            <Header/>
+            <div class="workbench">
+                <Sidebar/>
+                <main class="main">
+                    <GraphCanvas/>
+                    <Inspector/>
+                </main>
+                <YamlPane/>
+            </div>
+            <Footer/>
+            <div class="drop-hint" aria-hidden="true">"Drop YAML to import"</div>
+        </div>
+    }
+}

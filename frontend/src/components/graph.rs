@@ -1,0 +1,317 @@
+//! The policy graph, drawn as SVG from the view model's layout.
+
+use leptos::prelude::*;
+use policy_core::view::{Direction, GroupKind, Isolation, PeerKind, PolicyGraph};
+
+use crate::layout::{self, EdgePath, GroupBox, LEAD, Layout, PeerBox, WIDTH};
+use crate::state::{AppState, Selection};
+
+/// Cuts text to `max` characters with an ellipsis.
+fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+fn kind_icon(kind: PeerKind) -> &'static str {
+    match kind {
+        PeerKind::Any => "✱",
+        PeerKind::Pods => "◧",
+        PeerKind::Namespaces => "▣",
+        PeerKind::Cidr => "#",
+        PeerKind::Entity => "◎",
+        PeerKind::Service => "≡",
+        PeerKind::Fqdn => "@",
+    }
+}
+
+/// The graph canvas with its toolbar.
+#[component]
+pub fn GraphCanvas() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let laid_out = Memo::new(move |_| state.graph.with(|g| g.as_ref().map(|(_, g)| (g.clone(), layout::layout(g)))));
+    let stale = move || state.analysis.with(|a| a.errors() > 0);
+    view! {
+        <section class="canvas" aria-label="Policy graph">
+            <div class="canvas-bar">
+                <Toolbar/>
+                {move || stale().then(|| view! {
+                    <span class="stale" role="status">"YAML has errors: showing the last valid graph"</span>
+                })}
+            </div>
+            <div class="canvas-scroll">
+                {move || match laid_out.get() {
+                    Some((g, l)) => view! { <Svg graph=g layout=l/> }.into_any(),
+                    None => view! {
+                        <div class="empty-state">
+                            <p class="empty-title">"Nothing to draw yet"</p>
+                            <p>"Paste or type a NetworkPolicy or Cilium policy in the YAML pane, open a file, or press New."</p>
+                        </div>
+                    }.into_any(),
+                }}
+            </div>
+        </section>
+    }
+}
+
+/// Quick actions on the whole policy.
+#[component]
+fn Toolbar() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let isolation = move |d: Direction| {
+        state.graph.with(|g| g.as_ref().map(|(_, g)| g.side(d).isolation))
+    };
+    let toggle = move |d: Direction| {
+        let on = !isolation(d).is_some_and(Isolation::is_isolated);
+        state.edit(|p| policy_core::edit::set_default_deny(p, d, on));
+    };
+    let can_undo = move || { state.history_rev.track(); state.history.with_value(|h| h.can_undo()) };
+    let can_redo = move || { state.history_rev.track(); state.history.with_value(|h| h.can_redo()) };
+    view! {
+        <div class="toolbar" role="toolbar" aria-label="Policy tools">
+            <button type="button" class="btn small" aria-pressed=move || isolation(Direction::Ingress).is_some_and(Isolation::is_isolated).to_string()
+                on:click=move |_| toggle(Direction::Ingress) title="Isolate ingress: deny what no rule allows">
+                <LockIcon/>" Ingress default deny"</button>
+            <button type="button" class="btn small" aria-pressed=move || isolation(Direction::Egress).is_some_and(Isolation::is_isolated).to_string()
+                on:click=move |_| toggle(Direction::Egress) title="Isolate egress: deny what no rule allows">
+                <LockIcon/>" Egress default deny"</button>
+            <button type="button" class="btn small" on:click=move |_| { state.edit(policy_core::edit::allow_dns); }
+                title="Allow DNS to kube-dns on port 53">"Allow DNS"</button>
+            <span class="toolbar-sep"></span>
+            <button type="button" class="btn small" disabled=move || !can_undo() on:click=move |_| state.undo()
+                aria-keyshortcuts="Control+Z" title="Undo (Ctrl+Z)">"Undo"</button>
+            <button type="button" class="btn small" disabled=move || !can_redo() on:click=move |_| state.redo()
+                aria-keyshortcuts="Control+Shift+Z" title="Redo (Ctrl+Shift+Z)">"Redo"</button>
+        </div>
+    }
+}
+
+#[component]
+fn LockIcon() -> impl IntoView {
+    view! {
+        <svg class="lock-icon" viewBox="0 0 16 16" aria-hidden="true" width="12" height="12">
+            <rect x="3" y="7" width="10" height="8" rx="1.5" fill="currentColor"/>
+            <path d="M5 7V5a3 3 0 0 1 6 0v2" fill="none" stroke="currentColor" stroke-width="1.8"/>
+        </svg>
+    }
+}
+
+#[component]
+fn Svg(graph: PolicyGraph, layout: Layout) -> impl IntoView {
+    let height = layout.height;
+    let centre_x = layout.centre.0;
+    let edges = layout.edges.clone();
+    let labels: Vec<(EdgePath, PeerBox)> = layout
+        .groups
+        .iter()
+        .flat_map(|g| g.peers.iter().cloned())
+        .zip(layout.edges.iter().cloned())
+        .map(|(p, e)| (e, p))
+        .collect();
+    let aria = format!("Graph of {}", graph.name);
+    view! {
+        <svg class="graph" viewBox=format!("0 0 {WIDTH} {height:.0}") role="group"
+            aria-label=aria preserveAspectRatio="xMidYMin meet">
+            <defs>
+                <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                    <path d="M0,0 L10,5 L0,10 z" class="arrow-head"/>
+                </marker>
+                <marker id="arrow-deny" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                    <path d="M0,0 L10,5 L0,10 z" class="arrow-head deny"/>
+                </marker>
+            </defs>
+            <text class="col-head" x="24" y="20">"INGRESS"</text>
+            <text class="col-head" x=centre_x + layout::CENTRE_W / 2.0 y="20" text-anchor="middle">"SELECTED PODS"</text>
+            <text class="col-head" x=WIDTH - 24.0 y="20" text-anchor="end">"EGRESS"</text>
+            {layout.groups.into_iter().map(|g| view! { <Group group=g/> }).collect_view()}
+            <g class="edges">
+                {edges.into_iter().map(|e| view! {
+                    <path d=e.d class="edge" class:deny=e.deny data-edge=e.id
+                        marker-end=if e.deny { "url(#arrow-deny)" } else { "url(#arrow)" }/>
+                }).collect_view()}
+            </g>
+            {labels.into_iter().map(|(e, p)| view! { <EdgeLabel edge=e peer=p/> }).collect_view()}
+            <Centre graph=graph centre=layout.centre/>
+        </svg>
+    }
+}
+
+#[component]
+fn Group(group: GroupBox) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let GroupBox { direction, kind, x, y, w, h, peers } = group;
+    let empty = peers.is_empty();
+    let add_label = format!("Add {} peer ({})", kind.title().to_lowercase(), direction.as_str());
+    let add_aria = add_label.clone();
+    let add = move || {
+        if kind == GroupKind::Dns {
+            state.edit(policy_core::edit::allow_dns);
+        } else {
+            state.selection.set(Selection::Add(direction, kind));
+        }
+    };
+    let add_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" || ev.key() == " " {
+            ev.prevent_default();
+            add();
+        }
+    };
+    view! {
+        <g class="group" data-group=format!("{}-{}", direction.as_str(), kind.id())>
+            <rect class="group-box" x=x y=y width=w height=h rx="10"/>
+            <text class="group-title" x=x + 12.0 y=y + 17.0>{kind.title().to_uppercase()}</text>
+            <g class="add-btn" tabindex="0" role="button" aria-label=add_aria
+                on:click=move |_| add() on:keydown=add_key>
+                <title>{add_label}</title>
+                <rect x=x + w - 30.0 y=y + 5.0 width="22" height="16" rx="5"/>
+                <text x=x + w - 19.0 y=y + 17.0 text-anchor="middle">"+"</text>
+            </g>
+            {empty.then(|| view! {
+                <text class="group-empty" x=x + w / 2.0 y=y + 48.0 text-anchor="middle">
+                    {if kind == GroupKind::Dns { "no DNS rule: + to allow" } else { "none" }}
+                </text>
+            })}
+            {peers.into_iter().map(|p| view! { <PeerNode peer=p/> }).collect_view()}
+        </g>
+    }
+}
+
+#[component]
+fn PeerNode(peer: PeerBox) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let PeerBox { peer, x, y, w, h } = peer;
+    let at = peer.at;
+    let id = at.id();
+    let sentence = peer.sentence.clone();
+    let s1 = sentence.clone();
+    let s2 = sentence.clone();
+    let selected = move || state.selection.get() == Selection::Peer(at);
+    let on_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+        "Enter" | " " => {
+            ev.prevent_default();
+            state.selection.set(Selection::Peer(at));
+        }
+        "Delete" | "Backspace" => {
+            ev.prevent_default();
+            if state.edit(|p| policy_core::edit::remove_peer(p, &at)) {
+                state.selection.set(Selection::None);
+            }
+        }
+        _ => {}
+    };
+    let aria = sentence.clone();
+    let details: Vec<String> = peer.details.iter().take(3).cloned().collect();
+    view! {
+        <g class="peer" class:selected=selected class:deny=peer.edge.deny tabindex="0" role="button"
+            data-peer=id aria-label=aria
+            on:click=move |_| state.selection.set(Selection::Peer(at))
+            on:keydown=on_key
+            on:mouseenter=move |_| state.hover.set(Some(s1.clone()))
+            on:mouseleave=move |_| state.hover.set(None)
+            on:focus=move |_| state.hover.set(Some(s2.clone()))>
+            <title>{sentence}</title>
+            <rect class="peer-box" x=x y=y width=w height=h rx="8"/>
+            <text class="peer-icon" x=x + 12.0 y=y + 22.0>{kind_icon(peer.kind)}</text>
+            <text class="peer-title" x=x + 30.0 y=y + 22.0>{fit(&peer.title, 22)}</text>
+            {details.into_iter().enumerate().map(|(i, d)| view! {
+                <text class="peer-detail" x=x + 30.0 y=y + 38.0 + 15.0 * i as f64>{fit(&d, 26)}</text>
+            }).collect_view()}
+        </g>
+    }
+}
+
+#[component]
+fn EdgeLabel(edge: EdgePath, peer: PeerBox) -> impl IntoView {
+    let label = peer.peer.edge.label();
+    let label = if peer.peer.edge.deny { format!("deny {label}") } else { label };
+    let shown = fit(&label, 13);
+    let pill_w = (shown.chars().count() as f64 * 6.3 + 12.0).clamp(40.0, LEAD - 4.0);
+    let (cx, cy) = (edge.label_x, edge.label_y);
+    let l7 = peer.peer.edge.l7.clone();
+    view! {
+        <g class="edge-label" class:deny=edge.deny>
+            <title>{label.clone()}</title>
+            <rect x=cx - pill_w / 2.0 y=cy - 9.0 width=pill_w height="18" rx="9"/>
+            <text x=cx y=cy + 4.0 text-anchor="middle">{shown}</text>
+            {l7.into_iter().enumerate().map(|(i, b)| {
+                let text = format!("{}: {}", b.protocol, b.rules.join(", "));
+                let bx = cx - 22.0 + 46.0 * i as f64;
+                let aria = format!("L7 rule {text}");
+                view! {
+                    <g class="l7-badge" tabindex="0" role="note" aria-label=aria>
+                        <title>{text}</title>
+                        <rect x=bx - 20.0 y=cy + 12.0 width="40" height="15" rx="4"/>
+                        <text x=bx y=cy + 23.0 text-anchor="middle">{b.protocol.clone()}</text>
+                    </g>
+                }
+            }).collect_view()}
+        </g>
+    }
+}
+
+fn isolation_line(direction: Direction, iso: Isolation) -> (bool, String) {
+    (iso.is_isolated(), format!("{} · {}", direction.as_str(), iso.label()))
+}
+
+#[component]
+fn Centre(graph: PolicyGraph, centre: (f64, f64, f64, f64)) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let (x, y, w, h) = centre;
+    let ns = match &graph.subject.namespace {
+        Some(ns) => format!("namespace {ns}"),
+        None => "cluster-wide".to_string(),
+    };
+    let selector = graph.subject.summary.clone();
+    let lines = [
+        isolation_line(Direction::Ingress, graph.ingress.isolation),
+        isolation_line(Direction::Egress, graph.egress.isolation),
+    ];
+    let summary = format!(
+        "{} selects {} in {}. Ingress: {}. Egress: {}.",
+        graph.name,
+        selector,
+        graph.subject.namespace.clone().unwrap_or_else(|| "every namespace".into()),
+        graph.ingress.isolation.label(),
+        graph.egress.isolation.label()
+    );
+    let s1 = summary.clone();
+    let aria = summary.clone();
+    let selected = move || state.selection.get() == Selection::Subject;
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" || ev.key() == " " {
+            ev.prevent_default();
+            state.selection.set(Selection::Subject);
+        }
+    };
+    view! {
+        <g class="centre" class:selected=selected tabindex="0" role="button" data-centre="true"
+            aria-label=aria
+            on:click=move |_| state.selection.set(Selection::Subject)
+            on:keydown=on_key
+            on:mouseenter=move |_| state.hover.set(Some(s1.clone()))
+            on:mouseleave=move |_| state.hover.set(None)>
+            <title>{summary}</title>
+            <rect class="centre-box" x=x y=y width=w height=h rx="14"/>
+            <text class="centre-kind" x=x + w / 2.0 y=y + 22.0 text-anchor="middle">{graph.kind.as_str()}</text>
+            <text class="centre-ns" x=x + w / 2.0 y=y + 44.0 text-anchor="middle">{fit(&ns, 28)}</text>
+            <text class="centre-sel" x=x + w / 2.0 y=y + 66.0 text-anchor="middle">{fit(&selector, 26)}</text>
+            {lines.into_iter().enumerate().map(|(i, (locked, text))| {
+                let ly = y + 96.0 + 22.0 * i as f64;
+                view! {
+                    <g class="iso" class:locked=locked>
+                        {locked.then(|| view! {
+                            <g class="lock" aria-hidden="true">
+                                <rect x=x + 16.0 y=ly - 9.0 width="10" height="8" rx="1.5"/>
+                                <path d=format!("M{:.1},{:.1} v-2.5 a3,3 0 0 1 6,0 v2.5", x + 18.0, ly - 9.0)/>
+                            </g>
+                        })}
+                        <text x=x + 32.0 y=ly>{text}</text>
+                    </g>
+                }
+            }).collect_view()}
+        </g>
+    }
+}

@@ -1,0 +1,195 @@
+//! The YAML pane: a textarea over highlighted text, line numbers with
+//! finding marks, and the problems list under it.
+
+use leptos::prelude::*;
+use policy_core::diagnostic::{Diagnostic, Severity};
+use wasm_bindgen::JsCast;
+
+use crate::highlight::{LineMark, highlight};
+use crate::state::AppState;
+use crate::workspace::ChangeKind;
+
+/// Height of one line in the editor, in CSS pixels (matches app.css).
+pub const LINE_PX: f64 = 20.0;
+
+/// Byte offset (in UTF-16 units, as the DOM counts) of the start of a line.
+fn line_start_utf16(text: &str, line: u32) -> u32 {
+    let mut offset = 0u32;
+    for (i, l) in text.split('\n').enumerate() {
+        if i as u32 + 1 >= line {
+            break;
+        }
+        offset += l.encode_utf16().count() as u32 + 1;
+    }
+    offset
+}
+
+/// The pane.
+#[component]
+pub fn YamlPane() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let textarea = NodeRef::<leptos::html::Textarea>::new();
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    let text = move || state.ws.with(|w| w.current().text.clone());
+    let html = Memo::new(move |_| {
+        let marks = state.analysis.with(|a| a.line_marks());
+        state.ws.with(|w| highlight(&w.current().text, &marks))
+    });
+    // Line numbers as one HTML string: hundreds of lines re-render per
+    // keystroke, so no per-line components.
+    let gutter = Memo::new(move |_| {
+        let marks = state.analysis.with(|a| a.line_marks());
+        let lines = state.ws.with(|w| w.current().text.split('\n').count());
+        let mut html = String::with_capacity(lines * 32);
+        for n in 1..=lines as u32 {
+            let class = match marks.get(&n) {
+                Some(LineMark::Error) => "ln err",
+                Some(LineMark::Warning) => "ln warn",
+                None => "ln",
+            };
+            html.push_str(&format!("<div class=\"{class}\" data-line=\"{n}\">{n}</div>"));
+        }
+        html
+    });
+    // Reveal and select a line when asked (problems list, tests).
+    Effect::new(move |_| {
+        if let Some((line, _)) = state.jump.get() {
+            let t = state.ws.with_untracked(|w| w.current().text.clone());
+            if let (Some(ta), Some(sc)) = (textarea.get_untracked(), scroller.get_untracked()) {
+                let start = line_start_utf16(&t, line);
+                let end = line_start_utf16(&t, line + 1).saturating_sub(1).max(start);
+                let _ = ta.focus();
+                let _ = ta.set_selection_range(start, end);
+                let top = (f64::from(line) - 4.0).max(0.0) * LINE_PX;
+                sc.set_scroll_top(top as i32);
+            }
+        }
+    });
+    let on_input = move |ev: leptos::ev::Event| {
+        let ta: web_sys::HtmlTextAreaElement = ev.target().expect("target").unchecked_into();
+        state.type_text(ta.value());
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        // Tab inserts two spaces (Escape then Tab leaves the editor).
+        if ev.key() == "Tab" && !ev.shift_key() && !ev.ctrl_key() && !ev.alt_key() && !ev.meta_key() {
+            let ta: web_sys::HtmlTextAreaElement = ev.target().expect("target").unchecked_into();
+            if ta.get_attribute("data-escaped").is_some() {
+                let _ = ta.remove_attribute("data-escaped");
+                return;
+            }
+            ev.prevent_default();
+            let start = ta.selection_start().ok().flatten().unwrap_or(0);
+            let end = ta.selection_end().ok().flatten().unwrap_or(start);
+            let _ = ta.set_range_text_with_start_and_end("  ", start, end);
+            let _ = ta.set_selection_range(start + 2, start + 2);
+            state.type_text(ta.value());
+        } else if ev.key() == "Escape" {
+            let ta: web_sys::HtmlTextAreaElement = ev.target().expect("target").unchecked_into();
+            let _ = ta.set_attribute("data-escaped", "");
+        }
+    };
+    view! {
+        <section class="yaml-pane" aria-label="YAML">
+            <div class="pane-head">
+                <h2 class="pane-title">"YAML"</h2>
+                <span class="pane-meta">{move || {
+                    let (n, e) = state.analysis.with(|a| (a.count, a.errors()));
+                    if e > 0 { format!("{e} error{}", if e == 1 { "" } else { "s" }) }
+                    else if n > 1 { format!("{n} policies in this document — the first is drawn") }
+                    else { "valid".to_string() }
+                }}</span>
+            </div>
+            <div class="editor" node_ref=scroller>
+                <div class="gutter" aria-hidden="true" inner_html=move || gutter.get()></div>
+                <div class="code">
+                    <pre class="highlight" aria-hidden="true" inner_html=move || html.get()></pre>
+                    <textarea class="source" node_ref=textarea spellcheck="false" autocomplete="off"
+                        autocapitalize="off" wrap="off" aria-label="Policy YAML"
+                        aria-describedby="problems"
+                        prop:value=text on:input=on_input on:keydown=on_keydown></textarea>
+                </div>
+            </div>
+            <Problems/>
+        </section>
+    }
+}
+
+/// The problems list: click a problem to jump to its line; apply fixes.
+#[component]
+fn Problems() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let diagnostics = move || state.analysis.with(|a| a.diagnostics.clone());
+    let counter = StoredValue::new(0u32);
+    let jump = move |line: u32| {
+        counter.update_value(|c| *c += 1);
+        state.jump.set(Some((line, counter.get_value())));
+    };
+    let apply_fix = move |d: Diagnostic| {
+        let Some(fix) = d.fix else { return };
+        let text = state.ws.with_untracked(|w| w.current().text.clone());
+        match apply_text_edits(&text, &fix.edits) {
+            Some(new) => {
+                state.change(ChangeKind::Step, |w| w.set_text(new));
+                state.say(format!("Applied: {}", fix.title), false);
+            }
+            None => state.say("The fix no longer applies to this text", true),
+        }
+    };
+    view! {
+        <div class="problems" id="problems" role="region" aria-label="Problems">
+            <div class="pane-head">
+                <h2 class="pane-title">{move || format!("Problems ({})", state.analysis.with(|a| a.diagnostics.len()))}</h2>
+            </div>
+            <ul class="problem-list">
+                {move || {
+                    let ds = diagnostics();
+                    if ds.is_empty() {
+                        return view! { <li class="problem none">"No problems found."</li> }.into_any();
+                    }
+                    ds.into_iter().map(|d| {
+                        let line = d.line.unwrap_or(1);
+                        let sev = if d.severity == Severity::Error { "error" } else { "warning" };
+                        let where_ = match (d.line, d.column) {
+                            (Some(l), Some(c)) => format!("{l}:{c}"),
+                            (Some(l), None) => format!("{l}"),
+                            _ => String::new(),
+                        };
+                        let fix_title = d.fix.as_ref().map(|f| f.title.clone());
+                        let d2 = d.clone();
+                        view! {
+                            <li class=format!("problem {sev}")>
+                                <button type="button" class="problem-jump" data-line=line
+                                    on:click=move |_| jump(line)>
+                                    <span class="sev" aria-label=sev>{if sev == "error" { "✕" } else { "!" }}</span>
+                                    <span class="where">{where_}</span>
+                                    <span class="msg">{d.message.clone()}</span>
+                                    <span class="code-tag">{d.code.clone()}</span>
+                                </button>
+                                {fix_title.map(|t| view! {
+                                    <button type="button" class="btn small fix" on:click=move |_| apply_fix(d2.clone())>
+                                        {format!("Fix: {t}")}
+                                    </button>
+                                })}
+                            </li>
+                        }
+                    }).collect_view().into_any()
+                }}
+            </ul>
+        </div>
+    }
+}
+
+/// Applies non-overlapping byte-range edits; `None` when a range is out of
+/// bounds or not on a character boundary.
+pub fn apply_text_edits(text: &str, edits: &[policy_core::diagnostic::TextEdit]) -> Option<String> {
+    let mut edits: Vec<_> = edits.iter().collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.start));
+    let mut out = text.to_string();
+    for e in edits {
+        if e.start > e.end || e.end > out.len() || !out.is_char_boundary(e.start) || !out.is_char_boundary(e.end) {
+            return None;
+        }
+        out.replace_range(e.start..e.end, &e.replacement);
+    }
+    Some(out)
+}

@@ -1,0 +1,38 @@
+//! Text ↔ model for the page: the single doorway to policy-core's YAML
+//! reader and emitter (and, as they land, its validation and lints).
+
+use policy_core::diagnostic::Diagnostic;
+use policy_core::model::Policy;
+use policy_core::yaml;
+
+/// The result of reading one text: every policy in it, and the findings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Parsed {
+    /// Policies, in document order.
+    pub policies: Vec<Policy>,
+    /// Syntax, shape, validation and lint findings, with lines.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads single- and multi-document YAML, JSON and `kind: List`.
+pub fn parse(text: &str) -> Parsed {
+    let out = yaml::parse_documents(text);
+    let policies = out.policies().cloned().collect();
+    Parsed { policies, diagnostics: out.diagnostics }
+}
+
+/// Writes one policy as canonical YAML (apiVersion, kind, metadata, spec).
+pub fn emit(policy: &Policy) -> String {
+    yaml::emit_policy(policy)
+}
+
+/// Joins document texts into one multi-document stream.
+pub fn join_documents<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
+    texts
+        .into_iter()
+        .map(|t| t.trim_end_matches('\n').trim_start_matches("---\n").to_string())
+        .filter(|t| !t.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n---\n")
+        + "\n"
+}

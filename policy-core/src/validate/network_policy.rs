@@ -1,0 +1,280 @@
+//! `ValidateNetworkPolicy` (Kubernetes `pkg/apis/networking/validation`).
+
+use ipnet::IpNet;
+use k8s_openapi::api::networking::v1::{
+    IPBlock, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::names::{
+    dns1123_label, dns1123_subdomain, label_value, port_name, port_number, qualified_name,
+};
+use super::{Findings, quote};
+use crate::diagnostic::Severity;
+
+/// Validates a NetworkPolicy as the apiserver does on create.
+pub fn validate(np: &NetworkPolicy, f: &mut Findings) {
+    validate_object_meta(&np.metadata, true, f);
+    let Some(spec) = &np.spec else { return };
+    if let Some(sel) = &spec.pod_selector {
+        validate_label_selector(sel, "spec.podSelector", f);
+    }
+    for (i, rule) in spec.ingress.iter().flatten().enumerate() {
+        let path = format!("spec.ingress[{i}]");
+        for (j, port) in rule.ports.iter().flatten().enumerate() {
+            validate_port(port, &format!("{path}.ports[{j}]"), f);
+        }
+        for (j, peer) in rule.from.iter().flatten().enumerate() {
+            validate_peer(peer, &format!("{path}.from[{j}]"), f);
+        }
+    }
+    for (i, rule) in spec.egress.iter().flatten().enumerate() {
+        let path = format!("spec.egress[{i}]");
+        for (j, port) in rule.ports.iter().flatten().enumerate() {
+            validate_port(port, &format!("{path}.ports[{j}]"), f);
+        }
+        for (j, peer) in rule.to.iter().flatten().enumerate() {
+            validate_peer(peer, &format!("{path}.to[{j}]"), f);
+        }
+    }
+    if let Some(types) = &spec.policy_types {
+        if types.len() > 2 {
+            let list: Vec<String> = types.iter().map(|t| quote(t)).collect();
+            f.invalid(
+                "spec.policyTypes",
+                &format!("[{}]", list.join(", ")),
+                "may not specify more than two policyTypes",
+            );
+            return;
+        }
+        for (i, t) in types.iter().enumerate() {
+            let path = format!("spec.policyTypes[{i}]");
+            if t != "Ingress" && t != "Egress" {
+                f.not_supported(&path, t, &["Ingress", "Egress"]);
+            } else if types[..i].contains(t) {
+                // The apiserver accepts duplicates; they are still a mistake.
+                f.push(
+                    Severity::Warning,
+                    "duplicate-policy-type",
+                    &path,
+                    format!("Duplicate value: {}: listed twice; remove one", quote(t)),
+                );
+            }
+        }
+    }
+}
+
+/// `ValidateObjectMeta` for what a policy file carries: name, namespace,
+/// labels and annotation keys.
+pub fn validate_object_meta(meta: &ObjectMeta, namespaced: bool, f: &mut Findings) {
+    match (&meta.name, &meta.generate_name) {
+        (Some(name), _) if !name.is_empty() => {
+            for msg in dns1123_subdomain(name) {
+                f.invalid("metadata.name", &quote(name), &msg);
+            }
+        }
+        (_, Some(g)) if !g.is_empty() => {
+            // generateName gets a suffix; validate the prefix loosely.
+            let trimmed = g.trim_end_matches('-');
+            for msg in dns1123_subdomain(if trimmed.is_empty() { "a" } else { trimmed }) {
+                f.invalid("metadata.generateName", &quote(g), &msg);
+            }
+        }
+        _ => {
+            f.required("metadata.name", "name or generateName is required");
+        }
+    }
+    if let Some(ns) = &meta.namespace {
+        if !namespaced && !ns.is_empty() {
+            f.forbidden("metadata.namespace", "not allowed on this type");
+        } else if !ns.is_empty() {
+            for msg in dns1123_label(ns) {
+                f.invalid("metadata.namespace", &quote(ns), &msg);
+            }
+        }
+    }
+    for (k, v) in meta.labels.iter().flatten() {
+        for msg in qualified_name(k) {
+            f.invalid("metadata.labels", &quote(k), &msg);
+        }
+        for msg in label_value(v) {
+            f.invalid("metadata.labels", &quote(v), &msg);
+        }
+    }
+    for k in meta.annotations.iter().flatten().map(|(k, _)| k) {
+        for msg in qualified_name(&k.to_ascii_lowercase()) {
+            f.invalid("metadata.annotations", &quote(k), &msg);
+        }
+    }
+    let total: usize = meta
+        .annotations
+        .iter()
+        .flatten()
+        .map(|(k, v)| k.len() + v.len())
+        .sum();
+    if total > 256 * 1024 {
+        f.push(
+            Severity::Error,
+            "field-too-long",
+            "metadata.annotations",
+            format!(
+                "Too long: may not be more than 262144 bytes (annotations total {total} bytes)"
+            ),
+        );
+    }
+}
+
+/// `ValidateLabelSelector`, including label values of `In`/`NotIn`.
+pub fn validate_label_selector(sel: &LabelSelector, path: &str, f: &mut Findings) {
+    let ml = format!("{path}.matchLabels");
+    for (k, v) in sel.match_labels.iter().flatten() {
+        for msg in qualified_name(k) {
+            f.invalid(&ml, &quote(k), &msg);
+        }
+        for msg in label_value(v) {
+            f.invalid(&ml, &quote(v), &msg);
+        }
+    }
+    for (i, expr) in sel.match_expressions.iter().flatten().enumerate() {
+        let ep = format!("{path}.matchExpressions[{i}]");
+        let values = expr.values.as_deref().unwrap_or(&[]);
+        match expr.operator.as_str() {
+            "In" | "NotIn" => {
+                if values.is_empty() {
+                    f.required(
+                        &format!("{ep}.values"),
+                        "must be specified when `operator` is 'In' or 'NotIn'",
+                    );
+                }
+                for (j, v) in values.iter().enumerate() {
+                    for msg in label_value(v) {
+                        f.invalid(&format!("{ep}.values[{j}]"), &quote(v), &msg);
+                    }
+                }
+            }
+            "Exists" | "DoesNotExist" => {
+                if !values.is_empty() {
+                    f.forbidden(
+                        &format!("{ep}.values"),
+                        "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+                    );
+                }
+            }
+            op => {
+                f.invalid(
+                    &format!("{ep}.operator"),
+                    &quote(op),
+                    "not a valid selector operator",
+                );
+            }
+        }
+        for msg in qualified_name(&expr.key) {
+            f.invalid(&format!("{ep}.key"), &quote(&expr.key), &msg);
+        }
+    }
+}
+
+/// `ValidateNetworkPolicyPort`.
+pub fn validate_port(port: &NetworkPolicyPort, path: &str, f: &mut Findings) {
+    if let Some(proto) = &port.protocol
+        && proto != "TCP"
+        && proto != "UDP"
+        && proto != "SCTP"
+    {
+        f.not_supported(&format!("{path}.protocol"), proto, &["TCP", "UDP", "SCTP"]);
+    }
+    match &port.port {
+        Some(IntOrString::Int(p)) => {
+            for msg in port_number(i64::from(*p)) {
+                f.invalid(&format!("{path}.port"), &p.to_string(), &msg);
+            }
+            if let Some(end) = port.end_port {
+                if end < *p {
+                    f.invalid(
+                        &format!("{path}.endPort"),
+                        &end.to_string(),
+                        "must be greater than or equal to `port`",
+                    );
+                }
+                for msg in port_number(i64::from(end)) {
+                    f.invalid(&format!("{path}.endPort"), &end.to_string(), &msg);
+                }
+            }
+        }
+        Some(IntOrString::String(name)) => {
+            if let Some(end) = port.end_port {
+                f.invalid(
+                    &format!("{path}.endPort"),
+                    &end.to_string(),
+                    "may not be specified when `port` is non-numeric",
+                );
+            }
+            for msg in port_name(name) {
+                f.invalid(&format!("{path}.port"), &quote(name), &msg);
+            }
+        }
+        None => {
+            if let Some(end) = port.end_port {
+                f.invalid(
+                    &format!("{path}.endPort"),
+                    &end.to_string(),
+                    "may not be specified when `port` is not specified",
+                );
+            }
+        }
+    }
+}
+
+/// `ValidateNetworkPolicyPeer`.
+pub fn validate_peer(peer: &NetworkPolicyPeer, path: &str, f: &mut Findings) {
+    let mut n = 0;
+    if let Some(sel) = &peer.pod_selector {
+        n += 1;
+        validate_label_selector(sel, &format!("{path}.podSelector"), f);
+    }
+    if let Some(sel) = &peer.namespace_selector {
+        n += 1;
+        validate_label_selector(sel, &format!("{path}.namespaceSelector"), f);
+    }
+    if let Some(ipb) = &peer.ip_block {
+        n += 1;
+        validate_ip_block(ipb, &format!("{path}.ipBlock"), f);
+    }
+    if n == 0 {
+        f.required(path, "must specify a peer");
+    } else if n > 1 && peer.ip_block.is_some() {
+        f.forbidden(path, "may not specify both ipBlock and another peer");
+    }
+}
+
+/// Parses a CIDR as the apiserver does (host bits allowed).
+pub fn parse_cidr(s: &str) -> Option<IpNet> {
+    s.parse::<IpNet>().ok()
+}
+
+const CIDR_MSG: &str = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
+
+/// `ValidateIPBlock`.
+pub fn validate_ip_block(ipb: &IPBlock, path: &str, f: &mut Findings) {
+    if ipb.cidr.is_empty() {
+        f.required(&format!("{path}.cidr"), "");
+        return;
+    }
+    let Some(cidr) = parse_cidr(&ipb.cidr) else {
+        f.invalid(&format!("{path}.cidr"), &quote(&ipb.cidr), CIDR_MSG);
+        return;
+    };
+    let cidr = cidr.trunc();
+    for (i, ex) in ipb.except.iter().flatten().enumerate() {
+        let ep = format!("{path}.except[{i}]");
+        let Some(except) = parse_cidr(ex) else {
+            f.invalid(&ep, &quote(ex), CIDR_MSG);
+            continue;
+        };
+        let except = except.trunc();
+        if !cidr.contains(&except.network()) || cidr.prefix_len() >= except.prefix_len() {
+            f.invalid(&ep, &quote(ex), "must be a strict subset of `cidr`");
+        }
+    }
+}
