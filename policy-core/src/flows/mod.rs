@@ -14,7 +14,13 @@
 //! 4. [`replay::replay`] asks the reachability engine whether each distinct
 //!    flow is allowed by a set of policies, and by which rule.
 //!
-//! [`aggregate_bytes`] runs steps 1–2 over a whole buffer.
+//! [`aggregate_bytes`] runs steps 1–2 over a whole buffer; [`read_flows`]
+//! over any [`std::io::BufRead`]. [`to_yaml`] writes generated policies as
+//! canonical multi-document YAML.
+//!
+//! Memory is bounded whatever the input size: the reader buffers at most one
+//! record ([`ReaderOptions::max_record_bytes`]), the aggregator at most
+//! [`AggregateOptions::max_distinct`] tuples, identities and L7 requests.
 
 pub mod aggregate;
 pub mod event;
