@@ -582,7 +582,13 @@ impl FlowReader {
         let is_other = rec.is_other_event();
         let has_fields = rec.has_flow_fields();
         let flow = match rec.flow {
-            Some(f) => f,
+            // The wrapper's `time` stands in when the exporter masked the flow's.
+            Some(mut f) => {
+                if f.time.is_none() {
+                    f.time = rec.time;
+                }
+                f
+            }
             None if is_other => {
                 self.report.skipped_events += 1;
                 return;
