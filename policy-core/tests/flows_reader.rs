@@ -419,5 +419,8 @@ mod chunking {
 fn wrapper_time_stands_in_for_a_masked_flow_time() {
     let input = r#"{"flow":{"verdict":"FORWARDED","l4":{"TCP":{"destination_port":80}}},"node_name":"n","time":"2024-01-01T00:00:05Z"}"#;
     let (agg, _) = read(input.as_bytes());
-    assert_eq!(agg.flows[0].first_seen.map(format_rfc3339).as_deref(), Some("2024-01-01T00:00:05Z"));
+    assert_eq!(
+        agg.flows[0].first_seen.map(format_rfc3339).as_deref(),
+        Some("2024-01-01T00:00:05Z")
+    );
 }
