@@ -76,6 +76,18 @@ fn check_with(name: &str, flavor: Flavor, extra: &str) {
         policies.len(),
         generated.policies.len() + usize::from(!extra.is_empty())
     );
+    // What we generate passes apiserver-grade (and Cilium) validation.
+    for p in &generated.policies {
+        let errors: Vec<_> = policy_core::validate::validate(p)
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{name} {flavor:?}: {} is invalid: {errors:#?}",
+            p.display_name()
+        );
+    }
 
     // 1. Every observed forwarded request is allowed, unless generation said
     //    why it could not express it.

@@ -772,68 +772,85 @@ fn cilium_policy(agg: &Aggregates, own: usize, side: Side, acc: &PolicyAcc) -> P
     }
     for (peer, rules) in &acc.peers {
         let (to_ports, icmps) = cilium_ports(rules);
-        let to_ports = (!to_ports.is_empty()).then_some(to_ports);
-        let icmps = (!icmps.is_empty()).then_some(icmps);
-        let index = ingress.len() + egress.len();
-        lines.push(format!(
-            "{dir}[{index}] {} {}: {}: {}",
-            if side == Side::Ingress { "from" } else { "to" },
-            peer_text(agg, peer),
-            ports_text(&rules.ports),
-            rules.evidence.describe()
-        ));
-        match side {
-            Side::Ingress => {
-                let mut r = IngressRule {
-                    to_ports,
-                    icmps,
-                    ..IngressRule::default()
-                };
-                match peer {
-                    Peer::Workload(i) => {
-                        let ns = namespace_of(agg, *i);
-                        r.from_endpoints = Some(vec![workload_selector(
-                            agg,
-                            *i,
-                            (ns != own_ns).then_some(ns),
-                        )]);
-                    }
-                    Peer::Entity(e) => r.from_entities = Some(vec![e.as_str().to_string()]),
-                    Peer::Cidr(net) => r.from_cidr = Some(vec![net.to_string()]),
-                    Peer::Fqdn(_) => unreachable!("FQDN peers are egress only"),
-                }
-                ingress.push(r);
+        // Cilium: `icmps` may not share a rule with `toPorts`.
+        let parts = match (
+            (!to_ports.is_empty()).then_some(to_ports),
+            (!icmps.is_empty()).then_some(icmps),
+        ) {
+            (Some(p), Some(i)) => vec![(Some(p), None), (None, Some(i))],
+            (p, i) => vec![(p, i)],
+        };
+        let split = parts.len() > 1;
+        for (to_ports, icmps) in parts {
+            let index = ingress.len() + egress.len();
+            let towards = if side == Side::Ingress { "from" } else { "to" };
+            if split && to_ports.is_none() {
+                lines.push(format!(
+                    "{dir}[{index}] {towards} {}: the ICMP part of {dir}[{}] (Cilium keeps icmps apart from toPorts)",
+                    peer_text(agg, peer),
+                    index - 1
+                ));
+            } else {
+                lines.push(format!(
+                    "{dir}[{index}] {towards} {}: {}: {}",
+                    peer_text(agg, peer),
+                    ports_text(&rules.ports),
+                    rules.evidence.describe()
+                ));
             }
-            Side::Egress => {
-                let mut r = EgressRule {
-                    to_ports,
-                    icmps,
-                    ..EgressRule::default()
-                };
-                match peer {
-                    Peer::Workload(i) => {
-                        let ns = namespace_of(agg, *i);
-                        r.to_endpoints = Some(vec![workload_selector(
-                            agg,
-                            *i,
-                            (ns != own_ns).then_some(ns),
-                        )]);
+            match side {
+                Side::Ingress => {
+                    let mut r = IngressRule {
+                        to_ports,
+                        icmps,
+                        ..IngressRule::default()
+                    };
+                    match peer {
+                        Peer::Workload(i) => {
+                            let ns = namespace_of(agg, *i);
+                            r.from_endpoints = Some(vec![workload_selector(
+                                agg,
+                                *i,
+                                (ns != own_ns).then_some(ns),
+                            )]);
+                        }
+                        Peer::Entity(e) => r.from_entities = Some(vec![e.as_str().to_string()]),
+                        Peer::Cidr(net) => r.from_cidr = Some(vec![net.to_string()]),
+                        Peer::Fqdn(_) => unreachable!("FQDN peers are egress only"),
                     }
-                    Peer::Entity(e) => r.to_entities = Some(vec![e.as_str().to_string()]),
-                    Peer::Cidr(net) => r.to_cidr = Some(vec![net.to_string()]),
-                    Peer::Fqdn(names) => {
-                        r.to_fqdns = Some(
-                            names
-                                .iter()
-                                .map(|n| FqdnSelector {
-                                    match_name: Some(n.clone()),
-                                    match_pattern: None,
-                                })
-                                .collect(),
-                        )
-                    }
+                    ingress.push(r);
                 }
-                egress.push(r);
+                Side::Egress => {
+                    let mut r = EgressRule {
+                        to_ports,
+                        icmps,
+                        ..EgressRule::default()
+                    };
+                    match peer {
+                        Peer::Workload(i) => {
+                            let ns = namespace_of(agg, *i);
+                            r.to_endpoints = Some(vec![workload_selector(
+                                agg,
+                                *i,
+                                (ns != own_ns).then_some(ns),
+                            )]);
+                        }
+                        Peer::Entity(e) => r.to_entities = Some(vec![e.as_str().to_string()]),
+                        Peer::Cidr(net) => r.to_cidr = Some(vec![net.to_string()]),
+                        Peer::Fqdn(names) => {
+                            r.to_fqdns = Some(
+                                names
+                                    .iter()
+                                    .map(|n| FqdnSelector {
+                                        match_name: Some(n.clone()),
+                                        match_pattern: None,
+                                    })
+                                    .collect(),
+                            )
+                        }
+                    }
+                    egress.push(r);
+                }
             }
         }
     }
