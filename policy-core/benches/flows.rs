@@ -10,6 +10,13 @@
 //! 4. Criterion measurements of both on an in-memory 32 MiB slice.
 //!
 //! Run with `cargo bench -p policy-core --bench flows`.
+//!
+//! Measured 2026-11-25 on the shared 2-core build machine (load average
+//! about 10, so wall times are mostly waiting for a core): 1074 MB, 754 821
+//! flows → 147 976 distinct tuples in 1.89 s of CPU = 569 MB/s per core
+//! (146 MB/s wall), peak RSS 33.4 MB; the `Value`-per-line baseline took
+//! 5.68 s of CPU (189 MB/s per core): 3.0× slower. Criterion on a 32 MiB
+//! slice: 375 MiB/s against 112 MiB/s.
 
 use std::collections::HashMap;
 use std::fs::File;
