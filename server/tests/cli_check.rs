@@ -51,8 +51,17 @@ fn clean_file_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
     let f = write(&dir, "good.yaml", GOOD.as_bytes());
     let out = palisade(&["check", &f], None);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
@@ -77,12 +86,20 @@ fn json_output_has_the_contract_shape() {
     let out = palisade(&["check", &f, "--output", "json"], None);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.starts_with("{\"diagnostics\":[{\"file\":"), "{stdout}");
+    assert!(
+        stdout.starts_with("{\"diagnostics\":[{\"file\":"),
+        "{stdout}"
+    );
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let d = &v["diagnostics"][0];
     let mut keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["code", "column", "field", "file", "line", "message", "policy", "severity"]);
+    assert_eq!(
+        keys,
+        [
+            "code", "column", "field", "file", "line", "message", "policy", "severity"
+        ]
+    );
     assert_eq!(d["file"], f.as_str());
     assert_eq!(d["policy"], "prod/api");
     assert_eq!(d["severity"], "error");
@@ -107,9 +124,16 @@ fn stdin_and_multiple_files() {
 #[test]
 fn warnings_alone_exit_zero() {
     // A duplicated rule is a warning (PA009), not an error.
-    let text = format!("{GOOD}  - from: [{{podSelector: {{matchLabels: {{app: web}}}}}}]\n    ports: [{{port: 80, protocol: TCP}}]\n");
+    let text = format!(
+        "{GOOD}  - from: [{{podSelector: {{matchLabels: {{app: web}}}}}}]\n    ports: [{{port: 80, protocol: TCP}}]\n"
+    );
     let out = palisade(&["check", "-", "-o", "json"], Some(text.as_bytes()));
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let diags = v["diagnostics"].as_array().unwrap();
     assert!(!diags.is_empty());
@@ -121,7 +145,10 @@ fn syntax_errors_and_invalid_utf8_are_findings() {
     let out = palisade(&["check", "-"], Some(b"kind: [NetworkPolicy\n"));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("<stdin>:"));
-    let out = palisade(&["check", "-", "-o", "json"], Some(b"kind: Pod\nname: \xff\n"));
+    let out = palisade(
+        &["check", "-", "-o", "json"],
+        Some(b"kind: Pod\nname: \xff\n"),
+    );
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["diagnostics"][0]["code"], "invalid-utf8");
@@ -132,7 +159,9 @@ fn syntax_errors_and_invalid_utf8_are_findings() {
 fn missing_file_and_usage_errors_exit_two() {
     let out = palisade(&["check", "/nonexistent/palisade.yaml"], None);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).starts_with("palisade: /nonexistent/palisade.yaml: "));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("palisade: /nonexistent/palisade.yaml: ")
+    );
     let out = palisade(&["check"], None);
     assert_eq!(out.status.code(), Some(2));
     let out = palisade(&["check", "-o", "xml", "-"], Some(b""));
@@ -151,7 +180,12 @@ fn cluster_aware_lints() {
     let out = palisade(&["check", &f, "--cluster", &cluster, "-o", "json"], None);
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let codes: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
     assert!(codes.contains(&"PA011"), "{codes:?}");
 }
 

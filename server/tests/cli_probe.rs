@@ -84,7 +84,10 @@ fn files() -> Files {
 }
 
 fn palisade(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_palisade")).args(args).output().expect("run palisade")
+    Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args(args)
+        .output()
+        .expect("run palisade")
 }
 
 fn s(p: &Path) -> &str {
@@ -94,8 +97,21 @@ fn s(p: &Path) -> &str {
 #[test]
 fn probe_json_covers_every_pair_on_container_ports() {
     let f = files();
-    let out = palisade(&["probe", "--cluster", s(&f.cluster), "--policies", s(&f.policies), "--output", "json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = palisade(&[
+        "probe",
+        "--cluster",
+        s(&f.cluster),
+        "--policies",
+        s(&f.policies),
+        "--output",
+        "json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let results = v["results"].as_array().unwrap();
     // web and db each have one container port; tool has none, so it is
@@ -103,28 +119,63 @@ fn probe_json_covers_every_pair_on_container_ports() {
     // 3 pods: 6 ordered pairs, one port each.
     assert_eq!(results.len(), 6, "{v:#}");
     let find = |from: &str, to: &str| {
-        results.iter().find(|r| r["from"] == from && r["to"] == to).unwrap_or_else(|| panic!("{from}->{to}"))
+        results
+            .iter()
+            .find(|r| r["from"] == from && r["to"] == to)
+            .unwrap_or_else(|| panic!("{from}->{to}"))
     };
     let allowed = find("shop/web", "shop/db");
     assert_eq!(allowed["allowed"], true);
     assert_eq!(allowed["port"], 5432);
     assert_eq!(allowed["protocol"], "TCP");
-    assert!(allowed["reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("shop/db-from-web")));
+    assert!(
+        allowed["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("shop/db-from-web"))
+    );
     assert_eq!(find("ops/tool", "shop/db")["allowed"], false);
     assert_eq!(find("shop/db", "shop/web")["allowed"], true);
-    assert!(results.iter().all(|r| r["from"] != r["to"]), "no pod-to-itself pairs");
+    assert!(
+        results.iter().all(|r| r["from"] != r["to"]),
+        "no pod-to-itself pairs"
+    );
 }
 
 #[test]
 fn probe_single_connection_explains_and_exits_1_when_denied() {
     let f = files();
-    let base = ["probe", "--cluster", s(&f.cluster), "--policies", s(&f.policies)];
-    let denied = palisade(&[&base[..], &["--from", "ops/tool", "--to", "shop/db", "--port", "5432/TCP"]].concat());
+    let base = [
+        "probe",
+        "--cluster",
+        s(&f.cluster),
+        "--policies",
+        s(&f.policies),
+    ];
+    let denied = palisade(
+        &[
+            &base[..],
+            &[
+                "--from", "ops/tool", "--to", "shop/db", "--port", "5432/TCP",
+            ],
+        ]
+        .concat(),
+    );
     assert_eq!(denied.status.code(), Some(1));
     let text = String::from_utf8_lossy(&denied.stdout);
-    assert!(text.contains("ops/tool cannot reach shop/db on 5432/TCP"), "{text}");
+    assert!(
+        text.contains("ops/tool cannot reach shop/db on 5432/TCP"),
+        "{text}"
+    );
     assert!(text.contains("isolated"), "{text}");
-    let allowed = palisade(&[&base[..], &["--from", "shop/web", "--to", "shop/db", "--port", "5432"]].concat());
+    let allowed = palisade(
+        &[
+            &base[..],
+            &["--from", "shop/web", "--to", "shop/db", "--port", "5432"],
+        ]
+        .concat(),
+    );
     assert_eq!(allowed.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&allowed.stdout).contains("shop/web can reach shop/db"));
 }
@@ -133,31 +184,77 @@ fn probe_single_connection_explains_and_exits_1_when_denied() {
 fn probe_externals_and_table_output() {
     let f = files();
     let out = palisade(&[
-        "probe", "--cluster", s(&f.cluster), "--policies", s(&f.policies), "--external", "8.8.8.8", "--output", "table",
+        "probe",
+        "--cluster",
+        s(&f.cluster),
+        "--policies",
+        s(&f.policies),
+        "--external",
+        "8.8.8.8",
+        "--output",
+        "table",
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("5432/TCP:") && text.contains("8080/TCP:"), "{text}");
+    assert!(
+        text.contains("5432/TCP:") && text.contains("8080/TCP:"),
+        "{text}"
+    );
     assert!(text.contains("ip:8.8.8.8"), "{text}");
     let row = text.lines().find(|l| l.starts_with("| ops/tool")).unwrap();
     assert!(row.contains('X'), "{text}");
     let json = palisade(&[
-        "probe", "--cluster", s(&f.cluster), "--policies", s(&f.policies), "--external", "8.8.8.8", "--to", "ip:8.8.8.8",
-        "--output", "json",
+        "probe",
+        "--cluster",
+        s(&f.cluster),
+        "--policies",
+        s(&f.policies),
+        "--external",
+        "8.8.8.8",
+        "--to",
+        "ip:8.8.8.8",
+        "--output",
+        "json",
     ]);
     let v: Value = serde_json::from_slice(&json.stdout).unwrap();
     let results = v["results"].as_array().unwrap();
-    assert_eq!(results.len(), 3, "three pods to one external, on the one port the policies name: {v:#}");
-    assert!(results.iter().all(|r| r["to"] == "ip:8.8.8.8" && r["port"] == 5432 && r["allowed"] == true));
+    assert_eq!(
+        results.len(),
+        3,
+        "three pods to one external, on the one port the policies name: {v:#}"
+    );
+    assert!(
+        results
+            .iter()
+            .all(|r| r["to"] == "ip:8.8.8.8" && r["port"] == 5432 && r["allowed"] == true)
+    );
 }
 
 #[test]
 fn diff_reports_newly_allowed_connections() {
     let f = files();
     let out = palisade(&[
-        "diff", "--cluster", s(&f.cluster), "--before", s(&f.policies), "--after", s(&f.after), "--output", "json",
+        "diff",
+        "--cluster",
+        s(&f.cluster),
+        "--before",
+        s(&f.policies),
+        "--after",
+        s(&f.after),
+        "--output",
+        "json",
     ]);
-    assert_eq!(out.status.code(), Some(1), "changes exit 1: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "changes exit 1: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let allowed = v["newly_allowed"].as_array().unwrap();
     assert_eq!(allowed.len(), 1, "{v:#}");
@@ -165,7 +262,15 @@ fn diff_reports_newly_allowed_connections() {
     assert_eq!(allowed[0]["to"], "shop/db");
     assert_eq!(allowed[0]["port"], 5432);
     assert!(v["newly_denied"].as_array().unwrap().is_empty());
-    let same = palisade(&["diff", "--cluster", s(&f.cluster), "--before", s(&f.policies), "--after", s(&f.policies)]);
+    let same = palisade(&[
+        "diff",
+        "--cluster",
+        s(&f.cluster),
+        "--before",
+        s(&f.policies),
+        "--after",
+        s(&f.policies),
+    ]);
     assert_eq!(same.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&same.stdout).contains("0 newly allowed, 0 newly denied"));
 }
@@ -178,12 +283,37 @@ fn errors_say_where_and_exit_2() {
     let out = palisade(&["probe", "--cluster", s(&f.cluster), "--policies", s(&bad)]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.starts_with("palisade: ") && err.contains("bad.yaml:"), "{err}");
-    let missing = palisade(&["probe", "--cluster", "/nonexistent/cluster.yaml", "--policies", s(&f.policies)]);
+    assert!(
+        err.starts_with("palisade: ") && err.contains("bad.yaml:"),
+        "{err}"
+    );
+    let missing = palisade(&[
+        "probe",
+        "--cluster",
+        "/nonexistent/cluster.yaml",
+        "--policies",
+        s(&f.policies),
+    ]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/cluster.yaml"));
-    let unknown = palisade(&["probe", "--cluster", s(&f.cluster), "--policies", s(&f.policies), "--from", "shop/nope"]);
+    let unknown = palisade(&[
+        "probe",
+        "--cluster",
+        s(&f.cluster),
+        "--policies",
+        s(&f.policies),
+        "--from",
+        "shop/nope",
+    ]);
     assert_eq!(unknown.status.code(), Some(2));
-    let usage = palisade(&["probe", "--cluster", s(&f.cluster), "--policies", s(&f.policies), "--port", "80/ICMP"]);
+    let usage = palisade(&[
+        "probe",
+        "--cluster",
+        s(&f.cluster),
+        "--policies",
+        s(&f.policies),
+        "--port",
+        "80/ICMP",
+    ]);
     assert_eq!(usage.status.code(), Some(2));
 }

@@ -249,6 +249,7 @@ async fn openapi_document_lists_the_api() {
     for path in [
         "/api/check",
         "/api/export",
+        "/api/explain",
         "/api/probe",
         "/api/diff",
         "/api/generate",

@@ -76,7 +76,15 @@ pub fn read_input(file: &str) -> Result<(String, Vec<u8>), String> {
 }
 
 /// Namespaces and Pods of a cluster dump.
-pub fn read_cluster(path: &PathBuf) -> Result<(Vec<policy_core::model::Namespace>, Vec<policy_core::model::Pod>), String> {
+pub fn read_cluster(
+    path: &PathBuf,
+) -> Result<
+    (
+        Vec<policy_core::model::Namespace>,
+        Vec<policy_core::model::Pod>,
+    ),
+    String,
+> {
     let bytes = std::fs::read(path).map_err(|e| format!("palisade: {}: {e}", path.display()))?;
     let parsed = parse_bytes(&bytes);
     if let Some(err) = parsed.syntax_error() {
@@ -111,7 +119,11 @@ pub fn format_text(file: &str, d: &Diagnostic) -> String {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
-    let field = d.field.as_deref().map(|f| format!(" ({f})")).unwrap_or_default();
+    let field = d
+        .field
+        .as_deref()
+        .map(|f| format!(" ({f})"))
+        .unwrap_or_default();
     format!("{at}: {sev}[{}]: {}{field}", d.code, d.message)
 }
 
@@ -127,7 +139,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         },
         None => None,
     };
-    let view = cluster_data.as_ref().map(|(namespaces, pods)| ClusterView { namespaces, pods });
+    let view = cluster_data
+        .as_ref()
+        .map(|(namespaces, pods)| ClusterView { namespaces, pods });
 
     let mut io_failed = false;
     let mut results: Vec<(String, Vec<Diagnostic>)> = Vec::new();

@@ -107,14 +107,34 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         DiffOutput::Text => {
             let mut out = String::new();
             for c in &d.newly_allowed {
-                out.push_str(&format!("+ {} -> {} {}: now allowed\n    {}\n", c.from, c.to, c.port, c.after.explain()));
+                out.push_str(&format!(
+                    "+ {} -> {} {}: now allowed\n    {}\n",
+                    c.from,
+                    c.to,
+                    c.port,
+                    c.after.explain()
+                ));
             }
             for c in &d.newly_denied {
-                out.push_str(&format!("- {} -> {} {}: now denied\n    {}\n", c.from, c.to, c.port, c.after.explain()));
+                out.push_str(&format!(
+                    "- {} -> {} {}: now denied\n    {}\n",
+                    c.from,
+                    c.to,
+                    c.port,
+                    c.after.explain()
+                ));
             }
-            out.push_str(&format!("{} newly allowed, {} newly denied\n", d.newly_allowed.len(), d.newly_denied.len()));
+            out.push_str(&format!(
+                "{} newly allowed, {} newly denied\n",
+                d.newly_allowed.len(),
+                d.newly_denied.len()
+            ));
             write_stdout(&out)?;
         }
     }
-    Ok(if d.newly_allowed.is_empty() && d.newly_denied.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if d.newly_allowed.is_empty() && d.newly_denied.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

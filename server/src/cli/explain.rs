@@ -54,7 +54,11 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let parsed = parse_bytes(&bytes);
-        for d in parsed.diagnostics.iter().filter(|d| d.severity == Severity::Error) {
+        for d in parsed
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+        {
             eprintln!("{}", format_text(&name, d));
             parse_failed = true;
         }
@@ -64,7 +68,10 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     }
     match args.output {
         OutputFormat::Json => {
-            let rows: Vec<Row<'_>> = out.iter().map(|(file, explanation)| Row { file, explanation }).collect();
+            let rows: Vec<Row<'_>> = out
+                .iter()
+                .map(|(file, explanation)| Row { file, explanation })
+                .collect();
             println!("{}", serde_json::to_string(&Report { explanations: rows })?);
         }
         OutputFormat::Text => {

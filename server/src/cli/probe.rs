@@ -100,7 +100,11 @@ pub fn run(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
         None => cluster.endpoint_ids().collect(),
     };
     let ports_of = |t: EndpointId| -> Vec<PortKey> {
-        if args.port.is_empty() { engine.probe_ports(t) } else { args.port.clone() }
+        if args.port.is_empty() {
+            engine.probe_ports(t)
+        } else {
+            args.port.clone()
+        }
     };
 
     if args.output == ProbeOutput::Table {
@@ -176,7 +180,11 @@ pub fn run(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn resolve(cluster: &mut Cluster, r: Option<&EndpointRef>, flag: &str) -> anyhow::Result<Option<EndpointId>> {
+fn resolve(
+    cluster: &mut Cluster,
+    r: Option<&EndpointRef>,
+    flag: &str,
+) -> anyhow::Result<Option<EndpointId>> {
     match r {
         None => Ok(None),
         Some(r) => match cluster.find_or_add(r) {
@@ -196,11 +204,16 @@ fn render_tables(
     ports_of: &dyn Fn(EndpointId) -> Vec<PortKey>,
 ) -> String {
     let cluster = engine.cluster();
-    let per_target: Vec<BTreeSet<PortKey>> = targets.iter().map(|t| ports_of(*t).into_iter().collect()).collect();
+    let per_target: Vec<BTreeSet<PortKey>> = targets
+        .iter()
+        .map(|t| ports_of(*t).into_iter().collect())
+        .collect();
     let all_ports: BTreeSet<PortKey> = per_target.iter().flatten().copied().collect();
     let ports: Vec<PortKey> = all_ports.into_iter().collect();
     let table = engine.truth_table(&ports);
-    let names = |ids: &[EndpointId]| -> Vec<String> { ids.iter().map(|i| cluster.endpoint_name(*i)).collect() };
+    let names = |ids: &[EndpointId]| -> Vec<String> {
+        ids.iter().map(|i| cluster.endpoint_name(*i)).collect()
+    };
     let (rows, cols) = (names(sources), names(targets));
     let first = rows.iter().map(String::len).max().unwrap_or(0).max(4);
     let widths: Vec<usize> = cols.iter().map(|c| c.len().max(1)).collect();
@@ -245,8 +258,13 @@ fn render_tables(
 pub(crate) fn write_stdout(text: &str) -> anyhow::Result<()> {
     use std::io::Write as _;
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("cannot write to stdout"),
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("cannot write to stdout")
+        }
         _ => Ok(()),
     }
 }
@@ -255,7 +273,9 @@ pub(crate) fn write_stdout(text: &str) -> anyhow::Result<()> {
 pub(crate) fn read_input(path: &str) -> anyhow::Result<String> {
     if path == "-" {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).context("cannot read stdin")?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read stdin")?;
         return Ok(s);
     }
     std::fs::read_to_string(path).with_context(|| format!("{path}: cannot read"))
@@ -269,7 +289,14 @@ fn parse_file(path: &str) -> anyhow::Result<Vec<Object>> {
         .diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Error)
-        .map(|d| format!("{path}:{}:{}: {}", d.line.unwrap_or(1), d.column.unwrap_or(1), d.message))
+        .map(|d| {
+            format!(
+                "{path}:{}:{}: {}",
+                d.line.unwrap_or(1),
+                d.column.unwrap_or(1),
+                d.message
+            )
+        })
         .collect();
     if !errors.is_empty() {
         bail!("{}", errors.join("\n"));

@@ -11,7 +11,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::http::api::{check, export, fetch, generate, health, reachability, shares, timeout};
+use crate::http::api::{
+    check, explain, export, fetch, generate, health, reachability, shares, timeout,
+};
 use crate::http::error::ApiError;
 use crate::http::{AppState, assets, metrics, openapi, security};
 
@@ -23,6 +25,7 @@ pub fn router(state: AppState) -> Router {
     // Small bodies: YAML analyses and shares.
     let api = Router::new()
         .route("/api/check", post(check::check))
+        .route("/api/explain", post(explain::explain))
         .route("/api/export", post(export::export))
         .route("/api/shares", post(shares::create))
         .route("/api/shares/{id}", get(shares::get))
