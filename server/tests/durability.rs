@@ -86,6 +86,7 @@ async fn no_acknowledged_share_is_lost_to_kill_9() {
     for writer in writers {
         acknowledged.extend(writer.await.unwrap());
     }
+    eprintln!("{} shares acknowledged before SIGKILL", acknowledged.len());
     assert!(
         acknowledged.len() >= 20,
         "too few shares written before the kill: {}",
