@@ -92,3 +92,33 @@ async fn method_not_allowed() -> ApiError {
 pub fn upload_timeout(request_timeout: Duration) -> Duration {
     request_timeout * 10
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Response, header};
+    use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+
+    fn compressed(content_type: &str) -> bool {
+        let response = Response::builder()
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(vec![b'x'; 1000]))
+            .unwrap();
+        DefaultPredicate::new().should_compress(&response)
+    }
+
+    #[test]
+    fn the_wasm_bundle_and_text_are_compressed() {
+        for content_type in [
+            "application/wasm",
+            "text/javascript; charset=utf-8",
+            "text/css; charset=utf-8",
+            "text/html; charset=utf-8",
+            "application/json",
+            "application/yaml; charset=utf-8",
+            "image/svg+xml",
+        ] {
+            assert!(compressed(content_type), "{content_type}");
+        }
+    }
+}
