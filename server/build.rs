@@ -33,10 +33,13 @@ fn main() -> io::Result<()> {
     fs::create_dir_all(&out)?;
 
     println!("cargo:rerun-if-changed=build.rs");
-    // Watch `dist/` only when it exists: cargo treats a missing watched path as
-    // changed on every build, which would recompile this crate every time. After
-    // `dist/` first appears, `cargo xtask build-web` touches this build script so
-    // that cargo notices (see the xtask).
+    // Cargo treats a watched path that does not exist as changed on every
+    // build, which would recompile this crate every time. So an empty `dist/`
+    // (git-ignored) is created when missing and watched: `cargo xtask
+    // build-web` replacing it is then noticed like any other change.
+    if !dist.exists() {
+        let _ = fs::create_dir_all(&dist);
+    }
     if dist.is_dir() {
         println!("cargo:rerun-if-changed={}", dist.display());
     }

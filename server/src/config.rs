@@ -5,6 +5,16 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// How log lines are written (to stdout).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines with `key=value` fields.
+    #[default]
+    Text,
+    /// One JSON object per line (for log collectors).
+    Json,
+}
+
 /// Flags of `palisade serve`. Every flag can also be set through the
 /// environment variable named next to it.
 #[derive(Clone, Debug, clap::Args)]
@@ -12,6 +22,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "PALISADE_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
+
+    /// Log format; the level is set with `RUST_LOG` (default `info`).
+    #[arg(long, env = "PALISADE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 
     /// Directory for the share database (`shares.sqlite3`).
     /// Default: `$XDG_DATA_HOME/palisade`, else `~/.local/share/palisade`.

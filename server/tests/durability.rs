@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 /// Spawns `palisade serve` on a free port with `data_dir`; returns it and its base URL.
-fn spawn_server(data_dir: &Path) -> (Child, String) {
+/// (Logs go to `stdout`: a pipe nobody reads would fill up and stall the server.)
+fn spawn_server(data_dir: &Path, stdout: Stdio) -> (Child, String) {
     let port = {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         probe.local_addr().unwrap().port()
@@ -22,7 +23,7 @@ fn spawn_server(data_dir: &Path) -> (Child, String) {
         .env("PALISADE_SHARE_BURST", "100000")
         .env("PALISADE_SHARE_RATE_PER_MINUTE", "100000")
         .env_remove("GITHUB_TOKEN")
-        .stdout(Stdio::piped())
+        .stdout(stdout)
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn palisade");
@@ -49,7 +50,7 @@ async fn wait_up(client: &reqwest::Client, base: &str) {
 async fn no_acknowledged_share_is_lost_to_kill_9() {
     let data = tempfile::tempdir().unwrap();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let (mut child, base) = spawn_server(data.path());
+    let (mut child, base) = spawn_server(data.path(), Stdio::null());
     wait_up(&client, &base).await;
 
     // Writers create shares as fast as they can; the server is killed mid-stream.
@@ -85,13 +86,14 @@ async fn no_acknowledged_share_is_lost_to_kill_9() {
     for writer in writers {
         acknowledged.extend(writer.await.unwrap());
     }
+    eprintln!("{} shares acknowledged before SIGKILL", acknowledged.len());
     assert!(
         acknowledged.len() >= 20,
         "too few shares written before the kill: {}",
         acknowledged.len()
     );
 
-    let (mut child, base) = spawn_server(data.path());
+    let (mut child, base) = spawn_server(data.path(), Stdio::null());
     wait_up(&client, &base).await;
     for (id, yaml) in &acknowledged {
         let response = client
@@ -111,7 +113,7 @@ async fn no_acknowledged_share_is_lost_to_kill_9() {
 async fn sigterm_stops_gracefully() {
     let data = tempfile::tempdir().unwrap();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let (mut child, base) = spawn_server(data.path());
+    let (mut child, base) = spawn_server(data.path(), Stdio::piped());
     wait_up(&client, &base).await;
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

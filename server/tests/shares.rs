@@ -161,7 +161,7 @@ async fn bad_share_requests() {
     )
     .await;
     expect_error(
-        create(&server, json!({"yaml": POLICY, "title": "x".repeat(201)})).await,
+        create(&server, json!({"yaml": POLICY, "title": "x".repeat(301)})).await,
         400,
         "invalid-title",
     )

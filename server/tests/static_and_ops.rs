@@ -249,6 +249,7 @@ async fn openapi_document_lists_the_api() {
     for path in [
         "/api/check",
         "/api/export",
+        "/api/explain",
         "/api/probe",
         "/api/diff",
         "/api/generate",
@@ -261,6 +262,15 @@ async fn openapi_document_lists_the_api() {
             doc["paths"].get(path).is_some(),
             "{path} missing from {}",
             doc["paths"]
+        );
+    }
+    // Every referenced schema is defined.
+    let text = doc.to_string();
+    for reference in text.split("\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap();
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "schema {name} is referenced but not defined"
         );
     }
     server.stop().await;

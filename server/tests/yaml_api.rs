@@ -191,3 +191,41 @@ async fn check_errors() {
     expect_error(wrong_method, 405, "method-not-allowed").await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn explain_each_policy_with_rule_lines() {
+    let server = TestServer::start().await;
+    let text = format!(
+        "{}---\n{INVALID_PORT}",
+        include_str!("../benches/data/policy-30.yaml")
+    );
+    let response = post(
+        &server,
+        "/api/explain?file=two.yaml",
+        "application/yaml",
+        text,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let explanations = body["explanations"].as_array().unwrap();
+    assert_eq!(explanations.len(), 2, "{body}");
+    let first = &explanations[0];
+    assert_eq!(first["file"], "two.yaml");
+    assert_eq!(first["policy"], "shop/api-allow-frontend");
+    assert_eq!(first["kind"], "NetworkPolicy");
+    assert_eq!(first["line"], 1);
+    assert!(!first["summary"].as_array().unwrap().is_empty());
+    let rules = first["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 2, "one ingress and one egress rule: {first}");
+    assert_eq!(rules[0]["field"], "spec.ingress[0]");
+    assert_eq!(rules[0]["line"], 16, "{first}");
+    assert!(
+        rules[0]["text"].as_str().unwrap().contains("8080"),
+        "{first}"
+    );
+    assert_eq!(explanations[1]["line"], 35, "{body}");
+    let broken = post(&server, "/api/explain", "application/yaml", "a: [\n").await;
+    expect_error(broken, 400, "yaml-syntax").await;
+    server.stop().await;
+}

@@ -41,6 +41,7 @@ pub struct ErrorDetail {
         api::shares::get,
         api::fetch::fetch,
         api::check::check,
+        api::explain::explain,
         api::export::export,
         api::generate::generate,
         api::reachability::probe,

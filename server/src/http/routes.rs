@@ -7,11 +7,15 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
-use crate::http::api::{check, export, fetch, generate, health, reachability, shares, timeout};
+use crate::http::api::{
+    check, explain, export, fetch, generate, health, reachability, shares, timeout,
+};
 use crate::http::error::ApiError;
 use crate::http::{AppState, assets, metrics, openapi, security};
 
@@ -23,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     // Small bodies: YAML analyses and shares.
     let api = Router::new()
         .route("/api/check", post(check::check))
+        .route("/api/explain", post(explain::explain))
         .route("/api/export", post(export::export))
         .route("/api/shares", post(shares::create))
         .route("/api/shares/{id}", get(shares::get))
@@ -65,7 +70,17 @@ pub fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(from_fn(security::security_headers))
         .layer(from_fn_with_state(state.clone(), metrics::track))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            // One `info` line per request (method, URI, status, latency);
+            // `RUST_LOG=warn` silences them.
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Micros),
+                ),
+        )
         .with_state(state)
 }
 
@@ -76,4 +91,34 @@ async fn method_not_allowed() -> ApiError {
 /// Time limit of flow uploads, relative to other requests.
 pub fn upload_timeout(request_timeout: Duration) -> Duration {
     request_timeout * 10
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Response, header};
+    use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+
+    fn compressed(content_type: &str) -> bool {
+        let response = Response::builder()
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(vec![b'x'; 1000]))
+            .unwrap();
+        DefaultPredicate::new().should_compress(&response)
+    }
+
+    #[test]
+    fn the_wasm_bundle_and_text_are_compressed() {
+        for content_type in [
+            "application/wasm",
+            "text/javascript; charset=utf-8",
+            "text/css; charset=utf-8",
+            "text/html; charset=utf-8",
+            "application/json",
+            "application/yaml; charset=utf-8",
+            "image/svg+xml",
+        ] {
+            assert!(compressed(content_type), "{content_type}");
+        }
+    }
 }

@@ -12,7 +12,7 @@ use crate::http::api::compute::analyse;
 use crate::http::api::export::diagnostic_error;
 use crate::http::error::ApiError;
 
-/// Query of `POST /api/check`.
+/// Query of `POST /api/check` and `POST /api/explain`.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct CheckQuery {

@@ -3,6 +3,7 @@
 pub mod body;
 pub mod check;
 pub mod compute;
+pub mod explain;
 pub mod export;
 pub mod fetch;
 pub mod flow_upload;

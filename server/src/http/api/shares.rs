@@ -14,7 +14,7 @@ use crate::http::error::ApiError;
 use crate::share::{NewShare, ShareError, ShareId};
 
 /// Longest title accepted, in characters.
-pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_TITLE_CHARS: usize = 300;
 
 /// Body of `POST /api/shares`.
 #[derive(Deserialize, utoipa::ToSchema)]
