@@ -10,6 +10,13 @@
 //! 4. Criterion measurements of both on an in-memory 32 MiB slice.
 //!
 //! Run with `cargo bench -p policy-core --bench flows`.
+//!
+//! Measured 2026-11-25 on the shared 2-core build machine (load average
+//! about 10, so wall times are mostly waiting for a core): 1074 MB, 754 821
+//! flows → 147 976 distinct tuples in 1.89 s of CPU = 569 MB/s per core
+//! (146 MB/s wall), peak RSS 33.4 MB; the `Value`-per-line baseline took
+//! 5.68 s of CPU (189 MB/s per core): 3.0× slower. Criterion on a 32 MiB
+//! slice: 375 MiB/s against 112 MiB/s.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -47,7 +54,14 @@ struct Workload {
 }
 
 fn workloads() -> Vec<Workload> {
-    let namespaces = ["bookinfo", "shop", "payments", "monitoring", "kube-system", "jaeger"];
+    let namespaces = [
+        "bookinfo",
+        "shop",
+        "payments",
+        "monitoring",
+        "kube-system",
+        "jaeger",
+    ];
     let mut out = Vec::new();
     let mut id = 10_000;
     for (n, ns) in namespaces.iter().enumerate() {
@@ -56,7 +70,10 @@ fn workloads() -> Vec<Workload> {
             let pods = (0..4)
                 .map(|p| {
                     (
-                        format!("{app}-6b746f74dc-{:05x}", (n * 1000 + a * 10 + p) * 7919 % 0xfffff),
+                        format!(
+                            "{app}-6b746f74dc-{:05x}",
+                            (n * 1000 + a * 10 + p) * 7919 % 0xfffff
+                        ),
                         format!("10.244.{}.{}", n, a * 8 + p + 2),
                     )
                 })
@@ -98,7 +115,13 @@ fn flow_line(rng: &mut Rng, ws: &[Workload], t: u64) -> String {
         secs % 60,
         (t % 1_000_000) * 1000
     );
-    let verdict = ["FORWARDED", "FORWARDED", "FORWARDED", "REDIRECTED", "DROPPED"][rng.below(5) as usize];
+    let verdict = [
+        "FORWARDED",
+        "FORWARDED",
+        "FORWARDED",
+        "REDIRECTED",
+        "DROPPED",
+    ][rng.below(5) as usize];
     let sport = 32768 + rng.below(28000);
     let (dst_json, dip, l4, typ, l7, summary) = if kind < 8 {
         // External HTTPS.
@@ -106,7 +129,9 @@ fn flow_line(rng: &mut Rng, ws: &[Workload], t: u64) -> String {
         (
             r#"{"identity":2,"labels":["reserved:world"]}"#.to_string(),
             ip,
-            format!(r#"{{"TCP":{{"source_port":{sport},"destination_port":443,"flags":{{"SYN":true}}}}}}"#),
+            format!(
+                r#"{{"TCP":{{"source_port":{sport},"destination_port":443,"flags":{{"SYN":true}}}}}}"#
+            ),
             "L3_L4",
             String::new(),
             "TCP Flags: SYN",
@@ -146,7 +171,9 @@ fn flow_line(rng: &mut Rng, ws: &[Workload], t: u64) -> String {
         (
             endpoint(dst, dpod),
             dip.clone(),
-            format!(r#"{{"TCP":{{"source_port":{sport},"destination_port":{port},"flags":{{"ACK":true,"PSH":true}}}}}}"#),
+            format!(
+                r#"{{"TCP":{{"source_port":{sport},"destination_port":{port},"flags":{{"ACK":true,"PSH":true}}}}}}"#
+            ),
             typ,
             l7,
             "TCP Flags: ACK, PSH",
@@ -162,7 +189,10 @@ fn flow_line(rng: &mut Rng, ws: &[Workload], t: u64) -> String {
 
 fn bench_file(bytes: u64) -> PathBuf {
     let path = std::env::temp_dir().join(format!("palisade-flows-bench-{bytes}.jsonl"));
-    if std::fs::metadata(&path).map(|m| m.len() >= bytes).unwrap_or(false) {
+    if std::fs::metadata(&path)
+        .map(|m| m.len() >= bytes)
+        .unwrap_or(false)
+    {
         return path;
     }
     let t = Instant::now();
@@ -179,7 +209,11 @@ fn bench_file(bytes: u64) -> PathBuf {
         w.write_all(line.as_bytes()).expect("write bench file");
     }
     w.flush().expect("flush bench file");
-    eprintln!("wrote {} ({written} bytes) in {:.1?}", path.display(), t.elapsed());
+    eprintln!(
+        "wrote {} ({written} bytes) in {:.1?}",
+        path.display(),
+        t.elapsed()
+    );
     path
 }
 
@@ -215,24 +249,38 @@ fn fast_pass(input: impl BufRead) -> (u64, usize) {
     (flows, distinct)
 }
 
+/// Source, destination, protocol, L7, port, verdict, reply.
+type BaselineKey = (String, String, String, String, u64, String, bool);
+
 /// The straightforward way: a `serde_json::Value` per line.
 fn baseline_pass(mut input: impl BufRead) -> (u64, usize) {
     let mut line = Vec::new();
-    let mut counts: HashMap<(String, String, String, String, u64, String, String, bool), u64> = HashMap::new();
+    let mut counts: HashMap<BaselineKey, u64> = HashMap::new();
     let mut flows = 0;
     loop {
         line.clear();
         if input.read_until(b'\n', &mut line).expect("read") == 0 {
             break;
         }
-        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&line) else { continue };
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(&line) else {
+            continue;
+        };
         let f = v.get("flow").unwrap_or(&v);
         let ep = |e: &serde_json::Value| -> (String, String) {
-            let ns = e.get("namespace").and_then(|n| n.as_str()).unwrap_or("").to_string();
+            let ns = e
+                .get("namespace")
+                .and_then(|n| n.as_str())
+                .unwrap_or("")
+                .to_string();
             let mut labels: Vec<&str> = e
                 .get("labels")
                 .and_then(|l| l.as_array())
-                .map(|a| a.iter().filter_map(|x| x.as_str()).filter(|l| !l.contains("pod-template-hash")).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str())
+                        .filter(|l| !l.contains("pod-template-hash"))
+                        .collect()
+                })
                 .unwrap_or_default();
             labels.sort();
             (ns, labels.join(","))
@@ -242,13 +290,28 @@ fn baseline_pass(mut input: impl BufRead) -> (u64, usize) {
         let l4 = &f["l4"];
         let (proto, port) = ["TCP", "UDP", "SCTP"]
             .iter()
-            .find_map(|p| l4.get(*p).map(|x| (p.to_string(), x["destination_port"].as_u64().unwrap_or(0))))
+            .find_map(|p| {
+                l4.get(*p)
+                    .map(|x| (p.to_string(), x["destination_port"].as_u64().unwrap_or(0)))
+            })
             .unwrap_or_default();
-        let l7 = f["l7"]["http"]["url"].as_str().or(f["l7"]["dns"]["query"].as_str()).unwrap_or("").to_string();
+        let l7 = f["l7"]["http"]["url"]
+            .as_str()
+            .or(f["l7"]["dns"]["query"].as_str())
+            .unwrap_or("")
+            .to_string();
         let verdict = f["verdict"].as_str().unwrap_or("").to_string();
         let reply = f["is_reply"].as_bool().unwrap_or(false);
         *counts
-            .entry((format!("{sns}/{sl}"), format!("{dns}/{dl}"), proto, l7, port, verdict, String::new(), reply))
+            .entry((
+                format!("{sns}/{sl}"),
+                format!("{dns}/{dl}"),
+                proto,
+                l7,
+                port,
+                verdict,
+                reply,
+            ))
             .or_default() += 1;
         flows += 1;
     }
@@ -266,7 +329,10 @@ fn full_file_passes() -> Vec<u8> {
     let rss_before = peak_rss_kib().unwrap_or(0);
 
     let (t, c) = (Instant::now(), thread_cpu_seconds());
-    let (flows, distinct) = fast_pass(BufReader::with_capacity(1 << 20, File::open(&path).expect("open")));
+    let (flows, distinct) = fast_pass(BufReader::with_capacity(
+        1 << 20,
+        File::open(&path).expect("open"),
+    ));
     let (fast, fast_cpu) = (t.elapsed().as_secs_f64(), thread_cpu_seconds() - c);
     let rss_fast = peak_rss_kib().unwrap_or(0);
     eprintln!(
@@ -278,7 +344,10 @@ fn full_file_passes() -> Vec<u8> {
     );
 
     let (t, c) = (Instant::now(), thread_cpu_seconds());
-    let (bflows, bdistinct) = baseline_pass(BufReader::with_capacity(1 << 20, File::open(&path).expect("open")));
+    let (bflows, bdistinct) = baseline_pass(BufReader::with_capacity(
+        1 << 20,
+        File::open(&path).expect("open"),
+    ));
     let (base, base_cpu) = (t.elapsed().as_secs_f64(), thread_cpu_seconds() - c);
     eprintln!(
         "baseline (serde_json::Value per line): {bflows} flows -> {bdistinct} keys: {base:.2} s wall = {:.0} MB/s, {base_cpu:.2} s CPU = {:.0} MB/s per core",
@@ -309,8 +378,12 @@ fn throughput(c: &mut Criterion, sample: &[u8]) {
     let mut g = c.benchmark_group("flows");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(sample.len() as u64));
-    g.bench_function("streaming_read_aggregate", |b| b.iter(|| black_box(fast_pass(sample))));
-    g.bench_function("baseline_value_per_line", |b| b.iter(|| black_box(baseline_pass(sample))));
+    g.bench_function("streaming_read_aggregate", |b| {
+        b.iter(|| black_box(fast_pass(sample)))
+    });
+    g.bench_function("baseline_value_per_line", |b| {
+        b.iter(|| black_box(baseline_pass(sample)))
+    });
     g.finish();
 }
 

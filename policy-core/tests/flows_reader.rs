@@ -1,9 +1,12 @@
 //! Reader and aggregation: the real Hubble samples, every input form, and bad input.
 
 use policy_core::flows::{
-    AggregateOptions, Aggregates, Aggregator, Direction, FlowReader, Identity, L7Key, ProblemSeverity, Protocol,
-    ReadError, ReadReport, ReaderOptions, ReservedEntity, Verdict, aggregate_bytes,
+    AggregateOptions, Aggregates, Aggregator, Direction, FlowReader, Identity, L7Key,
+    ProblemSeverity, Protocol, ReadError, ReadReport, ReaderOptions, ReservedEntity, Verdict,
+    aggregate_bytes,
 };
+
+use policy_core::flows::timestamp::format_rfc3339;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/hubble/");
 
@@ -16,7 +19,11 @@ fn read(input: &[u8]) -> (Aggregates, ReadReport) {
 }
 
 /// Feeds `input` in chunks of the given sizes (cycled).
-fn read_chunked(input: &[u8], sizes: &[usize], opts: ReaderOptions) -> Result<(Aggregates, ReadReport), ReadError> {
+fn read_chunked(
+    input: &[u8],
+    sizes: &[usize],
+    opts: ReaderOptions,
+) -> Result<(Aggregates, ReadReport), ReadError> {
     let mut agg = Aggregator::default();
     let mut r = FlowReader::new(opts);
     let mut pos = 0;
@@ -64,11 +71,15 @@ fn sample_identities_and_l7() {
         Identity::Workload { namespace, labels } => {
             assert_eq!(namespace, "istio-system");
             assert_eq!(labels.get("app").map(String::as_str), Some("prometheus"));
-            assert!(labels.keys().all(|k| !k.starts_with("io.cilium") && k != "io.kubernetes.pod.namespace"));
+            assert!(
+                labels
+                    .keys()
+                    .all(|k| !k.starts_with("io.cilium") && k != "io.kubernetes.pod.namespace")
+            );
         }
         other => panic!("{other:?}"),
     }
-    assert!(agg.flows.iter().any(|f| f.l7
+    assert!(agg.flows.iter().any(|f| *agg.l7(f)
         == L7Key::Http {
             method: "GET".into(),
             path: "/metrics".into()
@@ -77,9 +88,13 @@ fn sample_identities_and_l7() {
     assert!(agg.identities.iter().any(|i| i.display == "ip:10.128.0.4"));
 
     let (agg, _) = read(&sample("basic-sample-5-dns-flows.json"));
-    assert!(agg.flows.iter().any(|f| matches!(&f.l7, L7Key::Dns { query } if query == "istiod-istio-1611.istio-system.svc.istio-system.svc.cluster.local")));
+    assert!(agg.flows.iter().any(|f| matches!(agg.l7(f), L7Key::Dns { query } if query == "istiod-istio-1611.istio-system.svc.istio-system.svc.cluster.local")));
     // The DNS answer is a reply.
-    assert!(agg.flows.iter().any(|f| f.is_reply && matches!(f.l7, L7Key::Dns { .. })));
+    assert!(
+        agg.flows
+            .iter()
+            .any(|f| f.is_reply && matches!(agg.l7(f), L7Key::Dns { .. }))
+    );
 }
 
 #[test]
@@ -106,12 +121,30 @@ fn wrapper_and_bare_lines_aggregate_together_dropping_volatile_labels() {
     let input = format!("{WRAPPED}\n{BARE}\n");
     let (agg, report) = read(input.as_bytes());
     assert_eq!((report.flows, report.errors), (2, 0));
-    assert_eq!(agg.flows.len(), 1, "pod-template-hash must not split the workload");
+    assert_eq!(
+        agg.flows.len(),
+        1,
+        "pod-template-hash must not split the workload"
+    );
     let f = &agg.flows[0];
     assert_eq!(f.count, 2);
-    assert_eq!((f.protocol, f.port, f.direction, f.verdict), (Protocol::Tcp, Some(8080), Direction::Egress, Verdict::Forwarded));
-    assert_eq!(f.first_seen.as_deref(), Some("2024-01-01T00:00:01Z"));
-    assert_eq!(f.last_seen.as_deref(), Some("2024-01-01T00:00:02Z"));
+    assert_eq!(
+        (f.protocol, f.port, f.direction, f.verdict),
+        (
+            Protocol::Tcp,
+            Some(8080),
+            Direction::Egress,
+            Verdict::Forwarded
+        )
+    );
+    assert_eq!(
+        f.first_seen.map(format_rfc3339).as_deref(),
+        Some("2024-01-01T00:00:01Z")
+    );
+    assert_eq!(
+        f.last_seen.map(format_rfc3339).as_deref(),
+        Some("2024-01-01T00:00:02Z")
+    );
     assert_eq!(agg.identity(f.source).display, "shop/web");
     assert_eq!(agg.identity(f.destination).display, "shop/api");
 }
@@ -120,14 +153,28 @@ fn wrapper_and_bare_lines_aggregate_together_dropping_volatile_labels() {
 fn arrays_single_line_and_pretty_printed() {
     let one_line = format!("[{WRAPPED},{BARE}]");
     let (agg, report) = read(one_line.as_bytes());
-    assert_eq!((report.flows, report.errors), (2, 0), "{:?}", report.problems);
+    assert_eq!(
+        (report.flows, report.errors),
+        (2, 0),
+        "{:?}",
+        report.problems
+    );
     assert_eq!(agg.flows[0].count, 2);
 
-    let v: Vec<serde_json::Value> = vec![serde_json::from_str(WRAPPED).unwrap(), serde_json::from_str(BARE).unwrap()];
+    let v: Vec<serde_json::Value> = vec![
+        serde_json::from_str(WRAPPED).unwrap(),
+        serde_json::from_str(BARE).unwrap(),
+    ];
     let pretty = serde_json::to_string_pretty(&v).unwrap();
     for sizes in [vec![usize::MAX], vec![1], vec![7, 13, 64]] {
-        let (agg, report) = read_chunked(pretty.as_bytes(), &sizes, ReaderOptions::default()).unwrap();
-        assert_eq!((report.flows, report.errors), (2, 0), "{:?}", report.problems);
+        let (agg, report) =
+            read_chunked(pretty.as_bytes(), &sizes, ReaderOptions::default()).unwrap();
+        assert_eq!(
+            (report.flows, report.errors),
+            (2, 0),
+            "{:?}",
+            report.problems
+        );
         assert_eq!(agg.flows[0].count, 2);
     }
     // An array followed by JSON lines, with strings holding brackets and escapes.
@@ -135,7 +182,12 @@ fn arrays_single_line_and_pretty_printed() {
         "[{{\"flow\":{{\"verdict\":\"FORWARDED\",\"Summary\":\"]}} \\\" [{{\",\"l4\":{{\"UDP\":{{\"destination_port\":53}}}}}}}}]\n{WRAPPED}\n"
     );
     let (_, report) = read(tricky.as_bytes());
-    assert_eq!((report.flows, report.errors), (2, 0), "{:?}", report.problems);
+    assert_eq!(
+        (report.flows, report.errors),
+        (2, 0),
+        "{:?}",
+        report.problems
+    );
 }
 
 #[test]
@@ -144,12 +196,17 @@ fn non_flow_events_are_skipped() {
         "{WRAPPED}\n{{\"node_status\":{{\"state_change\":\"NODE_CONNECTED\"}},\"node_name\":\"n1\"}}\n{{\"lost_events\":{{\"source\":\"HUBBLE_RING_BUFFER\",\"num_events_lost\":\"3\"}}}}\n"
     );
     let (_, report) = read(input.as_bytes());
-    assert_eq!((report.flows, report.skipped_events, report.errors), (1, 2, 0));
+    assert_eq!(
+        (report.flows, report.skipped_events, report.errors),
+        (1, 2, 0)
+    );
 }
 
 #[test]
 fn garbage_lines_are_reported_with_line_numbers() {
-    let input = format!("{WRAPPED}\nhello world\n\n{{}}\n{{\"flow\":{{\"verdict\":\"FORWARDED\",\"l4\":\n{BARE}\n[1,2]\n");
+    let input = format!(
+        "{WRAPPED}\nhello world\n\n{{}}\n{{\"flow\":{{\"verdict\":\"FORWARDED\",\"l4\":\n{BARE}\n[1,2]\n"
+    );
     let (agg, report) = read(input.as_bytes());
     assert_eq!(report.flows, 2);
     assert_eq!(agg.flows[0].count, 2);
@@ -161,8 +218,16 @@ fn garbage_lines_are_reported_with_line_numbers() {
         .collect();
     assert_eq!(lines, [2, 4, 5, 7, 7], "{:?}", report.problems);
     assert_eq!(report.errors, 5);
-    assert!(report.problems[0].message.contains("not a JSON object"), "{}", report.problems[0]);
-    assert!(report.problems[2].message.contains("truncated"), "{}", report.problems[2]);
+    assert!(
+        report.problems[0].message.contains("not a JSON object"),
+        "{}",
+        report.problems[0]
+    );
+    assert!(
+        report.problems[2].message.contains("truncated"),
+        "{}",
+        report.problems[2]
+    );
 }
 
 #[test]
@@ -190,17 +255,28 @@ fn truncated_last_line_and_crlf_and_bom() {
 
 #[test]
 fn invalid_utf8_is_a_per_line_error() {
-    let mut input = WRAPPED.replace("web-abc123-xyz12", "web-\u{1}").into_bytes();
+    let mut input = WRAPPED
+        .replace("web-abc123-xyz12", "web-\u{1}")
+        .into_bytes();
     let pos = input.windows(5).position(|w| w == b"web-\x01").unwrap();
     input[pos + 4] = 0xff;
     input.push(b'\n');
     input.extend_from_slice(BARE.as_bytes());
     let (agg, report) = read(&input);
-    assert_eq!((report.flows, report.errors), (1, 1), "{:?}", report.problems);
+    assert_eq!(
+        (report.flows, report.errors),
+        (1, 1),
+        "{:?}",
+        report.problems
+    );
     assert_eq!(agg.total_flows, 1);
     assert_eq!(report.problems[0].line, 1);
     assert!(report.problems[0].column.is_some());
-    assert!(report.problems[0].message.contains("UTF-8"), "{}", report.problems[0]);
+    assert!(
+        report.problems[0].message.contains("UTF-8"),
+        "{}",
+        report.problems[0]
+    );
     let input2 = b"{\"flow\":{\"verdict\":\"FORW\xffARDED\"}}\n";
     let (_, report) = read(input2);
     assert_eq!(report.errors, 1, "{:?}", report.problems);
@@ -211,17 +287,32 @@ fn invalid_utf8_is_a_per_line_error() {
 fn a_100_mb_line_is_skipped_with_bounded_memory() {
     let mut agg = Aggregator::default();
     let mut r = FlowReader::new(ReaderOptions::default());
-    r.feed(format!("{WRAPPED}\n{{\"flow\":{{\"Summary\":\"").as_bytes(), &mut |ev| agg.add(ev)).unwrap();
+    r.feed(
+        format!("{WRAPPED}\n{{\"flow\":{{\"Summary\":\"").as_bytes(),
+        &mut |ev| agg.add(ev),
+    )
+    .unwrap();
     let chunk = vec![b'a'; 1 << 20];
     for _ in 0..100 {
         r.feed(&chunk, &mut |ev| agg.add(ev)).unwrap();
-        assert!(r.buffer_capacity() <= 2 << 20, "buffer grew to {}", r.buffer_capacity());
+        assert!(
+            r.buffer_capacity() <= 2 << 20,
+            "buffer grew to {}",
+            r.buffer_capacity()
+        );
     }
-    r.feed(format!("\"}}}}\n{BARE}\n").as_bytes(), &mut |ev| agg.add(ev)).unwrap();
+    r.feed(format!("\"}}}}\n{BARE}\n").as_bytes(), &mut |ev| {
+        agg.add(ev)
+    })
+    .unwrap();
     let report = r.finish(&mut |ev| agg.add(ev)).unwrap();
     assert_eq!((report.flows, report.errors), (2, 1));
     assert_eq!(report.problems[0].line, 2);
-    assert!(report.problems[0].message.contains("longer than"), "{}", report.problems[0]);
+    assert!(
+        report.problems[0].message.contains("longer than"),
+        "{}",
+        report.problems[0]
+    );
     assert_eq!(report.lines, 3);
 }
 
@@ -236,14 +327,31 @@ fn unknown_enums_and_missing_fields() {
         "\n"
     );
     let (agg, report) = read(input.as_bytes());
-    assert_eq!((report.flows, report.errors, report.warnings), (3, 0, 4), "{:?}", report.problems);
+    assert_eq!(
+        (report.flows, report.errors, report.warnings),
+        (3, 0, 4),
+        "{:?}",
+        report.problems
+    );
     let msgs: Vec<&str> = report.problems.iter().map(|p| p.message.as_str()).collect();
     assert!(msgs.iter().any(|m| m.contains("unknown verdict \"MAYBE\"")));
     assert!(msgs.iter().any(|m| m.contains("unknown flow Type")));
     assert!(msgs.iter().any(|m| m.contains("traffic_direction")));
     assert!(msgs.iter().any(|m| m.contains("port 99999")));
-    let numeric = agg.flows.iter().find(|f| f.verdict == Verdict::Dropped).expect("numeric enums");
-    assert_eq!((numeric.direction, numeric.is_reply, numeric.protocol, numeric.port), (Direction::Ingress, true, Protocol::Udp, Some(53)));
+    let numeric = agg
+        .flows
+        .iter()
+        .find(|f| f.verdict == Verdict::Dropped)
+        .expect("numeric enums");
+    assert_eq!(
+        (
+            numeric.direction,
+            numeric.is_reply,
+            numeric.protocol,
+            numeric.port
+        ),
+        (Direction::Ingress, true, Protocol::Udp, Some(53))
+    );
 }
 
 #[test]
@@ -251,7 +359,12 @@ fn chunking_does_not_change_the_result() {
     let input = sample("basic-sample-400-udp-flows.json");
     let (whole, _) = read(&input);
     for sizes in [vec![1usize, 2, 3], vec![4096], vec![100, 5000, 17]] {
-        let (agg, report) = read_chunked(&input[..input.len().min(200_000)], &sizes, ReaderOptions::default()).unwrap();
+        let (agg, report) = read_chunked(
+            &input[..input.len().min(200_000)],
+            &sizes,
+            ReaderOptions::default(),
+        )
+        .unwrap();
         let (expect, expect_report) = read(&input[..input.len().min(200_000)]);
         assert_eq!(agg, expect);
         assert_eq!(report, expect_report);
@@ -268,4 +381,46 @@ fn external_addresses_and_replies() {
             assert_eq!(i.display, format!("ip:{ip}"));
         }
     }
+}
+
+mod chunking {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn mixed_input() -> Vec<u8> {
+        let mut v = sample("basic-sample-5-dns-flows.json");
+        v.extend_from_slice(b"garbage line\n[");
+        v.extend_from_slice(WRAPPED.as_bytes());
+        v.extend_from_slice(b",\n  ");
+        v.extend_from_slice(BARE.as_bytes());
+        v.extend_from_slice(b"\n]\n{\"node_status\":{}}\n");
+        v.extend_from_slice(&sample("basic-sample-10-flows.json"));
+        v.extend_from_slice(&BARE.as_bytes()[..100]);
+        v
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+        /// However the input is cut into chunks, the result is the same.
+        #[test]
+        fn any_chunking_gives_the_same_result(sizes in proptest::collection::vec(1usize..3000, 1..20)) {
+            let input = mixed_input();
+            let (expect, expect_report) = read(&input);
+            let (agg, report) = read_chunked(&input, &sizes, ReaderOptions::default()).unwrap();
+            prop_assert_eq!(&agg, &expect);
+            prop_assert_eq!(&report, &expect_report);
+            prop_assert_eq!(report.flows, 5 + 2 + 10);
+            prop_assert_eq!(report.errors, 2);
+        }
+    }
+}
+
+#[test]
+fn wrapper_time_stands_in_for_a_masked_flow_time() {
+    let input = r#"{"flow":{"verdict":"FORWARDED","l4":{"TCP":{"destination_port":80}}},"node_name":"n","time":"2024-01-01T00:00:05Z"}"#;
+    let (agg, _) = read(input.as_bytes());
+    assert_eq!(
+        agg.flows[0].first_seen.map(format_rfc3339).as_deref(),
+        Some("2024-01-01T00:00:05Z")
+    );
 }

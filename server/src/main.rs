@@ -26,6 +26,8 @@ enum Command {
     Serve(server::ServeArgs),
     /// Generate least-privilege policies from Hubble flow logs.
     Generate(cli::generate::GenerateArgs),
+    /// Replay Hubble flows against policies: which would be allowed, by which rule.
+    Replay(cli::replay::ReplayArgs),
     /// Validate policies as the apiserver would, and lint them.
     Check(cli::check::CheckArgs),
     /// Explain policies in plain language.
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Serve(args) => cli::serve::run(args),
         Command::Generate(args) => cli::generate::run(args),
+        Command::Replay(args) => cli::replay::run(args),
         Command::Check(args) => cli::check::run(args),
         Command::Explain(args) => cli::explain::run(args),
         Command::Probe(args) => cli::probe::run(args),

@@ -6,24 +6,26 @@
 //! endpoints are interned by their raw JSON bytes, L7 keys through a reused
 //! scratch string, and a tuple's timestamps are updated in place.
 
-use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::fast_hash::FoldState;
 use super::event::{Direction, FlowEvent, L7View, Protocol, Verdict};
+use super::fast_hash::FoldState;
 use super::identity::{Identity, ReservedEntity, dns_label, parse_labels, workload_name};
 use super::reader::{LineProblem, ProblemSeverity};
+use super::timestamp::parse_rfc3339;
 use super::wire;
 
 /// Limits of an [`Aggregator`]; they bound its memory whatever the input.
 #[derive(Clone, Debug)]
 pub struct AggregateOptions {
-    /// Most distinct tuples kept; later new tuples are counted in
-    /// [`Aggregates::over_limit`]. Default 200 000.
+    /// Most distinct tuples kept (and most identities, and most distinct L7
+    /// requests); flows that would need more are counted in
+    /// [`Aggregates::over_limit`]. Default 200 000, which bounds the
+    /// aggregator to a few tens of MB.
     pub max_distinct: usize,
     /// Most distinct endpoints (raw JSON) remembered. Default 100 000.
     pub max_endpoints: usize,
@@ -93,18 +95,19 @@ pub struct AggregatedFlow {
     pub protocol: Protocol,
     /// Destination port or ICMP type.
     pub port: Option<u16>,
-    /// L7 request.
-    pub l7: L7Key,
+    /// L7 request: index into [`Aggregates::l7_keys`] (0 is [`L7Key::None`]).
+    pub l7: usize,
     /// Observed verdict.
     pub verdict: Verdict,
     /// A reply (server to client) flow.
     pub is_reply: bool,
     /// How many flows.
     pub count: u64,
-    /// Earliest timestamp.
-    pub first_seen: Option<String>,
-    /// Latest timestamp.
-    pub last_seen: Option<String>,
+    /// Earliest timestamp, Unix nanoseconds ([`crate::flows::timestamp::format_rfc3339`]
+    /// writes it).
+    pub first_seen: Option<i64>,
+    /// Latest timestamp, Unix nanoseconds.
+    pub last_seen: Option<i64>,
     /// Line of the first flow.
     pub first_line: u64,
 }
@@ -118,6 +121,9 @@ pub struct Aggregates {
     /// Distinct tuples, sorted by source, destination, protocol, port, L7,
     /// direction, verdict, reply.
     pub flows: Vec<AggregatedFlow>,
+    /// L7 requests, sorted; [`AggregatedFlow::l7`] indexes them. The first
+    /// is [`L7Key::None`].
+    pub l7_keys: Vec<L7Key>,
     /// Names each external address was resolved from (DNS answers seen,
     /// `destination_names`).
     pub dns_names: BTreeMap<IpAddr, BTreeSet<String>>,
@@ -138,6 +144,11 @@ impl Aggregates {
     pub fn identity(&self, index: usize) -> &IdentityInfo {
         &self.identities[index]
     }
+
+    /// A tuple's L7 request.
+    pub fn l7(&self, flow: &AggregatedFlow) -> &L7Key {
+        &self.l7_keys[flow.l7]
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -154,8 +165,9 @@ struct FlowKey {
 
 struct FlowStats {
     count: u64,
-    first_seen: Option<String>,
-    last_seen: Option<String>,
+    /// Unix nanoseconds.
+    first_seen: Option<i64>,
+    last_seen: Option<i64>,
     first_line: u64,
 }
 
@@ -246,7 +258,10 @@ impl Aggregator {
         if let (Some(names), Some(ip)) = (ev.destination_names, destination_ip) {
             self.learn_names_raw(ip, names, ev.line);
         }
-        let l7 = self.intern_l7(&ev.l7);
+        let Some(l7) = self.intern_l7(&ev.l7) else {
+            self.over_limit += 1;
+            return;
+        };
         let key = FlowKey {
             source,
             destination,
@@ -257,14 +272,24 @@ impl Aggregator {
             verdict: ev.verdict,
             is_reply,
         };
-        let time = ev.time.as_deref();
+        let time = match ev.time.as_deref() {
+            None | Some("") => None,
+            Some(t) => match parse_rfc3339(t) {
+                Some(n) => Some(n),
+                None => {
+                    let shown: String = t.chars().take(64).collect();
+                    self.warn(ev.line, format!("not an RFC 3339 time: {shown:?}"));
+                    None
+                }
+            },
+        };
         let full = self.entries.len() >= self.opts.max_distinct;
         match self.entries.get_mut(&key) {
             Some(stats) => {
                 stats.count += 1;
                 if let Some(t) = time {
-                    update_time(&mut stats.first_seen, t, Ordering::Less);
-                    update_time(&mut stats.last_seen, t, Ordering::Greater);
+                    stats.first_seen = Some(stats.first_seen.map_or(t, |o| o.min(t)));
+                    stats.last_seen = Some(stats.last_seen.map_or(t, |o| o.max(t)));
                 }
             }
             None if full => self.over_limit += 1,
@@ -273,8 +298,8 @@ impl Aggregator {
                     key,
                     FlowStats {
                         count: 1,
-                        first_seen: time.map(str::to_string),
-                        last_seen: time.map(str::to_string),
+                        first_seen: time,
+                        last_seen: time,
                         first_line: ev.line,
                     },
                 );
@@ -346,16 +371,26 @@ impl Aggregator {
                     None,
                 ),
             },
-            EndpointClass::Reserved(entity) => self.intern(Identity::Reserved { entity, ip }, None, ip),
+            EndpointClass::Reserved(entity) => {
+                self.intern(Identity::Reserved { entity, ip }, None, ip)
+            }
             EndpointClass::Unknown => self.intern(Identity::Unknown { ip }, None, ip),
         }
     }
 
-    fn decode_endpoint(&mut self, raw: &RawValue, ip: Option<IpAddr>, line: u64) -> Option<EndpointClass> {
+    fn decode_endpoint(
+        &mut self,
+        raw: &RawValue,
+        ip: Option<IpAddr>,
+        line: u64,
+    ) -> Option<EndpointClass> {
         let ep: wire::Endpoint = match serde_json::from_str(raw.get()) {
             Ok(ep) => ep,
             Err(e) => {
-                self.warn(line, format!("unreadable endpoint ({e}); treated as unknown"));
+                self.warn(
+                    line,
+                    format!("unreadable endpoint ({e}); treated as unknown"),
+                );
                 return Some(EndpointClass::Unknown);
             }
         };
@@ -388,16 +423,25 @@ impl Aggregator {
         Some(EndpointClass::Workload(id))
     }
 
-    fn intern(&mut self, identity: Identity, pod_name: Option<String>, ip: Option<IpAddr>) -> Option<u32> {
+    fn intern(
+        &mut self,
+        identity: Identity,
+        pod_name: Option<String>,
+        ip: Option<IpAddr>,
+    ) -> Option<u32> {
         if let Some(id) = self.slot_index.get(&identity) {
             return Some(*id);
         }
-        if self.slots.len() >= self.opts.max_distinct.saturating_mul(2) {
+        if self.slots.len() >= self.opts.max_distinct {
             return None;
         }
         let id = self.slots.len() as u32;
         self.slot_index.insert(identity.clone(), id);
-        self.slots.push(IdentitySlot { identity, pod_name, ip });
+        self.slots.push(IdentitySlot {
+            identity,
+            pod_name,
+            ip,
+        });
         Some(id)
     }
 
@@ -424,11 +468,12 @@ impl Aggregator {
         }
     }
 
-    fn intern_l7(&mut self, l7: &L7View<'_>) -> u32 {
+    /// The L7 key's index; `None` when the table is full.
+    fn intern_l7(&mut self, l7: &L7View<'_>) -> Option<u32> {
         let s = &mut self.scratch;
         s.clear();
         match l7 {
-            L7View::None => return 0,
+            L7View::None => return Some(0),
             L7View::Http { method, url } => {
                 s.push_str("h ");
                 s.push_str(method);
@@ -441,7 +486,10 @@ impl Aggregator {
             }
         }
         if let Some(id) = self.l7_index.get(s.as_str()) {
-            return *id;
+            return Some(*id);
+        }
+        if self.l7_keys.len() >= self.opts.max_distinct {
+            return None;
         }
         let key = match l7 {
             L7View::None => L7Key::None,
@@ -456,7 +504,7 @@ impl Aggregator {
         let id = self.l7_keys.len() as u32;
         self.l7_index.insert(s.clone(), id);
         self.l7_keys.push(key);
-        id
+        Some(id)
     }
 
     /// Flows added so far.
@@ -488,7 +536,8 @@ impl Aggregator {
                     | Identity::Unknown { ip: Some(ip) } => Some(ip),
                     _ => None,
                 };
-                ip.and_then(|ip| self.workload_ips.get(ip).copied()).unwrap_or(i as u32)
+                ip.and_then(|ip| self.workload_ips.get(ip).copied())
+                    .unwrap_or(i as u32)
             })
             .collect();
         if alias.iter().enumerate().any(|(i, a)| *a as usize != i) {
@@ -504,12 +553,14 @@ impl Aggregator {
                     Some(t) => {
                         t.count += s.count;
                         t.first_line = t.first_line.min(s.first_line);
-                        if let Some(f) = &s.first_seen {
-                            update_time(&mut t.first_seen, f, Ordering::Less);
-                        }
-                        if let Some(l) = &s.last_seen {
-                            update_time(&mut t.last_seen, l, Ordering::Greater);
-                        }
+                        t.first_seen = match (t.first_seen, s.first_seen) {
+                            (Some(a), Some(b)) => Some(a.min(b)),
+                            (a, b) => a.or(b),
+                        };
+                        t.last_seen = match (t.last_seen, s.last_seen) {
+                            (Some(a), Some(b)) => Some(a.max(b)),
+                            (a, b) => a.or(b),
+                        };
                     }
                 }
             }
@@ -542,7 +593,18 @@ impl Aggregator {
             })
             .collect();
         disambiguate(&mut identities);
-        let l7_keys = self.l7_keys;
+        // Sort the L7 keys too (L7Key::None, the smallest, stays first).
+        let mut l7_order: Vec<usize> = (0..self.l7_keys.len()).collect();
+        l7_order.sort_by(|a, b| self.l7_keys[*a].cmp(&self.l7_keys[*b]));
+        let mut l7_remap = vec![0usize; self.l7_keys.len()];
+        for (new, old) in l7_order.iter().enumerate() {
+            l7_remap[*old] = new;
+        }
+        let mut l7_slots: Vec<Option<L7Key>> = self.l7_keys.into_iter().map(Some).collect();
+        let l7_keys: Vec<L7Key> = l7_order
+            .iter()
+            .map(|old| l7_slots[*old].take().expect("each key once"))
+            .collect();
         let mut flows: Vec<AggregatedFlow> = self
             .entries
             .into_iter()
@@ -552,7 +614,7 @@ impl Aggregator {
                 direction: k.direction,
                 protocol: k.protocol,
                 port: k.port,
-                l7: l7_keys[k.l7 as usize].clone(),
+                l7: l7_remap[k.l7 as usize],
                 verdict: k.verdict,
                 is_reply: k.is_reply,
                 count: s.count,
@@ -561,21 +623,22 @@ impl Aggregator {
                 first_line: s.first_line,
             })
             .collect();
-        flows.sort_by(|a, b| {
-            (a.source, a.destination, a.protocol, a.port, &a.l7, a.direction, a.verdict, a.is_reply).cmp(&(
-                b.source,
-                b.destination,
-                b.protocol,
-                b.port,
-                &b.l7,
-                b.direction,
-                b.verdict,
-                b.is_reply,
-            ))
+        flows.sort_unstable_by_key(|f| {
+            (
+                f.source,
+                f.destination,
+                f.protocol,
+                f.port,
+                f.l7,
+                f.direction,
+                f.verdict,
+                f.is_reply,
+            )
         });
         Aggregates {
             identities,
             flows,
+            l7_keys,
             dns_names: self.dns_names,
             namespace_labels: self.namespace_labels,
             total_flows: self.total,
@@ -595,7 +658,10 @@ fn base_names(slot: &IdentitySlot) -> (String, String) {
         }
         Identity::External { ip } => (ip.to_string(), format!("ip:{ip}")),
         Identity::Reserved { entity, ip } => match ip {
-            Some(ip) => (entity.as_str().to_string(), format!("reserved:{entity}@{ip}")),
+            Some(ip) => (
+                entity.as_str().to_string(),
+                format!("reserved:{entity}@{ip}"),
+            ),
             None => (entity.as_str().to_string(), format!("reserved:{entity}")),
         },
         Identity::Unknown { ip } => match ip {
@@ -611,7 +677,10 @@ fn disambiguate(ids: &mut [IdentityInfo]) {
     let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (i, info) in ids.iter().enumerate() {
         if let Identity::Workload { namespace, .. } = &info.identity {
-            groups.entry((namespace.clone(), info.name.clone())).or_default().push(i);
+            groups
+                .entry((namespace.clone(), info.name.clone()))
+                .or_default()
+                .push(i);
         }
     }
     for ((namespace, base), members) in groups {
@@ -675,43 +744,6 @@ pub fn url_path(url: &str) -> &str {
     if path.is_empty() { "/" } else { path }
 }
 
-/// RFC 3339 timestamps compare as (date-time, nanoseconds, zone), so that
-/// `…:13.1Z` sorts before `…:13.15Z`.
-pub(crate) fn time_key(t: &str) -> (&str, u32, &str) {
-    if t.len() < 19 || !t.is_char_boundary(19) {
-        return (t, 0, "");
-    }
-    let (head, rest) = t.split_at(19);
-    match rest.strip_prefix('.') {
-        Some(frac) => {
-            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-            let mut nanos: u32 = 0;
-            for (i, b) in frac.bytes().take(digits).enumerate() {
-                if i < 9 {
-                    nanos = nanos * 10 + u32::from(b - b'0');
-                }
-            }
-            for _ in digits..9 {
-                nanos *= 10;
-            }
-            (head, nanos, &frac[digits..])
-        }
-        None => (head, 0, rest),
-    }
-}
-
-fn update_time(slot: &mut Option<String>, t: &str, want: Ordering) {
-    match slot {
-        None => *slot = Some(t.to_string()),
-        Some(old) => {
-            if time_key(t).cmp(&time_key(old)) == want {
-                old.clear();
-                old.push_str(t);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -721,14 +753,5 @@ mod tests {
         assert_eq!(url_path("http://10.128.0.4:9990/metrics?x=1"), "/metrics");
         assert_eq!(url_path("http://host"), "/");
         assert_eq!(url_path("/a/b#c"), "/a/b");
-    }
-
-    #[test]
-    fn times_compare_by_value() {
-        assert!(time_key("2021-06-16T16:52:13.1Z") < time_key("2021-06-16T16:52:13.15Z"));
-        assert!(time_key("2021-06-16T16:52:13Z") < time_key("2021-06-16T16:52:13.000000001Z"));
-        let mut s = Some("2021-06-16T16:52:13.5Z".to_string());
-        update_time(&mut s, "2021-06-16T16:52:13.45Z", Ordering::Less);
-        assert_eq!(s.as_deref(), Some("2021-06-16T16:52:13.45Z"));
     }
 }

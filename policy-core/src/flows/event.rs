@@ -77,7 +77,10 @@ impl Verdict {
     /// have been dropped but was let through): the flows a least-privilege
     /// policy must keep allowing.
     pub fn is_allowed_traffic(self) -> bool {
-        matches!(self, Verdict::Forwarded | Verdict::Redirected | Verdict::Audit)
+        matches!(
+            self,
+            Verdict::Forwarded | Verdict::Redirected | Verdict::Audit
+        )
     }
 }
 

@@ -109,7 +109,9 @@ mod tests {
     fn equal_input_equal_hash_and_spread() {
         let s = FoldState::default();
         assert_eq!(s.hash_one(b"abc".as_slice()), s.hash_one(b"abc".as_slice()));
-        let hashes: std::collections::HashSet<u64> = (0..10_000u32).map(|i| s.hash_one(format!("ep-{i}"))).collect();
+        let hashes: std::collections::HashSet<u64> = (0..10_000u32)
+            .map(|i| s.hash_one(format!("ep-{i}")))
+            .collect();
         assert_eq!(hashes.len(), 10_000);
     }
 }

@@ -39,12 +39,13 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
-use super::aggregate::{Aggregates, L7Key, time_key};
+use super::aggregate::{Aggregates, L7Key};
 use super::event::Protocol;
 use super::identity::{Identity, ReservedEntity};
+use super::timestamp::format_rfc3339;
 use crate::model::cilium::{
-    CiliumPolicy, CiliumRule, DnsRule, EgressRule, FqdnSelector, HttpRule, IcmpField, IcmpRule, IngressRule,
-    L7Rules, PortProtocol, PortRule,
+    CiliumPolicy, CiliumRule, DnsRule, EgressRule, FqdnSelector, HttpRule, IcmpField, IcmpRule,
+    IngressRule, L7Rules, PortProtocol, PortRule,
 };
 use crate::model::{LabelSelector, ObjectMeta, Policy};
 
@@ -146,8 +147,6 @@ enum Peer {
     Entity(ReservedEntity),
     Fqdn(BTreeSet<String>),
     Cidr(IpNet),
-    /// `world` without an address.
-    AnyWorld,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -160,23 +159,20 @@ struct PortKey {
 struct Evidence {
     flows: u64,
     tuples: u64,
-    first: Option<String>,
-    last: Option<String>,
+    /// Unix nanoseconds.
+    first: Option<i64>,
+    last: Option<i64>,
 }
 
 impl Evidence {
-    fn add(&mut self, count: u64, first: Option<&str>, last: Option<&str>) {
+    fn add(&mut self, count: u64, first: Option<i64>, last: Option<i64>) {
         self.flows += count;
         self.tuples += 1;
-        if let Some(f) = first
-            && self.first.as_deref().is_none_or(|o| time_key(f) < time_key(o))
-        {
-            self.first = Some(f.to_string());
+        if let Some(f) = first {
+            self.first = Some(self.first.map_or(f, |o| o.min(f)));
         }
-        if let Some(l) = last
-            && self.last.as_deref().is_none_or(|o| time_key(l) > time_key(o))
-        {
-            self.last = Some(l.to_string());
+        if let Some(l) = last {
+            self.last = Some(self.last.map_or(l, |o| o.max(l)));
         }
     }
 
@@ -187,9 +183,11 @@ impl Evidence {
             if self.flows == 1 { "" } else { "s" },
             self.tuples
         );
-        match (&self.first, &self.last) {
-            (Some(f), Some(l)) if f == l => s.push_str(&format!(" at {f}")),
-            (Some(f), Some(l)) => s.push_str(&format!(", {f} .. {l}")),
+        match (self.first, self.last) {
+            (Some(f), Some(l)) if f == l => s.push_str(&format!(" at {}", format_rfc3339(f))),
+            (Some(f), Some(l)) => {
+                s.push_str(&format!(", {} .. {}", format_rfc3339(f), format_rfc3339(l)))
+            }
             _ => {}
         }
         s
@@ -231,13 +229,28 @@ pub fn generate(agg: &Aggregates, opts: &GenerateOptions) -> Generated {
         }
         let src = &agg.identities[f.source];
         let dst = &agg.identities[f.destination];
-        let describe = || format!("{} -> {} {}", src.display, dst.display, port_text(f.protocol, f.port));
+        let describe = || {
+            format!(
+                "{} -> {} {}",
+                src.display,
+                dst.display,
+                port_text(f.protocol, f.port)
+            )
+        };
         if f.protocol == Protocol::None {
-            warnings.insert(format!("{}: no L4 information in the flows; no rule", describe()));
+            warnings.insert(format!(
+                "{}: no L4 information in the flows; no rule",
+                describe()
+            ));
             continue;
         }
-        if matches!(f.protocol, Protocol::Icmp | Protocol::IcmpV6) && opts.flavor == Flavor::Kubernetes {
-            warnings.insert(format!("{}: NetworkPolicy cannot express ICMP; no rule", describe()));
+        if matches!(f.protocol, Protocol::Icmp | Protocol::IcmpV6)
+            && opts.flavor == Flavor::Kubernetes
+        {
+            warnings.insert(format!(
+                "{}: NetworkPolicy cannot express ICMP; no rule",
+                describe()
+            ));
             continue;
         }
         let mut used = false;
@@ -257,16 +270,24 @@ pub fn generate(agg: &Aggregates, opts: &GenerateOptions) -> Generated {
                     "{}: the flows carry no labels for {}, so no selector can pick it; no {} rule",
                     describe(),
                     agg.identities[own].display,
-                    if side == Side::Ingress { "ingress" } else { "egress" }
+                    if side == Side::Ingress {
+                        "ingress"
+                    } else {
+                        "egress"
+                    }
                 ));
                 continue;
             }
             let acc = policies.entry((own, side)).or_default();
-            if side == Side::Egress && is_kube_dns_traffic(agg, f.destination, f.protocol, f.port, &f.l7) {
-                acc.dns
-                    .get_or_insert_with(Evidence::default)
-                    .add(f.count, f.first_seen.as_deref(), f.last_seen.as_deref());
-                acc.evidence.add(f.count, f.first_seen.as_deref(), f.last_seen.as_deref());
+            if side == Side::Egress
+                && is_kube_dns_traffic(agg, f.destination, f.protocol, f.port, agg.l7(f))
+            {
+                acc.dns.get_or_insert_with(Evidence::default).add(
+                    f.count,
+                    f.first_seen,
+                    f.last_seen,
+                );
+                acc.evidence.add(f.count, f.first_seen, f.last_seen);
                 used = true;
                 continue;
             }
@@ -285,11 +306,13 @@ pub fn generate(agg: &Aggregates, opts: &GenerateOptions) -> Generated {
                     port: f.port,
                 })
                 .or_default();
-            if let (L7Key::Http { method, path }, Flavor::Cilium, Some(_)) = (&f.l7, opts.flavor, f.port) {
+            if let (L7Key::Http { method, path }, Flavor::Cilium, Some(_)) =
+                (agg.l7(f), opts.flavor, f.port)
+            {
                 http.insert((method.clone(), path.clone()));
             }
-            rules.evidence.add(f.count, f.first_seen.as_deref(), f.last_seen.as_deref());
-            acc.evidence.add(f.count, f.first_seen.as_deref(), f.last_seen.as_deref());
+            rules.evidence.add(f.count, f.first_seen, f.last_seen);
+            acc.evidence.add(f.count, f.first_seen, f.last_seen);
             used = true;
         }
         if used {
@@ -299,7 +322,10 @@ pub fn generate(agg: &Aggregates, opts: &GenerateOptions) -> Generated {
     // Cilium: toFQDNs only work through the DNS proxy, which needs a DNS rule.
     if opts.flavor == Flavor::Cilium {
         for ((_, side), acc) in policies.iter_mut() {
-            if *side == Side::Egress && acc.dns.is_none() && acc.peers.keys().any(|p| matches!(p, Peer::Fqdn(_))) {
+            if *side == Side::Egress
+                && acc.dns.is_none()
+                && acc.peers.keys().any(|p| matches!(p, Peer::Fqdn(_)))
+            {
                 acc.dns = Some(Evidence::default());
             }
         }
@@ -329,10 +355,17 @@ fn port_text(protocol: Protocol, port: Option<u16>) -> String {
 
 /// Traffic that the canonical kube-dns rule covers: to a kube-dns pod on
 /// port 53 (or DNS requests whose port was masked out).
-fn is_kube_dns_traffic(agg: &Aggregates, dst: usize, protocol: Protocol, port: Option<u16>, l7: &L7Key) -> bool {
+fn is_kube_dns_traffic(
+    agg: &Aggregates,
+    dst: usize,
+    protocol: Protocol,
+    port: Option<u16>,
+    l7: &L7Key,
+) -> bool {
     let is_kube_dns = match &agg.identities[dst].identity {
         Identity::Workload { namespace, labels } => {
-            namespace == KUBE_DNS_NAMESPACE && labels.get(KUBE_DNS_LABEL.0).map(String::as_str) == Some(KUBE_DNS_LABEL.1)
+            namespace == KUBE_DNS_NAMESPACE
+                && labels.get(KUBE_DNS_LABEL.0).map(String::as_str) == Some(KUBE_DNS_LABEL.1)
         }
         _ => false,
     };
@@ -341,7 +374,12 @@ fn is_kube_dns_traffic(agg: &Aggregates, dst: usize, protocol: Protocol, port: O
         && (port == Some(53) || (port.is_none() && matches!(l7, L7Key::Dns { .. })))
 }
 
-fn map_peer(agg: &Aggregates, peer: usize, side: Side, opts: &GenerateOptions) -> Result<Peer, String> {
+fn map_peer(
+    agg: &Aggregates,
+    peer: usize,
+    side: Side,
+    opts: &GenerateOptions,
+) -> Result<Peer, String> {
     let cidr = |ip: IpAddr| -> Peer {
         let prefix = match ip {
             IpAddr::V4(_) => opts.ipv4_prefix.min(32),
@@ -364,7 +402,11 @@ fn map_peer(agg: &Aggregates, peer: usize, side: Side, opts: &GenerateOptions) -
         },
         (Identity::External { ip }, _) => Ok(cidr(*ip)),
         (Identity::Reserved { entity, .. }, Flavor::Cilium) => Ok(Peer::Entity(*entity)),
-        (Identity::Reserved { entity: ReservedEntity::World, ip: None }, Flavor::Kubernetes) => Ok(Peer::AnyWorld),
+        (Identity::Reserved { entity: ReservedEntity::World, ip: None }, Flavor::Kubernetes) => Err(
+            "the flows carry no address for this world peer, and an ipBlock of 0.0.0.0/0 would also admit pods \
+             (where ipBlock matches pod IPs); add an ipBlock for the real range by hand"
+                .to_string(),
+        ),
         (Identity::Reserved { ip: Some(ip), .. }, Flavor::Kubernetes) => Ok(Peer::Cidr(IpNet::from(*ip))),
         (Identity::Reserved { entity, ip: None }, Flavor::Kubernetes) => Err(format!(
             "NetworkPolicy can only name reserved:{entity} by address, and the flows carry none"
@@ -376,7 +418,11 @@ fn map_peer(agg: &Aggregates, peer: usize, side: Side, opts: &GenerateOptions) -
 
 /// A selector for exactly one observed workload: its labels, minus other
 /// observed workloads of its namespace whose labels are a strict superset.
-fn workload_selector(agg: &Aggregates, idx: usize, cilium_namespace: Option<&str>) -> LabelSelector {
+fn workload_selector(
+    agg: &Aggregates,
+    idx: usize,
+    cilium_namespace: Option<&str>,
+) -> LabelSelector {
     let Identity::Workload { namespace, labels } = &agg.identities[idx].identity else {
         return LabelSelector::default();
     };
@@ -417,7 +463,13 @@ fn namespace_of(agg: &Aggregates, idx: usize) -> &str {
     agg.identities[idx].identity.namespace().unwrap_or("")
 }
 
-fn metadata(agg: &Aggregates, own: usize, side: Side, acc: &PolicyAcc, rule_lines: Vec<String>) -> ObjectMeta {
+fn metadata(
+    agg: &Aggregates,
+    own: usize,
+    side: Side,
+    acc: &PolicyAcc,
+    rule_lines: Vec<String>,
+) -> ObjectMeta {
     let info = &agg.identities[own];
     let suffix = match side {
         Side::Ingress => "ingress",
@@ -426,7 +478,11 @@ fn metadata(agg: &Aggregates, own: usize, side: Side, acc: &PolicyAcc, rule_line
     let mut annotations = BTreeMap::new();
     annotations.insert(
         SOURCE_ANNOTATION.to_string(),
-        format!("palisade generate: {} observed {suffix} flows of {}", acc.evidence.describe(), info.display),
+        format!(
+            "palisade generate: {} observed {suffix} flows of {}",
+            acc.evidence.describe(),
+            info.display
+        ),
     );
     annotations.insert(RULES_ANNOTATION.to_string(), rule_lines.join("\n"));
     ObjectMeta {
@@ -443,7 +499,6 @@ fn peer_text(agg: &Aggregates, peer: &Peer) -> String {
         Peer::Entity(e) => format!("entity {e}"),
         Peer::Fqdn(names) => names.iter().cloned().collect::<Vec<_>>().join(","),
         Peer::Cidr(net) => net.to_string(),
-        Peer::AnyWorld => "world (no address)".to_string(),
     }
 }
 
@@ -465,7 +520,11 @@ fn kubernetes_policy(agg: &Aggregates, own: usize, side: Side, acc: &PolicyAcc) 
     let own_ns = namespace_of(agg, own);
     let mut lines = Vec::new();
     let mut peers_rules: Vec<(Vec<NetworkPolicyPeer>, Vec<NetworkPolicyPort>)> = Vec::new();
-    let dir = if side == Side::Ingress { "ingress" } else { "egress" };
+    let dir = if side == Side::Ingress {
+        "ingress"
+    } else {
+        "egress"
+    };
     if let Some(dns) = &acc.dns {
         let peer = NetworkPolicyPeer {
             namespace_selector: Some(match_labels([(NAMESPACE_NAME_LABEL, KUBE_DNS_NAMESPACE)])),
@@ -489,15 +548,19 @@ fn kubernetes_policy(agg: &Aggregates, own: usize, side: Side, acc: &PolicyAcc) 
                 let ns = namespace_of(agg, *i);
                 vec![NetworkPolicyPeer {
                     pod_selector: Some(workload_selector(agg, *i, None)),
-                    namespace_selector: (ns != own_ns).then(|| match_labels([(NAMESPACE_NAME_LABEL, ns)])),
+                    namespace_selector: (ns != own_ns)
+                        .then(|| match_labels([(NAMESPACE_NAME_LABEL, ns)])),
                     ip_block: None,
                 }]
             }
             Peer::Cidr(net) => vec![ip_block(net.to_string())],
-            Peer::AnyWorld => vec![ip_block("0.0.0.0/0".into()), ip_block("::/0".into())],
             Peer::Entity(_) | Peer::Fqdn(_) => unreachable!("Cilium-only peers"),
         };
-        let ports = rules.ports.keys().map(|k| k8s_port(k.protocol, k.port)).collect();
+        let ports = rules
+            .ports
+            .keys()
+            .map(|k| k8s_port(k.protocol, k.port))
+            .collect();
         lines.push(format!(
             "{dir}[{}] {} {}: {}: {}",
             peers_rules.len(),
@@ -546,7 +609,12 @@ fn kubernetes_policy(agg: &Aggregates, own: usize, side: Side, acc: &PolicyAcc) 
 
 fn match_labels<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> LabelSelector {
     LabelSelector {
-        match_labels: Some(pairs.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
+        match_labels: Some(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        ),
         match_expressions: None,
     }
 }
@@ -576,7 +644,14 @@ fn cilium_ports(rules: &PeerRules) -> (Vec<PortRule>, Vec<IcmpRule>) {
             Protocol::Icmp | Protocol::IcmpV6 => {
                 if let Some(t) = k.port {
                     icmp.push(IcmpField {
-                        family: Some(if k.protocol == Protocol::Icmp { "IPv4" } else { "IPv6" }.to_string()),
+                        family: Some(
+                            if k.protocol == Protocol::Icmp {
+                                "IPv4"
+                            } else {
+                                "IPv6"
+                            }
+                            .to_string(),
+                        ),
                         icmp_type: serde_json::Value::from(t),
                     });
                 }
@@ -649,7 +724,11 @@ fn regex_escape(s: &str) -> String {
 fn cilium_policy(agg: &Aggregates, own: usize, side: Side, acc: &PolicyAcc) -> Policy {
     let own_ns = namespace_of(agg, own);
     let mut lines = Vec::new();
-    let dir = if side == Side::Ingress { "ingress" } else { "egress" };
+    let dir = if side == Side::Ingress {
+        "ingress"
+    } else {
+        "egress"
+    };
     let mut ingress = Vec::new();
     let mut egress = Vec::new();
     if let Some(dns) = &acc.dns {
@@ -687,66 +766,91 @@ fn cilium_policy(agg: &Aggregates, own: usize, side: Side, acc: &PolicyAcc) -> P
         } else {
             dns.describe()
         };
-        lines.push(format!("{dir}[0] DNS to kube-system/kube-dns 53/UDP+TCP via DNS proxy: {why}"));
+        lines.push(format!(
+            "{dir}[0] DNS to kube-system/kube-dns 53/UDP+TCP via DNS proxy: {why}"
+        ));
     }
     for (peer, rules) in &acc.peers {
         let (to_ports, icmps) = cilium_ports(rules);
-        let to_ports = (!to_ports.is_empty()).then_some(to_ports);
-        let icmps = (!icmps.is_empty()).then_some(icmps);
-        let index = ingress.len() + egress.len();
-        lines.push(format!(
-            "{dir}[{index}] {} {}: {}: {}",
-            if side == Side::Ingress { "from" } else { "to" },
-            peer_text(agg, peer),
-            ports_text(&rules.ports),
-            rules.evidence.describe()
-        ));
-        match side {
-            Side::Ingress => {
-                let mut r = IngressRule {
-                    to_ports,
-                    icmps,
-                    ..IngressRule::default()
-                };
-                match peer {
-                    Peer::Workload(i) => {
-                        let ns = namespace_of(agg, *i);
-                        r.from_endpoints = Some(vec![workload_selector(agg, *i, (ns != own_ns).then_some(ns))]);
-                    }
-                    Peer::Entity(e) => r.from_entities = Some(vec![e.as_str().to_string()]),
-                    Peer::Cidr(net) => r.from_cidr = Some(vec![net.to_string()]),
-                    Peer::AnyWorld => r.from_entities = Some(vec!["world".to_string()]),
-                    Peer::Fqdn(_) => unreachable!("FQDN peers are egress only"),
-                }
-                ingress.push(r);
+        // Cilium: `icmps` may not share a rule with `toPorts`.
+        let parts = match (
+            (!to_ports.is_empty()).then_some(to_ports),
+            (!icmps.is_empty()).then_some(icmps),
+        ) {
+            (Some(p), Some(i)) => vec![(Some(p), None), (None, Some(i))],
+            (p, i) => vec![(p, i)],
+        };
+        let split = parts.len() > 1;
+        for (to_ports, icmps) in parts {
+            let index = ingress.len() + egress.len();
+            let towards = if side == Side::Ingress { "from" } else { "to" };
+            if split && to_ports.is_none() {
+                lines.push(format!(
+                    "{dir}[{index}] {towards} {}: the ICMP part of {dir}[{}] (Cilium keeps icmps apart from toPorts)",
+                    peer_text(agg, peer),
+                    index - 1
+                ));
+            } else {
+                lines.push(format!(
+                    "{dir}[{index}] {towards} {}: {}: {}",
+                    peer_text(agg, peer),
+                    ports_text(&rules.ports),
+                    rules.evidence.describe()
+                ));
             }
-            Side::Egress => {
-                let mut r = EgressRule {
-                    to_ports,
-                    icmps,
-                    ..EgressRule::default()
-                };
-                match peer {
-                    Peer::Workload(i) => {
-                        let ns = namespace_of(agg, *i);
-                        r.to_endpoints = Some(vec![workload_selector(agg, *i, (ns != own_ns).then_some(ns))]);
+            match side {
+                Side::Ingress => {
+                    let mut r = IngressRule {
+                        to_ports,
+                        icmps,
+                        ..IngressRule::default()
+                    };
+                    match peer {
+                        Peer::Workload(i) => {
+                            let ns = namespace_of(agg, *i);
+                            r.from_endpoints = Some(vec![workload_selector(
+                                agg,
+                                *i,
+                                (ns != own_ns).then_some(ns),
+                            )]);
+                        }
+                        Peer::Entity(e) => r.from_entities = Some(vec![e.as_str().to_string()]),
+                        Peer::Cidr(net) => r.from_cidr = Some(vec![net.to_string()]),
+                        Peer::Fqdn(_) => unreachable!("FQDN peers are egress only"),
                     }
-                    Peer::Entity(e) => r.to_entities = Some(vec![e.as_str().to_string()]),
-                    Peer::Cidr(net) => r.to_cidr = Some(vec![net.to_string()]),
-                    Peer::AnyWorld => r.to_entities = Some(vec!["world".to_string()]),
-                    Peer::Fqdn(names) => {
-                        r.to_fqdns = Some(
-                            names
-                                .iter()
-                                .map(|n| FqdnSelector {
-                                    match_name: Some(n.clone()),
-                                    match_pattern: None,
-                                })
-                                .collect(),
-                        )
-                    }
+                    ingress.push(r);
                 }
-                egress.push(r);
+                Side::Egress => {
+                    let mut r = EgressRule {
+                        to_ports,
+                        icmps,
+                        ..EgressRule::default()
+                    };
+                    match peer {
+                        Peer::Workload(i) => {
+                            let ns = namespace_of(agg, *i);
+                            r.to_endpoints = Some(vec![workload_selector(
+                                agg,
+                                *i,
+                                (ns != own_ns).then_some(ns),
+                            )]);
+                        }
+                        Peer::Entity(e) => r.to_entities = Some(vec![e.as_str().to_string()]),
+                        Peer::Cidr(net) => r.to_cidr = Some(vec![net.to_string()]),
+                        Peer::Fqdn(names) => {
+                            r.to_fqdns = Some(
+                                names
+                                    .iter()
+                                    .map(|n| FqdnSelector {
+                                        match_name: Some(n.clone()),
+                                        match_pattern: None,
+                                    })
+                                    .collect(),
+                            )
+                        }
+                    }
+                    egress.push(r);
+                }
             }
         }
     }

@@ -185,7 +185,9 @@ pub fn parse_labels<'a>(labels: impl IntoIterator<Item = &'a str>) -> ParsedLabe
         match source {
             "reserved" => {
                 if let Some(e) = ReservedEntity::from_label(key)
-                    && out.reserved.is_none_or(|old| e.specificity() > old.specificity())
+                    && out
+                        .reserved
+                        .is_none_or(|old| e.specificity() > old.specificity())
                 {
                     out.reserved = Some(e);
                 }
@@ -194,7 +196,8 @@ pub fn parse_labels<'a>(labels: impl IntoIterator<Item = &'a str>) -> ParsedLabe
                 if key == "io.kubernetes.pod.namespace" {
                     out.namespace = Some(value.to_string());
                 } else if let Some(ns_key) = key.strip_prefix("io.cilium.k8s.namespace.labels.") {
-                    out.namespace_labels.insert(ns_key.to_string(), value.to_string());
+                    out.namespace_labels
+                        .insert(ns_key.to_string(), value.to_string());
                 } else if !is_volatile_label(key) && !key.is_empty() {
                     out.pod.insert(key.to_string(), value.to_string());
                 }
@@ -224,7 +227,11 @@ pub fn workload_name(labels: &BTreeMap<String, String>, pod_name: Option<&str>) 
     if let Some(pod) = pod_name.filter(|p| !p.is_empty()) {
         return strip_pod_suffix(pod).to_string();
     }
-    labels.values().find(|v| !v.is_empty()).cloned().unwrap_or_else(|| "workload".to_string())
+    labels
+        .values()
+        .find(|v| !v.is_empty())
+        .cloned()
+        .unwrap_or_else(|| "workload".to_string())
 }
 
 /// `web-7d4b9c8f6-x2x9z` → `web`; `db-0` → `db`.
@@ -233,12 +240,16 @@ fn strip_pod_suffix(pod: &str) -> &str {
     // ReplicaSet pods: <deployment>-<hash>-<5 chars>.
     if let Some((head, tail)) = name.rsplit_once('-')
         && tail.len() == 5
-        && tail.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && tail
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     {
         name = head;
         if let Some((head, tail)) = name.rsplit_once('-')
             && (6..=10).contains(&tail.len())
-            && tail.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && tail
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         {
             name = head;
         }
@@ -304,7 +315,12 @@ mod tests {
             p.pod.keys().map(String::as_str).collect::<Vec<_>>(),
             ["app", "security.istio.io/tlsMode", "version"]
         );
-        assert_eq!(p.namespace_labels.get("istio-injection").map(String::as_str), Some("enabled"));
+        assert_eq!(
+            p.namespace_labels
+                .get("istio-injection")
+                .map(String::as_str),
+            Some("enabled")
+        );
         assert_eq!(p.reserved, None);
     }
 
@@ -312,15 +328,24 @@ mod tests {
     fn reserved_labels_pick_the_most_specific() {
         let p = parse_labels(["reserved:host", "reserved:kube-apiserver"]);
         assert_eq!(p.reserved, Some(ReservedEntity::KubeApiserver));
-        assert_eq!(parse_labels(["reserved:world-ipv4"]).reserved, Some(ReservedEntity::World));
-        assert_eq!(ReservedEntity::from_number(6), Some(ReservedEntity::RemoteNode));
+        assert_eq!(
+            parse_labels(["reserved:world-ipv4"]).reserved,
+            Some(ReservedEntity::World)
+        );
+        assert_eq!(
+            ReservedEntity::from_number(6),
+            Some(ReservedEntity::RemoteNode)
+        );
         assert_eq!(ReservedEntity::from_number(256), None);
     }
 
     #[test]
     fn workload_names() {
         let mut l = BTreeMap::new();
-        assert_eq!(workload_name(&l, Some("reviews-v1-545db77b95-s6jb8")), "reviews-v1");
+        assert_eq!(
+            workload_name(&l, Some("reviews-v1-545db77b95-s6jb8")),
+            "reviews-v1"
+        );
         assert_eq!(workload_name(&l, Some("db-0")), "db");
         assert_eq!(workload_name(&l, Some("xwing")), "xwing");
         l.insert("k8s-app".into(), "kube-dns".into());

@@ -14,7 +14,13 @@
 //! 4. [`replay::replay`] asks the reachability engine whether each distinct
 //!    flow is allowed by a set of policies, and by which rule.
 //!
-//! [`aggregate_bytes`] runs steps 1–2 over a whole buffer.
+//! [`aggregate_bytes`] runs steps 1–2 over a whole buffer; [`read_flows`]
+//! over any [`std::io::BufRead`]. [`to_yaml`] writes generated policies as
+//! canonical multi-document YAML.
+//!
+//! Memory is bounded whatever the input size: the reader buffers at most one
+//! record ([`ReaderOptions::max_record_bytes`]), the aggregator at most
+//! [`AggregateOptions::max_distinct`] tuples, identities and L7 requests.
 
 pub mod aggregate;
 pub mod event;
@@ -22,13 +28,20 @@ mod fast_hash;
 pub mod generate;
 pub mod identity;
 pub mod reader;
+pub mod replay;
+pub mod timestamp;
 mod wire;
 
-pub use aggregate::{AggregateOptions, Aggregates, AggregatedFlow, Aggregator, IdentityInfo, L7Key};
-pub use generate::{Flavor, GenerateOptions, Generated, PolicyDirections, generate, to_yaml};
+pub use aggregate::{
+    AggregateOptions, AggregatedFlow, Aggregates, Aggregator, IdentityInfo, L7Key,
+};
 pub use event::{Direction, FlowEvent, L7View, Protocol, Verdict};
+pub use generate::{Flavor, GenerateOptions, Generated, PolicyDirections, generate, to_yaml};
 pub use identity::{Identity, ReservedEntity};
-pub use reader::{FlowReader, LineProblem, ProblemSeverity, ReadError, ReadReport, ReaderOptions, read_flows};
+pub use reader::{
+    FlowReader, LineProblem, ProblemSeverity, ReadError, ReadReport, ReaderOptions, read_flows,
+};
+pub use replay::{Replay, ReplayCluster, ReplayRow, ReplaySummary, replay, replay_cluster};
 
 /// Reads and aggregates a whole in-memory input (what the page and the HTTP
 /// API get). Large inputs should go through [`FlowReader`] chunk by chunk.

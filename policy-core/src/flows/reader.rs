@@ -318,7 +318,11 @@ impl FlowReader {
                 }
             }
             Mode::Array => {
-                let line = if self.array.in_element { self.record_line } else { self.line };
+                let line = if self.array.in_element {
+                    self.record_line
+                } else {
+                    self.line
+                };
                 if self.array.in_element && !self.oversized {
                     let buf = std::mem::take(&mut self.buf);
                     self.process(&buf, on_flow);
@@ -395,7 +399,11 @@ impl FlowReader {
         F: for<'a> FnMut(&FlowEvent<'a>),
     {
         // Start of the current element within this chunk.
-        let mut elem_start = if self.array.in_element { Some(pos) } else { None };
+        let mut elem_start = if self.array.in_element {
+            Some(pos)
+        } else {
+            None
+        };
         while pos < chunk.len() {
             let b = chunk[pos];
             let s = &mut self.array;
@@ -516,7 +524,13 @@ impl FlowReader {
         pos
     }
 
-    fn problem(&mut self, line: u64, column: Option<u64>, severity: ProblemSeverity, message: String) {
+    fn problem(
+        &mut self,
+        line: u64,
+        column: Option<u64>,
+        severity: ProblemSeverity,
+        message: String,
+    ) {
         match severity {
             ProblemSeverity::Error => self.report.errors += 1,
             ProblemSeverity::Warning => self.report.warnings += 1,
@@ -568,7 +582,13 @@ impl FlowReader {
         let is_other = rec.is_other_event();
         let has_fields = rec.has_flow_fields();
         let flow = match rec.flow {
-            Some(f) => f,
+            // The wrapper's `time` stands in when the exporter masked the flow's.
+            Some(mut f) => {
+                if f.time.is_none() {
+                    f.time = rec.time;
+                }
+                f
+            }
             None if is_other => {
                 self.report.skipped_events += 1;
                 return;
@@ -592,7 +612,8 @@ impl FlowReader {
                     line,
                     None,
                     ProblemSeverity::Error,
-                    "record has no `flow` and no Flow fields (`IP`, `source`, `l4`, `verdict`, …)".into(),
+                    "record has no `flow` and no Flow fields (`IP`, `source`, `l4`, `verdict`, …)"
+                        .into(),
                 );
                 return;
             }
@@ -608,7 +629,12 @@ impl FlowReader {
             Some(v) => match enum_value(v, Verdict::parse_name, Verdict::from_number) {
                 Ok(v) => v,
                 Err(shown) => {
-                    self.problem(line, None, ProblemSeverity::Warning, format!("unknown verdict {shown}"));
+                    self.problem(
+                        line,
+                        None,
+                        ProblemSeverity::Warning,
+                        format!("unknown verdict {shown}"),
+                    );
                     Verdict::Unknown
                 }
             },
@@ -635,7 +661,12 @@ impl FlowReader {
             };
             if !known {
                 let shown = show_enum(t);
-                self.problem(line, None, ProblemSeverity::Warning, format!("unknown flow Type {shown}"));
+                self.problem(
+                    line,
+                    None,
+                    ProblemSeverity::Warning,
+                    format!("unknown flow Type {shown}"),
+                );
             }
         }
         let (protocol, raw_port, raw_source_port) = match &f.l4 {
@@ -660,7 +691,12 @@ impl FlowReader {
         let port = match raw_port {
             Some(p) if p <= u16::MAX as u32 => Some(p as u16),
             Some(p) => {
-                self.problem(line, None, ProblemSeverity::Warning, format!("port {p} out of range"));
+                self.problem(
+                    line,
+                    None,
+                    ProblemSeverity::Warning,
+                    format!("port {p} out of range"),
+                );
                 None
             }
             None => None,
@@ -763,7 +799,11 @@ fn strip_position(msg: &str) -> &str {
 
 fn clone_error(e: &ReadError) -> ReadError {
     match e {
-        ReadError::TooManyErrors { limit, line, message } => ReadError::TooManyErrors {
+        ReadError::TooManyErrors {
+            limit,
+            line,
+            message,
+        } => ReadError::TooManyErrors {
             limit: *limit,
             line: *line,
             message: message.clone(),
@@ -777,7 +817,11 @@ fn clone_error(e: &ReadError) -> ReadError {
 
 /// Reads everything from `input` (any [`std::io::BufRead`]: a file, stdin,
 /// a byte slice) through a [`FlowReader`].
-pub fn read_flows<R, F>(mut input: R, opts: ReaderOptions, on_flow: &mut F) -> Result<ReadReport, ReadError>
+pub fn read_flows<R, F>(
+    mut input: R,
+    opts: ReaderOptions,
+    on_flow: &mut F,
+) -> Result<ReadReport, ReadError>
 where
     R: std::io::BufRead,
     F: for<'a> FnMut(&FlowEvent<'a>),

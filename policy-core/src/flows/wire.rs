@@ -105,7 +105,7 @@ flow_struct! {
 }
 
 impl Record<'_> {
-/// Whether this is a non-flow response (`node_status`, …).
+    /// Whether this is a non-flow response (`node_status`, …).
     pub fn is_other_event(&self) -> bool {
         self.node_status.is_some()
             || self.lost_events.is_some()

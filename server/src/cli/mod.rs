@@ -6,4 +6,5 @@ pub mod diff;
 pub mod explain;
 pub mod generate;
 pub mod probe;
+pub mod replay;
 pub mod serve;
