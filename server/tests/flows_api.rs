@@ -185,3 +185,99 @@ async fn bad_uploads() {
     expect_error(stray, 400, "unexpected-field").await;
     server.stop().await;
 }
+
+const DENY_BOOKINFO_INGRESS: &str = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-all, namespace: bookinfo}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n";
+
+fn replay_form(policies: Option<&str>) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    if let Some(policies) = policies {
+        form = form.text("policies", policies.to_owned());
+    }
+    form.part(
+        "flows",
+        reqwest::multipart::Part::text(TEN_FLOWS).file_name("flows.json"),
+    )
+}
+
+#[tokio::test]
+async fn replay_previews_the_impact_of_policies() {
+    let server = TestServer::start().await;
+    let response = server
+        .client
+        .post(server.url("/api/replay"))
+        .multipart(replay_form(Some(DENY_BOOKINFO_INGRESS)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["inputs"][0]["flows"], 10);
+    let rows = body["flows"].as_array().unwrap();
+    let row = |source: &str, destination: &str| {
+        rows.iter()
+            .find(|r| r["source"] == source && r["destination"] == destination)
+            .unwrap_or_else(|| panic!("no row {source} -> {destination}: {body}"))
+    };
+    // Observed FORWARDED, denied by the new default-deny in bookinfo.
+    let prometheus = row("istio-system/prometheus", "bookinfo/reviews");
+    assert_eq!(prometheus["verdict"], "FORWARDED");
+    assert_eq!(prometheus["allowed"], false);
+    assert_eq!(prometheus["port"], 15090);
+    // Outside bookinfo nothing changes.
+    assert_eq!(
+        row("istio-system/telemetry", "istio-system/galley")["allowed"],
+        true
+    );
+    assert_eq!(body["summary"]["newly_denied"], 2, "{}", body["summary"]);
+    assert_eq!(body["summary"]["distinct"], 10);
+
+    // With no policy at all, nothing is denied.
+    let open: Value = server
+        .client
+        .post(server.url("/api/replay"))
+        .multipart(replay_form(Some("")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(open["summary"]["denied"], 0, "{}", open["summary"]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn replay_errors() {
+    let server = TestServer::start().await;
+    let raw = server
+        .client
+        .post(server.url("/api/replay"))
+        .body(TEN_FLOWS)
+        .send()
+        .await
+        .unwrap();
+    expect_error(raw, 415, "unsupported-media-type").await;
+    let no_policies = server
+        .client
+        .post(server.url("/api/replay"))
+        .multipart(replay_form(None))
+        .send()
+        .await
+        .unwrap();
+    let error = expect_error(no_policies, 400, "no-policies").await;
+    assert_eq!(error["field"], "policies");
+    let broken = server
+        .client
+        .post(server.url("/api/replay"))
+        .multipart(replay_form(Some("kind: [\n")))
+        .send()
+        .await
+        .unwrap();
+    let error = expect_error(broken, 400, "yaml-syntax").await;
+    assert!(
+        error["field"].as_str().unwrap().starts_with("policies"),
+        "{error}"
+    );
+    assert!(error["line"].is_u64(), "{error}");
+    server.stop().await;
+}

@@ -10,5 +10,6 @@ pub mod flow_upload;
 pub mod generate;
 pub mod health;
 pub mod reachability;
+pub mod replay;
 pub mod shares;
 pub mod timeout;
