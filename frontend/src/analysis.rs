@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use policy_core::diagnostic::{Diagnostic, Severity};
+use policy_core::explain::{Explanation, explain};
 use policy_core::model::Policy;
 use policy_core::view::{PolicyGraph, graph};
 
@@ -21,6 +22,8 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     /// The graph of [`Analysis::policy`].
     pub graph: Option<PolicyGraph>,
+    /// The plain-language explanation of [`Analysis::policy`].
+    pub explanation: Option<Explanation>,
 }
 
 impl Analysis {
@@ -33,8 +36,10 @@ impl Analysis {
         let policy = parsed.policies.into_iter().next();
         let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
         // Text with errors keeps the last good graph (the caller decides).
-        let graph = if has_errors { None } else { policy.as_ref().map(graph) };
-        Analysis { policy: if has_errors { None } else { policy }, count, diagnostics, graph }
+        let policy = if has_errors { None } else { policy };
+        let graph = policy.as_ref().map(graph);
+        let explanation = policy.as_ref().map(explain);
+        Analysis { policy, count, diagnostics, graph, explanation }
     }
 
     /// Severity marks per line for the YAML pane.

@@ -73,8 +73,10 @@ fn SubjectForm() -> impl IntoView {
             edit::set_subject_selector(&p, selector)
         });
     };
+    let summary = state.analysis.with_untracked(|a| a.explanation.as_ref().map(|e| e.summary.join(" ")));
     view! {
         <h3 class="insp-title">"Selected pods"</h3>
+        {summary.map(|s| view! { <p class="sentence">{s}</p> })}
         <form class="form-grid" on:submit=apply>
             <label for="f-name">"Name"</label>
             <input id="f-name" type="text" bind:value=name spellcheck="false"/>
@@ -281,6 +283,12 @@ fn PeerForm(peer: Peer) -> impl IntoView {
             state.selection.set(Selection::None);
         }
     };
+    let rule_text = state.analysis.with_untracked(|a| {
+        let policy = a.policy.as_ref()?;
+        let field = policy_core::view::rule_field(policy, &at.rule);
+        let text = a.explanation.as_ref()?.rules.iter().find(|r| r.field == field)?.text.clone();
+        Some((field, text))
+    });
     let ports = peer.edge.ports.clone();
     let l7 = peer.edge.l7.clone();
     let deny = peer.edge.deny;
@@ -290,6 +298,9 @@ fn PeerForm(peer: Peer) -> impl IntoView {
             <button type="button" class="btn small danger" on:click=remove>"Remove peer"</button>
         </div>
         <p class="sentence">{peer.sentence.clone()}</p>
+        {rule_text.map(|(field, text)| view! {
+            <p class="rule-explain"><span class="rule-field">{field}</span>" "{text}</p>
+        })}
         {label_peer.then(|| view! {
             <form class="form-grid" on:submit=apply_selector aria-label="Edit selector">
                 {has_ns.then(|| view! {

@@ -368,6 +368,27 @@ impl PolicyGraph {
     }
 }
 
+/// The field path of a rule (`spec.ingress[0]`, `specs[1].egressDeny[2]`),
+/// as diagnostics and [`crate::explain`] name it.
+pub fn rule_field(policy: &Policy, at: &RuleRef) -> String {
+    let list = match (at.direction, at.deny) {
+        (Direction::Ingress, false) => "ingress",
+        (Direction::Ingress, true) => "ingressDeny",
+        (Direction::Egress, false) => "egress",
+        (Direction::Egress, true) => "egressDeny",
+    };
+    let base = match policy {
+        Policy::NetworkPolicy(_) => "spec".to_string(),
+        Policy::CiliumNetworkPolicy(p) | Policy::CiliumClusterwideNetworkPolicy(p) => p
+            .rules()
+            .into_iter()
+            .nth(at.spec)
+            .map(|(path, _)| path)
+            .unwrap_or_else(|| "spec".to_string()),
+    };
+    format!("{base}.{list}[{}]", at.rule)
+}
+
 /// Computes the graph of one policy.
 pub fn graph(policy: &Policy) -> PolicyGraph {
     match policy {

@@ -201,3 +201,17 @@ fn selector_terms_cover_every_operator() {
 }
 
 type LabelSelectorForTest = crate::model::LabelSelector;
+
+#[test]
+fn rule_fields_name_the_rule() {
+    let p = policy(CNP);
+    let g = graph(&p);
+    let world = &g.ingress.group(GroupKind::OutsideCluster).unwrap().peers[0];
+    assert_eq!(rule_field(&p, &world.at.rule), "spec.ingressDeny[0]");
+    let np = policy(NP);
+    let cidr = &graph(&np).egress.group(GroupKind::OutsideCluster).unwrap().peers[0];
+    assert_eq!(rule_field(&np, &cidr.at.rule), "spec.egress[1]");
+    let field = rule_field(&np, &cidr.at.rule);
+    let explained = crate::explain::explain(&np);
+    assert!(explained.rules.iter().any(|r| r.field == field), "{explained:?}");
+}
