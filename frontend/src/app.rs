@@ -93,6 +93,9 @@ pub fn App() -> impl IntoView {
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
         {
             let _ = el.set_attribute("data-ready", "true");
+            if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+                let _ = perf.mark("palisade-ready");
+            }
         }
     });
 

@@ -26,6 +26,8 @@ pub const LEAD: f64 = 96.0;
 pub struct PeerBox {
     /// The peer.
     pub peer: Peer,
+    /// The group it is drawn in.
+    pub group: GroupKind,
     /// Top-left corner and size.
     pub x: f64,
     /// Top.
@@ -116,7 +118,7 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
             }
             for peer in &group.peers {
                 let h = peer_height(peer);
-                peers.push(PeerBox { peer: peer.clone(), x: x + 8.0, y, w: COL_W - 16.0, h });
+                peers.push(PeerBox { peer: peer.clone(), group: group.kind, x: x + 8.0, y, w: COL_W - 16.0, h });
                 y += h + PEER_GAP;
             }
             let h = y - top;

@@ -43,9 +43,9 @@ pub fn GraphCanvas() -> impl IntoView {
                 })}
             </div>
             <div class="canvas-scroll">
-                {move || match laid_out.get() {
-                    Some((g, l)) => view! { <Svg graph=g layout=l/> }.into_any(),
-                    None => view! {
+                {move || match laid_out.with(Option::is_some) {
+                    true => view! { <Svg laid_out=laid_out/> }.into_any(),
+                    false => view! {
                         <div class="empty-state">
                             <p class="empty-title">"Nothing to draw yet"</p>
                             <p>"Paste or type a NetworkPolicy or Cilium policy in the YAML pane, open a file, or press New."</p>
@@ -99,21 +99,48 @@ fn LockIcon() -> impl IntoView {
     }
 }
 
+/// Keyed so that a keystroke only redraws the boxes that changed.
+fn key_of<T: std::fmt::Debug>(item: &T) -> String {
+    format!("{item:?}")
+}
+
 #[component]
-fn Svg(graph: PolicyGraph, layout: Layout) -> impl IntoView {
-    let height = layout.height;
-    let centre_x = layout.centre.0;
-    let edges = layout.edges.clone();
-    let labels: Vec<(EdgePath, PeerBox)> = layout
-        .groups
-        .iter()
-        .flat_map(|g| g.peers.iter().cloned())
-        .zip(layout.edges.iter().cloned())
-        .map(|(p, e)| (e, p))
-        .collect();
-    let aria = format!("Graph of {}", graph.name);
+fn Svg(laid_out: Memo<Option<(PolicyGraph, Layout)>>) -> impl IntoView {
+    let height = move || laid_out.with(|l| l.as_ref().map_or(100.0, |(_, l)| l.height));
+    let centre_x = (WIDTH - layout::CENTRE_W) / 2.0;
+    let groups = move || {
+        laid_out.with(|l| {
+            l.as_ref()
+                .map(|(_, l)| l.groups.clone())
+                .unwrap_or_default()
+        })
+    };
+    let peers = move || {
+        laid_out.with(|l| {
+            l.as_ref()
+                .map(|(_, l)| l.groups.iter().flat_map(|g| g.peers.iter().cloned()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
+    let edges = move || laid_out.with(|l| l.as_ref().map(|(_, l)| l.edges.clone()).unwrap_or_default());
+    let labels = move || {
+        laid_out.with(|l| {
+            l.as_ref()
+                .map(|(_, l)| {
+                    l.groups
+                        .iter()
+                        .flat_map(|g| g.peers.iter().cloned())
+                        .zip(l.edges.iter().cloned())
+                        .map(|(p, e)| (e, p))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+    let centre = move || laid_out.with(|l| l.as_ref().map(|(g, l)| (g.clone(), l.centre)));
+    let aria = move || laid_out.with(|l| l.as_ref().map(|(g, _)| format!("Graph of {}", g.name)).unwrap_or_default());
     view! {
-        <svg class="graph" viewBox=format!("0 0 {WIDTH} {height:.0}") role="group"
+        <svg class="graph" viewBox=move || format!("0 0 {WIDTH} {:.0}", height()) role="group"
             aria-label=aria preserveAspectRatio="xMidYMin meet">
             <defs>
                 <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
@@ -126,15 +153,22 @@ fn Svg(graph: PolicyGraph, layout: Layout) -> impl IntoView {
             <text class="col-head" x="24" y="20">"INGRESS"</text>
             <text class="col-head" x=centre_x + layout::CENTRE_W / 2.0 y="20" text-anchor="middle">"SELECTED PODS"</text>
             <text class="col-head" x=WIDTH - 24.0 y="20" text-anchor="end">"EGRESS"</text>
-            {layout.groups.into_iter().map(|g| view! { <Group group=g/> }).collect_view()}
+            <For each=groups key=key_of let:g>
+                <Group group=g/>
+            </For>
+            <For each=peers key=key_of let:p>
+                <PeerNode peer=p/>
+            </For>
             <g class="edges">
-                {edges.into_iter().map(|e| view! {
-                    <path d=e.d class="edge" class:deny=e.deny data-edge=e.id
+                <For each=edges key=key_of let:e>
+                    <path d=e.d.clone() class="edge" class:deny=e.deny data-edge=e.id.clone()
                         marker-end=if e.deny { "url(#arrow-deny)" } else { "url(#arrow)" }/>
-                }).collect_view()}
+                </For>
             </g>
-            {labels.into_iter().map(|(e, p)| view! { <EdgeLabel edge=e peer=p/> }).collect_view()}
-            <Centre graph=graph centre=layout.centre/>
+            <For each=labels key=key_of let:pair>
+                <EdgeLabel edge=pair.0 peer=pair.1/>
+            </For>
+            {move || centre().map(|(g, c)| view! { <Centre graph=g centre=c/> })}
         </svg>
     }
 }
@@ -174,7 +208,6 @@ fn Group(group: GroupBox) -> impl IntoView {
                     {if kind == GroupKind::Dns { "no DNS rule: + to allow" } else { "none" }}
                 </text>
             })}
-            {peers.into_iter().map(|p| view! { <PeerNode peer=p/> }).collect_view()}
         </g>
     }
 }
@@ -182,7 +215,8 @@ fn Group(group: GroupBox) -> impl IntoView {
 #[component]
 fn PeerNode(peer: PeerBox) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let PeerBox { peer, x, y, w, h } = peer;
+    let PeerBox { peer, group, x, y, w, h } = peer;
+    let data_group = format!("{}-{}", peer.at.rule.direction.as_str(), group.id());
     let at = peer.at;
     let id = at.id();
     let sentence = peer.sentence.clone();
@@ -206,7 +240,7 @@ fn PeerNode(peer: PeerBox) -> impl IntoView {
     let details: Vec<String> = peer.details.iter().take(3).cloned().collect();
     view! {
         <g class="peer" class:selected=selected class:deny=peer.edge.deny tabindex="0" role="button"
-            data-peer=id aria-label=aria
+            data-peer=id data-group=data_group aria-label=aria
             on:click=move |_| state.selection.set(Selection::Peer(at))
             on:keydown=on_key
             on:mouseenter=move |_| state.hover.set(Some(s1.clone()))
