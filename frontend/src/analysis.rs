@@ -39,7 +39,13 @@ impl Analysis {
         let policy = if has_errors { None } else { policy };
         let graph = policy.as_ref().map(graph);
         let explanation = policy.as_ref().map(explain);
-        Analysis { policy, count, diagnostics, graph, explanation }
+        Analysis {
+            policy,
+            count,
+            diagnostics,
+            graph,
+            explanation,
+        }
     }
 
     /// Severity marks per line for the YAML pane.
@@ -62,7 +68,10 @@ impl Analysis {
 
     /// Number of errors.
     pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 }
 
@@ -88,7 +97,11 @@ pub fn doc_title(text: &str) -> String {
             }
         }
     }
-    if text.trim().is_empty() { "empty".to_string() } else { "untitled".to_string() }
+    if text.trim().is_empty() {
+        "empty".to_string()
+    } else {
+        "untitled".to_string()
+    }
 }
 
 /// Splits a multi-document text into one text per document, keeping each
@@ -124,13 +137,18 @@ mod tests {
 
     #[test]
     fn titles() {
-        assert_eq!(doc_title("kind: X\nmetadata:\n  namespace: a\n  name: web\nspec: {}\n"), "web");
+        assert_eq!(
+            doc_title("kind: X\nmetadata:\n  namespace: a\n  name: web\nspec: {}\n"),
+            "web"
+        );
         assert_eq!(doc_title(""), "empty");
     }
 
     #[test]
     fn syntax_error_has_a_line_and_no_graph() {
-        let a = Analysis::of("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: x\n spec: [\n");
+        let a = Analysis::of(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: x\n spec: [\n",
+        );
         assert!(a.graph.is_none());
         assert!(a.errors() > 0);
         assert!(a.diagnostics[0].line.is_some());

@@ -57,7 +57,9 @@ pub fn App() -> impl IntoView {
                         None => state.say("The shared policy could not be read", true),
                     }
                 }
-                Ok((status, _)) => state.say(format!("Shared policy {id} not found ({status})"), true),
+                Ok((status, _)) => {
+                    state.say(format!("Shared policy {id} not found ({status})"), true)
+                }
                 Err(e) => state.say(format!("Could not load the shared policy: {e}"), true),
             }
         });
@@ -67,7 +69,9 @@ pub fn App() -> impl IntoView {
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
-        let Some(files) = ev.data_transfer().and_then(|d| d.files()) else { return };
+        let Some(files) = ev.data_transfer().and_then(|d| d.files()) else {
+            return;
+        };
         for i in 0..files.length() {
             if let Some(file) = files.get(i) {
                 let name = file.name();

@@ -118,11 +118,26 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
             }
             for peer in &group.peers {
                 let h = peer_height(peer);
-                peers.push(PeerBox { peer: peer.clone(), group: group.kind, x: x + 8.0, y, w: COL_W - 16.0, h });
+                peers.push(PeerBox {
+                    peer: peer.clone(),
+                    group: group.kind,
+                    x: x + 8.0,
+                    y,
+                    w: COL_W - 16.0,
+                    h,
+                });
                 y += h + PEER_GAP;
             }
             let h = y - top;
-            groups.push(GroupBox { direction, kind: group.kind, x, y: top, w: COL_W, h, peers });
+            groups.push(GroupBox {
+                direction,
+                kind: group.kind,
+                x,
+                y: top,
+                w: COL_W,
+                h,
+                peers,
+            });
             y += GROUP_GAP;
         }
         bottom = bottom.max(y);
@@ -147,14 +162,24 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
                     let x2 = centre_x;
                     let s = x1 + LEAD;
                     let mid = (s + x2) / 2.0;
-                    (format!("M{x1:.1},{py:.1} H{s:.1} C{mid:.1},{py:.1} {mid:.1},{cy:.1} {x2:.1},{cy:.1}"), x1 + LEAD / 2.0)
+                    (
+                        format!(
+                            "M{x1:.1},{py:.1} H{s:.1} C{mid:.1},{py:.1} {mid:.1},{cy:.1} {x2:.1},{cy:.1}"
+                        ),
+                        x1 + LEAD / 2.0,
+                    )
                 }
                 Direction::Egress => {
                     let x1 = centre_x + CENTRE_W;
                     let x2 = pb.x;
                     let s = x2 - LEAD;
                     let mid = (x1 + s) / 2.0;
-                    (format!("M{x1:.1},{cy:.1} C{mid:.1},{cy:.1} {mid:.1},{py:.1} {s:.1},{py:.1} H{x2:.1}"), x2 - LEAD / 2.0)
+                    (
+                        format!(
+                            "M{x1:.1},{cy:.1} C{mid:.1},{cy:.1} {mid:.1},{py:.1} {s:.1},{py:.1} H{x2:.1}"
+                        ),
+                        x2 - LEAD / 2.0,
+                    )
                 }
             };
             edges.push(EdgePath {
@@ -166,5 +191,10 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
             });
         }
     }
-    Layout { height: content_h + MARGIN, centre, groups, edges }
+    Layout {
+        height: content_h + MARGIN,
+        centre,
+        groups,
+        edges,
+    }
 }

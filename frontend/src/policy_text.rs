@@ -20,7 +20,10 @@ pub fn parse(text: &str) -> Parsed {
     let out = yaml::parse_documents(text);
     let diagnostics = policy_core::check::check_parsed(text, &out, None);
     let policies = out.policies().cloned().collect();
-    Parsed { policies, diagnostics }
+    Parsed {
+        policies,
+        diagnostics,
+    }
 }
 
 /// Writes one policy as canonical YAML (apiVersion, kind, metadata, spec).
@@ -32,7 +35,11 @@ pub fn emit(policy: &Policy) -> String {
 pub fn join_documents<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
     texts
         .into_iter()
-        .map(|t| t.trim_end_matches('\n').trim_start_matches("---\n").to_string())
+        .map(|t| {
+            t.trim_end_matches('\n')
+                .trim_start_matches("---\n")
+                .to_string()
+        })
         .filter(|t| !t.trim().is_empty())
         .collect::<Vec<_>>()
         .join("\n---\n")

@@ -15,13 +15,18 @@ pub fn Footer() -> impl IntoView {
         }
         let selected = state.selection.get();
         if let Selection::Peer(at) = selected
-            && let Some(sentence) = state.graph.with(|g| g.as_ref().and_then(|(_, g)| g.peer(&at).map(|p| p.sentence.clone())))
+            && let Some(sentence) = state.graph.with(|g| {
+                g.as_ref()
+                    .and_then(|(_, g)| g.peer(&at).map(|p| p.sentence.clone()))
+            })
         {
             return sentence;
         }
         state.analysis.with(|a| match &a.explanation {
             Some(e) => e.summary.join(" "),
-            None if a.errors() > 0 => "Fix the errors in the YAML to see what the policy does.".to_string(),
+            None if a.errors() > 0 => {
+                "Fix the errors in the YAML to see what the policy does.".to_string()
+            }
             None => "No policy to explain.".to_string(),
         })
     };

@@ -32,7 +32,11 @@ fn kind_icon(kind: PeerKind) -> &'static str {
 #[component]
 pub fn GraphCanvas() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let laid_out = Memo::new(move |_| state.graph.with(|g| g.as_ref().map(|(_, g)| (g.clone(), layout::layout(g)))));
+    let laid_out = Memo::new(move |_| {
+        state
+            .graph
+            .with(|g| g.as_ref().map(|(_, g)| (g.clone(), layout::layout(g))))
+    });
     let stale = move || state.analysis.with(|a| a.errors() > 0);
     view! {
         <section class="canvas" aria-label="Policy graph">
@@ -62,14 +66,22 @@ pub fn GraphCanvas() -> impl IntoView {
 fn Toolbar() -> impl IntoView {
     let state = expect_context::<AppState>();
     let isolation = move |d: Direction| {
-        state.graph.with(|g| g.as_ref().map(|(_, g)| g.side(d).isolation))
+        state
+            .graph
+            .with(|g| g.as_ref().map(|(_, g)| g.side(d).isolation))
     };
     let toggle = move |d: Direction| {
         let on = !isolation(d).is_some_and(Isolation::is_isolated);
         state.edit(|p| policy_core::edit::set_default_deny(p, d, on));
     };
-    let can_undo = move || { state.history_rev.track(); state.history.with_value(|h| h.can_undo()) };
-    let can_redo = move || { state.history_rev.track(); state.history.with_value(|h| h.can_redo()) };
+    let can_undo = move || {
+        state.history_rev.track();
+        state.history.with_value(|h| h.can_undo())
+    };
+    let can_redo = move || {
+        state.history_rev.track();
+        state.history.with_value(|h| h.can_redo())
+    };
     view! {
         <div class="toolbar" role="toolbar" aria-label="Policy tools">
             <button type="button" class="btn small" aria-pressed=move || isolation(Direction::Ingress).is_some_and(Isolation::is_isolated).to_string()
@@ -118,11 +130,17 @@ fn Svg(laid_out: Memo<Option<(PolicyGraph, Layout)>>) -> impl IntoView {
     let peers = move || {
         laid_out.with(|l| {
             l.as_ref()
-                .map(|(_, l)| l.groups.iter().flat_map(|g| g.peers.iter().cloned()).collect::<Vec<_>>())
+                .map(|(_, l)| {
+                    l.groups
+                        .iter()
+                        .flat_map(|g| g.peers.iter().cloned())
+                        .collect::<Vec<_>>()
+                })
                 .unwrap_or_default()
         })
     };
-    let edges = move || laid_out.with(|l| l.as_ref().map(|(_, l)| l.edges.clone()).unwrap_or_default());
+    let edges =
+        move || laid_out.with(|l| l.as_ref().map(|(_, l)| l.edges.clone()).unwrap_or_default());
     let labels = move || {
         laid_out.with(|l| {
             l.as_ref()
@@ -138,7 +156,13 @@ fn Svg(laid_out: Memo<Option<(PolicyGraph, Layout)>>) -> impl IntoView {
         })
     };
     let centre = move || laid_out.with(|l| l.as_ref().map(|(g, l)| (g.clone(), l.centre)));
-    let aria = move || laid_out.with(|l| l.as_ref().map(|(g, _)| format!("Graph of {}", g.name)).unwrap_or_default());
+    let aria = move || {
+        laid_out.with(|l| {
+            l.as_ref()
+                .map(|(g, _)| format!("Graph of {}", g.name))
+                .unwrap_or_default()
+        })
+    };
     view! {
         <svg class="graph" viewBox=move || format!("0 0 {WIDTH} {:.0}", height()) role="group"
             aria-label=aria preserveAspectRatio="xMidYMin meet">
@@ -176,9 +200,21 @@ fn Svg(laid_out: Memo<Option<(PolicyGraph, Layout)>>) -> impl IntoView {
 #[component]
 fn Group(group: GroupBox) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let GroupBox { direction, kind, x, y, w, h, peers } = group;
+    let GroupBox {
+        direction,
+        kind,
+        x,
+        y,
+        w,
+        h,
+        peers,
+    } = group;
     let empty = peers.is_empty();
-    let add_label = format!("Add {} peer ({})", kind.title().to_lowercase(), direction.as_str());
+    let add_label = format!(
+        "Add {} peer ({})",
+        kind.title().to_lowercase(),
+        direction.as_str()
+    );
     let add_aria = add_label.clone();
     let add = move || {
         if kind == GroupKind::Dns {
@@ -215,7 +251,14 @@ fn Group(group: GroupBox) -> impl IntoView {
 #[component]
 fn PeerNode(peer: PeerBox) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let PeerBox { peer, group, x, y, w, h } = peer;
+    let PeerBox {
+        peer,
+        group,
+        x,
+        y,
+        w,
+        h,
+    } = peer;
     let data_group = format!("{}-{}", peer.at.rule.direction.as_str(), group.id());
     let at = peer.at;
     let id = at.id();
@@ -260,7 +303,11 @@ fn PeerNode(peer: PeerBox) -> impl IntoView {
 #[component]
 fn EdgeLabel(edge: EdgePath, peer: PeerBox) -> impl IntoView {
     let label = peer.peer.edge.label();
-    let label = if peer.peer.edge.deny { format!("deny {label}") } else { label };
+    let label = if peer.peer.edge.deny {
+        format!("deny {label}")
+    } else {
+        label
+    };
     let shown = fit(&label, 13);
     let pill_w = (shown.chars().count() as f64 * 6.3 + 12.0).clamp(40.0, LEAD - 4.0);
     let (cx, cy) = (edge.label_x, edge.label_y);
@@ -287,7 +334,10 @@ fn EdgeLabel(edge: EdgePath, peer: PeerBox) -> impl IntoView {
 }
 
 fn isolation_line(direction: Direction, iso: Isolation) -> (bool, String) {
-    (iso.is_isolated(), format!("{} · {}", direction.as_str(), iso.label()))
+    (
+        iso.is_isolated(),
+        format!("{} · {}", direction.as_str(), iso.label()),
+    )
 }
 
 #[component]
@@ -307,7 +357,11 @@ fn Centre(graph: PolicyGraph, centre: (f64, f64, f64, f64)) -> impl IntoView {
         "{} selects {} in {}. Ingress: {}. Egress: {}.",
         graph.name,
         selector,
-        graph.subject.namespace.clone().unwrap_or_else(|| "every namespace".into()),
+        graph
+            .subject
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "every namespace".into()),
         graph.ingress.isolation.label(),
         graph.egress.isolation.label()
     );

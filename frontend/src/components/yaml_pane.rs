@@ -47,7 +47,9 @@ pub fn YamlPane() -> impl IntoView {
                 Some(LineMark::Warning) => "ln warn",
                 None => "ln",
             };
-            html.push_str(&format!("<div class=\"{class}\" data-line=\"{n}\">{n}</div>"));
+            html.push_str(&format!(
+                "<div class=\"{class}\" data-line=\"{n}\">{n}</div>"
+            ));
         }
         html
     });
@@ -71,7 +73,8 @@ pub fn YamlPane() -> impl IntoView {
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         // Tab inserts two spaces (Escape then Tab leaves the editor).
-        if ev.key() == "Tab" && !ev.shift_key() && !ev.ctrl_key() && !ev.alt_key() && !ev.meta_key() {
+        if ev.key() == "Tab" && !ev.shift_key() && !ev.ctrl_key() && !ev.alt_key() && !ev.meta_key()
+        {
             let ta: web_sys::HtmlTextAreaElement = ev.target().expect("target").unchecked_into();
             if ta.get_attribute("data-escaped").is_some() {
                 let _ = ta.remove_attribute("data-escaped");
@@ -186,7 +189,11 @@ pub fn apply_text_edits(text: &str, edits: &[policy_core::diagnostic::TextEdit])
     edits.sort_by_key(|e| std::cmp::Reverse(e.start));
     let mut out = text.to_string();
     for e in edits {
-        if e.start > e.end || e.end > out.len() || !out.is_char_boundary(e.start) || !out.is_char_boundary(e.end) {
+        if e.start > e.end
+            || e.end > out.len()
+            || !out.is_char_boundary(e.start)
+            || !out.is_char_boundary(e.end)
+        {
             return None;
         }
         out.replace_range(e.start..e.end, &e.replacement);

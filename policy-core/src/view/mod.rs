@@ -199,7 +199,11 @@ pub struct PortLabel {
 impl PortLabel {
     /// `80/TCP`, `8000-8080/TCP`, `all/UDP`.
     pub fn text(&self) -> String {
-        let port = if self.port.is_empty() { "all" } else { self.port.as_str() };
+        let port = if self.port.is_empty() {
+            "all"
+        } else {
+            self.port.as_str()
+        };
         match self.end_port {
             Some(end) => format!("{port}-{end}/{}", self.protocol),
             None => format!("{port}/{}", self.protocol),
@@ -411,8 +415,13 @@ fn grouped(direction: Direction, peers: Vec<(GroupKind, Peer)>) -> Vec<PeerGroup
     if direction == Direction::Egress {
         kinds.push(GroupKind::Dns);
     }
-    let mut groups: Vec<PeerGroup> =
-        kinds.into_iter().map(|kind| PeerGroup { kind, peers: Vec::new() }).collect();
+    let mut groups: Vec<PeerGroup> = kinds
+        .into_iter()
+        .map(|kind| PeerGroup {
+            kind,
+            peers: Vec::new(),
+        })
+        .collect();
     for (kind, peer) in peers {
         let kind = if kind == GroupKind::Dns && direction == Direction::Ingress {
             GroupKind::InCluster
