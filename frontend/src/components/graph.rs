@@ -112,8 +112,50 @@ fn LockIcon() -> impl IntoView {
 }
 
 /// Keyed so that a keystroke only redraws the boxes that changed.
-fn key_of<T: std::fmt::Debug>(item: &T) -> String {
-    format!("{item:?}")
+fn key_of<T: KeyHash>(item: &T) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    item.key_hash(&mut h);
+    std::hash::Hasher::finish(&h)
+}
+
+/// Hashing of laid-out items (their coordinates are floats).
+trait KeyHash {
+    fn key_hash(&self, h: &mut std::hash::DefaultHasher);
+}
+
+fn hash_f64s(h: &mut std::hash::DefaultHasher, xs: &[f64]) {
+    for x in xs {
+        std::hash::Hash::hash(&x.to_bits(), h);
+    }
+}
+
+impl KeyHash for PeerBox {
+    fn key_hash(&self, h: &mut std::hash::DefaultHasher) {
+        std::hash::Hash::hash(&self.peer, h);
+        std::hash::Hash::hash(&self.group, h);
+        hash_f64s(h, &[self.x, self.y, self.w, self.h]);
+    }
+}
+
+impl KeyHash for GroupBox {
+    fn key_hash(&self, h: &mut std::hash::DefaultHasher) {
+        std::hash::Hash::hash(&(self.direction, self.kind, self.peers.is_empty()), h);
+        hash_f64s(h, &[self.x, self.y, self.w, self.h]);
+    }
+}
+
+impl KeyHash for EdgePath {
+    fn key_hash(&self, h: &mut std::hash::DefaultHasher) {
+        std::hash::Hash::hash(&(&self.id, &self.d, self.deny), h);
+        hash_f64s(h, &[self.label_x, self.label_y]);
+    }
+}
+
+impl KeyHash for (EdgePath, PeerBox) {
+    fn key_hash(&self, h: &mut std::hash::DefaultHasher) {
+        self.0.key_hash(h);
+        self.1.key_hash(h);
+    }
 }
 
 #[component]

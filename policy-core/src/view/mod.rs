@@ -41,7 +41,7 @@ impl Direction {
 }
 
 /// Whether a direction is isolated, and how.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Isolation {
     /// The policy does not isolate this direction: it does not restrict it.
@@ -186,7 +186,7 @@ impl PeerRef {
 }
 
 /// One port (or range) on an edge.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PortLabel {
     /// Port number or name, empty for all ports of the protocol.
     pub port: String,
@@ -212,7 +212,7 @@ impl PortLabel {
 }
 
 /// An L7 rule shown as a badge on an edge.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct L7Badge {
     /// `HTTP`, `DNS` or another protocol name.
     pub protocol: String,
@@ -221,7 +221,7 @@ pub struct L7Badge {
 }
 
 /// The edge between a peer and the selected pods.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Edge {
     /// Ports allowed (or denied); empty means all ports.
     pub ports: Vec<PortLabel>,
@@ -247,7 +247,7 @@ impl Edge {
 }
 
 /// What kind of thing a peer is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PeerKind {
     /// Every source or destination.
@@ -267,7 +267,7 @@ pub enum PeerKind {
 }
 
 /// One peer box.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Peer {
     /// Where it lives in the model.
     pub at: PeerRef,
@@ -287,7 +287,7 @@ pub struct Peer {
 }
 
 /// The selectors of a label-selected peer, as text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PeerSelector {
     /// Pod (or Cilium endpoint) selector terms, comma-separated.
     pub pods: String,
@@ -297,7 +297,7 @@ pub struct PeerSelector {
 }
 
 /// A group of peers on one side.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PeerGroup {
     /// Which group.
     pub kind: GroupKind,
@@ -306,7 +306,7 @@ pub struct PeerGroup {
 }
 
 /// One side of the graph.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Side {
     /// Ingress or egress.
     pub direction: Direction,
@@ -329,7 +329,7 @@ impl Side {
 }
 
 /// The selected pods.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Subject {
     /// Namespace, or `None` for clusterwide policies.
     pub namespace: Option<String>,
@@ -340,7 +340,7 @@ pub struct Subject {
 }
 
 /// The whole policy graph.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PolicyGraph {
     /// Flavour.
     pub kind: PolicyKind,
