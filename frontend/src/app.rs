@@ -19,11 +19,25 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
 
-    // Keep the workspace in localStorage.
+    // Keep the workspace in localStorage: written shortly after changes
+    // settle (off the typing path), and at once when the page is hidden.
+    let save_rev = StoredValue::new(0u64);
+    let save = move || browser::store(STORAGE_KEY, &state.ws.with_untracked(|w| w.to_json()));
     Effect::new(move |_| {
-        let json = state.ws.with(|w| w.to_json());
-        browser::store(STORAGE_KEY, &json);
+        state.ws.track();
+        save_rev.update_value(|r| *r += 1);
+        let rev = save_rev.get_value();
+        set_timeout(
+            move || {
+                if save_rev.get_value() == rev {
+                    save();
+                }
+            },
+            std::time::Duration::from_millis(150),
+        );
     });
+    let hide = window_event_listener(leptos::ev::pagehide, move |_| save());
+    on_cleanup(move || hide.remove());
     Effect::new(move |_| browser::set_theme(state.dark.get()));
 
     // Undo/redo everywhere, including the YAML pane (its text is ours).

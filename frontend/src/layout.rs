@@ -144,7 +144,9 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
     }
     let centre_h = 150.0;
     let content_h = bottom.max(TOP + centre_h + 40.0);
-    let centre_y = ((content_h - centre_h) / 2.0).max(TOP).round();
+    // Centred beside short lists; near the top beside long ones, so it stays
+    // in view.
+    let centre_y = ((content_h - centre_h) / 2.0).clamp(TOP, TOP + 160.0).round();
     let centre = (centre_x, centre_y, CENTRE_W, centre_h);
 
     let mut edges = Vec::new();
