@@ -146,7 +146,9 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
     let content_h = bottom.max(TOP + centre_h + 40.0);
     // Centred beside short lists; near the top beside long ones, so it stays
     // in view.
-    let centre_y = ((content_h - centre_h) / 2.0).clamp(TOP, TOP + 160.0).round();
+    let centre_y = ((content_h - centre_h) / 2.0)
+        .clamp(TOP, TOP + 160.0)
+        .round();
     let centre = (centre_x, centre_y, CENTRE_W, centre_h);
 
     let mut edges = Vec::new();
