@@ -202,3 +202,57 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
         edges,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use policy_core::view::graph;
+
+    fn big(n: usize) -> PolicyGraph {
+        let mut text = String::from(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: b, namespace: p}\nspec:\n  podSelector: {}\n  ingress:\n",
+        );
+        for i in 0..n {
+            text.push_str(&format!(
+                "  - from: [{{podSelector: {{matchLabels: {{app: c{i}}}}}}}]\n"
+            ));
+        }
+        let (policies, diags) = policy_core::yaml::parse_policies(&text);
+        assert!(diags.is_empty(), "{diags:?}");
+        graph(&policies[0])
+    }
+
+    #[test]
+    fn boxes_never_overlap_and_edges_match_peers() {
+        let l = layout(&big(12));
+        let peers: Vec<&PeerBox> = l.groups.iter().flat_map(|g| g.peers.iter()).collect();
+        assert_eq!(peers.len(), 12);
+        assert_eq!(l.edges.len(), 12);
+        for w in peers.windows(2) {
+            assert!(w[0].y + w[0].h <= w[1].y, "peer boxes overlap");
+        }
+        for (p, e) in peers.iter().zip(&l.edges) {
+            assert_eq!(p.peer.at.id(), e.id);
+            assert!(
+                e.label_x > p.x + p.w && e.label_x < l.centre.0,
+                "ingress labels sit between peer and centre"
+            );
+        }
+        assert!(peers.last().map(|p| p.y + p.h).unwrap() < l.height);
+    }
+
+    #[test]
+    fn the_centre_stays_near_the_top_of_long_graphs() {
+        let l = layout(&big(100));
+        assert!(l.height > 3000.0);
+        assert!(l.centre.1 <= TOP + 160.0);
+        // Empty egress groups are still drawn (to offer "+"); ingress
+        // "anywhere" is not.
+        assert!(
+            l.groups
+                .iter()
+                .any(|g| g.direction == Direction::Egress && g.kind == GroupKind::Dns)
+        );
+        assert!(!l.groups.iter().any(|g| g.kind == GroupKind::Anywhere));
+    }
+}
