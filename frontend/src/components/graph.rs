@@ -197,7 +197,26 @@ fn Svg(laid_out: Memo<Option<(PolicyGraph, Layout)>>) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
-    let centre = move || laid_out.with(|l| l.as_ref().map(|(g, l)| (g.clone(), l.centre)));
+    // Only what the centre box shows, so that peer edits do not redraw it.
+    let centre = Memo::new(move |_| {
+        laid_out.with(|l| {
+            l.as_ref().map(|(g, l)| {
+                let side = |s: &policy_core::view::Side| policy_core::view::Side {
+                    groups: Vec::new(),
+                    ..s.clone()
+                };
+                let slim = PolicyGraph {
+                    kind: g.kind,
+                    name: g.name.clone(),
+                    subject: g.subject.clone(),
+                    ingress: side(&g.ingress),
+                    egress: side(&g.egress),
+                    not_drawn: Vec::new(),
+                };
+                (slim, l.centre)
+            })
+        })
+    });
     let aria = move || {
         laid_out.with(|l| {
             l.as_ref()
@@ -234,7 +253,7 @@ fn Svg(laid_out: Memo<Option<(PolicyGraph, Layout)>>) -> impl IntoView {
             <For each=labels key=key_of let:pair>
                 <EdgeLabel edge=pair.0 peer=pair.1/>
             </For>
-            {move || centre().map(|(g, c)| view! { <Centre graph=g centre=c/> })}
+            {move || centre.get().map(|(g, c)| view! { <Centre graph=g centre=c/> })}
         </svg>
     }
 }
