@@ -6,7 +6,8 @@ import * as path from 'node:path';
 // Playwright never downloads browsers here: we use the system Chromium.
 process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
 
-const PORT = 8099;
+// 8099 by default; PALISADE_E2E_PORT moves it when several suites share a machine.
+const PORT = Number(process.env.PALISADE_E2E_PORT ?? 8099);
 // PALISADE_BASE_URL points the tests at an already running page (dev loop);
 // otherwise the real server binary is started with a throwaway data dir.
 const external = process.env.PALISADE_BASE_URL;

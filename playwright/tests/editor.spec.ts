@@ -2,7 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import * as fs from 'node:fs';
 import { test, expect, openEditor, setYaml, shot, yamlText } from './fixtures';
 
-const peers = (page, group: string) => page.locator(`[data-group="${group}"] g.peer`);
+const peers = (page, group: string) => page.locator(`g.peer[data-group="${group}"]`);
 
 test('the sample shows the right peers in the right groups', async ({ page, problems }) => {
   await openEditor(page);
@@ -174,4 +174,18 @@ test('a lint fix applies with one click', async ({ page, problems }) => {
   // The fix is one undo step.
   await page.keyboard.press('Control+z');
   await expect(page.locator('.problem', { hasText: 'PA015' })).toHaveCount(1);
+});
+
+test('share makes a link that opens the policy', async ({ page, problems }) => {
+  await openEditor(page);
+  const yaml = await yamlText(page);
+  await page.getByRole('button', { name: 'Share', exact: true }).click();
+  const toast = page.locator('.toast:not(.error)');
+  await expect(toast).toContainText('Share link');
+  const url = (await toast.locator("span").first().textContent())!.match(/\/\?id=[A-Za-z0-9_-]+/)![0];
+  await page.goto(url);
+  await page.waitForSelector('html[data-ready="true"]');
+  await expect(page.locator('.toast:not(.error)')).toContainText('from the shared link');
+  expect(await yamlText(page)).toBe(yaml);
+  await shot(page, 'editor-shared-link');
 });
