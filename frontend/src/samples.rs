@@ -54,9 +54,9 @@ spec:
       port: 53
   - to:
     - ipBlock:
-        cidr: 10.0.0.0/16
+        cidr: 203.0.113.0/24
         except:
-        - 10.0.5.0/24
+        - 203.0.113.8/29
     ports:
     - protocol: TCP
       port: 443

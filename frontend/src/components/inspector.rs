@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use policy_core::edit::{self, NewPeer, NewPort, parse_selector};
 use policy_core::model::PolicyKind;
 use policy_core::model::cilium::{DnsRule, HttpRule};
-use policy_core::view::{Direction, GroupKind, Peer, PeerKind, PeerRef, selector_terms};
+use policy_core::view::{Direction, GroupKind, Peer, PeerKind, PeerRef};
 
 use crate::state::{AppState, Selection};
 
@@ -201,11 +201,10 @@ fn PeerForm(peer: Peer) -> impl IntoView {
     let state = expect_context::<AppState>();
     let at = peer.at;
     let cilium = is_cilium(&state);
-    let policy = state.analysis.with_untracked(|a| a.policy.clone());
-    // Current selectors of a label peer, for editing.
-    let (pods_now, ns_now) = policy
-        .as_ref()
-        .map(|p| current_selectors(p, &at))
+    let (pods_now, ns_now) = peer
+        .selector
+        .clone()
+        .map(|s| (s.pods, s.namespaces))
         .unwrap_or_default();
     let pods = RwSignal::new(pods_now);
     let nss = RwSignal::new(ns_now.clone().unwrap_or_default());
@@ -218,8 +217,7 @@ fn PeerForm(peer: Peer) -> impl IntoView {
     let http_path = RwSignal::new("/.*".to_string());
     let dns_pattern = RwSignal::new("*".to_string());
     let has_ns = ns_now.is_some();
-    let label_peer = matches!(peer.kind, PeerKind::Pods | PeerKind::Namespaces)
-        && matches!(at.field, policy_core::view::PeerField::K8sPeer | policy_core::view::PeerField::Endpoints);
+    let label_peer = peer.selector.is_some();
 
     let apply_selector = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -356,45 +354,5 @@ fn PeerForm(peer: Peer) -> impl IntoView {
                 </form>
             })}
         })}
-    }
-}
-
-/// The pod and namespace selector texts of a label peer.
-fn current_selectors(policy: &policy_core::model::Policy, at: &PeerRef) -> (String, Option<String>) {
-    use policy_core::model::Policy;
-    match policy {
-        Policy::NetworkPolicy(np) => {
-            let spec = np.spec.clone().unwrap_or_default();
-            let peer = match at.rule.direction {
-                Direction::Ingress => spec
-                    .ingress
-                    .and_then(|r| r.get(at.rule.rule).cloned())
-                    .and_then(|r| r.from)
-                    .and_then(|f| f.get(at.index).cloned()),
-                Direction::Egress => spec
-                    .egress
-                    .and_then(|r| r.get(at.rule.rule).cloned())
-                    .and_then(|r| r.to)
-                    .and_then(|f| f.get(at.index).cloned()),
-            };
-            match peer {
-                Some(p) => (
-                    p.pod_selector.map(|s| selector_terms(&s).join(", ")).unwrap_or_default(),
-                    p.namespace_selector.map(|s| selector_terms(&s).join(", ")),
-                ),
-                None => (String::new(), None),
-            }
-        }
-        Policy::CiliumNetworkPolicy(p) | Policy::CiliumClusterwideNetworkPolicy(p) => {
-            let rules = p.rules();
-            let Some((_, rule)) = rules.get(at.rule.spec) else { return (String::new(), None) };
-            let sel = match (at.rule.direction, at.rule.deny) {
-                (Direction::Ingress, false) => rule.ingress.as_ref().and_then(|r| r.get(at.rule.rule)).and_then(|r| r.from_endpoints.as_ref()).and_then(|e| e.get(at.index)).cloned(),
-                (Direction::Ingress, true) => rule.ingress_deny.as_ref().and_then(|r| r.get(at.rule.rule)).and_then(|r| r.from_endpoints.as_ref()).and_then(|e| e.get(at.index)).cloned(),
-                (Direction::Egress, false) => rule.egress.as_ref().and_then(|r| r.get(at.rule.rule)).and_then(|r| r.to_endpoints.as_ref()).and_then(|e| e.get(at.index)).cloned(),
-                (Direction::Egress, true) => rule.egress_deny.as_ref().and_then(|r| r.get(at.rule.rule)).and_then(|r| r.to_endpoints.as_ref()).and_then(|e| e.get(at.index)).cloned(),
-            };
-            (sel.map(|s| selector_terms(&s).join(", ")).unwrap_or_default(), None)
-        }
     }
 }

@@ -36,13 +36,19 @@ pub fn Sidebar() -> impl IntoView {
         state.change(ChangeKind::Step, |w| w.delete_selected());
         state.selection.set(Selection::None);
     };
+    let download_all = move |_| {
+        if let Err(e) = crate::browser::download("palisade-workspace.yaml", &state.all_yaml()) {
+            state.say(format!("Download failed: {e}"), true);
+        }
+    };
     view! {
         <aside class="sidebar" aria-label="Workspace">
             <h2 class="rail-title">"Workspace"</h2>
-            <ul class="doc-list" role="listbox" aria-label="Policies">
+            <ul class="doc-list" aria-label="Policies">
                 {move || items().into_iter().map(|(i, id, title, selected)| view! {
-                    <li role="option" aria-selected=selected.to_string()>
+                    <li>
                         <button type="button" class="doc-item" class:active=selected
+                            aria-current=if selected { "true" } else { "false" }
                             data-doc-id=id
                             on:click=move |_| {
                                 state.ws.update(|w| w.select(i));
@@ -60,6 +66,8 @@ pub fn Sidebar() -> impl IntoView {
                 }>"+ Add"</button>
                 <button type="button" class="btn small" on:click=duplicate>"Duplicate"</button>
                 <button type="button" class="btn small danger" on:click=delete>"Delete"</button>
+                <button type="button" class="btn small" on:click=download_all
+                    title="Download every policy as one multi-document YAML file">"Download all"</button>
             </div>
             <p class="rail-hint">"Drop YAML files anywhere to import them. Multi-document files become one policy each."</p>
         </aside>

@@ -35,20 +35,22 @@ pub fn YamlPane() -> impl IntoView {
         let marks = state.analysis.with(|a| a.line_marks());
         state.ws.with(|w| highlight(&w.current().text, &marks))
     });
-    let gutter = move || {
+    // Line numbers as one HTML string: hundreds of lines re-render per
+    // keystroke, so no per-line components.
+    let gutter = Memo::new(move |_| {
         let marks = state.analysis.with(|a| a.line_marks());
         let lines = state.ws.with(|w| w.current().text.split('\n').count());
-        (1..=lines as u32)
-            .map(|n| {
-                let class = match marks.get(&n) {
-                    Some(LineMark::Error) => "ln err",
-                    Some(LineMark::Warning) => "ln warn",
-                    None => "ln",
-                };
-                view! { <div class=class data-line=n>{n}</div> }
-            })
-            .collect_view()
-    };
+        let mut html = String::with_capacity(lines * 32);
+        for n in 1..=lines as u32 {
+            let class = match marks.get(&n) {
+                Some(LineMark::Error) => "ln err",
+                Some(LineMark::Warning) => "ln warn",
+                None => "ln",
+            };
+            html.push_str(&format!("<div class=\"{class}\" data-line=\"{n}\">{n}</div>"));
+        }
+        html
+    });
     // Reveal and select a line when asked (problems list, tests).
     Effect::new(move |_| {
         if let Some((line, _)) = state.jump.get() {
@@ -98,7 +100,7 @@ pub fn YamlPane() -> impl IntoView {
                 }}</span>
             </div>
             <div class="editor" node_ref=scroller>
-                <div class="gutter" aria-hidden="true">{gutter}</div>
+                <div class="gutter" aria-hidden="true" inner_html=move || gutter.get()></div>
                 <div class="code">
                     <pre class="highlight" aria-hidden="true" inner_html=move || html.get()></pre>
                     <textarea class="source" node_ref=textarea spellcheck="false" autocomplete="off"

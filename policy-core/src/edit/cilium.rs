@@ -67,8 +67,9 @@ pub(super) fn set_endpoint_selector(p: &mut CiliumPolicy, selector: LabelSelecto
 
 /// Translates a Kubernetes namespace selector plus a pod selector into one
 /// Cilium endpoint selector: `kubernetes.io/metadata.name` becomes the
-/// endpoint's namespace label, other keys the derived namespace labels, and
-/// an empty namespace selector "any namespace".
+/// endpoint's namespace label, other keys the derived namespace labels; unless
+/// the namespace is named, `k8s:io.kubernetes.pod.namespace` must exist, so
+/// that Cilium does not scope the selector to the policy's own namespace.
 pub(crate) fn endpoints_in_namespaces(namespaces: &LabelSelector, pods: Option<&LabelSelector>) -> LabelSelector {
     let map_key = |k: &str| {
         if k == "kubernetes.io/metadata.name" {
@@ -86,7 +87,10 @@ pub(crate) fn endpoints_in_namespaces(namespaces: &LabelSelector, pods: Option<&
     for req in namespaces.match_expressions.iter().flatten() {
         exprs.push(LabelSelectorRequirement { key: map_key(&req.key), ..req.clone() });
     }
-    if namespaces == &LabelSelector::default() {
+    // Cilium scopes an endpoint selector to the policy's namespace unless it
+    // names the namespace label; "these namespaces" must name it.
+    let names_namespace = labels.contains_key(NAMESPACE_LABEL) || exprs.iter().any(|e| e.key == NAMESPACE_LABEL);
+    if !names_namespace {
         exprs.push(LabelSelectorRequirement {
             key: NAMESPACE_LABEL.to_string(),
             operator: "Exists".to_string(),

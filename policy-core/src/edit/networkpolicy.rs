@@ -241,7 +241,11 @@ pub(super) fn add_port(np: &mut NetworkPolicy, at: &RuleRef, port: &NewPort) -> 
     let port = to_port(port)?;
     let (_, ports) = rule_parts(np, at)?;
     let list = ports.get_or_insert_with(Vec::new);
-    if list.contains(&port) {
+    let normal = |p: &NetworkPolicyPort| NetworkPolicyPort {
+        protocol: Some(p.protocol.clone().unwrap_or_else(|| "TCP".to_string())),
+        ..p.clone()
+    };
+    if list.iter().any(|p| normal(p) == port) {
         return Err(EditError::NoChange("the rule already has this port".to_string()));
     }
     list.push(port);

@@ -2,7 +2,7 @@
 
 use super::networkpolicy::{lower_first, upper_first};
 use super::{
-    Direction, Edge, GroupKind, Isolation, L7Badge, Peer, PeerField, PeerKind, PeerRef,
+    Direction, Edge, GroupKind, Isolation, L7Badge, Peer, PeerField, PeerKind, PeerRef, PeerSelector,
     PolicyGraph, PortLabel, RuleRef, Side, Subject, grouped, is_dns_edge, selector_terms,
     sentence,
 };
@@ -332,6 +332,10 @@ fn rule_peers(
                 details,
                 sentence: sentence(direction, &who, subject, edge),
                 edge: edge.clone(),
+                selector: (field == PeerField::Endpoints).then(|| PeerSelector {
+                    pods: rp.endpoints.get(index).map(|s| selector_terms(s).join(", ")).unwrap_or_default(),
+                    namespaces: None,
+                }),
             },
         ));
     };

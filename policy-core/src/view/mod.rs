@@ -277,6 +277,19 @@ pub struct Peer {
     pub edge: Edge,
     /// One plain-language sentence about what this peer may do.
     pub sentence: String,
+    /// For label-selected peers: the selectors as editable text, in the
+    /// syntax [`crate::edit::parse_selector`] reads.
+    pub selector: Option<PeerSelector>,
+}
+
+/// The selectors of a label-selected peer, as text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerSelector {
+    /// Pod (or Cilium endpoint) selector terms, comma-separated.
+    pub pods: String,
+    /// Namespace selector terms, when the peer selects namespaces
+    /// (NetworkPolicy `namespaceSelector`).
+    pub namespaces: Option<String>,
 }
 
 /// A group of peers on one side.

@@ -4,7 +4,7 @@ use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{
-    Direction, Edge, GroupKind, Isolation, Peer, PeerField, PeerKind, PeerRef, PolicyGraph,
+    Direction, Edge, GroupKind, Isolation, Peer, PeerField, PeerKind, PeerRef, PeerSelector, PolicyGraph,
     PortLabel, RuleRef, Side, Subject, grouped, is_dns_edge, selector_terms, selector_text,
     sentence,
 };
@@ -75,6 +75,7 @@ pub(super) fn graph(np: &NetworkPolicy) -> PolicyGraph {
                         details: vec![format!("rule {} names no peers", i + 1)],
                         sentence: sentence(direction, who, &subject_words, &edge),
                         edge,
+                        selector: None,
                     },
                 ));
                 continue;
@@ -152,9 +153,14 @@ fn peer_box(
                 details,
                 sentence: sentence(direction, &who, subject, edge),
                 edge: edge.clone(),
+                selector: None,
             },
         );
     }
+    let editable = PeerSelector {
+        pods: p.pod_selector.as_ref().map(|s| selector_terms(s).join(", ")).unwrap_or_default(),
+        namespaces: p.namespace_selector.as_ref().map(|s| selector_terms(s).join(", ")),
+    };
     let pods = p.pod_selector.as_ref().map(|s| selector_text(s, "all pods"));
     match &p.namespace_selector {
         None => {
@@ -174,6 +180,7 @@ fn peer_box(
                     details: vec![format!("namespace {ns}")],
                     sentence: sentence(direction, &who, subject, edge),
                     edge: edge.clone(),
+                    selector: Some(editable),
                 },
             )
         }
@@ -202,6 +209,7 @@ fn peer_box(
                     details: vec![where_],
                     sentence: sentence(direction, &who, subject, edge),
                     edge: edge.clone(),
+                    selector: Some(editable),
                 },
             )
         }
