@@ -146,8 +146,6 @@ enum Peer {
     Entity(ReservedEntity),
     Fqdn(BTreeSet<String>),
     Cidr(IpNet),
-    /// `world` without an address.
-    AnyWorld,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -364,7 +362,11 @@ fn map_peer(agg: &Aggregates, peer: usize, side: Side, opts: &GenerateOptions) -
         },
         (Identity::External { ip }, _) => Ok(cidr(*ip)),
         (Identity::Reserved { entity, .. }, Flavor::Cilium) => Ok(Peer::Entity(*entity)),
-        (Identity::Reserved { entity: ReservedEntity::World, ip: None }, Flavor::Kubernetes) => Ok(Peer::AnyWorld),
+        (Identity::Reserved { entity: ReservedEntity::World, ip: None }, Flavor::Kubernetes) => Err(
+            "the flows carry no address for this world peer, and an ipBlock of 0.0.0.0/0 would also admit pods \
+             (where ipBlock matches pod IPs); add an ipBlock for the real range by hand"
+                .to_string(),
+        ),
         (Identity::Reserved { ip: Some(ip), .. }, Flavor::Kubernetes) => Ok(Peer::Cidr(IpNet::from(*ip))),
         (Identity::Reserved { entity, ip: None }, Flavor::Kubernetes) => Err(format!(
             "NetworkPolicy can only name reserved:{entity} by address, and the flows carry none"
@@ -443,7 +445,6 @@ fn peer_text(agg: &Aggregates, peer: &Peer) -> String {
         Peer::Entity(e) => format!("entity {e}"),
         Peer::Fqdn(names) => names.iter().cloned().collect::<Vec<_>>().join(","),
         Peer::Cidr(net) => net.to_string(),
-        Peer::AnyWorld => "world (no address)".to_string(),
     }
 }
 
@@ -494,7 +495,6 @@ fn kubernetes_policy(agg: &Aggregates, own: usize, side: Side, acc: &PolicyAcc) 
                 }]
             }
             Peer::Cidr(net) => vec![ip_block(net.to_string())],
-            Peer::AnyWorld => vec![ip_block("0.0.0.0/0".into()), ip_block("::/0".into())],
             Peer::Entity(_) | Peer::Fqdn(_) => unreachable!("Cilium-only peers"),
         };
         let ports = rules.ports.keys().map(|k| k8s_port(k.protocol, k.port)).collect();
@@ -715,7 +715,6 @@ fn cilium_policy(agg: &Aggregates, own: usize, side: Side, acc: &PolicyAcc) -> P
                     }
                     Peer::Entity(e) => r.from_entities = Some(vec![e.as_str().to_string()]),
                     Peer::Cidr(net) => r.from_cidr = Some(vec![net.to_string()]),
-                    Peer::AnyWorld => r.from_entities = Some(vec!["world".to_string()]),
                     Peer::Fqdn(_) => unreachable!("FQDN peers are egress only"),
                 }
                 ingress.push(r);
@@ -733,7 +732,6 @@ fn cilium_policy(agg: &Aggregates, own: usize, side: Side, acc: &PolicyAcc) -> P
                     }
                     Peer::Entity(e) => r.to_entities = Some(vec![e.as_str().to_string()]),
                     Peer::Cidr(net) => r.to_cidr = Some(vec![net.to_string()]),
-                    Peer::AnyWorld => r.to_entities = Some(vec!["world".to_string()]),
                     Peer::Fqdn(names) => {
                         r.to_fqdns = Some(
                             names

@@ -22,12 +22,14 @@ mod fast_hash;
 pub mod generate;
 pub mod identity;
 pub mod reader;
+pub mod replay;
 mod wire;
 
 pub use aggregate::{AggregateOptions, Aggregates, AggregatedFlow, Aggregator, IdentityInfo, L7Key};
 pub use generate::{Flavor, GenerateOptions, Generated, PolicyDirections, generate, to_yaml};
 pub use event::{Direction, FlowEvent, L7View, Protocol, Verdict};
 pub use identity::{Identity, ReservedEntity};
+pub use replay::{Replay, ReplayCluster, ReplayRow, ReplaySummary, replay, replay_cluster};
 pub use reader::{FlowReader, LineProblem, ProblemSeverity, ReadError, ReadReport, ReaderOptions, read_flows};
 
 /// Reads and aggregates a whole in-memory input (what the page and the HTTP

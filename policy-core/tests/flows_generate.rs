@@ -1,0 +1,154 @@
+//! Generation: golden files for the samples in both flavors, and options.
+
+use policy_core::flows::{
+    AggregateOptions, Aggregates, Flavor, GenerateOptions, PolicyDirections, ReaderOptions, aggregate_bytes, generate,
+    to_yaml,
+};
+use policy_core::model::Policy;
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+
+fn aggregates(path: &str) -> Aggregates {
+    let bytes = std::fs::read(format!("{DATA}{path}")).unwrap();
+    aggregate_bytes(&bytes, ReaderOptions::default(), AggregateOptions::default()).unwrap().0
+}
+
+fn yaml(path: &str, opts: &GenerateOptions) -> String {
+    to_yaml(&generate(&aggregates(path), opts).policies)
+}
+
+/// Compares with `tests/data/flows/golden/NAME`; `UPDATE_GOLDEN=1` rewrites it.
+fn golden(name: &str, actual: &str) {
+    let path = format!("{DATA}flows/golden/{name}");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(format!("{DATA}flows/golden")).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e} (UPDATE_GOLDEN=1 to create)"));
+    if expected != actual {
+        let line = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .map_or(expected.lines().count().min(actual.lines().count()), |i| i);
+        panic!(
+            "{name} differs from the golden file at line {}:\n  golden: {:?}\n  actual: {:?}\n(UPDATE_GOLDEN=1 to accept)",
+            line + 1,
+            expected.lines().nth(line),
+            actual.lines().nth(line)
+        );
+    }
+}
+
+#[test]
+fn golden_files_both_flavors() {
+    for (input, stem) in [
+        ("hubble/basic-sample-400-tcp-flows.json", "400-tcp"),
+        ("hubble/basic-sample-400-udp-flows.json", "400-udp"),
+        ("hubble/basic-sample-5-http-flows.json", "5-http"),
+        ("hubble/basic-sample-10-flows.json", "10-flows"),
+        ("flows/synthetic-mixed.jsonl", "synthetic-mixed"),
+    ] {
+        for (flavor, suffix) in [(Flavor::Kubernetes, "kubernetes"), (Flavor::Cilium, "cilium")] {
+            let out = yaml(input, &GenerateOptions { flavor, ..GenerateOptions::default() });
+            golden(&format!("{stem}.{suffix}.yaml"), &out);
+        }
+    }
+}
+
+#[test]
+fn output_is_deterministic_whatever_the_input_order() {
+    let bytes = std::fs::read(format!("{DATA}flows/synthetic-mixed.jsonl")).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.reverse();
+    let reversed = lines.join("\n");
+    let a = aggregate_bytes(text.as_bytes(), ReaderOptions::default(), AggregateOptions::default()).unwrap().0;
+    let b = aggregate_bytes(reversed.as_bytes(), ReaderOptions::default(), AggregateOptions::default()).unwrap().0;
+    for flavor in [Flavor::Kubernetes, Flavor::Cilium] {
+        let opts = GenerateOptions { flavor, ..GenerateOptions::default() };
+        let (ya, yb) = (to_yaml(&generate(&a, &opts).policies), to_yaml(&generate(&b, &opts).policies));
+        assert_eq!(ya, yb);
+    }
+}
+
+fn names(policies: &[Policy]) -> Vec<String> {
+    policies.iter().map(Policy::display_name).collect()
+}
+
+#[test]
+fn direction_and_namespace_filters() {
+    let agg = aggregates("flows/synthetic-mixed.jsonl");
+    let all = generate(&agg, &GenerateOptions::default());
+    assert!(names(&all.policies).contains(&"shop/web-egress".to_string()));
+    assert!(names(&all.policies).contains(&"shop/api-ingress".to_string()));
+    let ingress = generate(
+        &agg,
+        &GenerateOptions {
+            directions: PolicyDirections::Ingress,
+            ..GenerateOptions::default()
+        },
+    );
+    assert!(!ingress.policies.is_empty());
+    assert!(ingress.policies.iter().all(|p| p.name().ends_with("-ingress")));
+    let shop = generate(
+        &agg,
+        &GenerateOptions {
+            namespaces: vec!["data".into()],
+            ..GenerateOptions::default()
+        },
+    );
+    assert_eq!(names(&shop.policies), ["data/postgres-ingress"]);
+}
+
+#[test]
+fn replies_and_drops_make_no_rules() {
+    let agg = aggregates("flows/synthetic-mixed.jsonl");
+    let out = yaml("flows/synthetic-mixed.jsonl", &GenerateOptions::default());
+    // The reply api -> web (to port 41000) and the DROPPED web -> postgres are absent.
+    assert!(!out.contains("41000"));
+    let g = generate(&agg, &GenerateOptions::default());
+    let web_egress = g.policies.iter().find(|p| p.display_name() == "shop/web-egress").unwrap();
+    let text = to_yaml(std::slice::from_ref(web_egress));
+    assert!(!text.contains("5432"), "{text}");
+    // AUDIT traffic is traffic that happened: web-canary -> postgres is kept.
+    let canary = g.policies.iter().find(|p| p.display_name() == "shop/web-canary-egress").unwrap();
+    assert!(to_yaml(std::slice::from_ref(canary)).contains("5432"));
+}
+
+#[test]
+fn external_addresses_widen_to_a_prefix() {
+    let opts = GenerateOptions {
+        ipv4_prefix: 24,
+        ipv6_prefix: 64,
+        ..GenerateOptions::default()
+    };
+    let out = yaml("flows/synthetic-mixed.jsonl", &opts);
+    assert!(out.contains("cidr: 203.0.113.0/24"), "{out}");
+    assert!(out.contains("cidr: 2001:db8::/64"), "{out}");
+    assert!(!out.contains("203.0.113.7/32"));
+}
+
+#[test]
+fn cilium_specifics() {
+    let out = yaml(
+        "flows/synthetic-mixed.jsonl",
+        &GenerateOptions {
+            flavor: Flavor::Cilium,
+            ..GenerateOptions::default()
+        },
+    );
+    // toFQDNs from the DNS answer, with the DNS proxy rule on the kube-dns egress.
+    assert!(out.contains("matchName: payments.example.com"), "{out}");
+    assert!(out.contains("matchPattern: '*'"));
+    // HTTP rules from L7 flows, escaped as regular expressions.
+    assert!(out.contains("path: /v1/items"));
+    assert!(out.contains("method: POST"));
+    // Reserved identities as entities.
+    for e in ["kube-apiserver", "host", "remote-node", "world"] {
+        assert!(out.contains(&format!("- {e}\n")), "{e}: {out}");
+    }
+    // ICMP as icmps.
+    assert!(out.contains("icmps:"));
+}
