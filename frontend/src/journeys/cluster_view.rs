@@ -199,11 +199,11 @@ pub fn ClusterView() -> impl IntoView {
             <div class="posture" aria-labelledby="posture-title">
                 {move || summary.with(|p| view! {
                     <h3 id="posture-title" class="posture-title">
-                        "Posture " <span class="posture-score" class:good=p.score >= 80 class:bad=p.score < 50 data-score=p.score>{format!("{}/100", p.score)}</span>
+                        "Posture " <span class="posture-score" class:good={p.score >= 80} class:bad={p.score < 50} data-score=p.score>{format!("{}/100", p.score)}</span>
                     </h3>
                     <ul class="posture-reasons">
                         {p.reasons.iter().map(|r| view! {
-                            <li class:lost=r.points > 0>
+                            <li class:lost={r.points > 0}>
                                 <span class="posture-points">{if r.points > 0 { format!("−{} of {}", r.points, r.of) } else { format!("0 of {}", r.of) }}</span>
                                 " " {r.text.clone()}
                             </li>
@@ -225,7 +225,7 @@ fn event_target<T: wasm_bindgen::JsCast>(ev: &leptos::ev::Event) -> T {
 }
 
 /// "This edit opens 3 connections and closes 12", with the connections.
-fn diff_view(d: &PolicyDiff, pinned: bool) -> impl IntoView {
+fn diff_view(d: &PolicyDiff, pinned: bool) -> AnyView {
     let base = if pinned { "Since the pinned version" } else { "The latest edit" };
     let sentence = if d.newly_allowed.is_empty() && d.newly_denied.is_empty() {
         format!("{base} changes no connection on this cluster.")
@@ -255,6 +255,7 @@ fn diff_view(d: &PolicyDiff, pinned: bool) -> impl IntoView {
             {list(&d.newly_denied, "closed", "− closes")}
         </ul>
     }
+    .into_any()
 }
 
 fn heat_view(

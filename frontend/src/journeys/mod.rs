@@ -59,6 +59,10 @@ pub struct Journeys {
     pub previous: RwSignal<Vec<Policy>>,
     /// Whether `previous` is pinned (stops following edits).
     pub pinned: RwSignal<bool>,
+    /// The flow log loaded in the flows panel.
+    pub flows: RwSignal<Option<flows_panel::LoadedFlows>>,
+    /// Indices of the ticked flows.
+    pub flow_ticks: RwSignal<std::collections::BTreeSet<usize>>,
     /// A message about a link that stays until dismissed (text, is error).
     pub notice: RwSignal<Option<(String, bool)>>,
 }
@@ -79,6 +83,8 @@ impl Journeys {
             previous: RwSignal::new(policies.get_untracked()),
             pinned: RwSignal::new(false),
             notice: RwSignal::new(None),
+            flows: RwSignal::new(None),
+            flow_ticks: RwSignal::new(Default::default()),
         };
         // Follow semantic versions: when the policies change, the old ones
         // become "previous" (unless pinned).
