@@ -24,7 +24,11 @@ pub fn check_bytes(bytes: &[u8], cluster: Option<&ClusterView<'_>>) -> Vec<Diagn
 }
 
 /// [`check`] when the text was already parsed (`parsed` must come from `text`).
-pub fn check_parsed(text: &str, parsed: &ParseOutput, cluster: Option<&ClusterView<'_>>) -> Vec<Diagnostic> {
+pub fn check_parsed(
+    text: &str,
+    parsed: &ParseOutput,
+    cluster: Option<&ClusterView<'_>>,
+) -> Vec<Diagnostic> {
     let mut out = parsed.diagnostics.clone();
     let policies: Vec<_> = parsed.policies().cloned().collect();
     for obj in &parsed.objects {
@@ -47,7 +51,11 @@ pub fn check_parsed(text: &str, parsed: &ParseOutput, cluster: Option<&ClusterVi
         }
     }
     out.sort_by(|a, b| {
-        (a.line, a.column, a.severity != Severity::Error).cmp(&(b.line, b.column, b.severity != Severity::Error))
+        (a.line, a.column, a.severity != Severity::Error).cmp(&(
+            b.line,
+            b.column,
+            b.severity != Severity::Error,
+        ))
     });
     out
 }

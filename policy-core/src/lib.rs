@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod edit;
 pub mod engine;
+pub mod explain;
 pub mod flows;
 pub mod lint;
 pub mod model;

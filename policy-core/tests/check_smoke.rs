@@ -27,9 +27,21 @@ spec:
         cidr: 0.0.0.1/0
 ";
     for d in check(text, None) {
-        eprintln!("{}:{} {:?} {} {} {:?} fix={:?}", d.line.unwrap_or(0), d.column.unwrap_or(0), d.severity, d.code, d.message, d.field, d.fix.as_ref().map(|f| &f.title));
+        eprintln!(
+            "{}:{} {:?} {} {} {:?} fix={:?}",
+            d.line.unwrap_or(0),
+            d.column.unwrap_or(0),
+            d.severity,
+            d.code,
+            d.message,
+            d.field,
+            d.fix.as_ref().map(|f| &f.title)
+        );
         if let Some(f) = &d.fix {
-            eprintln!("----\n{}----", policy_core::lint::apply_fix(text, f).unwrap());
+            eprintln!(
+                "----\n{}----",
+                policy_core::lint::apply_fix(text, f).unwrap()
+            );
         }
     }
 }

@@ -23,7 +23,11 @@ pub struct ServeArgs {
     pub github_token: Option<String>,
 
     /// Base URL of the GitHub API (for GitHub Enterprise, or a test server).
-    #[arg(long, env = "PALISADE_GITHUB_API_URL", default_value = "https://api.github.com")]
+    #[arg(
+        long,
+        env = "PALISADE_GITHUB_API_URL",
+        default_value = "https://api.github.com"
+    )]
     pub github_api_url: String,
 
     /// Let `/api/fetch` reach private, loopback and link-local addresses
@@ -59,6 +63,11 @@ pub struct ServeArgs {
     #[arg(long, env = "PALISADE_SHARE_BURST", default_value_t = 10)]
     pub share_burst: u32,
 
+    /// Seconds a connection may stay without traffic before it is closed
+    /// (idle keep-alive, and clients that never finish a request).
+    #[arg(long, env = "PALISADE_IDLE_TIMEOUT_SECS", default_value_t = 120)]
+    pub idle_timeout_secs: u64,
+
     /// Seconds to let in-flight requests finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "PALISADE_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
@@ -91,6 +100,8 @@ pub struct ServeConfig {
     pub share_rate_per_minute: u32,
     /// Share-creation burst per client IP.
     pub share_burst: u32,
+    /// Connections without traffic for this long are closed.
+    pub idle_timeout: Duration,
     /// Grace period for in-flight requests at shutdown.
     pub shutdown_grace: Duration,
 }
@@ -99,7 +110,9 @@ pub struct ServeConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// Neither `--data-dir`, `XDG_DATA_HOME` nor `HOME` is set.
-    #[error("no data directory: pass --data-dir or set PALISADE_DATA_DIR (neither XDG_DATA_HOME nor HOME is set)")]
+    #[error(
+        "no data directory: pass --data-dir or set PALISADE_DATA_DIR (neither XDG_DATA_HOME nor HOME is set)"
+    )]
     NoDataDir,
 }
 
@@ -123,6 +136,7 @@ impl ServeArgs {
             fetch_timeout: Duration::from_secs(self.fetch_timeout_secs),
             share_rate_per_minute: self.share_rate_per_minute,
             share_burst: self.share_burst,
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
         })
     }
@@ -145,6 +159,7 @@ impl ServeConfig {
             fetch_timeout: Duration::from_secs(5),
             share_rate_per_minute: 30,
             share_burst: 10,
+            idle_timeout: Duration::from_secs(120),
             shutdown_grace: Duration::from_secs(10),
         }
     }

@@ -27,8 +27,13 @@ use url::{Host, Url};
 pub const MAX_REDIRECTS: usize = 5;
 
 /// Content types accepted from the remote server (before any `;` parameter).
-pub const ACCEPTED_CONTENT_TYPES: [&str; 5] =
-    ["application/yaml", "application/x-yaml", "application/json", "application/octet-stream", "text/*"];
+pub const ACCEPTED_CONTENT_TYPES: [&str; 5] = [
+    "application/yaml",
+    "application/x-yaml",
+    "application/json",
+    "application/octet-stream",
+    "text/*",
+];
 
 /// Limits of one fetch.
 #[derive(Clone, Debug)]
@@ -114,7 +119,11 @@ impl Fetcher {
             .no_proxy()
             .timeout(policy.timeout)
             .connect_timeout(policy.timeout)
-            .user_agent(concat!("palisade/", env!("CARGO_PKG_VERSION"), " (policy-url fetch)"))
+            .user_agent(concat!(
+                "palisade/",
+                env!("CARGO_PKG_VERSION"),
+                " (policy-url fetch)"
+            ))
             .build()
             .map_err(|err| FetchError::Network(err.to_string()))?;
         Ok(Fetcher { client, policy })
@@ -122,13 +131,17 @@ impl Fetcher {
 
     /// Downloads `url` within the policy's limits.
     pub async fn fetch(&self, url: &str) -> Result<Fetched, FetchError> {
-        let url = Url::parse(url).map_err(|err| FetchError::BadUrl(format!("invalid URL {url:?}: {err}")))?;
+        let url = Url::parse(url)
+            .map_err(|err| FetchError::BadUrl(format!("invalid URL {url:?}: {err}")))?;
         check_url(&url, self.policy.allow_private)?;
         let timeout = self.policy.timeout;
         let mut response = self
             .client
             .get(url)
-            .header(reqwest::header::ACCEPT, "application/yaml, text/yaml, application/json;q=0.9, text/plain;q=0.8")
+            .header(
+                reqwest::header::ACCEPT,
+                "application/yaml, text/yaml, application/json;q=0.9, text/plain;q=0.8",
+            )
             .send()
             .await
             .map_err(|err| classify(&err, timeout))?;
@@ -156,12 +169,19 @@ impl Fetcher {
             return Err(FetchError::ContentType(content_type.clone()));
         }
         let max = self.policy.max_bytes;
-        if response.content_length().is_some_and(|length| length > max as u64) {
+        if response
+            .content_length()
+            .is_some_and(|length| length > max as u64)
+        {
             return Err(FetchError::TooLarge(max));
         }
         let final_url = response.url().clone();
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|err| classify(&err, timeout))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|err| classify(&err, timeout))?
+        {
             if body.len() + chunk.len() > max {
                 return Err(FetchError::TooLarge(max));
             }
@@ -171,7 +191,11 @@ impl Fetcher {
         if text.starts_with('\u{feff}') {
             text.drain(..'\u{feff}'.len_utf8());
         }
-        Ok(Fetched { url: final_url, content_type, text })
+        Ok(Fetched {
+            url: final_url,
+            content_type,
+            text,
+        })
     }
 }
 
@@ -200,14 +224,22 @@ fn classify(err: &reqwest::Error, timeout: Duration) -> FetchError {
 
 /// Whether a `Content-Type` value is one we read.
 pub fn content_type_accepted(value: &str) -> bool {
-    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     essence.starts_with("text/") || ACCEPTED_CONTENT_TYPES.contains(&essence.as_str())
 }
 
 /// Checks the scheme and, for IP literals, the address.
 fn check_url(url: &Url, allow_private: bool) -> Result<(), FetchError> {
     if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(FetchError::BadUrl(format!("only http and https URLs can be fetched, not {}:", url.scheme())));
+        return Err(FetchError::BadUrl(format!(
+            "only http and https URLs can be fetched, not {}:",
+            url.scheme()
+        )));
     }
     let ip = match url.host() {
         None => return Err(FetchError::BadUrl(format!("URL {url} has no host"))),
@@ -216,7 +248,9 @@ fn check_url(url: &Url, allow_private: bool) -> Result<(), FetchError> {
         Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
     };
     if !allow_private && let Some(why) = forbidden_reason(ip) {
-        return Err(FetchError::Forbidden(format!("{ip} is {why}; only public addresses can be fetched")));
+        return Err(FetchError::Forbidden(format!(
+            "{ip} is {why}; only public addresses can be fetched"
+        )));
     }
     Ok(())
 }
@@ -231,9 +265,11 @@ impl Resolve for CheckedResolver {
         let allow_private = self.allow_private;
         Box::pin(async move {
             let host = name.as_str().to_owned();
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if addrs.is_empty() {
-                return Err(Box::new(Refusal(format!("{host} has no address"))) as Box<dyn StdError + Send + Sync>);
+                return Err(Box::new(Refusal(format!("{host} has no address")))
+                    as Box<dyn StdError + Send + Sync>);
             }
             if !allow_private {
                 for addr in &addrs {
@@ -241,7 +277,8 @@ impl Resolve for CheckedResolver {
                         return Err(Box::new(Refusal(format!(
                             "{host} resolves to {}, which is {why}; only public addresses can be fetched",
                             addr.ip()
-                        ))) as Box<dyn StdError + Send + Sync>);
+                        )))
+                            as Box<dyn StdError + Send + Sync>);
                     }
                 }
             }
@@ -259,7 +296,11 @@ pub fn forbidden_reason(ip: IpAddr) -> Option<&'static str> {
 }
 
 fn in_v4(ip: Ipv4Addr, network: [u8; 4], prefix: u32) -> bool {
-    let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix)
+    };
     (u32::from(ip) & mask) == (u32::from(Ipv4Addr::from(network)) & mask)
 }
 
@@ -282,7 +323,10 @@ fn forbidden_v4(ip: Ipv4Addr) -> Option<&'static str> {
         ([240, 0, 0, 0], 4, "a reserved address"),
         ([255, 255, 255, 255], 32, "the broadcast address"),
     ];
-    RANGES.iter().find(|(network, prefix, _)| in_v4(ip, *network, *prefix)).map(|(_, _, why)| *why)
+    RANGES
+        .iter()
+        .find(|(network, prefix, _)| in_v4(ip, *network, *prefix))
+        .map(|(_, _, why)| *why)
 }
 
 fn forbidden_v6(ip: Ipv6Addr) -> Option<&'static str> {
@@ -344,10 +388,32 @@ mod tests {
     #[test]
     fn non_public_addresses_are_refused() {
         for ip in [
-            "0.0.0.0", "10.1.2.3", "100.64.0.1", "100.127.255.255", "127.0.0.1", "127.8.8.8", "169.254.169.254",
-            "172.16.0.1", "172.31.255.255", "192.168.1.1", "224.0.0.1", "239.255.255.250", "255.255.255.255",
-            "240.0.0.1", "192.0.2.5", "::", "::1", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1",
-            "::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::a9fe:a9fe", "2002:7f00:1::1", "2001:db8::1",
+            "0.0.0.0",
+            "10.1.2.3",
+            "100.64.0.1",
+            "100.127.255.255",
+            "127.0.0.1",
+            "127.8.8.8",
+            "169.254.169.254",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "224.0.0.1",
+            "239.255.255.250",
+            "255.255.255.255",
+            "240.0.0.1",
+            "192.0.2.5",
+            "::",
+            "::1",
+            "fe80::1",
+            "fc00::1",
+            "fd12:3456::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:7f00:1::1",
+            "2001:db8::1",
             "::127.0.0.1",
         ] {
             assert!(forbidden(ip), "{ip} must be refused");
@@ -356,9 +422,18 @@ mod tests {
 
     #[test]
     fn public_addresses_are_allowed() {
-        for ip in ["1.1.1.1", "8.8.8.8", "100.63.255.255", "100.128.0.1", "172.32.0.1", "140.82.112.3",
-            "2606:4700:4700::1111", "2a00:1450:4001:80b::200e", "::ffff:8.8.8.8", "64:ff9b::808:808"]
-        {
+        for ip in [
+            "1.1.1.1",
+            "8.8.8.8",
+            "100.63.255.255",
+            "100.128.0.1",
+            "172.32.0.1",
+            "140.82.112.3",
+            "2606:4700:4700::1111",
+            "2a00:1450:4001:80b::200e",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+        ] {
             assert!(!forbidden(ip), "{ip} must be allowed");
         }
     }
@@ -366,24 +441,52 @@ mod tests {
     #[test]
     fn only_http_urls_with_public_literals_pass() {
         let check = |url: &str| check_url(&Url::parse(url).unwrap(), false);
-        assert!(matches!(check("file:///etc/passwd"), Err(FetchError::BadUrl(_))));
-        assert!(matches!(check("gopher://example.com/"), Err(FetchError::BadUrl(_))));
-        assert!(matches!(check("http://127.0.0.1:8080/x"), Err(FetchError::Forbidden(_))));
-        assert!(matches!(check("http://[::1]/x"), Err(FetchError::Forbidden(_))));
-        assert!(matches!(check("http://2130706433/"), Err(FetchError::Forbidden(_))), "decimal 127.0.0.1");
-        assert!(matches!(check("http://0x7f.1/"), Err(FetchError::Forbidden(_))), "hex 127.0.0.1");
+        assert!(matches!(
+            check("file:///etc/passwd"),
+            Err(FetchError::BadUrl(_))
+        ));
+        assert!(matches!(
+            check("gopher://example.com/"),
+            Err(FetchError::BadUrl(_))
+        ));
+        assert!(matches!(
+            check("http://127.0.0.1:8080/x"),
+            Err(FetchError::Forbidden(_))
+        ));
+        assert!(matches!(
+            check("http://[::1]/x"),
+            Err(FetchError::Forbidden(_))
+        ));
+        assert!(
+            matches!(check("http://2130706433/"), Err(FetchError::Forbidden(_))),
+            "decimal 127.0.0.1"
+        );
+        assert!(
+            matches!(check("http://0x7f.1/"), Err(FetchError::Forbidden(_))),
+            "hex 127.0.0.1"
+        );
         assert!(check("https://raw.githubusercontent.com/a/b/main/p.yaml").is_ok());
         assert!(check_url(&Url::parse("http://127.0.0.1/").unwrap(), true).is_ok());
     }
 
     #[test]
     fn content_types() {
-        for ok in ["application/yaml", "text/plain; charset=utf-8", "application/x-yaml", "application/json",
-            "application/octet-stream", "TEXT/YAML"]
-        {
+        for ok in [
+            "application/yaml",
+            "text/plain; charset=utf-8",
+            "application/x-yaml",
+            "application/json",
+            "application/octet-stream",
+            "TEXT/YAML",
+        ] {
             assert!(content_type_accepted(ok), "{ok}");
         }
-        for bad in ["text", "image/png", "application/pdf", "application/javascript"] {
+        for bad in [
+            "text",
+            "image/png",
+            "application/pdf",
+            "application/javascript",
+        ] {
             assert!(!content_type_accepted(bad), "{bad}");
         }
     }

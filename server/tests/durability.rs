@@ -32,7 +32,12 @@ fn spawn_server(data_dir: &Path) -> (Child, String) {
 async fn wait_up(client: &reqwest::Client, base: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
-        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -56,12 +61,18 @@ async fn no_acknowledged_share_is_lost_to_kill_9() {
             let mut acknowledged = Vec::new();
             for n in 0.. {
                 let yaml = format!("kind: NetworkPolicy\nmetadata:\n  name: w{writer}-n{n}\n");
-                let sent = client.post(format!("{base}/api/shares")).json(&json!({"yaml": yaml})).send().await;
+                let sent = client
+                    .post(format!("{base}/api/shares"))
+                    .json(&json!({"yaml": yaml}))
+                    .send()
+                    .await;
                 let Ok(response) = sent else { break };
                 if response.status() != 201 {
                     break;
                 }
-                let Ok(body) = response.json::<Value>().await else { break };
+                let Ok(body) = response.json::<Value>().await else {
+                    break;
+                };
                 acknowledged.push((body["id"].as_str().unwrap().to_owned(), yaml));
             }
             acknowledged
@@ -74,12 +85,20 @@ async fn no_acknowledged_share_is_lost_to_kill_9() {
     for writer in writers {
         acknowledged.extend(writer.await.unwrap());
     }
-    assert!(acknowledged.len() >= 20, "too few shares written before the kill: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() >= 20,
+        "too few shares written before the kill: {}",
+        acknowledged.len()
+    );
 
     let (mut child, base) = spawn_server(data.path());
     wait_up(&client, &base).await;
     for (id, yaml) in &acknowledged {
-        let response = client.get(format!("{base}/api/shares/{id}")).send().await.unwrap();
+        let response = client
+            .get(format!("{base}/api/shares/{id}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200, "acknowledged share {id} lost");
         let share: Value = response.json().await.unwrap();
         assert_eq!(share["yaml"], yaml.as_str());
@@ -94,7 +113,10 @@ async fn sigterm_stops_gracefully() {
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let (mut child, base) = spawn_server(data.path());
     wait_up(&client, &base).await;
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -102,11 +124,17 @@ async fn sigterm_stops_gracefully() {
             assert!(status.success(), "exit status after SIGTERM: {status:?}");
             break;
         }
-        assert!(Instant::now() < deadline, "server did not stop after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "server did not stop after SIGTERM"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let stdout = BufReader::new(child.stdout.take().unwrap());
     let log: Vec<String> = stdout.lines().map_while(Result::ok).collect();
-    assert!(log.iter().any(|line| line.contains("shutting down")), "{log:?}");
+    assert!(
+        log.iter().any(|line| line.contains("shutting down")),
+        "{log:?}"
+    );
     assert!(log.iter().any(|line| line.contains("stopped")), "{log:?}");
 }

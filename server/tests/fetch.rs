@@ -14,30 +14,61 @@ const POLICY: &str = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmet
 
 fn typed(content_type: &'static str, body: impl Into<axum::body::Body>) -> Response {
     let mut response = Response::new(body.into());
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
 /// A document server on loopback.
 async fn start_origin() -> String {
     let app = axum::Router::new()
-        .route("/policy.yaml", get(|| async { typed("application/yaml", POLICY) }))
-        .route("/bom.yaml", get(|| async { typed("text/plain; charset=utf-8", format!("\u{feff}{POLICY}")) }))
-        .route("/image.png", get(|| async { typed("image/png", vec![0x89u8, b'P', b'N', b'G']) }))
-        .route("/huge.yaml", get(|| async { typed("application/yaml", "#".repeat(300_000)) }))
-        .route("/binary", get(|| async { typed("application/octet-stream", vec![0xffu8, 0xfe, 0x00]) }))
+        .route(
+            "/policy.yaml",
+            get(|| async { typed("application/yaml", POLICY) }),
+        )
+        .route(
+            "/bom.yaml",
+            get(|| async { typed("text/plain; charset=utf-8", format!("\u{feff}{POLICY}")) }),
+        )
+        .route(
+            "/image.png",
+            get(|| async { typed("image/png", vec![0x89u8, b'P', b'N', b'G']) }),
+        )
+        .route(
+            "/huge.yaml",
+            get(|| async { typed("application/yaml", "#".repeat(300_000)) }),
+        )
+        .route(
+            "/binary",
+            get(|| async { typed("application/octet-stream", vec![0xffu8, 0xfe, 0x00]) }),
+        )
         .route("/missing", get(|| async { StatusCode::NOT_FOUND }))
-        .route("/slow", get(|| async {
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            typed("application/yaml", POLICY)
-        }))
-        .route("/redirect", get(|| async { Redirect::temporary("/policy.yaml") }))
-        .route("/to-file", get(|| async { Redirect::temporary("file:///etc/passwd") }))
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                typed("application/yaml", POLICY)
+            }),
+        )
+        .route(
+            "/redirect",
+            get(|| async { Redirect::temporary("/policy.yaml") }),
+        )
+        .route(
+            "/to-file",
+            get(|| async { Redirect::temporary("file:///etc/passwd") }),
+        )
         .route("/loop", get(|| async { Redirect::temporary("/loop") }))
-        .route("/chunked-huge", get(|| async {
-            let chunks = futures_util::stream::iter((0..100).map(|_| Ok::<_, std::io::Error>(vec![b'#'; 10_000])));
-            typed("application/yaml", axum::body::Body::from_stream(chunks)).into_response()
-        }));
+        .route(
+            "/chunked-huge",
+            get(|| async {
+                let chunks = futures_util::stream::iter(
+                    (0..100).map(|_| Ok::<_, std::io::Error>(vec![b'#'; 10_000])),
+                );
+                typed("application/yaml", axum::body::Body::from_stream(chunks)).into_response()
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -45,7 +76,13 @@ async fn start_origin() -> String {
 }
 
 async fn fetch(server: &TestServer, url: &str) -> reqwest::Response {
-    server.client.get(server.url("/api/fetch")).query(&[("url", url)]).send().await.unwrap()
+    server
+        .client
+        .get(server.url("/api/fetch"))
+        .query(&[("url", url)])
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -67,7 +104,10 @@ async fn private_targets_are_refused_by_default() {
         "http://2130706433/".to_owned(),
     ] {
         let error = expect_error(fetch(&server, &url).await, 403, "forbidden-target").await;
-        assert!(error["message"].as_str().unwrap().contains("public"), "{url}: {error}");
+        assert!(
+            error["message"].as_str().unwrap().contains("public"),
+            "{url}: {error}"
+        );
     }
     server.stop().await;
 }
@@ -75,10 +115,20 @@ async fn private_targets_are_refused_by_default() {
 #[tokio::test]
 async fn only_http_urls() {
     let server = TestServer::start_with(|config| config.allow_private_fetch = true).await;
-    for url in ["file:///etc/passwd", "ftp://example.com/p.yaml", "not a url", "/relative/path.yaml"] {
+    for url in [
+        "file:///etc/passwd",
+        "ftp://example.com/p.yaml",
+        "not a url",
+        "/relative/path.yaml",
+    ] {
         expect_error(fetch(&server, url).await, 400, "invalid-url").await;
     }
-    let missing = server.client.get(server.url("/api/fetch")).send().await.unwrap();
+    let missing = server
+        .client
+        .get(server.url("/api/fetch"))
+        .send()
+        .await
+        .unwrap();
     expect_error(missing, 400, "invalid-url").await;
     server.stop().await;
 }
@@ -92,7 +142,17 @@ async fn fetches_yaml_when_private_targets_are_allowed() {
         assert_eq!(response.status(), 200, "{path}");
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["yaml"], POLICY, "{path}");
-        assert_eq!(body["url"], format!("{origin}/{}", if path == "/bom.yaml" { "bom.yaml" } else { "policy.yaml" }));
+        assert_eq!(
+            body["url"],
+            format!(
+                "{origin}/{}",
+                if path == "/bom.yaml" {
+                    "bom.yaml"
+                } else {
+                    "policy.yaml"
+                }
+            )
+        );
     }
     server.stop().await;
 }
@@ -119,7 +179,11 @@ async fn remote_limits_and_failures() {
     for (path, status, code) in cases {
         let response = fetch(&server, &format!("{origin}{path}")).await;
         if response.status().as_u16() != status {
-            panic!("{path}: {} {}", response.status(), response.text().await.unwrap());
+            panic!(
+                "{path}: {} {}",
+                response.status(),
+                response.text().await.unwrap()
+            );
         }
         expect_error(response, status, code).await;
     }

@@ -51,7 +51,13 @@ spec:
 "#;
 
 async fn post(server: &TestServer, path: &str, body: Value) -> reqwest::Response {
-    server.client.post(server.url(path)).json(&body).send().await.unwrap()
+    server
+        .client
+        .post(server.url(path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -67,13 +73,28 @@ async fn probe_one_connection_and_all_pairs() {
     assert_eq!(results[0]["port"], 80);
     assert_eq!(results[0]["protocol"], "TCP");
     assert_eq!(results[0]["allowed"], true);
-    assert!(results[0]["reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("web-from-api")), "{body}");
+    assert!(
+        results[0]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("web-from-api")),
+        "{body}"
+    );
 
     let denied: Value = post(&server, "/api/probe", json!({"cluster": CLUSTER, "policies": WEB_FROM_API, "from": "shop/stranger", "to": "shop/web", "ports": ["80"]})).await.json().await.unwrap();
     assert_eq!(denied["results"][0]["allowed"], false);
 
     // All pairs, default ports: each target's container ports; no pod-to-itself rows.
-    let all: Value = post(&server, "/api/probe", json!({"cluster": CLUSTER, "policies": WEB_FROM_API})).await.json().await.unwrap();
+    let all: Value = post(
+        &server,
+        "/api/probe",
+        json!({"cluster": CLUSTER, "policies": WEB_FROM_API}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     let rows = all["results"].as_array().unwrap();
     assert!(rows.iter().all(|r| r["from"] != r["to"]));
     let to_web: Vec<&Value> = rows.iter().filter(|r| r["to"] == "shop/web").collect();
@@ -83,25 +104,61 @@ async fn probe_one_connection_and_all_pairs() {
         assert_eq!(row["allowed"], row["from"] == "shop/api");
     }
     let to_api: Vec<&Value> = rows.iter().filter(|r| r["to"] == "shop/api").collect();
-    assert!(to_api.iter().all(|r| r["port"] == 8080 && r["allowed"] == true), "api is not isolated");
+    assert!(
+        to_api
+            .iter()
+            .all(|r| r["port"] == 8080 && r["allowed"] == true),
+        "api is not isolated"
+    );
     server.stop().await;
 }
 
 #[tokio::test]
 async fn probe_errors() {
     let server = TestServer::start().await;
-    let bad_yaml = post(&server, "/api/probe", json!({"cluster": CLUSTER, "policies": "kind: [\n"})).await;
+    let bad_yaml = post(
+        &server,
+        "/api/probe",
+        json!({"cluster": CLUSTER, "policies": "kind: [\n"}),
+    )
+    .await;
     let error = expect_error(bad_yaml, 400, "yaml-syntax").await;
-    assert!(error["field"].as_str().unwrap().starts_with("policies"), "{error}");
-    assert!(error["line"].is_u64() && error["column"].is_u64(), "{error}");
-    let bad_port = post(&server, "/api/probe", json!({"cluster": CLUSTER, "policies": WEB_FROM_API, "ports": ["80/TCP", "http"]})).await;
+    assert!(
+        error["field"].as_str().unwrap().starts_with("policies"),
+        "{error}"
+    );
+    assert!(
+        error["line"].is_u64() && error["column"].is_u64(),
+        "{error}"
+    );
+    let bad_port = post(
+        &server,
+        "/api/probe",
+        json!({"cluster": CLUSTER, "policies": WEB_FROM_API, "ports": ["80/TCP", "http"]}),
+    )
+    .await;
     let error = expect_error(bad_port, 400, "invalid-port").await;
     assert_eq!(error["field"], "ports[1]");
-    let bad_endpoint = post(&server, "/api/probe", json!({"cluster": CLUSTER, "policies": WEB_FROM_API, "from": "web"})).await;
+    let bad_endpoint = post(
+        &server,
+        "/api/probe",
+        json!({"cluster": CLUSTER, "policies": WEB_FROM_API, "from": "web"}),
+    )
+    .await;
     expect_error(bad_endpoint, 400, "invalid-endpoint").await;
-    let unknown = post(&server, "/api/probe", json!({"cluster": CLUSTER, "policies": WEB_FROM_API, "to": "shop/nobody"})).await;
+    let unknown = post(
+        &server,
+        "/api/probe",
+        json!({"cluster": CLUSTER, "policies": WEB_FROM_API, "to": "shop/nobody"}),
+    )
+    .await;
     expect_error(unknown, 400, "unknown-endpoint").await;
-    let same = post(&server, "/api/probe", json!({"cluster": CLUSTER, "policies": WEB_FROM_API, "from": "shop/web", "to": "shop/web"})).await;
+    let same = post(
+        &server,
+        "/api/probe",
+        json!({"cluster": CLUSTER, "policies": WEB_FROM_API, "from": "shop/web", "to": "shop/web"}),
+    )
+    .await;
     expect_error(same, 400, "same-endpoint").await;
     let missing = post(&server, "/api/probe", json!({"policies": WEB_FROM_API})).await;
     expect_error(missing, 400, "invalid-json").await;
@@ -111,17 +168,46 @@ async fn probe_errors() {
 #[tokio::test]
 async fn diff_reports_newly_allowed_and_denied() {
     let server = TestServer::start().await;
-    let response = post(&server, "/api/diff", json!({"cluster": CLUSTER, "before": "", "after": WEB_FROM_API})).await;
+    let response = post(
+        &server,
+        "/api/diff",
+        json!({"cluster": CLUSTER, "before": "", "after": WEB_FROM_API}),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["summary"]["newly_allowed"], 0);
     let denied = body["newly_denied"].as_array().unwrap();
-    assert!(denied.iter().any(|c| c["from"] == "shop/stranger" && c["to"] == "shop/web" && c["port"] == 80), "{body}");
-    assert!(denied.iter().all(|c| c["to"] == "shop/web"), "only web became isolated: {body}");
-    assert!(!denied.iter().any(|c| c["from"] == "shop/api" && c["port"] == 80), "{body}");
+    assert!(
+        denied
+            .iter()
+            .any(|c| c["from"] == "shop/stranger" && c["to"] == "shop/web" && c["port"] == 80),
+        "{body}"
+    );
+    assert!(
+        denied.iter().all(|c| c["to"] == "shop/web"),
+        "only web became isolated: {body}"
+    );
+    assert!(
+        !denied
+            .iter()
+            .any(|c| c["from"] == "shop/api" && c["port"] == 80),
+        "{body}"
+    );
 
-    let reverse: Value = post(&server, "/api/diff", json!({"cluster": CLUSTER, "before": WEB_FROM_API, "after": ""})).await.json().await.unwrap();
-    assert_eq!(reverse["summary"]["newly_allowed"], body["summary"]["newly_denied"]);
+    let reverse: Value = post(
+        &server,
+        "/api/diff",
+        json!({"cluster": CLUSTER, "before": WEB_FROM_API, "after": ""}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        reverse["summary"]["newly_allowed"],
+        body["summary"]["newly_denied"]
+    );
     assert_eq!(reverse["summary"]["newly_denied"], 0);
     server.stop().await;
 }

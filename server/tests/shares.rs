@@ -17,13 +17,23 @@ use serde_json::{Value, json};
 const POLICY: &str = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-all\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n";
 
 async fn create(server: &TestServer, body: Value) -> reqwest::Response {
-    server.client.post(server.url("/api/shares")).json(&body).send().await.unwrap()
+    server
+        .client
+        .post(server.url("/api/shares"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
 async fn sqlite_share_round_trip() {
     let server = TestServer::start().await;
-    let response = create(&server, json!({"yaml": POLICY, "title": "Deny all in shop"})).await;
+    let response = create(
+        &server,
+        json!({"yaml": POLICY, "title": "Deny all in shop"}),
+    )
+    .await;
     assert_eq!(response.status(), 201);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let created: Value = response.json().await.unwrap();
@@ -33,19 +43,39 @@ async fn sqlite_share_round_trip() {
     assert_eq!(created["url"], format!("/?id={id}"));
     assert_eq!(location, format!("/api/shares/{id}"));
 
-    let read = server.client.get(server.url(&location)).send().await.unwrap();
+    let read = server
+        .client
+        .get(server.url(&location))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(read.status(), 200);
     let share: Value = read.json().await.unwrap();
     assert_eq!(share["id"], id.as_str());
     assert_eq!(share["yaml"], POLICY);
     assert_eq!(share["title"], "Deny all in shop");
     let created_at = share["created_at"].as_str().unwrap();
-    assert!(chrono::DateTime::parse_from_rfc3339(created_at).is_ok(), "{created_at}");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(created_at).is_ok(),
+        "{created_at}"
+    );
 
     // Two shares of the same text get different ids.
-    let again: Value = create(&server, json!({"yaml": POLICY})).await.json().await.unwrap();
+    let again: Value = create(&server, json!({"yaml": POLICY}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_ne!(again["id"], id.as_str());
-    let untitled: Value = server.client.get(server.url(&format!("/api/shares/{}", again["id"].as_str().unwrap()))).send().await.unwrap().json().await.unwrap();
+    let untitled: Value = server
+        .client
+        .get(server.url(&format!("/api/shares/{}", again["id"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(untitled["title"], Value::Null);
     server.stop().await;
 }
@@ -56,14 +86,26 @@ async fn shares_survive_a_restart() {
     let server = TestServer::start_in(data.path(), |_| {}).await;
     let mut ids = Vec::new();
     for n in 0..5 {
-        let created: Value = create(&server, json!({"yaml": format!("{POLICY}# {n}\n")})).await.json().await.unwrap();
+        let created: Value = create(&server, json!({"yaml": format!("{POLICY}# {n}\n")}))
+            .await
+            .json()
+            .await
+            .unwrap();
         ids.push(created["id"].as_str().unwrap().to_owned());
     }
     server.stop().await;
 
     let restarted = TestServer::start_in(data.path(), |_| {}).await;
     for (n, id) in ids.iter().enumerate() {
-        let share: Value = restarted.client.get(restarted.url(&format!("/api/shares/{id}"))).send().await.unwrap().json().await.unwrap();
+        let share: Value = restarted
+            .client
+            .get(restarted.url(&format!("/api/shares/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(share["yaml"], format!("{POLICY}# {n}\n"));
     }
     restarted.stop().await;
@@ -72,11 +114,27 @@ async fn shares_survive_a_restart() {
 #[tokio::test]
 async fn malformed_and_unknown_ids() {
     let server = TestServer::start().await;
-    for bad in ["abc", "AAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAA!", "%2e%2e%2f%2e%2e%2fetc", "ABCDEF0123456789ABCDEF"] {
-        let response = server.client.get(server.url(&format!("/api/shares/{bad}"))).send().await.unwrap();
+    for bad in [
+        "abc",
+        "AAAAAAAAAAAAAAAAA",
+        "AAAAAAAAAAAAAAA!",
+        "%2e%2e%2f%2e%2e%2fetc",
+        "ABCDEF0123456789ABCDEF",
+    ] {
+        let response = server
+            .client
+            .get(server.url(&format!("/api/shares/{bad}")))
+            .send()
+            .await
+            .unwrap();
         expect_error(response, 400, "malformed-id").await;
     }
-    let response = server.client.get(server.url("/api/shares/AAAAAAAAAAAAAAAA")).send().await.unwrap();
+    let response = server
+        .client
+        .get(server.url("/api/shares/AAAAAAAAAAAAAAAA"))
+        .send()
+        .await
+        .unwrap();
     expect_error(response, 404, "not-found").await;
     server.stop().await;
 }
@@ -84,14 +142,53 @@ async fn malformed_and_unknown_ids() {
 #[tokio::test]
 async fn bad_share_requests() {
     let server = TestServer::start_with(|config| config.max_body_bytes = 4096).await;
-    expect_error(create(&server, json!({"yaml": "  \n"})).await, 400, "empty-yaml").await;
-    expect_error(create(&server, json!({"title": "x"})).await, 400, "invalid-json").await;
-    expect_error(create(&server, json!({"yaml": POLICY, "extra": 1})).await, 400, "invalid-json").await;
-    expect_error(create(&server, json!({"yaml": POLICY, "title": "x".repeat(201)})).await, 400, "invalid-title").await;
-    expect_error(create(&server, json!({"yaml": POLICY, "title": "a\u{7}b"})).await, 400, "invalid-title").await;
-    let not_json = server.client.post(server.url("/api/shares")).header("content-type", "text/plain").body(POLICY).send().await.unwrap();
+    expect_error(
+        create(&server, json!({"yaml": "  \n"})).await,
+        400,
+        "empty-yaml",
+    )
+    .await;
+    expect_error(
+        create(&server, json!({"title": "x"})).await,
+        400,
+        "invalid-json",
+    )
+    .await;
+    expect_error(
+        create(&server, json!({"yaml": POLICY, "extra": 1})).await,
+        400,
+        "invalid-json",
+    )
+    .await;
+    expect_error(
+        create(&server, json!({"yaml": POLICY, "title": "x".repeat(201)})).await,
+        400,
+        "invalid-title",
+    )
+    .await;
+    expect_error(
+        create(&server, json!({"yaml": POLICY, "title": "a\u{7}b"})).await,
+        400,
+        "invalid-title",
+    )
+    .await;
+    let not_json = server
+        .client
+        .post(server.url("/api/shares"))
+        .header("content-type", "text/plain")
+        .body(POLICY)
+        .send()
+        .await
+        .unwrap();
     expect_error(not_json, 415, "unsupported-media-type").await;
-    let broken = server.client.post(server.url("/api/shares")).header("content-type", "application/json").body("{\"yaml\": ").send().await.unwrap();
+    let broken = server
+        .client
+        .post(server.url("/api/shares"))
+        .header("content-type", "application/json")
+        .body("{\"yaml\": ")
+        .send()
+        .await
+        .unwrap();
     expect_error(broken, 400, "invalid-json").await;
     let huge = create(&server, json!({"yaml": "x".repeat(5000)})).await;
     expect_error(huge, 413, "payload-too-large").await;
@@ -109,12 +206,27 @@ async fn share_creation_is_rate_limited_per_client() {
         assert_eq!(create(&server, json!({"yaml": POLICY})).await.status(), 201);
     }
     let limited = create(&server, json!({"yaml": POLICY})).await;
-    let retry_after: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     expect_error(limited, 429, "rate-limited").await;
     // Reading is not limited.
-    let metrics = server.client.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("palisade_shares_created_total{store=\"sqlite\"} 3\n"), "{metrics}");
+    let metrics = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("palisade_shares_created_total{store=\"sqlite\"} 3\n"),
+        "{metrics}"
+    );
     server.stop().await;
 }
 
@@ -122,17 +234,24 @@ async fn share_creation_is_rate_limited_per_client() {
 // A local server speaking GitHub's gist API (shapes from docs.github.com,
 // "REST API endpoints for gists": create a gist, get a gist).
 
+/// The `Authorization` header and JSON body of a `POST /gists`.
+type CreateRequest = (Option<String>, Value);
+
 #[derive(Clone, Default)]
 struct FakeGitHub {
     gists: Arc<Mutex<HashMap<String, Value>>>,
-    create_requests: Arc<Mutex<Vec<(Option<String>, Value)>>>,
+    create_requests: Arc<Mutex<Vec<CreateRequest>>>,
     base: Arc<Mutex<String>>,
 }
 
 const TOKEN: &str = "ghp_testtoken0123456789";
 
 fn github_error(status: StatusCode, message: &str, docs: &str) -> Response {
-    (status, Json(json!({"message": message, "documentation_url": docs, "status": status.as_str()}))).into_response()
+    (
+        status,
+        Json(json!({"message": message, "documentation_url": docs, "status": status.as_str()})),
+    )
+        .into_response()
 }
 
 fn user() -> Value {
@@ -153,14 +272,30 @@ fn user() -> Value {
     })
 }
 
-async fn fake_create(State(fake): State<FakeGitHub>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
-    let auth = headers.get("authorization").map(|value| value.to_str().unwrap().to_owned());
-    fake.create_requests.lock().unwrap().push((auth.clone(), body.clone()));
+async fn fake_create(
+    State(fake): State<FakeGitHub>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let auth = headers
+        .get("authorization")
+        .map(|value| value.to_str().unwrap().to_owned());
+    fake.create_requests
+        .lock()
+        .unwrap()
+        .push((auth.clone(), body.clone()));
     if auth.as_deref() != Some(&format!("Bearer {TOKEN}")) {
-        return github_error(StatusCode::UNAUTHORIZED, "Requires authentication", "https://docs.github.com/rest/gists/gists#create-a-gist");
+        return github_error(
+            StatusCode::UNAUTHORIZED,
+            "Requires authentication",
+            "https://docs.github.com/rest/gists/gists#create-a-gist",
+        );
     }
     let n = fake.gists.lock().unwrap().len() + 1;
-    let id = format!("{:032x}", 0xaa5a_315d_61ae_9438_b18d_u128 * 7919 + n as u128);
+    let id = format!(
+        "{:032x}",
+        0xaa5a_315d_61ae_9438_b18d_u128 * 7919 + n as u128
+    );
     let base = fake.base.lock().unwrap().clone();
     let mut files = serde_json::Map::new();
     for (name, file) in body["files"].as_object().unwrap() {
@@ -188,7 +323,11 @@ async fn fake_create(State(fake): State<FakeGitHub>, headers: HeaderMap, Json(bo
 async fn fake_get(State(fake): State<FakeGitHub>, Path(id): Path<String>) -> Response {
     match fake.gists.lock().unwrap().get(&id) {
         Some(gist) => Json(gist.clone()).into_response(),
-        None => github_error(StatusCode::NOT_FOUND, "Not Found", "https://docs.github.com/rest/gists/gists#get-a-gist"),
+        None => github_error(
+            StatusCode::NOT_FOUND,
+            "Not Found",
+            "https://docs.github.com/rest/gists/gists#get-a-gist",
+        ),
     }
 }
 
@@ -232,25 +371,65 @@ async fn gist_share_round_trip_with_token() {
     assert_eq!(body["description"], "shop lockdown");
     assert_eq!(body["files"]["policy.yaml"]["content"], POLICY);
 
-    let share: Value = server.client.get(server.url(&format!("/api/shares/{id}"))).send().await.unwrap().json().await.unwrap();
+    let share: Value = server
+        .client
+        .get(server.url(&format!("/api/shares/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(share["id"], id.as_str());
     assert_eq!(share["yaml"], POLICY);
     assert_eq!(share["title"], "shop lockdown");
     assert_eq!(share["created_at"], "2026-11-25T04:50:00.000Z");
 
-    let missing = server.client.get(server.url("/api/shares/0123456789abcdef0123456789abcdef")).send().await.unwrap();
+    let missing = server
+        .client
+        .get(server.url("/api/shares/0123456789abcdef0123456789abcdef"))
+        .send()
+        .await
+        .unwrap();
     expect_error(missing, 404, "not-found").await;
-    let metrics = server.client.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("palisade_shares_created_total{store=\"gist\"} 1\n"), "{metrics}");
+    let metrics = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("palisade_shares_created_total{store=\"gist\"} 1\n"),
+        "{metrics}"
+    );
     server.stop().await;
 
     // A server without a token still opens gist links, and keeps new shares local.
     let reader = TestServer::start_with(|config| config.github_api_url = github.clone()).await;
-    let share: Value = reader.client.get(reader.url(&format!("/api/shares/{id}"))).send().await.unwrap().json().await.unwrap();
+    let share: Value = reader
+        .client
+        .get(reader.url(&format!("/api/shares/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(share["yaml"], POLICY);
-    let local: Value = create(&reader, json!({"yaml": POLICY})).await.json().await.unwrap();
+    let local: Value = create(&reader, json!({"yaml": POLICY}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(local["id"].as_str().unwrap().len(), 16);
-    assert_eq!(fake.create_requests.lock().unwrap().len(), 1, "no gist created without a token");
+    assert_eq!(
+        fake.create_requests.lock().unwrap().len(),
+        1,
+        "no gist created without a token"
+    );
     reader.stop().await;
 }
 
@@ -275,7 +454,12 @@ async fn unreachable_github_is_a_bad_gateway() {
     let url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
     let server = TestServer::start_with(|config| config.github_api_url = url).await;
-    let response = server.client.get(server.url("/api/shares/0123456789abcdef0123456789abcdef")).send().await.unwrap();
+    let response = server
+        .client
+        .get(server.url("/api/shares/0123456789abcdef0123456789abcdef"))
+        .send()
+        .await
+        .unwrap();
     expect_error(response, 502, "github-error").await;
     server.stop().await;
 }

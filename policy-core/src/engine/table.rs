@@ -4,9 +4,9 @@
 //! form one class and get one row (egress) or one set of allowed sources
 //! (ingress), computed as unions of the rules' peer bitsets. Named ports and
 //! node-relative Cilium entities split a class further only where they are
-//! used. The ingress answer is turned around by grouping sources with the
-//! same membership across ingress classes, so the final step is one bitwise
-//! AND per source row.
+//! used. The ingress answer (per destination, the admitted sources) is
+//! turned around by a blocked 64x64 bit transpose, so the final step is one
+//! bitwise AND per source row.
 
 use std::collections::HashMap;
 
@@ -143,16 +143,14 @@ pub(super) fn build(engine: &Engine, ports: &[PortKey]) -> TruthTable {
     for &key in ports {
         let ps = port_sets(engine, key, &named);
         let egress = egress_rows(engine, &ps, &policed, n);
-        let ingress = ingress_columns(engine, &ps, &policed, n);
-        let mut m = BitMatrix::new(n);
+        // Start from "ingress admits", then AND in the egress rows.
+        let mut m = ingress_columns(engine, &ps, &policed, n);
         let wpr = m.words_per_row;
         for s in 0..n {
             let row = &mut m.words[s * wpr..(s + 1) * wpr];
             let e = egress.rows[egress.of[s] as usize].words();
-            let open = ingress.open.words();
-            let col = ingress.cols[ingress.of[s] as usize].words();
-            for w in 0..wpr {
-                row[w] = e[w] & (open[w] | col[w]);
+            for (w, e) in row.iter_mut().zip(e) {
+                *w &= e;
             }
         }
         matrices.push(m);
@@ -250,77 +248,113 @@ fn side_set(
     allow
 }
 
-struct Columns {
-    /// Destinations every source may reach at ingress.
-    open: BitSet,
-    /// Per source group: further destinations whose ingress admits it.
-    cols: Vec<BitSet>,
-    /// Source group of each endpoint.
-    of: Vec<u32>,
-}
-
-/// Per source: the destinations whose ingress admits it on this port.
-fn ingress_columns(engine: &Engine, ps: &PortSets, policed: &[bool], n: usize) -> Columns {
+/// Per destination, the sources its ingress admits (row `t`), turned into
+/// per source the destinations that admit it (row `s`) by a blocked bit
+/// transpose.
+fn ingress_columns(engine: &Engine, ps: &PortSets, policed: &[bool], n: usize) -> BitMatrix {
     let d = dir_index(Direction::Ingress);
     let compiled = &engine.compiled;
-    let mut open = BitSet::new(n);
+    let mut admitted = BitMatrix::new(n);
+    let wpr = admitted.words_per_row;
+    let full = BitSet::full(n);
     // Ingress classes: (groups, node, which rules' ports admit this destination).
     let mut ids: HashMap<(&[u32], Option<u32>, Vec<bool>), usize> = HashMap::new();
     let mut sources: Vec<BitSet> = Vec::new();
-    let mut members: Vec<BitSet> = Vec::new();
     for t in 0..n {
         let groups: &[u32] = if policed[t] { &engine.selecting[d][t] } else { &[] };
-        if groups.is_empty() {
-            open.insert(t);
-            continue;
-        }
-        let mut node_rel = false;
-        let mut port_bits = Vec::new();
-        for &g in groups {
-            for &r in &compiled.groups[g as usize].rules[d] {
-                node_rel |= compiled.rules[r].node_relative;
-                if let Some(p) = &ps.per_rule[r] {
-                    port_bits.push(p.contains(t));
+        let set = if groups.is_empty() {
+            &full
+        } else {
+            let mut node_rel = false;
+            let mut port_bits = Vec::new();
+            for &g in groups {
+                for &r in &compiled.groups[g as usize].rules[d] {
+                    node_rel |= compiled.rules[r].node_relative;
+                    if let Some(p) = &ps.per_rule[r] {
+                        port_bits.push(p.contains(t));
+                    }
+                }
+            }
+            let node = if node_rel { compiled.node_of[t].map(|x| x + 1).or(Some(0)) } else { None };
+            let id = *ids.entry((groups, node, port_bits)).or_insert_with(|| {
+                sources.push(side_set(engine, ps, d, groups, t, n, Some(t)));
+                sources.len() - 1
+            });
+            &sources[id]
+        };
+        admitted.words[t * wpr..(t + 1) * wpr].copy_from_slice(set.words());
+    }
+    admitted.transposed()
+}
+
+impl BitMatrix {
+    /// The transpose: bit (i, j) becomes bit (j, i). Works on 64x64 blocks.
+    fn transposed(&self) -> BitMatrix {
+        let n = self.n;
+        let wpr = self.words_per_row;
+        let mut out = BitMatrix::new(n);
+        let mut block = [0u64; 64];
+        for bi in 0..wpr {
+            for bj in 0..wpr {
+                for (r, slot) in block.iter_mut().enumerate() {
+                    let row = bi * 64 + r;
+                    *slot = if row < n { self.words[row * wpr + bj] } else { 0 };
+                }
+                transpose64(&mut block);
+                for (r, word) in block.iter().enumerate() {
+                    let row = bj * 64 + r;
+                    if row < n {
+                        out.words[row * wpr + bi] = *word;
+                    }
                 }
             }
         }
-        let node = if node_rel { compiled.node_of[t].map(|x| x + 1).or(Some(0)) } else { None };
-        let id = *ids.entry((groups, node, port_bits)).or_insert_with(|| {
-            sources.push(side_set(engine, ps, d, groups, t, n, Some(t)));
-            members.push(BitSet::new(n));
-            sources.len() - 1
-        });
-        members[id].insert(t);
+        out
     }
-    // Fully open classes join `open`; the rest are turned around.
-    let mut restricted: Vec<usize> = Vec::new();
-    for (q, s) in sources.iter().enumerate() {
-        if s.count() == n {
-            open.union_with(&members[q]);
-        } else {
-            restricted.push(q);
+}
+
+/// Transposes a 64x64 bit block in place (bit `c` of word `r` is cell
+/// (r, c)), by swapping ever smaller quadrants (Hacker's Delight, 7-3).
+fn transpose64(a: &mut [u64; 64]) {
+    let mut j = 32usize;
+    let mut m: u64 = 0x0000_0000_FFFF_FFFF;
+    while j != 0 {
+        let mut k = 0usize;
+        while k < 64 {
+            let t = ((a[k] >> j) ^ a[k + j]) & m;
+            a[k] ^= t << j;
+            a[k + j] ^= t;
+            k = (k + j + 1) & !j;
         }
+        j >>= 1;
+        m ^= m << j;
     }
-    let qn = restricted.len();
-    let mut membership: Vec<BitSet> = vec![BitSet::new(qn); n];
-    for (qi, &q) in restricted.iter().enumerate() {
-        for s in sources[q].iter() {
-            membership[s].insert(qi);
-        }
-    }
-    let mut gid: HashMap<&BitSet, u32> = HashMap::new();
-    let mut cols: Vec<BitSet> = Vec::new();
-    let mut of = Vec::with_capacity(n);
-    for m in &membership {
-        let id = *gid.entry(m).or_insert_with(|| {
-            let mut col = BitSet::new(n);
-            for qi in m.iter() {
-                col.union_with(&members[restricted[qi]]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transpose_matches_definition() {
+        let n = 150;
+        let mut m = BitMatrix::new(n);
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for i in 0..n {
+            for j in 0..n {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if x % 3 == 0 {
+                    m.words[i * m.words_per_row + j / 64] |= 1 << (j % 64);
+                }
             }
-            cols.push(col);
-            (cols.len() - 1) as u32
-        });
-        of.push(id);
+        }
+        let t = m.transposed();
+        for i in 0..n {
+            for j in 0..n {
+                assert_eq!(m.get(i, j), t.get(j, i), "({i}, {j})");
+            }
+        }
     }
-    Columns { open, cols, of }
 }

@@ -31,7 +31,8 @@ fn egress_allows_dns(r: &EgressRule) -> bool {
         || ports.iter().any(|pr| {
             pr.rules.as_ref().is_some_and(|x| x.dns.is_some())
                 || pr.ports.iter().flatten().any(|pp| {
-                    pp.port == "53" && matches!(pp.protocol.as_deref(), None | Some("UDP") | Some("ANY"))
+                    pp.port == "53"
+                        && matches!(pp.protocol.as_deref(), None | Some("UDP") | Some("ANY"))
                 })
         })
 }
@@ -55,7 +56,11 @@ fn cilium_rules(p: &Policy) -> Vec<&CiliumRule> {
 
 /// Lints one Cilium policy.
 pub(crate) fn lint(policy: &CiliumPolicy, namespaced: bool, l: &mut Lints<'_>) {
-    let ns = policy.metadata.namespace.clone().unwrap_or_else(|| "default".into());
+    let ns = policy
+        .metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".into());
     let other_dns_proxy = l.all.iter().flat_map(cilium_rules).any(has_dns_proxy_rule);
     for (path, rule) in policy.rules() {
         let egress = rule.egress.as_deref().unwrap_or(&[]);
@@ -63,7 +68,10 @@ pub(crate) fn lint(policy: &CiliumPolicy, namespaced: bool, l: &mut Lints<'_>) {
         let default_deny = rule.enable_default_deny.as_ref().and_then(|d| d.egress) != Some(false);
 
         // PA001 egress without DNS.
-        if default_deny && (!egress.is_empty() || !egress_deny.is_empty()) && !egress.iter().any(egress_allows_dns) {
+        if default_deny
+            && (!egress.is_empty() || !egress_deny.is_empty())
+            && !egress.iter().any(egress_allows_dns)
+        {
             let fix = l.src.and_then(|src| {
                 let edit = if src.map.node(&format!("{path}.egress")).is_some() {
                     append_item(src, &format!("{path}.egress"), &dns_egress_rule())
@@ -82,7 +90,10 @@ pub(crate) fn lint(policy: &CiliumPolicy, namespaced: bool, l: &mut Lints<'_>) {
 
         // PA014 toFQDNs without a DNS rule.
         for (i, e) in egress.iter().enumerate() {
-            if e.to_fqdns.as_ref().is_some_and(|q| !q.is_empty()) && !has_dns_proxy_rule(rule) && !other_dns_proxy {
+            if e.to_fqdns.as_ref().is_some_and(|q| !q.is_empty())
+                && !has_dns_proxy_rule(rule)
+                && !other_dns_proxy
+            {
                 let fix = l.src.and_then(|src| {
                     single(
                         "Add a DNS rule (kube-dns, matchPattern \"*\")",
@@ -99,26 +110,42 @@ pub(crate) fn lint(policy: &CiliumPolicy, namespaced: bool, l: &mut Lints<'_>) {
         }
 
         // PA015 CIDRs.
-        for (dir, list) in [("ingress", rule.ingress.as_deref()), ("ingressDeny", rule.ingress_deny.as_deref())] {
+        for (dir, list) in [
+            ("ingress", rule.ingress.as_deref()),
+            ("ingressDeny", rule.ingress_deny.as_deref()),
+        ] {
             for (i, r) in list.unwrap_or(&[]).iter().enumerate() {
                 for (j, c) in r.from_cidr.iter().flatten().enumerate() {
                     canonical(c, &format!("{path}.{dir}[{i}].fromCIDR[{j}]"), l);
                 }
                 for (j, c) in r.from_cidr_set.iter().flatten().enumerate() {
                     if let Some(cidr) = &c.cidr {
-                        lint_cidr_set(cidr, c.except.as_deref().unwrap_or(&[]), &format!("{path}.{dir}[{i}].fromCIDRSet[{j}]"), l);
+                        lint_cidr_set(
+                            cidr,
+                            c.except.as_deref().unwrap_or(&[]),
+                            &format!("{path}.{dir}[{i}].fromCIDRSet[{j}]"),
+                            l,
+                        );
                     }
                 }
             }
         }
-        for (dir, list) in [("egress", rule.egress.as_deref()), ("egressDeny", rule.egress_deny.as_deref())] {
+        for (dir, list) in [
+            ("egress", rule.egress.as_deref()),
+            ("egressDeny", rule.egress_deny.as_deref()),
+        ] {
             for (i, r) in list.unwrap_or(&[]).iter().enumerate() {
                 for (j, c) in r.to_cidr.iter().flatten().enumerate() {
                     canonical(c, &format!("{path}.{dir}[{i}].toCIDR[{j}]"), l);
                 }
                 for (j, c) in r.to_cidr_set.iter().flatten().enumerate() {
                     if let Some(cidr) = &c.cidr {
-                        lint_cidr_set(cidr, c.except.as_deref().unwrap_or(&[]), &format!("{path}.{dir}[{i}].toCIDRSet[{j}]"), l);
+                        lint_cidr_set(
+                            cidr,
+                            c.except.as_deref().unwrap_or(&[]),
+                            &format!("{path}.{dir}[{i}].toCIDRSet[{j}]"),
+                            l,
+                        );
                     }
                 }
             }
@@ -126,16 +153,51 @@ pub(crate) fn lint(policy: &CiliumPolicy, namespaced: bool, l: &mut Lints<'_>) {
 
         // PA009 duplicate rules.
         for (dir, values) in [
-            ("ingress", rule.ingress.iter().flatten().map(|r| serde_json::to_value(r).unwrap_or(Value::Null)).collect::<Vec<_>>()),
-            ("egress", rule.egress.iter().flatten().map(|r| serde_json::to_value(r).unwrap_or(Value::Null)).collect()),
-            ("ingressDeny", rule.ingress_deny.iter().flatten().map(|r| serde_json::to_value(r).unwrap_or(Value::Null)).collect()),
-            ("egressDeny", rule.egress_deny.iter().flatten().map(|r| serde_json::to_value(r).unwrap_or(Value::Null)).collect()),
+            (
+                "ingress",
+                rule.ingress
+                    .iter()
+                    .flatten()
+                    .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "egress",
+                rule.egress
+                    .iter()
+                    .flatten()
+                    .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+                    .collect(),
+            ),
+            (
+                "ingressDeny",
+                rule.ingress_deny
+                    .iter()
+                    .flatten()
+                    .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+                    .collect(),
+            ),
+            (
+                "egressDeny",
+                rule.egress_deny
+                    .iter()
+                    .flatten()
+                    .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+                    .collect(),
+            ),
         ] {
             for i in 0..values.len() {
                 if let Some(k) = values[..i].iter().position(|v| *v == values[i]) {
                     let list_path = format!("{path}.{dir}");
-                    let fix = l.src.and_then(|src| single("Remove this rule", delete_item(src, &list_path, i)));
-                    l.emit("PA009", &format!("{list_path}[{i}]"), format!("this rule repeats {list_path}[{k}]"), fix);
+                    let fix = l.src.and_then(|src| {
+                        single("Remove this rule", delete_item(src, &list_path, i))
+                    });
+                    l.emit(
+                        "PA009",
+                        &format!("{list_path}[{i}]"),
+                        format!("this rule repeats {list_path}[{k}]"),
+                        fix,
+                    );
                 }
             }
         }
@@ -154,15 +216,27 @@ pub(crate) fn lint(policy: &CiliumPolicy, namespaced: bool, l: &mut Lints<'_>) {
                 labels.insert("io.kubernetes.pod.namespace".into(), pod_ns.to_string());
                 matches(sel, &labels)
             });
-            let reserved = sel.match_labels.iter().flatten().any(|(k, _)| k.starts_with("reserved:"))
-                || sel.match_expressions.iter().flatten().any(|e| strip_source(&e.key) != e.key && e.key.starts_with("reserved:"));
+            let reserved = sel
+                .match_labels
+                .iter()
+                .flatten()
+                .any(|(k, _)| k.starts_with("reserved:"))
+                || sel
+                    .match_expressions
+                    .iter()
+                    .flatten()
+                    .any(|e| strip_source(&e.key) != e.key && e.key.starts_with("reserved:"));
             if !any && !reserved {
                 l.emit(
                     "PA011",
                     &format!("{path}.endpointSelector"),
                     format!(
                         "no pod{} matches the endpointSelector, so the rule has no effect",
-                        if namespaced { format!(" in namespace {ns}") } else { String::new() }
+                        if namespaced {
+                            format!(" in namespace {ns}")
+                        } else {
+                            String::new()
+                        }
                     ),
                     None,
                 );
@@ -176,10 +250,18 @@ fn canonical(cidr: &str, field: &str, l: &mut Lints<'_>) {
         && n.trunc() != n
     {
         let fixed = n.trunc().to_string();
-        let fix = l
-            .src
-            .and_then(|src| single(format!("Write {fixed}"), super::fix::replace_value(src, field, &json!(fixed))));
-        l.emit("PA015", field, format!("{cidr} has host bits set; it means {fixed}"), fix);
+        let fix = l.src.and_then(|src| {
+            single(
+                format!("Write {fixed}"),
+                super::fix::replace_value(src, field, &json!(fixed)),
+            )
+        });
+        l.emit(
+            "PA015",
+            field,
+            format!("{cidr} has host bits set; it means {fixed}"),
+            fix,
+        );
     }
 }
 

@@ -17,7 +17,9 @@ use super::LintSource;
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum FixError {
     /// An edit reaches past the end of the text or splits a character.
-    #[error("edit {start}..{end} is outside the text or splits a character; was the text changed since the check?")]
+    #[error(
+        "edit {start}..{end} is outside the text or splits a character; was the text changed since the check?"
+    )]
     OutOfRange {
         /// Start of the edit.
         start: usize,
@@ -34,13 +36,22 @@ pub fn apply_fix(text: &str, fix: &Fix) -> Result<String, FixError> {
     let mut edits: Vec<&TextEdit> = fix.edits.iter().collect();
     edits.sort_by_key(|e| (e.start, e.end));
     for e in &edits {
-        if e.start > e.end || e.end > text.len() || !text.is_char_boundary(e.start) || !text.is_char_boundary(e.end) {
-            return Err(FixError::OutOfRange { start: e.start, end: e.end });
+        if e.start > e.end
+            || e.end > text.len()
+            || !text.is_char_boundary(e.start)
+            || !text.is_char_boundary(e.end)
+        {
+            return Err(FixError::OutOfRange {
+                start: e.start,
+                end: e.end,
+            });
         }
     }
     for w in edits.windows(2) {
         if w[1].start < w[0].end {
-            return Err(FixError::Overlap(w[0].start, w[0].end, w[1].start, w[1].end));
+            return Err(FixError::Overlap(
+                w[0].start, w[0].end, w[1].start, w[1].end,
+            ));
         }
     }
     let mut out = String::with_capacity(text.len());
@@ -78,7 +89,9 @@ pub fn inline(v: &Value) -> String {
     match v {
         Value::String(s)
             if !s.is_empty()
-                && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'_' | b'-' | b':'))
+                && s.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/' | b'_' | b'-' | b':')
+                })
                 && !matches!(s.as_str(), "yes" | "no" | "on" | "off" | "y" | "n")
                 && !s.starts_with(['-', ':'])
                 && !s.ends_with(':')
@@ -95,7 +108,13 @@ fn indent_lines(block: &str, indent: usize) -> String {
     block
         .lines()
         .enumerate()
-        .map(|(i, l)| if i == 0 { l.to_string() } else { format!("{pad}{l}") })
+        .map(|(i, l)| {
+            if i == 0 {
+                l.to_string()
+            } else {
+                format!("{pad}{l}")
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -104,8 +123,11 @@ fn indent_lines(block: &str, indent: usize) -> String {
 pub fn replace_value(src: &LintSource<'_>, path: &str, new: &Value) -> Option<TextEdit> {
     let node = src.map.node(path)?;
     let replacement = match (&node.value, new) {
-        (SourceValue::Seq(_) | SourceValue::Map(_), Value::Array(_) | Value::Object(_)) if !is_flow(src, node) => {
-            let empty = matches!(new, Value::Array(a) if a.is_empty()) || matches!(new, Value::Object(o) if o.is_empty());
+        (SourceValue::Seq(_) | SourceValue::Map(_), Value::Array(_) | Value::Object(_))
+            if !is_flow(src, node) =>
+        {
+            let empty = matches!(new, Value::Array(a) if a.is_empty())
+                || matches!(new, Value::Object(o) if o.is_empty());
             if empty {
                 // An empty block collection must become flow, on the key's line.
                 return None;
@@ -122,9 +144,20 @@ pub fn replace_value(src: &LintSource<'_>, path: &str, new: &Value) -> Option<Te
 }
 
 /// Adds `key: value` to the mapping at `path` (`""` for the object root).
-pub fn insert_entry(src: &LintSource<'_>, path: &str, key: &str, value: &Value) -> Option<TextEdit> {
-    let node = if path.is_empty() { Some(src.map.root()) } else { src.map.node(path) }?;
-    let SourceValue::Map(entries) = &node.value else { return None };
+pub fn insert_entry(
+    src: &LintSource<'_>,
+    path: &str,
+    key: &str,
+    value: &Value,
+) -> Option<TextEdit> {
+    let node = if path.is_empty() {
+        Some(src.map.root())
+    } else {
+        src.map.node(path)
+    }?;
+    let SourceValue::Map(entries) = &node.value else {
+        return None;
+    };
     if is_flow(src, node) {
         let close = node.span.end.offset.checked_sub(1)?;
         if src.text.as_bytes().get(close) != Some(&b'}') {
@@ -152,7 +185,9 @@ pub fn insert_entry(src: &LintSource<'_>, path: &str, key: &str, value: &Value) 
 /// Appends `item` to the sequence at `path`.
 pub fn append_item(src: &LintSource<'_>, path: &str, item: &Value) -> Option<TextEdit> {
     let node = src.map.node(path)?;
-    let SourceValue::Seq(items) = &node.value else { return None };
+    let SourceValue::Seq(items) = &node.value else {
+        return None;
+    };
     if is_flow(src, node) {
         let close = node.span.end.offset.checked_sub(1)?;
         if src.text.as_bytes().get(close) != Some(&b']') {
@@ -177,7 +212,9 @@ pub fn append_item(src: &LintSource<'_>, path: &str, item: &Value) -> Option<Tex
 /// Removes item `index` of the sequence at `path`.
 pub fn delete_item(src: &LintSource<'_>, path: &str, index: usize) -> Option<TextEdit> {
     let node = src.map.node(path)?;
-    let SourceValue::Seq(items) = &node.value else { return None };
+    let SourceValue::Seq(items) = &node.value else {
+        return None;
+    };
     let item = items.get(index)?;
     if is_flow(src, node) {
         let (start, end) = if index > 0 {
@@ -197,7 +234,9 @@ pub fn delete_item(src: &LintSource<'_>, path: &str, index: usize) -> Option<Tex
         return None;
     }
     let text = src.text;
-    let line_start = text[..item.span.start.offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = text[..item.span.start.offset]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
     let end = item.span.end.offset;
     let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
     Some(TextEdit {
@@ -236,17 +275,46 @@ mod tests {
     #[test]
     fn block_edits() {
         with_src(T, |src| {
-            let e = insert_entry(src, "metadata.labels", "team", &Value::String("b".into())).unwrap();
-            let fixed = apply_fix(T, &Fix { title: String::new(), edits: vec![e] }).unwrap();
+            let e =
+                insert_entry(src, "metadata.labels", "team", &Value::String("b".into())).unwrap();
+            let fixed = apply_fix(
+                T,
+                &Fix {
+                    title: String::new(),
+                    edits: vec![e],
+                },
+            )
+            .unwrap();
             assert!(fixed.contains("    x: y\n    team: b\n"), "{fixed}");
             let e = append_item(src, "spec.finalizers", &Value::String("three".into())).unwrap();
-            let fixed = apply_fix(T, &Fix { title: String::new(), edits: vec![e] }).unwrap();
+            let fixed = apply_fix(
+                T,
+                &Fix {
+                    title: String::new(),
+                    edits: vec![e],
+                },
+            )
+            .unwrap();
             assert!(fixed.ends_with("  - two\n  - three\n"), "{fixed}");
             let e = delete_item(src, "spec.finalizers", 0).unwrap();
-            let fixed = apply_fix(T, &Fix { title: String::new(), edits: vec![e] }).unwrap();
+            let fixed = apply_fix(
+                T,
+                &Fix {
+                    title: String::new(),
+                    edits: vec![e],
+                },
+            )
+            .unwrap();
             assert!(fixed.ends_with("finalizers:\n  - two\n"), "{fixed}");
             let e = rename_key(src.map, "metadata.labels", "annotations").unwrap();
-            let fixed = apply_fix(T, &Fix { title: String::new(), edits: vec![e] }).unwrap();
+            let fixed = apply_fix(
+                T,
+                &Fix {
+                    title: String::new(),
+                    edits: vec![e],
+                },
+            )
+            .unwrap();
             assert!(fixed.contains("  annotations:\n    x: y"), "{fixed}");
         });
     }
@@ -255,11 +323,26 @@ mod tests {
     fn flow_edits() {
         let t = "{apiVersion: v1, kind: Namespace, metadata: {name: a, labels: {x: y}}, spec: {finalizers: [one, two]}}";
         with_src(t, |src| {
-            let e = insert_entry(src, "metadata.labels", "team", &Value::String("b".into())).unwrap();
-            let fixed = apply_fix(t, &Fix { title: String::new(), edits: vec![e] }).unwrap();
+            let e =
+                insert_entry(src, "metadata.labels", "team", &Value::String("b".into())).unwrap();
+            let fixed = apply_fix(
+                t,
+                &Fix {
+                    title: String::new(),
+                    edits: vec![e],
+                },
+            )
+            .unwrap();
             assert!(fixed.contains("labels: {x: y, team: b}"), "{fixed}");
             let e = delete_item(src, "spec.finalizers", 1).unwrap();
-            let fixed = apply_fix(t, &Fix { title: String::new(), edits: vec![e] }).unwrap();
+            let fixed = apply_fix(
+                t,
+                &Fix {
+                    title: String::new(),
+                    edits: vec![e],
+                },
+            )
+            .unwrap();
             assert!(fixed.contains("finalizers: [one]"), "{fixed}");
         });
     }
@@ -269,12 +352,33 @@ mod tests {
         let fix = Fix {
             title: String::new(),
             edits: vec![
-                TextEdit { start: 0, end: 3, replacement: String::new() },
-                TextEdit { start: 2, end: 4, replacement: String::new() },
+                TextEdit {
+                    start: 0,
+                    end: 3,
+                    replacement: String::new(),
+                },
+                TextEdit {
+                    start: 2,
+                    end: 4,
+                    replacement: String::new(),
+                },
             ],
         };
-        assert!(matches!(apply_fix("abcdef", &fix), Err(FixError::Overlap(..))));
-        let fix = Fix { title: String::new(), edits: vec![TextEdit { start: 0, end: 99, replacement: String::new() }] };
-        assert!(matches!(apply_fix("abc", &fix), Err(FixError::OutOfRange { .. })));
+        assert!(matches!(
+            apply_fix("abcdef", &fix),
+            Err(FixError::Overlap(..))
+        ));
+        let fix = Fix {
+            title: String::new(),
+            edits: vec![TextEdit {
+                start: 0,
+                end: 99,
+                replacement: String::new(),
+            }],
+        };
+        assert!(matches!(
+            apply_fix("abc", &fix),
+            Err(FixError::OutOfRange { .. })
+        ));
     }
 }

@@ -79,22 +79,102 @@ pub struct LintInfo {
 
 /// Every lint.
 pub const LINTS: &[LintInfo] = &[
-    LintInfo { code: "PA001", name: "egress-without-dns", severity: Severity::Warning, explanation: "The policy restricts egress but allows no DNS (port 53/UDP). Pods resolve names through kube-dns, so almost every connection will fail with name-resolution errors. Add an egress rule to kube-dns on port 53 (UDP and TCP)." },
-    LintInfo { code: "PA002", name: "peers-or-not-and", severity: Severity::Warning, explanation: "A namespaceSelector and a podSelector in separate `from`/`to` entries are ORed: the rule admits every pod of the selected namespaces, plus the selected pods of the policy's own namespace. To admit only the selected pods of the selected namespaces, put both selectors in one entry (no `-` before podSelector)." },
-    LintInfo { code: "PA003", name: "peers-and-not-or", severity: Severity::Warning, explanation: "namespaceSelector and podSelector in one entry are ANDed: only pods matching the podSelector inside the matching namespaces. In the given cluster that combination matches no pod although each selector alone matches something, so the author probably meant two entries (OR)." },
-    LintInfo { code: "PA004", name: "pod-selector-own-namespace", severity: Severity::Warning, explanation: "A podSelector without namespaceSelector only selects pods in the policy's own namespace. The selector looks like it targets pods elsewhere (it names a namespace label, or matches pods only in other namespaces). Add a namespaceSelector in the same entry." },
-    LintInfo { code: "PA005", name: "ipblock-covers-cluster", severity: Severity::Warning, explanation: "The ipBlock covers private address ranges that pod and service IPs usually come from. Whether ipBlock matches pod-to-pod traffic depends on the network plugin (traffic may be NATed), so such rules behave differently across clusters. Select pods with pod/namespace selectors, and except the cluster ranges from the ipBlock." },
-    LintInfo { code: "PA006", name: "empty-rule-allows-all", severity: Severity::Warning, explanation: "An empty rule (`- {}`) allows all traffic in that direction: from every pod in every namespace and from outside the cluster. To deny everything write `ingress: []` (or leave the list out and keep policyTypes); to allow only pods of this namespace write `from: [{podSelector: {}}]`." },
-    LintInfo { code: "PA007", name: "policy-types-missing", severity: Severity::Warning, explanation: "Without policyTypes, a NetworkPolicy always isolates ingress. A policy with only egress rules therefore also denies all ingress to the selected pods. Add `policyTypes: [Egress]` if only egress should be restricted." },
-    LintInfo { code: "PA008", name: "port-without-protocol", severity: Severity::Warning, explanation: "A port without protocol means TCP only. DNS (53) and many other services also use UDP. Write the protocol explicitly." },
-    LintInfo { code: "PA009", name: "duplicate-rule", severity: Severity::Warning, explanation: "The same rule appears twice in one direction; the copy has no effect. Remove it." },
-    LintInfo { code: "PA010", name: "shadowed-rule", severity: Severity::Warning, explanation: "Another rule in the same direction already allows everything this rule allows (the same or more peers, on the same or more ports), so this rule has no effect. Remove it, or narrow the other rule." },
-    LintInfo { code: "PA011", name: "selects-no-pods", severity: Severity::Warning, explanation: "In the given cluster the policy selects no pod, so it has no effect. Check the labels and the namespace." },
-    LintInfo { code: "PA012", name: "named-port-not-found", severity: Severity::Warning, explanation: "No pod the rule applies to declares a container port with this name, so the rule matches no traffic. Check the port name in the pods' `containers[].ports[].name`." },
-    LintInfo { code: "PA013", name: "unknown-field", severity: Severity::Error, explanation: "The field is not part of the schema. kubectl (strict field validation) rejects it; older clients silently drop it, which changes what the policy means (a misspelt `podSelector` selects every pod). Fix the spelling." },
-    LintInfo { code: "PA014", name: "fqdn-without-dns-rule", severity: Severity::Warning, explanation: "toFQDNs only works when Cilium's DNS proxy sees the lookups: an egress rule to the DNS server with `rules: {dns: [...]}` is needed. Without it, the FQDN rule never matches." },
-    LintInfo { code: "PA015", name: "non-canonical-cidr", severity: Severity::Warning, explanation: "The CIDR has host bits set (10.0.0.1/8); it means the network address (10.0.0.0/8). Write the canonical form so readers are not misled." },
-    LintInfo { code: "PA016", name: "namespace-name-label", severity: Severity::Warning, explanation: "Namespaces do not carry a `name` label unless someone adds it. The apiserver sets `kubernetes.io/metadata.name` on every namespace; select on that." },
+    LintInfo {
+        code: "PA001",
+        name: "egress-without-dns",
+        severity: Severity::Warning,
+        explanation: "The policy restricts egress but allows no DNS (port 53/UDP). Pods resolve names through kube-dns, so almost every connection will fail with name-resolution errors. Add an egress rule to kube-dns on port 53 (UDP and TCP).",
+    },
+    LintInfo {
+        code: "PA002",
+        name: "peers-or-not-and",
+        severity: Severity::Warning,
+        explanation: "A namespaceSelector and a podSelector in separate `from`/`to` entries are ORed: the rule admits every pod of the selected namespaces, plus the selected pods of the policy's own namespace. To admit only the selected pods of the selected namespaces, put both selectors in one entry (no `-` before podSelector).",
+    },
+    LintInfo {
+        code: "PA003",
+        name: "peers-and-not-or",
+        severity: Severity::Warning,
+        explanation: "namespaceSelector and podSelector in one entry are ANDed: only pods matching the podSelector inside the matching namespaces. In the given cluster that combination matches no pod although each selector alone matches something, so the author probably meant two entries (OR).",
+    },
+    LintInfo {
+        code: "PA004",
+        name: "pod-selector-own-namespace",
+        severity: Severity::Warning,
+        explanation: "A podSelector without namespaceSelector only selects pods in the policy's own namespace. The selector looks like it targets pods elsewhere (it names a namespace label, or matches pods only in other namespaces). Add a namespaceSelector in the same entry.",
+    },
+    LintInfo {
+        code: "PA005",
+        name: "ipblock-covers-cluster",
+        severity: Severity::Warning,
+        explanation: "The ipBlock covers private address ranges that pod and service IPs usually come from. Whether ipBlock matches pod-to-pod traffic depends on the network plugin (traffic may be NATed), so such rules behave differently across clusters. Select pods with pod/namespace selectors, and except the cluster ranges from the ipBlock.",
+    },
+    LintInfo {
+        code: "PA006",
+        name: "empty-rule-allows-all",
+        severity: Severity::Warning,
+        explanation: "An empty rule (`- {}`) allows all traffic in that direction: from every pod in every namespace and from outside the cluster. To deny everything write `ingress: []` (or leave the list out and keep policyTypes); to allow only pods of this namespace write `from: [{podSelector: {}}]`.",
+    },
+    LintInfo {
+        code: "PA007",
+        name: "policy-types-missing",
+        severity: Severity::Warning,
+        explanation: "Without policyTypes, a NetworkPolicy always isolates ingress. A policy with only egress rules therefore also denies all ingress to the selected pods. Add `policyTypes: [Egress]` if only egress should be restricted.",
+    },
+    LintInfo {
+        code: "PA008",
+        name: "port-without-protocol",
+        severity: Severity::Warning,
+        explanation: "A port without protocol means TCP only. DNS (53) and many other services also use UDP. Write the protocol explicitly.",
+    },
+    LintInfo {
+        code: "PA009",
+        name: "duplicate-rule",
+        severity: Severity::Warning,
+        explanation: "The same rule appears twice in one direction; the copy has no effect. Remove it.",
+    },
+    LintInfo {
+        code: "PA010",
+        name: "shadowed-rule",
+        severity: Severity::Warning,
+        explanation: "Another rule in the same direction already allows everything this rule allows (the same or more peers, on the same or more ports), so this rule has no effect. Remove it, or narrow the other rule.",
+    },
+    LintInfo {
+        code: "PA011",
+        name: "selects-no-pods",
+        severity: Severity::Warning,
+        explanation: "In the given cluster the policy selects no pod, so it has no effect. Check the labels and the namespace.",
+    },
+    LintInfo {
+        code: "PA012",
+        name: "named-port-not-found",
+        severity: Severity::Warning,
+        explanation: "No pod the rule applies to declares a container port with this name, so the rule matches no traffic. Check the port name in the pods' `containers[].ports[].name`.",
+    },
+    LintInfo {
+        code: "PA013",
+        name: "unknown-field",
+        severity: Severity::Error,
+        explanation: "The field is not part of the schema. kubectl (strict field validation) rejects it; older clients silently drop it, which changes what the policy means (a misspelt `podSelector` selects every pod). Fix the spelling.",
+    },
+    LintInfo {
+        code: "PA014",
+        name: "fqdn-without-dns-rule",
+        severity: Severity::Warning,
+        explanation: "toFQDNs only works when Cilium's DNS proxy sees the lookups: an egress rule to the DNS server with `rules: {dns: [...]}` is needed. Without it, the FQDN rule never matches.",
+    },
+    LintInfo {
+        code: "PA015",
+        name: "non-canonical-cidr",
+        severity: Severity::Warning,
+        explanation: "The CIDR has host bits set (10.0.0.1/8); it means the network address (10.0.0.0/8). Write the canonical form so readers are not misled.",
+    },
+    LintInfo {
+        code: "PA016",
+        name: "namespace-name-label",
+        severity: Severity::Warning,
+        explanation: "Namespaces do not carry a `name` label unless someone adds it. The apiserver sets `kubernetes.io/metadata.name` on every namespace; select on that.",
+    },
 ];
 
 /// The documentation of a lint code.

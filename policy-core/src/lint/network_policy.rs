@@ -36,13 +36,27 @@ struct Rule<'a> {
 }
 
 fn rules(np: &NetworkPolicy) -> Vec<Rule<'_>> {
-    let Some(spec) = &np.spec else { return Vec::new() };
+    let Some(spec) = &np.spec else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (i, r) in spec.ingress.iter().flatten().enumerate() {
-        out.push(Rule { dir: "ingress", peer_key: "from", index: i, peers: r.from.as_ref(), ports: r.ports.as_ref() });
+        out.push(Rule {
+            dir: "ingress",
+            peer_key: "from",
+            index: i,
+            peers: r.from.as_ref(),
+            ports: r.ports.as_ref(),
+        });
     }
     for (i, r) in spec.egress.iter().flatten().enumerate() {
-        out.push(Rule { dir: "egress", peer_key: "to", index: i, peers: r.to.as_ref(), ports: r.ports.as_ref() });
+        out.push(Rule {
+            dir: "egress",
+            peer_key: "to",
+            index: i,
+            peers: r.to.as_ref(),
+            ports: r.ports.as_ref(),
+        });
     }
     out
 }
@@ -74,16 +88,24 @@ fn port_allows_dns(p: &NetworkPolicyPort) -> bool {
 /// Lints one NetworkPolicy.
 pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
     let Some(spec) = &np.spec else { return };
-    let ns = np.metadata.namespace.clone().unwrap_or_else(|| "default".into());
+    let ns = np
+        .metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".into());
     let name = np.metadata.name.clone().unwrap_or_default();
     let rules = rules(np);
 
     // PA001 egress without DNS (another NetworkPolicy in the same file may allow it).
     if egress_isolated(np) {
         let allows_dns = |p: &NetworkPolicy| {
-            p.spec.iter().flat_map(|s| s.egress.iter().flatten()).any(|r| {
-                r.ports.as_ref().is_none_or(Vec::is_empty) || r.ports.iter().flatten().any(port_allows_dns)
-            })
+            p.spec
+                .iter()
+                .flat_map(|s| s.egress.iter().flatten())
+                .any(|r| {
+                    r.ports.as_ref().is_none_or(Vec::is_empty)
+                        || r.ports.iter().flatten().any(port_allows_dns)
+                })
         };
         let elsewhere = l.all.iter().any(|p| match p {
             crate::model::Policy::NetworkPolicy(other) => {
@@ -116,9 +138,12 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
         && spec.egress.as_ref().is_some_and(|e| !e.is_empty())
         && spec.ingress.is_none()
     {
-        let fix = l
-            .src
-            .and_then(|src| single("Add policyTypes: [Egress]", insert_entry(src, "spec", "policyTypes", &json!(["Egress"]))));
+        let fix = l.src.and_then(|src| {
+            single(
+                "Add policyTypes: [Egress]",
+                insert_entry(src, "spec", "policyTypes", &json!(["Egress"])),
+            )
+        });
         l.emit(
             "PA007",
             "spec",
@@ -143,7 +168,11 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
                 let ks = src.map.key_span(&list_path)?;
                 (rules_in(np, rule.dir) == 1).then(|| Fix {
                     title: format!("Deny all {} instead (`{}: []`)", rule.dir, rule.dir),
-                    edits: vec![TextEdit { start: ks.end.offset, end: node.span.end.offset, replacement: ": []".into() }],
+                    edits: vec![TextEdit {
+                        start: ks.end.offset,
+                        end: node.span.end.offset,
+                        replacement: ": []".into(),
+                    }],
                 })
             });
             l.emit(
@@ -161,12 +190,16 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
         }
 
         // PA002 separate namespaceSelector / podSelector entries (OR).
-        let ns_only = peers
-            .iter()
-            .position(|p| p.pod_selector.is_none() && p.ip_block.is_none() && p.namespace_selector.as_ref().is_some_and(|s| !is_empty(s)));
-        let pod_only = peers
-            .iter()
-            .position(|p| p.namespace_selector.is_none() && p.ip_block.is_none() && p.pod_selector.as_ref().is_some_and(|s| !is_empty(s)));
+        let ns_only = peers.iter().position(|p| {
+            p.pod_selector.is_none()
+                && p.ip_block.is_none()
+                && p.namespace_selector.as_ref().is_some_and(|s| !is_empty(s))
+        });
+        let pod_only = peers.iter().position(|p| {
+            p.namespace_selector.is_none()
+                && p.ip_block.is_none()
+                && p.pod_selector.as_ref().is_some_and(|s| !is_empty(s))
+        });
         if let (Some(ni), Some(pi)) = (ns_only, pod_only) {
             let list_path = format!("{rule_path}.{}", rule.peer_key);
             let fix = l.src.and_then(|src| {
@@ -197,9 +230,12 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
         for (j, p) in ports.iter().enumerate() {
             if p.protocol.is_none() && p.port.is_some() {
                 let pp = format!("{rule_path}.ports[{j}]");
-                let fix = l
-                    .src
-                    .and_then(|src| single("Write `protocol: TCP` explicitly", insert_entry(src, &pp, "protocol", &json!("TCP"))));
+                let fix = l.src.and_then(|src| {
+                    single(
+                        "Write `protocol: TCP` explicitly",
+                        insert_entry(src, &pp, "protocol", &json!("TCP")),
+                    )
+                });
                 let dns = matches!(p.port, Some(IntOrString::Int(53)));
                 l.emit(
                     "PA008",
@@ -217,7 +253,9 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
         // PA012 named port not found on any pod the rule applies to.
         if let Some(cluster) = l.cluster {
             for (j, p) in ports.iter().enumerate() {
-                let Some(IntOrString::String(port_name)) = &p.port else { continue };
+                let Some(IntOrString::String(port_name)) = &p.port else {
+                    continue;
+                };
                 let candidates: Vec<&k8s_openapi::api::core::v1::Pod> = if rule.dir == "ingress" {
                     selected_pods(spec.pod_selector.as_ref(), &ns, cluster)
                 } else {
@@ -227,10 +265,15 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
                     continue;
                 }
                 let found = candidates.iter().any(|pod| {
-                    pod.spec.iter().flat_map(|s| s.containers.iter()).flat_map(|c| c.ports.iter().flatten()).any(|cp| {
-                        cp.name.as_deref() == Some(port_name.as_str())
-                            && cp.protocol.as_deref().unwrap_or("TCP") == p.protocol.as_deref().unwrap_or("TCP")
-                    })
+                    pod.spec
+                        .iter()
+                        .flat_map(|s| s.containers.iter())
+                        .flat_map(|c| c.ports.iter().flatten())
+                        .any(|cp| {
+                            cp.name.as_deref() == Some(port_name.as_str())
+                                && cp.protocol.as_deref().unwrap_or("TCP")
+                                    == p.protocol.as_deref().unwrap_or("TCP")
+                        })
                 });
                 if !found {
                     l.emit(
@@ -255,12 +298,26 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
             let path = format!("spec.{dir}[{i}]");
             let dup = list[..i].iter().position(|o| same_rule(o, r));
             let delete = || {
-                l.src.and_then(|src| single("Remove this rule", delete_item(src, &format!("spec.{dir}"), i)))
+                l.src.and_then(|src| {
+                    single(
+                        "Remove this rule",
+                        delete_item(src, &format!("spec.{dir}"), i),
+                    )
+                })
             };
             if let Some(k) = dup {
                 let fix = delete();
-                l.emit("PA009", &path, format!("this rule repeats spec.{dir}[{k}]"), fix);
-            } else if let Some(k) = list.iter().enumerate().position(|(k, o)| k != i && covers(o, r) && !same_rule(o, r)) {
+                l.emit(
+                    "PA009",
+                    &path,
+                    format!("this rule repeats spec.{dir}[{k}]"),
+                    fix,
+                );
+            } else if let Some(k) = list
+                .iter()
+                .enumerate()
+                .position(|(k, o)| k != i && covers(o, r) && !same_rule(o, r))
+            {
                 let fix = delete();
                 l.emit(
                     "PA010",
@@ -280,7 +337,9 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
         l.emit(
             "PA011",
             "spec.podSelector",
-            format!("no pod in namespace {ns} matches spec.podSelector, so the policy has no effect"),
+            format!(
+                "no pod in namespace {ns} matches spec.podSelector, so the policy has no effect"
+            ),
             None,
         );
     }
@@ -288,7 +347,11 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
 
 fn rules_in(np: &NetworkPolicy, dir: &str) -> usize {
     np.spec.as_ref().map_or(0, |s| {
-        if dir == "ingress" { s.ingress.as_ref().map_or(0, Vec::len) } else { s.egress.as_ref().map_or(0, Vec::len) }
+        if dir == "ingress" {
+            s.ingress.as_ref().map_or(0, Vec::len)
+        } else {
+            s.egress.as_ref().map_or(0, Vec::len)
+        }
     })
 }
 
@@ -318,7 +381,9 @@ pub fn selected_pods<'c>(
         .pods
         .iter()
         .filter(|p| p.metadata.namespace.as_deref().unwrap_or("default") == ns)
-        .filter(|p| sel.is_none_or(|s| matches(s, p.metadata.labels.as_ref().unwrap_or(&BTreeMap::new()))))
+        .filter(|p| {
+            sel.is_none_or(|s| matches(s, p.metadata.labels.as_ref().unwrap_or(&BTreeMap::new())))
+        })
         .collect()
 }
 
@@ -361,11 +426,21 @@ fn lint_peer(peer: &NetworkPolicyPeer, path: &str, ns: &str, l: &mut Lints<'_>) 
             };
             let fix = l.src.and_then(|src| {
                 let only_ns_labels = ps.match_expressions.is_none()
-                    && ps.match_labels.iter().flatten().all(|(k, _)| k == "kubernetes.io/metadata.name");
+                    && ps
+                        .match_labels
+                        .iter()
+                        .flatten()
+                        .all(|(k, _)| k == "kubernetes.io/metadata.name");
                 if names_namespace && only_ns_labels {
-                    single("Select the namespace (namespaceSelector)", rename_key(src.map, &format!("{path}.podSelector"), "namespaceSelector"))
+                    single(
+                        "Select the namespace (namespaceSelector)",
+                        rename_key(src.map, &format!("{path}.podSelector"), "namespaceSelector"),
+                    )
                 } else if !names_namespace {
-                    single("Add a namespaceSelector to the same entry", insert_entry(src, path, "namespaceSelector", &ns_sel))
+                    single(
+                        "Add a namespaceSelector to the same entry",
+                        insert_entry(src, path, "namespaceSelector", &ns_sel),
+                    )
                 } else {
                     None
                 }
@@ -373,7 +448,10 @@ fn lint_peer(peer: &NetworkPolicyPeer, path: &str, ns: &str, l: &mut Lints<'_>) 
             let detail = if elsewhere.is_empty() {
                 "its labels name a namespace, but pods do not carry namespace labels".to_string()
             } else {
-                format!("it matches no pod here, but pods in {}", elsewhere.join(", "))
+                format!(
+                    "it matches no pod here, but pods in {}",
+                    elsewhere.join(", ")
+                )
             };
             l.emit(
                 "PA004",
@@ -385,7 +463,8 @@ fn lint_peer(peer: &NetworkPolicyPeer, path: &str, ns: &str, l: &mut Lints<'_>) 
     }
 
     // PA003 AND where OR was likely meant (needs the cluster).
-    if let (Some(ps), Some(nsel), Some(c)) = (&peer.pod_selector, &peer.namespace_selector, l.cluster)
+    if let (Some(ps), Some(nsel), Some(c)) =
+        (&peer.pod_selector, &peer.namespace_selector, l.cluster)
         && !is_empty(ps)
         && !is_empty(nsel)
     {
@@ -395,8 +474,14 @@ fn lint_peer(peer: &NetworkPolicyPeer, path: &str, ns: &str, l: &mut Lints<'_>) 
             matches(ps, p.metadata.labels.as_ref().unwrap_or(&empty))
                 && ns_match(p.metadata.namespace.as_deref().unwrap_or("default"))
         });
-        let pods_alone = c.pods.iter().any(|p| matches(ps, p.metadata.labels.as_ref().unwrap_or(&empty)));
-        let ns_alone = c.namespaces.iter().any(|n| ns_match(n.metadata.name.as_deref().unwrap_or("")));
+        let pods_alone = c
+            .pods
+            .iter()
+            .any(|p| matches(ps, p.metadata.labels.as_ref().unwrap_or(&empty)));
+        let ns_alone = c
+            .namespaces
+            .iter()
+            .any(|n| ns_match(n.metadata.name.as_deref().unwrap_or("")));
         if !both && pods_alone && ns_alone {
             l.emit(
                 "PA003",
@@ -413,7 +498,14 @@ fn lint_peer(peer: &NetworkPolicyPeer, path: &str, ns: &str, l: &mut Lints<'_>) 
 
     if let Some(ipb) = &peer.ip_block {
         let ip_path = format!("{path}.ipBlock");
-        lint_cidrs(&ipb.cidr, ipb.except.as_deref().unwrap_or(&[]), &ip_path, "cidr", "except", l);
+        lint_cidrs(
+            &ipb.cidr,
+            ipb.except.as_deref().unwrap_or(&[]),
+            &ip_path,
+            "cidr",
+            "except",
+            l,
+        );
     }
 }
 
@@ -424,15 +516,23 @@ pub(crate) fn lint_namespace_name_label(sel: &LabelSelector, path: &str, l: &mut
             continue;
         }
         let labelled = l.cluster.is_some_and(|c| {
-            c.namespaces
-                .iter()
-                .any(|n| n.metadata.labels.as_ref().is_some_and(|ls| ls.contains_key("name")))
+            c.namespaces.iter().any(|n| {
+                n.metadata
+                    .labels
+                    .as_ref()
+                    .is_some_and(|ls| ls.contains_key("name"))
+            })
         });
         if labelled {
             continue;
         }
         let field = format!("{path}.matchLabels.name");
-        let fix = l.src.and_then(|src| single("Use kubernetes.io/metadata.name", rename_key(src.map, &field, "kubernetes.io/metadata.name")));
+        let fix = l.src.and_then(|src| {
+            single(
+                "Use kubernetes.io/metadata.name",
+                rename_key(src.map, &field, "kubernetes.io/metadata.name"),
+            )
+        });
         l.emit(
             "PA016",
             &field,
@@ -443,15 +543,34 @@ pub(crate) fn lint_namespace_name_label(sel: &LabelSelector, path: &str, l: &mut
 }
 
 /// PA005 and PA015 for a CIDR and its exceptions.
-pub(crate) fn lint_cidrs(cidr: &str, except: &[String], path: &str, cidr_key: &str, except_key: &str, l: &mut Lints<'_>) {
-    let Ok(net) = cidr.parse::<IpNet>() else { return };
+pub(crate) fn lint_cidrs(
+    cidr: &str,
+    except: &[String],
+    path: &str,
+    cidr_key: &str,
+    except_key: &str,
+    l: &mut Lints<'_>,
+) {
+    let Ok(net) = cidr.parse::<IpNet>() else {
+        return;
+    };
     let canon = |s: &str, field: &str, l: &mut Lints<'_>| {
         if let Ok(n) = s.parse::<IpNet>()
             && n.trunc() != n
         {
             let fixed = n.trunc().to_string();
-            let fix = l.src.and_then(|src| single(format!("Write {fixed}"), replace_value(src, field, &json!(fixed))));
-            l.emit("PA015", field, format!("{s} has host bits set; it means {fixed}"), fix);
+            let fix = l.src.and_then(|src| {
+                single(
+                    format!("Write {fixed}"),
+                    replace_value(src, field, &json!(fixed)),
+                )
+            });
+            l.emit(
+                "PA015",
+                field,
+                format!("{s} has host bits set; it means {fixed}"),
+                fix,
+            );
         }
     };
     canon(cidr, &format!("{path}.{cidr_key}"), l);
@@ -459,8 +578,15 @@ pub(crate) fn lint_cidrs(cidr: &str, except: &[String], path: &str, cidr_key: &s
         canon(e, &format!("{path}.{except_key}[{i}]"), l);
     }
     let net = net.trunc();
-    let excepts: Vec<IpNet> = except.iter().filter_map(|e| e.parse::<IpNet>().ok()).map(|n| n.trunc()).collect();
-    let privates: Vec<IpNet> = PRIVATE_RANGES.iter().filter_map(|r| r.parse().ok()).collect();
+    let excepts: Vec<IpNet> = except
+        .iter()
+        .filter_map(|e| e.parse::<IpNet>().ok())
+        .map(|n| n.trunc())
+        .collect();
+    let privates: Vec<IpNet> = PRIVATE_RANGES
+        .iter()
+        .filter_map(|r| r.parse().ok())
+        .collect();
     let mut uncovered = Vec::new();
     let mut inside = None;
     for p in &privates {
@@ -490,7 +616,10 @@ pub(crate) fn lint_cidrs(cidr: &str, except: &[String], path: &str, cidr_key: &s
             let ex_path = format!("{path}.{except_key}");
             let edit = if src.map.node(&ex_path).is_some() {
                 // Several items appended at one point make one edit.
-                let parts: Vec<TextEdit> = list.iter().filter_map(|c| append_item(src, &ex_path, &json!(c))).collect();
+                let parts: Vec<TextEdit> = list
+                    .iter()
+                    .filter_map(|c| append_item(src, &ex_path, &json!(c)))
+                    .collect();
                 parts.first().map(|first| TextEdit {
                     start: first.start,
                     end: first.end,
@@ -522,6 +651,11 @@ pub(crate) fn lint_cidrs(cidr: &str, except: &[String], path: &str, cidr_key: &s
             None,
         );
     } else if let Some(hit) = pod_hit {
-        l.emit("PA005", &format!("{path}.{cidr_key}"), format!("{cidr} covers pod IPs{hit}"), None);
+        l.emit(
+            "PA005",
+            &format!("{path}.{cidr_key}"),
+            format!("{cidr} covers pod IPs{hit}"),
+            None,
+        );
     }
 }

@@ -35,12 +35,17 @@ pub fn matches(sel: &LabelSelector, labels: &BTreeMap<String, String>) -> bool {
 /// `k8s:app` → `app`.
 pub fn strip_source(key: &str) -> &str {
     match key.split_once(':') {
-        Some((src, rest)) if !src.is_empty() && src.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') => rest,
+        Some((src, rest))
+            if !src.is_empty() && src.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') =>
+        {
+            rest
+        }
         _ => key,
     }
 }
 
 /// Whether the selector has any requirement (an empty selector matches all).
 pub fn is_empty(sel: &LabelSelector) -> bool {
-    sel.match_labels.as_ref().is_none_or(BTreeMap::is_empty) && sel.match_expressions.as_ref().is_none_or(Vec::is_empty)
+    sel.match_labels.as_ref().is_none_or(BTreeMap::is_empty)
+        && sel.match_expressions.as_ref().is_none_or(Vec::is_empty)
 }

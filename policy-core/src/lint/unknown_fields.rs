@@ -2,9 +2,9 @@
 //! schema of each kind (k8s-openapi types drop unknown fields silently, and
 //! our Cilium types keep them in `extra`, so the typed model cannot tell).
 
+use super::LintSource;
 use super::Lints;
 use super::fix::{rename_key, single};
-use super::LintSource;
 use crate::model::PolicyKind;
 use crate::source_map::{SourceNode, SourceValue};
 use crate::yaml::edit_distance;
@@ -48,7 +48,11 @@ static META: Shape = Map(&[
 
 // NetworkPolicy.
 static IPBLOCK: Shape = Map(&[("cidr", &Leaf), ("except", &Leaf)]);
-static PEER: Shape = Map(&[("podSelector", &SEL), ("namespaceSelector", &SEL), ("ipBlock", &IPBLOCK)]);
+static PEER: Shape = Map(&[
+    ("podSelector", &SEL),
+    ("namespaceSelector", &SEL),
+    ("ipBlock", &IPBLOCK),
+]);
 static PEERS: Shape = Seq(&PEER);
 static NP_PORT: Shape = Map(&[("port", &Leaf), ("endPort", &Leaf), ("protocol", &Leaf)]);
 static NP_PORTS: Shape = Seq(&NP_PORT);
@@ -71,15 +75,32 @@ static NP: Shape = Map(&[
 ]);
 
 // Cilium.
-static CIDR_RULE: Shape = Map(&[("cidr", &Leaf), ("cidrGroupRef", &Leaf), ("cidrGroupSelector", &Any), ("except", &Leaf)]);
+static CIDR_RULE: Shape = Map(&[
+    ("cidr", &Leaf),
+    ("cidrGroupRef", &Leaf),
+    ("cidrGroupSelector", &Any),
+    ("except", &Leaf),
+]);
 static CIDR_RULES: Shape = Seq(&CIDR_RULE);
 static PP: Shape = Map(&[("port", &Leaf), ("endPort", &Leaf), ("protocol", &Leaf)]);
 static PPS: Shape = Seq(&PP);
-static HTTP: Shape = Map(&[("method", &Leaf), ("path", &Leaf), ("host", &Leaf), ("headers", &Leaf), ("headerMatches", &Any)]);
+static HTTP: Shape = Map(&[
+    ("method", &Leaf),
+    ("path", &Leaf),
+    ("host", &Leaf),
+    ("headers", &Leaf),
+    ("headerMatches", &Any),
+]);
 static HTTPS: Shape = Seq(&HTTP);
 static FQDN: Shape = Map(&[("matchName", &Leaf), ("matchPattern", &Leaf)]);
 static FQDNS: Shape = Seq(&FQDN);
-static L7: Shape = Map(&[("http", &HTTPS), ("dns", &FQDNS), ("kafka", &Any), ("l7proto", &Leaf), ("l7", &Any)]);
+static L7: Shape = Map(&[
+    ("http", &HTTPS),
+    ("dns", &FQDNS),
+    ("kafka", &Any),
+    ("l7proto", &Leaf),
+    ("l7", &Any),
+]);
 static PORT_RULE: Shape = Map(&[
     ("ports", &PPS),
     ("rules", &L7),
@@ -153,12 +174,17 @@ pub fn schema(kind: PolicyKind) -> &'static Shape {
 }
 
 pub(crate) fn lint(kind: PolicyKind, src: &LintSource<'_>, l: &mut Lints<'_>) {
-    let mut stack: Vec<(&SourceNode, &Shape, String)> = vec![(src.map.root(), schema(kind), String::new())];
+    let mut stack: Vec<(&SourceNode, &Shape, String)> =
+        vec![(src.map.root(), schema(kind), String::new())];
     while let Some((node, shape, path)) = stack.pop() {
         match (shape, &node.value) {
             (Map(keys), SourceValue::Map(entries)) => {
                 for e in entries {
-                    let child = if path.is_empty() { e.key.clone() } else { format!("{path}.{}", e.key) };
+                    let child = if path.is_empty() {
+                        e.key.clone()
+                    } else {
+                        format!("{path}.{}", e.key)
+                    };
                     match keys.iter().find(|(k, _)| *k == e.key) {
                         Some((_, s)) => stack.push((&e.value, s, child)),
                         None => {
@@ -166,17 +192,28 @@ pub(crate) fn lint(kind: PolicyKind, src: &LintSource<'_>, l: &mut Lints<'_>) {
                                 .iter()
                                 .map(|(k, _)| *k)
                                 .filter(|k| {
-                                    k.eq_ignore_ascii_case(&e.key) || edit_distance(&k.to_ascii_lowercase(), &e.key.to_ascii_lowercase()) <= 2
+                                    k.eq_ignore_ascii_case(&e.key)
+                                        || edit_distance(
+                                            &k.to_ascii_lowercase(),
+                                            &e.key.to_ascii_lowercase(),
+                                        ) <= 2
                                 })
                                 .min_by_key(|k| edit_distance(k, &e.key));
                             let known: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
                             let (msg, fix) = match suggestion {
                                 Some(s) => (
                                     format!("unknown field {:?}; did you mean {s:?}?", e.key),
-                                    single(format!("Rename to {s}"), rename_key(src.map, &child, s)),
+                                    single(
+                                        format!("Rename to {s}"),
+                                        rename_key(src.map, &child, s),
+                                    ),
                                 ),
                                 None => (
-                                    format!("unknown field {:?}; expected one of: {}", e.key, known.join(", ")),
+                                    format!(
+                                        "unknown field {:?}; expected one of: {}",
+                                        e.key,
+                                        known.join(", ")
+                                    ),
                                     None,
                                 ),
                             };

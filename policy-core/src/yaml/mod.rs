@@ -56,7 +56,8 @@ use crate::model::{CILIUM_V2, NETWORKING_V1, Namespace, NetworkPolicy, Pod, Poli
 use crate::source_map::{Position, SourceMap, SourceNode, SourceValue};
 
 pub use emit::{
-    emit_object, emit_objects, emit_policies, emit_policy, object_to_json, policy_to_json, value_to_block_yaml,
+    emit_object, emit_objects, emit_policies, emit_policy, object_to_json, policy_to_json,
+    value_to_block_yaml,
 };
 
 /// One object read from the text.

@@ -245,7 +245,8 @@ pub fn read_documents(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>) {
                         items,
                     }) => {
                         let start = block_seq_start(text, start);
-                        let end = collection_end(text, start, end, items.last().map(|n| n.span.end));
+                        let end =
+                            collection_end(text, start, end, items.last().map(|n| n.span.end));
                         Some((
                             SourceNode {
                                 value: SourceValue::Seq(items),
@@ -260,7 +261,12 @@ pub fn read_documents(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>) {
                         entries,
                         ..
                     }) => {
-                        let end = collection_end(text, start, end, entries.last().map(|e| e.value.span.end));
+                        let end = collection_end(
+                            text,
+                            start,
+                            end,
+                            entries.last().map(|e| e.value.span.end),
+                        );
                         Some((
                             SourceNode {
                                 value: SourceValue::Map(merge_keys(entries)),
@@ -330,7 +336,12 @@ pub fn read_documents(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>) {
 /// item's content.
 fn block_seq_start(text: &str, start: Position) -> Position {
     let bytes = text.as_bytes();
-    if bytes.get(start.offset) == Some(&b'-') && matches!(bytes.get(start.offset + 1), Some(b' ' | b'\n' | b'\r') | None) {
+    if bytes.get(start.offset) == Some(&b'-')
+        && matches!(
+            bytes.get(start.offset + 1),
+            Some(b' ' | b'\n' | b'\r') | None
+        )
+    {
         return start;
     }
     let before = &bytes[..start.offset.min(text.len())];
@@ -340,7 +351,9 @@ fn block_seq_start(text: &str, start: Position) -> Position {
         let back = start.offset - dash;
         Position {
             line: start.line,
-            column: start.column.saturating_sub(u32::try_from(back).unwrap_or(0)),
+            column: start
+                .column
+                .saturating_sub(u32::try_from(back).unwrap_or(0)),
             offset: dash,
         }
     } else {
@@ -350,14 +363,25 @@ fn block_seq_start(text: &str, start: Position) -> Position {
 
 /// Whether `s`, written as a plain scalar, reads back as this string.
 pub fn plain_reads_as_string(s: &str) -> bool {
-    matches!(resolve_scalar(s, ScalarStyle::Plain, None), SourceValue::String(_))
+    matches!(
+        resolve_scalar(s, ScalarStyle::Plain, None),
+        SourceValue::String(_)
+    )
 }
 
 /// Flow collections end after their closing bracket; block collections end
 /// where their last child ends (the parser's end marker sits at the next
 /// token, often on a later line).
-fn collection_end(text: &str, start: Position, marker_end: Position, last_child: Option<Position>) -> Position {
-    let flow = text.as_bytes().get(start.offset).is_some_and(|b| matches!(b, b'[' | b'{'));
+fn collection_end(
+    text: &str,
+    start: Position,
+    marker_end: Position,
+    last_child: Option<Position>,
+) -> Position {
+    let flow = text
+        .as_bytes()
+        .get(start.offset)
+        .is_some_and(|b| matches!(b, b'[' | b'{'));
     match (flow, last_child) {
         (false, Some(child)) => child,
         _ => marker_end,

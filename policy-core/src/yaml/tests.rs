@@ -285,7 +285,10 @@ fn block_sequence_spans_start_at_the_dash() {
     let out = reader::read_documents(text);
     let root = out.0[0].root.as_ref().unwrap();
     let to = root.get("a").unwrap().get("to").unwrap();
-    assert_eq!(&text[to.span.start.offset..to.span.end.offset], "- x: 1\n  - y: 2");
+    assert_eq!(
+        &text[to.span.start.offset..to.span.end.offset],
+        "- x: 1\n  - y: 2"
+    );
     assert_eq!(to.span.start.column, 3);
     // Nested block sequences on one line (`- - 1`): the inner one is exact.
     let b = root.get("b").unwrap();

@@ -17,8 +17,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use policy_core::flows::{
-    AggregateOptions, Aggregates, Aggregator, Flavor, FlowReader, GenerateOptions, PolicyDirections, ReadReport,
-    ReaderOptions, generate, to_yaml,
+    AggregateOptions, Aggregates, Aggregator, Flavor, FlowReader, GenerateOptions,
+    PolicyDirections, ReadReport, ReaderOptions, generate, to_yaml,
 };
 
 /// Input sizes from which a progress bar is shown.
@@ -73,7 +73,12 @@ pub struct GenerateArgs {
     #[arg(long, value_enum, default_value = "both")]
     pub direction: DirectionArg,
     /// Write one file per policy into DIR, or `-` for stdout (the default).
-    #[arg(short = 'o', long = "output-dir", value_name = "DIR|-", default_value = "-")]
+    #[arg(
+        short = 'o',
+        long = "output-dir",
+        value_name = "DIR|-",
+        default_value = "-"
+    )]
     pub output_dir: String,
     /// Widen external IPv4 addresses to this prefix length.
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u8).range(0..=32))]
@@ -112,11 +117,13 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
     if args.output_dir == "-" {
         let yaml = to_yaml(&generated.policies);
         let mut out = std::io::stdout().lock();
-        out.write_all(yaml.as_bytes()).context("writing to stdout")?;
+        out.write_all(yaml.as_bytes())
+            .context("writing to stdout")?;
         out.flush().context("writing to stdout")?;
     } else {
         let dir = Path::new(&args.output_dir);
-        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create directory", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create directory", dir.display()))?;
         for p in &generated.policies {
             let name = format!("{}-{}.yaml", p.namespace().unwrap_or("cluster"), p.name());
             let path = dir.join(name);
@@ -131,7 +138,11 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         generated.used_tuples,
         generated.ignored_tuples,
         generated.policies.len(),
-        if generated.policies.len() == 1 { "policy" } else { "policies" },
+        if generated.policies.len() == 1 {
+            "policy"
+        } else {
+            "policies"
+        },
         if args.output_dir == "-" {
             String::new()
         } else {
@@ -143,7 +154,10 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
 
 /// Reads and aggregates flow files, printing per-file summaries and problems
 /// to stderr. `Ok(None)` when a file could not be read (already reported).
-pub(crate) fn read_flow_files(files: &[PathBuf], input: &FlowInputArgs) -> anyhow::Result<Option<Aggregates>> {
+pub(crate) fn read_flow_files(
+    files: &[PathBuf],
+    input: &FlowInputArgs,
+) -> anyhow::Result<Option<Aggregates>> {
     let mut aggregator = Aggregator::new(AggregateOptions::default());
     let opts = ReaderOptions {
         max_errors: input.max_errors,
@@ -203,8 +217,10 @@ fn read_one(
         .map(|s| {
             let bar = indicatif::ProgressBar::new(s);
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             bar
         });

@@ -56,9 +56,20 @@ fn collect(dir: &'static Dir<'static>, into: &mut HashMap<String, Asset>) {
         let path = file.path().to_string_lossy().replace('\\', "/");
         let mut hasher = DefaultHasher::new();
         file.contents().hash(&mut hasher);
-        let etag = HeaderValue::try_from(format!("W/\"{:016x}-{:x}\"", hasher.finish(), file.contents().len()))
-            .expect("hex digits form a valid header value");
-        into.insert(path.clone(), Asset { body: file.contents(), content_type: content_type(&path), etag });
+        let etag = HeaderValue::try_from(format!(
+            "W/\"{:016x}-{:x}\"",
+            hasher.finish(),
+            file.contents().len()
+        ))
+        .expect("hex digits form a valid header value");
+        into.insert(
+            path.clone(),
+            Asset {
+                body: file.contents(),
+                content_type: content_type(&path),
+                etag,
+            },
+        );
     }
     for sub in dir.dirs() {
         collect(sub, into);
@@ -67,7 +78,10 @@ fn collect(dir: &'static Dir<'static>, into: &mut HashMap<String, Asset>) {
 
 /// The content type of an embedded file, from its extension.
 fn content_type(path: &str) -> HeaderValue {
-    let extension = path.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
+    let extension = path
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .unwrap_or_default();
     let known = match extension.as_str() {
         "html" => Some("text/html; charset=utf-8"),
         "js" | "mjs" => Some("text/javascript; charset=utf-8"),
@@ -84,7 +98,8 @@ fn content_type(path: &str) -> HeaderValue {
         Some(value) => HeaderValue::from_static(value),
         None => {
             let guess = mime_guess::from_ext(&extension).first_or_octet_stream();
-            HeaderValue::try_from(guess.essence_str()).unwrap_or(HeaderValue::from_static("application/octet-stream"))
+            HeaderValue::try_from(guess.essence_str())
+                .unwrap_or(HeaderValue::from_static("application/octet-stream"))
         }
     }
 }
@@ -106,12 +121,18 @@ fn answer(assets: &Assets, method: &Method, path: &str, headers: &HeaderMap) -> 
     }
     if method != Method::GET && method != Method::HEAD {
         let mut response = StatusCode::METHOD_NOT_ALLOWED.into_response();
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return response;
     }
     let relative = path.trim_start_matches('/');
     if let Some(asset) = assets.get(relative).filter(|_| relative != "index.html") {
-        let cache = if relative.starts_with("assets/") { IMMUTABLE } else { REVALIDATE };
+        let cache = if relative.starts_with("assets/") {
+            IMMUTABLE
+        } else {
+            REVALIDATE
+        };
         return respond(asset, cache, headers, method);
     }
     if relative != "index.html" && (relative.starts_with("assets/") || looks_like_file(relative)) {
@@ -126,7 +147,10 @@ fn answer(assets: &Assets, method: &Method, path: &str, headers: &HeaderMap) -> 
 /// A last path segment with an extension (`favicon.ico`, `robots.txt`) names a
 /// file; answering index.html for it would only confuse the client.
 fn looks_like_file(relative: &str) -> bool {
-    relative.rsplit('/').next().is_some_and(|last| last.contains('.'))
+    relative
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('.'))
 }
 
 fn respond(asset: &Asset, cache: &'static str, request: &HeaderMap, method: &Method) -> Response {
@@ -135,7 +159,9 @@ fn respond(asset: &Asset, cache: &'static str, request: &HeaderMap, method: &Met
         .and_then(|value| value.to_str().ok())
         .is_some_and(|tags| {
             let ours = asset.etag.to_str().unwrap_or("").trim_start_matches("W/");
-            tags.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == ours)
+            tags.split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.trim_start_matches("W/") == ours)
         });
     let mut builder = Response::builder()
         .header(header::CACHE_CONTROL, cache)
@@ -150,7 +176,9 @@ fn respond(asset: &Asset, cache: &'static str, request: &HeaderMap, method: &Met
     } else {
         Body::from(asset.body)
     };
-    builder.body(body).unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    builder
+        .body(body)
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
 #[cfg(test)]
@@ -160,7 +188,10 @@ mod tests {
     #[test]
     fn wasm_and_scripts_get_browser_content_types() {
         assert_eq!(content_type("assets/app-1a2b.wasm"), "application/wasm");
-        assert_eq!(content_type("assets/app-1a2b.js"), "text/javascript; charset=utf-8");
+        assert_eq!(
+            content_type("assets/app-1a2b.js"),
+            "text/javascript; charset=utf-8"
+        );
         assert_eq!(content_type("favicon.svg"), "image/svg+xml");
         assert_eq!(content_type("assets/font.woff2"), "font/woff2");
     }
@@ -173,21 +204,38 @@ mod tests {
     static BUNDLE: Dir<'static> = Dir::new(
         "",
         &[
-            include_dir::DirEntry::File(include_dir::File::new("index.html", b"<!doctype html><html></html>")),
+            include_dir::DirEntry::File(include_dir::File::new(
+                "index.html",
+                b"<!doctype html><html></html>",
+            )),
             include_dir::DirEntry::File(include_dir::File::new("favicon.svg", b"<svg/>")),
             include_dir::DirEntry::Dir(Dir::new(
                 "assets",
                 &[
-                    include_dir::DirEntry::File(include_dir::File::new("assets/app-1a2b.wasm", b"\0asm\x01\0\0\0")),
-                    include_dir::DirEntry::File(include_dir::File::new("assets/app-1a2b.js", b"export {}")),
-                    include_dir::DirEntry::File(include_dir::File::new("assets/app-9f8e.css", b"body{}")),
+                    include_dir::DirEntry::File(include_dir::File::new(
+                        "assets/app-1a2b.wasm",
+                        b"\0asm\x01\0\0\0",
+                    )),
+                    include_dir::DirEntry::File(include_dir::File::new(
+                        "assets/app-1a2b.js",
+                        b"export {}",
+                    )),
+                    include_dir::DirEntry::File(include_dir::File::new(
+                        "assets/app-9f8e.css",
+                        b"body{}",
+                    )),
                 ],
             )),
         ],
     );
 
     fn get(path: &str) -> Response {
-        answer(&Assets::from_dir(&BUNDLE), &Method::GET, path, &HeaderMap::new())
+        answer(
+            &Assets::from_dir(&BUNDLE),
+            &Method::GET,
+            path,
+            &HeaderMap::new(),
+        )
     }
 
     #[test]
@@ -212,7 +260,10 @@ mod tests {
         for path in ["/", "/some/client/route", "/index.html"] {
             let page = get(path);
             assert_eq!(page.status(), StatusCode::OK, "{path}");
-            assert_eq!(page.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+            assert_eq!(
+                page.headers()[header::CONTENT_TYPE],
+                "text/html; charset=utf-8"
+            );
             assert_eq!(page.headers()[header::CACHE_CONTROL], REVALIDATE);
         }
         assert_eq!(get("/assets/app-0000.js").status(), StatusCode::NOT_FOUND);

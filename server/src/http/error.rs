@@ -110,9 +110,9 @@ impl ApiError {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Unreadable { .. } | ApiError::InvalidInput { .. } | ApiError::MalformedShareId(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            ApiError::Unreadable { .. }
+            | ApiError::InvalidInput { .. }
+            | ApiError::MalformedShareId(_) => StatusCode::BAD_REQUEST,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -149,7 +149,11 @@ impl ApiError {
 
     /// Shorthand for [`ApiError::InvalidInput`].
     pub fn invalid(code: &'static str, message: impl Into<String>, field: Option<&str>) -> Self {
-        ApiError::InvalidInput { code, message: message.into(), field: field.map(str::to_owned) }
+        ApiError::InvalidInput {
+            code,
+            message: message.into(),
+            field: field.map(str::to_owned),
+        }
     }
 
     /// Maps axum's body rejection, keeping "too large" apart from the rest.
@@ -157,7 +161,11 @@ impl ApiError {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge { limit }
         } else {
-            ApiError::invalid("bad-body", format!("cannot read the request body: {}", rejection.body_text()), None)
+            ApiError::invalid(
+                "bad-body",
+                format!("cannot read the request body: {}", rejection.body_text()),
+                None,
+            )
         }
     }
 
@@ -165,9 +173,10 @@ impl ApiError {
     pub fn from_json_rejection(rejection: JsonRejection, limit: u64) -> Self {
         match rejection.status() {
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { limit },
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                ApiError::UnsupportedMediaType { got: "a non-JSON body".to_owned(), expected: "application/json" }
-            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType {
+                got: "a non-JSON body".to_owned(),
+                expected: "application/json",
+            },
             _ => ApiError::invalid("invalid-json", rejection.body_text(), None),
         }
     }
@@ -180,7 +189,12 @@ impl IntoResponse for ApiError {
             tracing::error!(code = self.code(), error = %self, "request failed");
         }
         let (field, line, column) = match &self {
-            ApiError::Unreadable { field, line, column, .. } => (field.as_deref(), *line, *column),
+            ApiError::Unreadable {
+                field,
+                line,
+                column,
+                ..
+            } => (field.as_deref(), *line, *column),
             ApiError::InvalidInput { field, .. } => (field.as_deref(), None, None),
             _ => (None, None, None),
         };
@@ -189,10 +203,20 @@ impl IntoResponse for ApiError {
             ApiError::Internal(_) => "internal server error; see the server log".to_owned(),
             other => other.to_string(),
         };
-        let body = ErrorEnvelope { error: ErrorBody { code: self.code(), message, field, line, column } };
+        let body = ErrorEnvelope {
+            error: ErrorBody {
+                code: self.code(),
+                message,
+                field,
+                line,
+                column,
+            },
+        };
         let mut response = (status, Json(body)).into_response();
         if let ApiError::RateLimited { retry_after_secs } = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         response
     }

@@ -22,7 +22,9 @@ use axum::response::{IntoResponse, Response};
 use crate::http::AppState;
 
 /// Upper bounds of the latency histogram buckets, in seconds.
-const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
 
 #[derive(Default)]
 struct RouteStats {
@@ -43,7 +45,10 @@ pub struct Metrics {
 impl Metrics {
     /// Records one finished request.
     pub fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let mut routes = self.routes.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut routes = self
+            .routes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let key = (method.to_owned(), route.to_owned());
         let stats = routes.entry(key).or_default();
         *stats.by_status.entry(status).or_default() += 1;
@@ -56,18 +61,27 @@ impl Metrics {
 
     /// Counts a share stored in `store` (`sqlite` or `gist`).
     pub fn share_created(&self, store: &str) {
-        let counter = if store == "gist" { &self.shares_gist } else { &self.shares_sqlite };
+        let counter = if store == "gist" {
+            &self.shares_gist
+        } else {
+            &self.shares_sqlite
+        };
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let routes = self.routes.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let routes = self
+            .routes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut keys: Vec<&(String, String)> = routes.keys().collect();
         keys.sort();
 
-        out.push_str("# HELP palisade_http_requests_total HTTP requests answered, by route and status.\n");
+        out.push_str(
+            "# HELP palisade_http_requests_total HTTP requests answered, by route and status.\n",
+        );
         out.push_str("# TYPE palisade_http_requests_total counter\n");
         for key in &keys {
             for (status, count) in &routes[*key].by_status {
@@ -89,48 +103,87 @@ impl Metrics {
             let mut cumulative = 0;
             for (bound, count) in BUCKETS.iter().zip(stats.buckets) {
                 cumulative += count;
-                let _ = writeln!(out, "palisade_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
+                let _ = writeln!(
+                    out,
+                    "palisade_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {cumulative}"
+                );
             }
-            let _ = writeln!(out, "palisade_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", stats.count);
-            let _ = writeln!(out, "palisade_http_request_duration_seconds_sum{{{labels}}} {}", stats.sum_seconds);
-            let _ = writeln!(out, "palisade_http_request_duration_seconds_count{{{labels}}} {}", stats.count);
+            let _ = writeln!(
+                out,
+                "palisade_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                stats.count
+            );
+            let _ = writeln!(
+                out,
+                "palisade_http_request_duration_seconds_sum{{{labels}}} {}",
+                stats.sum_seconds
+            );
+            let _ = writeln!(
+                out,
+                "palisade_http_request_duration_seconds_count{{{labels}}} {}",
+                stats.count
+            );
         }
         drop(routes);
 
         out.push_str("# HELP palisade_shares_created_total Shares stored, by store.\n");
         out.push_str("# TYPE palisade_shares_created_total counter\n");
-        let _ = writeln!(out, "palisade_shares_created_total{{store=\"sqlite\"}} {}", self.shares_sqlite.load(Ordering::Relaxed));
-        let _ = writeln!(out, "palisade_shares_created_total{{store=\"gist\"}} {}", self.shares_gist.load(Ordering::Relaxed));
+        let _ = writeln!(
+            out,
+            "palisade_shares_created_total{{store=\"sqlite\"}} {}",
+            self.shares_sqlite.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "palisade_shares_created_total{{store=\"gist\"}} {}",
+            self.shares_gist.load(Ordering::Relaxed)
+        );
 
         out.push_str("# HELP palisade_build_info Version of the running server.\n");
         out.push_str("# TYPE palisade_build_info gauge\n");
-        let _ = writeln!(out, "palisade_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
+        let _ = writeln!(
+            out,
+            "palisade_build_info{{version=\"{}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        );
         out
     }
 }
 
 /// Escapes a label value for the text format.
 fn escape(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 /// Middleware timing every request and counting it under its route template.
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
-    let route = request.extensions().get::<MatchedPath>().map(|path| path.as_str().to_owned());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned());
     let response = next.run(request).await;
     let route = route.as_deref().unwrap_or("static");
-    state.metrics().record(&method, route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    state.metrics().record(
+        &method,
+        route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     response
 }
 
 /// `GET /metrics`.
 pub async fn metrics_handler(State(state): State<AppState>) -> Response {
     let mut response = state.metrics().render().into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
     response
 }
 
@@ -145,13 +198,19 @@ mod tests {
         metrics.record("POST", "/api/check", 400, 0.02);
         metrics.share_created("sqlite");
         let text = metrics.render();
-        assert!(text.contains("palisade_http_requests_total{method=\"POST\",route=\"/api/check\",status=\"200\"} 1\n"));
-        assert!(text.contains("palisade_http_requests_total{method=\"POST\",route=\"/api/check\",status=\"400\"} 1\n"));
+        assert!(text.contains(
+            "palisade_http_requests_total{method=\"POST\",route=\"/api/check\",status=\"200\"} 1\n"
+        ));
+        assert!(text.contains(
+            "palisade_http_requests_total{method=\"POST\",route=\"/api/check\",status=\"400\"} 1\n"
+        ));
         assert!(text.contains("route=\"/api/check\",le=\"0.0005\"} 0\n"));
         assert!(text.contains("route=\"/api/check\",le=\"0.001\"} 1\n"));
         assert!(text.contains("route=\"/api/check\",le=\"0.025\"} 2\n"));
         assert!(text.contains("route=\"/api/check\",le=\"+Inf\"} 2\n"));
-        assert!(text.contains("palisade_http_request_duration_seconds_count{method=\"POST\",route=\"/api/check\"} 2\n"));
+        assert!(text.contains(
+            "palisade_http_request_duration_seconds_count{method=\"POST\",route=\"/api/check\"} 2\n"
+        ));
         assert!(text.contains("palisade_shares_created_total{store=\"sqlite\"} 1\n"));
     }
 }

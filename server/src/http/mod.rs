@@ -8,6 +8,7 @@
 pub mod api;
 pub mod assets;
 pub mod error;
+pub mod listener;
 pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;
@@ -72,10 +73,18 @@ impl AppState {
         let gists = GistStore::new(&config.github_api_url, config.github_token.as_deref())?;
         let create_in_gists = gists.authenticated();
         let shares = Shares::new(local, Arc::new(gists), create_in_gists);
-        let fetcher = Fetcher::new(config.fetch_policy()).map_err(|err| StartError::Fetch(err.to_string()))?;
-        let share_limiter = rate_limit::RateLimiter::new(config.share_rate_per_minute, config.share_burst);
+        let fetcher = Fetcher::new(config.fetch_policy())
+            .map_err(|err| StartError::Fetch(err.to_string()))?;
+        let share_limiter =
+            rate_limit::RateLimiter::new(config.share_rate_per_minute, config.share_burst);
         Ok(AppState {
-            inner: Arc::new(StateInner { config, shares, share_limiter, fetcher, metrics: metrics::Metrics::default() }),
+            inner: Arc::new(StateInner {
+                config,
+                shares,
+                share_limiter,
+                fetcher,
+                metrics: metrics::Metrics::default(),
+            }),
         })
     }
 
@@ -107,8 +116,12 @@ impl AppState {
 
 /// Binds `config.addr` and serves until SIGTERM or Ctrl-C.
 pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
-    let listener =
-        TcpListener::bind(config.addr).await.map_err(|source| StartError::Bind { addr: config.addr, source })?;
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.addr,
+            source,
+        })?;
     serve_on(listener, config, shutdown_signal()).await
 }
 
@@ -129,11 +142,9 @@ pub async fn serve_on(
         page_bundle = assets::bundle_built(),
         "palisade listening on http://{local_addr}"
     );
-    let listener = listener.tap_io(|tcp| {
-        if let Err(err) = tcp.set_nodelay(true) {
-            tracing::trace!("cannot set TCP_NODELAY: {err}");
-        }
-    });
+    // `tap_io` (a no-op here) gives the listener axum's `ConnectInfo<SocketAddr>` support.
+    let listener =
+        listener::IdleTimeoutListener::new(listener, state.config().idle_timeout).tap_io(|_| {});
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {

@@ -31,12 +31,16 @@ pub struct ErrorDetail {
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Palisade API", description = "Check, explain, simulate, generate and share Kubernetes and Cilium network policies."),
+    info(
+        title = "Palisade API",
+        description = "Check, explain, simulate, generate and share Kubernetes and Cilium network policies."
+    ),
     paths(
         api::health::healthz,
         api::shares::create,
         api::shares::get,
         api::fetch::fetch,
+        api::check::check,
         api::export::export,
         api::generate::generate,
         api::reachability::probe,

@@ -38,19 +38,27 @@ impl RateLimiter {
     }
 
     fn check_at(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if buckets.len() > PRUNE_ABOVE {
             let (burst, rate) = (self.burst, self.per_second);
             buckets.retain(|_, bucket| refilled(*bucket, now, burst, rate) < burst);
         }
-        let bucket = buckets.entry(client).or_insert(Bucket { tokens: self.burst, updated: now });
+        let bucket = buckets.entry(client).or_insert(Bucket {
+            tokens: self.burst,
+            updated: now,
+        });
         bucket.tokens = refilled(*bucket, now, self.burst, self.per_second);
         bucket.updated = now;
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
             Ok(())
         } else if self.per_second > 0.0 {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / self.per_second))
+            Err(Duration::from_secs_f64(
+                (1.0 - bucket.tokens) / self.per_second,
+            ))
         } else {
             Err(Duration::from_secs(3600))
         }
@@ -76,9 +84,24 @@ mod tests {
             assert!(limiter.check_at(a, start).is_ok());
         }
         let wait = limiter.check_at(a, start).unwrap_err();
-        assert!(wait <= Duration::from_secs(1) && wait > Duration::from_millis(900), "{wait:?}");
-        assert!(limiter.check_at(b, start).is_ok(), "another client has its own bucket");
-        assert!(limiter.check_at(a, start + Duration::from_millis(1100)).is_ok(), "one token a second");
-        assert!(limiter.check_at(a, start + Duration::from_millis(1200)).is_err());
+        assert!(
+            wait <= Duration::from_secs(1) && wait > Duration::from_millis(900),
+            "{wait:?}"
+        );
+        assert!(
+            limiter.check_at(b, start).is_ok(),
+            "another client has its own bucket"
+        );
+        assert!(
+            limiter
+                .check_at(a, start + Duration::from_millis(1100))
+                .is_ok(),
+            "one token a second"
+        );
+        assert!(
+            limiter
+                .check_at(a, start + Duration::from_millis(1200))
+                .is_err()
+        );
     }
 }

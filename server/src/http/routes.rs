@@ -11,7 +11,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::http::api::{export, fetch, generate, health, reachability, shares, timeout};
+use crate::http::api::{check, export, fetch, generate, health, reachability, shares, timeout};
 use crate::http::error::ApiError;
 use crate::http::{AppState, assets, metrics, openapi, security};
 
@@ -22,6 +22,7 @@ pub fn router(state: AppState) -> Router {
 
     // Small bodies: YAML analyses and shares.
     let api = Router::new()
+        .route("/api/check", post(check::check))
         .route("/api/export", post(export::export))
         .route("/api/shares", post(shares::create))
         .route("/api/shares/{id}", get(shares::get))
@@ -34,14 +35,21 @@ pub fn router(state: AppState) -> Router {
     let reachability_routes = Router::new()
         .route("/api/probe", post(reachability::probe))
         .route("/api/diff", post(reachability::diff_policies))
-        .layer(DefaultBodyLimit::max(reachability::reachability_body_limit(config.max_body_bytes)))
+        .layer(DefaultBodyLimit::max(
+            reachability::reachability_body_limit(config.max_body_bytes),
+        ))
         .layer(from_fn_with_state(request_timeout, timeout::limit));
 
     // Flow-log uploads: streamed, larger and slower.
     let uploads = Router::new()
         .route("/api/generate", post(generate::generate))
-        .layer(DefaultBodyLimit::max(usize::try_from(config.max_upload_bytes).unwrap_or(usize::MAX)))
-        .layer(from_fn_with_state(upload_timeout(request_timeout), timeout::limit));
+        .layer(DefaultBodyLimit::max(
+            usize::try_from(config.max_upload_bytes).unwrap_or(usize::MAX),
+        ))
+        .layer(from_fn_with_state(
+            upload_timeout(request_timeout),
+            timeout::limit,
+        ));
 
     Router::new()
         .route("/healthz", get(health::healthz))
@@ -51,7 +59,9 @@ pub fn router(state: AppState) -> Router {
         .merge(uploads)
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(assets::serve_asset)
-        .layer(CatchPanicLayer::custom(|_| ApiError::Internal("handler panicked".to_owned()).into_response()))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Internal("handler panicked".to_owned()).into_response()
+        }))
         .layer(CompressionLayer::new())
         .layer(from_fn(security::security_headers))
         .layer(from_fn_with_state(state.clone(), metrics::track))

@@ -40,8 +40,13 @@ impl GistStore {
         if let Some(token) = token {
             builder = builder.personal_token(token.to_owned());
         }
-        let client = builder.build().map_err(|err| ShareError::Upstream(format!("cannot build GitHub client: {err}")))?;
-        Ok(GistStore { client, authenticated: token.is_some() })
+        let client = builder
+            .build()
+            .map_err(|err| ShareError::Upstream(format!("cannot build GitHub client: {err}")))?;
+        Ok(GistStore {
+            client,
+            authenticated: token.is_some(),
+        })
     }
 
     /// Whether a token is configured (needed to create gists).
@@ -83,12 +88,21 @@ fn share_from_gist(gist: Gist) -> Result<Share, ShareError> {
             gist.id, file.filename, file.size
         )));
     }
-    let yaml = file
-        .content
-        .clone()
-        .ok_or_else(|| ShareError::NotAShare(format!("gist {}: {} has no content", gist.id, file.filename)))?;
-    let title = gist.description.filter(|description| !description.is_empty() && description != DEFAULT_DESCRIPTION);
-    Ok(Share { id, yaml, title, created_at: gist.created_at })
+    let yaml = file.content.clone().ok_or_else(|| {
+        ShareError::NotAShare(format!(
+            "gist {}: {} has no content",
+            gist.id, file.filename
+        ))
+    })?;
+    let title = gist
+        .description
+        .filter(|description| !description.is_empty() && description != DEFAULT_DESCRIPTION);
+    Ok(Share {
+        id,
+        yaml,
+        title,
+        created_at: gist.created_at,
+    })
 }
 
 impl ShareStore for GistStore {
@@ -101,7 +115,10 @@ impl ShareStore for GistStore {
             if !self.authenticated {
                 return Err(ShareError::Refused("no GitHub token configured".to_owned()));
             }
-            let description = share.title.clone().unwrap_or_else(|| DEFAULT_DESCRIPTION.to_owned());
+            let description = share
+                .title
+                .clone()
+                .unwrap_or_else(|| DEFAULT_DESCRIPTION.to_owned());
             let gist = self
                 .client
                 .gists()
@@ -112,20 +129,30 @@ impl ShareStore for GistStore {
                 .send()
                 .await
                 .map_err(upstream)?;
-            if ShareId::parse(&gist.id).map(|id| matches!(id, ShareId::Gist(_))).unwrap_or(false) {
+            if ShareId::parse(&gist.id)
+                .map(|id| matches!(id, ShareId::Gist(_)))
+                .unwrap_or(false)
+            {
                 share_from_gist(gist)
             } else {
-                Err(ShareError::Upstream(format!("GitHub answered with an unexpected gist id {:?}", gist.id)))
+                Err(ShareError::Upstream(format!(
+                    "GitHub answered with an unexpected gist id {:?}",
+                    gist.id
+                )))
             }
         })
     }
 
     fn get<'a>(&'a self, id: &'a ShareId) -> StoreFuture<'a, Option<Share>> {
         Box::pin(async move {
-            let ShareId::Gist(key) = id else { return Ok(None) };
+            let ShareId::Gist(key) = id else {
+                return Ok(None);
+            };
             match self.client.gists().get(key).await {
                 Ok(gist) => share_from_gist(gist).map(Some),
-                Err(octocrab::Error::GitHub { source, .. }) if source.status_code == 404 => Ok(None),
+                Err(octocrab::Error::GitHub { source, .. }) if source.status_code == 404 => {
+                    Ok(None)
+                }
                 Err(err) => Err(upstream(err)),
             }
         })

@@ -62,7 +62,8 @@ impl ShareId {
         let mut id = String::with_capacity(LOCAL_ID_LEN);
         let mut buffer = [0u8; 32];
         while id.len() < LOCAL_ID_LEN {
-            getrandom::fill(&mut buffer).map_err(|err| ShareError::Storage(format!("no randomness: {err}")))?;
+            getrandom::fill(&mut buffer)
+                .map_err(|err| ShareError::Storage(format!("no randomness: {err}")))?;
             // Rejection sampling keeps every character equally likely:
             // 248 = 4 * 62 is the largest multiple of 62 below 256.
             for byte in buffer {
@@ -151,13 +152,25 @@ pub struct Shares {
 
 impl Shares {
     /// Combines the stores. New shares go to `gists` when `create_in_gists`.
-    pub fn new(local: Arc<dyn ShareStore>, gists: Arc<dyn ShareStore>, create_in_gists: bool) -> Self {
-        Shares { local, gists, create_in_gists }
+    pub fn new(
+        local: Arc<dyn ShareStore>,
+        gists: Arc<dyn ShareStore>,
+        create_in_gists: bool,
+    ) -> Self {
+        Shares {
+            local,
+            gists,
+            create_in_gists,
+        }
     }
 
     /// The store that new shares go to.
     pub fn writer(&self) -> &dyn ShareStore {
-        if self.create_in_gists { self.gists.as_ref() } else { self.local.as_ref() }
+        if self.create_in_gists {
+            self.gists.as_ref()
+        } else {
+            self.local.as_ref()
+        }
     }
 
     /// Stores a new share in the writing store.
@@ -180,24 +193,41 @@ mod tests {
 
     #[test]
     fn fresh_ids_are_base62_and_distinct() {
-        let ids: std::collections::HashSet<String> =
-            (0..1000).map(|_| ShareId::new_local().unwrap().as_str().to_owned()).collect();
+        let ids: std::collections::HashSet<String> = (0..1000)
+            .map(|_| ShareId::new_local().unwrap().as_str().to_owned())
+            .collect();
         assert_eq!(ids.len(), 1000);
         for id in &ids {
             assert_eq!(id.len(), LOCAL_ID_LEN);
-            assert!(matches!(ShareId::parse(id).unwrap(), ShareId::Local(_)), "{id}");
+            assert!(
+                matches!(ShareId::parse(id).unwrap(), ShareId::Local(_)),
+                "{id}"
+            );
         }
     }
 
     #[test]
     fn ids_are_told_apart_by_format() {
-        assert_eq!(ShareId::parse("aa5a315d61ae9438b18d").unwrap(), ShareId::Gist("aa5a315d61ae9438b18d".into()));
+        assert_eq!(
+            ShareId::parse("aa5a315d61ae9438b18d").unwrap(),
+            ShareId::Gist("aa5a315d61ae9438b18d".into())
+        );
         assert_eq!(
             ShareId::parse("2decf6c462d9b4418f2f4b5a2e7d1e1a").unwrap(),
             ShareId::Gist("2decf6c462d9b4418f2f4b5a2e7d1e1a".into())
         );
-        assert_eq!(ShareId::parse("Ab3dE6gH9jK2mN5p").unwrap(), ShareId::Local("Ab3dE6gH9jK2mN5p".into()));
-        for bad in ["", "short", "Ab3dE6gH9jK2mN5p0", "Ab3dE6gH9jK2mN5!", "../../etc/passwd", "ABCDEF0123456789ABCD"] {
+        assert_eq!(
+            ShareId::parse("Ab3dE6gH9jK2mN5p").unwrap(),
+            ShareId::Local("Ab3dE6gH9jK2mN5p".into())
+        );
+        for bad in [
+            "",
+            "short",
+            "Ab3dE6gH9jK2mN5p0",
+            "Ab3dE6gH9jK2mN5!",
+            "../../etc/passwd",
+            "ABCDEF0123456789ABCD",
+        ] {
             assert!(ShareId::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }

@@ -36,13 +36,20 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) `data_dir/shares.sqlite3`.
     pub fn open(data_dir: &Path) -> Result<SqliteStore, ShareError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|err| ShareError::Storage(format!("cannot create {}: {err}", data_dir.display())))?;
+        std::fs::create_dir_all(data_dir).map_err(|err| {
+            ShareError::Storage(format!("cannot create {}: {err}", data_dir.display()))
+        })?;
         let path = data_dir.join(DATABASE_FILE);
         let writer = open_connection(&path)?;
-        writer.execute_batch(SCHEMA).map_err(|err| storage(&path, err))?;
+        writer
+            .execute_batch(SCHEMA)
+            .map_err(|err| storage(&path, err))?;
         let reader = open_connection(&path)?;
-        Ok(SqliteStore { path, writer: Arc::new(Mutex::new(writer)), reader: Arc::new(Mutex::new(reader)) })
+        Ok(SqliteStore {
+            path,
+            writer: Arc::new(Mutex::new(writer)),
+            reader: Arc::new(Mutex::new(reader)),
+        })
     }
 
     /// Where the database file is.
@@ -52,15 +59,23 @@ impl SqliteStore {
 }
 
 fn open_connection(path: &Path) -> Result<Connection, ShareError> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let connection = Connection::open_with_flags(path, flags).map_err(|err| storage(path, err))?;
     connection
-        .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;")
+        .execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
+        )
         .map_err(|err| storage(path, err))?;
-    let mode: String =
-        connection.query_row("PRAGMA journal_mode", [], |row| row.get(0)).map_err(|err| storage(path, err))?;
+    let mode: String = connection
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .map_err(|err| storage(path, err))?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(ShareError::Storage(format!("{}: cannot switch to WAL mode (got {mode})", path.display())));
+        return Err(ShareError::Storage(format!(
+            "{}: cannot switch to WAL mode (got {mode})",
+            path.display()
+        )));
     }
     Ok(connection)
 }
@@ -72,7 +87,9 @@ fn storage(path: &Path, err: rusqlite::Error) -> ShareError {
 fn lock(connection: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
     // A panic while holding the lock cannot leave a half-done transaction
     // behind (SQLite rolls it back), so a poisoned lock is still usable.
-    connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    connection
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl ShareStore for SqliteStore {
@@ -114,7 +131,9 @@ impl ShareStore for SqliteStore {
         let path = self.path.clone();
         let id = id.clone();
         Box::pin(async move {
-            let ShareId::Local(key) = &id else { return Ok(None) };
+            let ShareId::Local(key) = &id else {
+                return Ok(None);
+            };
             let key = key.clone();
             tokio::task::spawn_blocking(move || {
                 let connection = lock(&reader);
@@ -122,7 +141,13 @@ impl ShareStore for SqliteStore {
                     .query_row(
                         "SELECT yaml, title, created_at FROM shares WHERE id = ?1",
                         params![key],
-                        |row| Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?, row.get::<_, i64>(2)?)),
+                        |row| {
+                            Ok((
+                                row.get::<_, String>(0)?,
+                                row.get::<_, Option<String>>(1)?,
+                                row.get::<_, i64>(2)?,
+                            ))
+                        },
                     )
                     .optional()
                     .map_err(|err| storage(&path, err))?;
@@ -147,8 +172,17 @@ mod tests {
     async fn round_trip_and_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path()).unwrap();
-        let share = store.create(NewShare { yaml: "kind: NetworkPolicy\n".into(), title: Some("t".into()) }).await.unwrap();
-        assert_eq!(store.get(&share.id).await.unwrap().as_ref(), Some(&share_with_millis(&share)));
+        let share = store
+            .create(NewShare {
+                yaml: "kind: NetworkPolicy\n".into(),
+                title: Some("t".into()),
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            store.get(&share.id).await.unwrap().as_ref(),
+            Some(&share_with_millis(&share))
+        );
         drop(store);
         let reopened = SqliteStore::open(dir.path()).unwrap();
         let read = reopened.get(&share.id).await.unwrap().unwrap();
@@ -161,7 +195,8 @@ mod tests {
     /// The store keeps millisecond precision.
     fn share_with_millis(share: &Share) -> Share {
         let mut share = share.clone();
-        share.created_at = DateTime::from_timestamp_millis(share.created_at.timestamp_millis()).unwrap();
+        share.created_at =
+            DateTime::from_timestamp_millis(share.created_at.timestamp_millis()).unwrap();
         share
     }
 }

@@ -51,7 +51,15 @@ impl TestServer {
         let client = reqwest::Client::builder().no_proxy().build().unwrap();
         let base = format!("http://{addr}");
         wait_until_up(&client, &base).await;
-        TestServer { addr, base, client, data_dir: data_dir.to_path_buf(), stop: Some(stop), task: Some(task), _temp: None }
+        TestServer {
+            addr,
+            base,
+            client,
+            data_dir: data_dir.to_path_buf(),
+            stop: Some(stop),
+            task: Some(task),
+            _temp: None,
+        }
     }
 
     /// The absolute URL of `path`.
@@ -72,7 +80,12 @@ impl TestServer {
 
 async fn wait_until_up(client: &reqwest::Client, base: &str) {
     for _ in 0..200 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        if client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
@@ -81,12 +94,30 @@ async fn wait_until_up(client: &reqwest::Client, base: &str) {
 }
 
 /// Asserts that `response` is an API error with `status` and `code`, and returns its `error` object.
-pub async fn expect_error(response: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
+pub async fn expect_error(
+    response: reqwest::Response,
+    status: u16,
+    code: &str,
+) -> serde_json::Value {
     assert_eq!(response.status().as_u16(), status, "unexpected status");
-    let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
-    assert!(content_type.starts_with("application/json"), "error content type {content_type}");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "error content type {content_type}"
+    );
     let body: serde_json::Value = response.json().await.expect("JSON error body");
     assert_eq!(body["error"]["code"], code, "body: {body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "body: {body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "body: {body}"
+    );
     body["error"].clone()
 }

@@ -11,8 +11,14 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 
 /// Content types accepted for a YAML body (compared without parameters).
-pub const YAML_CONTENT_TYPES: [&str; 6] =
-    ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain", "application/json"];
+pub const YAML_CONTENT_TYPES: [&str; 6] = [
+    "application/yaml",
+    "application/x-yaml",
+    "text/yaml",
+    "text/x-yaml",
+    "text/plain",
+    "application/json",
+];
 
 /// A UTF-8 YAML request body, within the route's body limit.
 /// Accepts the types in [`YAML_CONTENT_TYPES`], or no content type at all.
@@ -24,7 +30,12 @@ impl FromRequest<AppState> for YamlBody {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         if let Some(value) = request.headers().get(header::CONTENT_TYPE) {
             let text = value.to_str().unwrap_or("");
-            let essence = text.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let essence = text
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             if !YAML_CONTENT_TYPES.contains(&essence.as_str()) {
                 return Err(ApiError::UnsupportedMediaType {
                     got: text.to_owned(),
@@ -37,7 +48,14 @@ impl FromRequest<AppState> for YamlBody {
             .await
             .map_err(|rejection| ApiError::from_body_rejection(rejection, limit))?;
         let text = String::from_utf8(bytes.into()).map_err(|err| {
-            ApiError::invalid("invalid-utf8", format!("the body is not UTF-8 (byte {})", err.utf8_error().valid_up_to()), None)
+            ApiError::invalid(
+                "invalid-utf8",
+                format!(
+                    "the body is not UTF-8 (byte {})",
+                    err.utf8_error().valid_up_to()
+                ),
+                None,
+            )
         })?;
         Ok(YamlBody(text))
     }

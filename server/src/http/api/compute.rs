@@ -16,6 +16,8 @@ where
     if input_len <= INLINE_LIMIT {
         Ok(work())
     } else {
-        tokio::task::spawn_blocking(work).await.map_err(|err| ApiError::Internal(format!("analysis task failed: {err}")))
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|err| ApiError::Internal(format!("analysis task failed: {err}")))
     }
 }

@@ -42,7 +42,14 @@ pub async fn export(YamlBody(text): YamlBody) -> Result<Response, ApiError> {
         Ok(emit_policies(&policies))
     })
     .await??;
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/yaml; charset=utf-8"))], yaml).into_response())
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/yaml; charset=utf-8"),
+        )],
+        yaml,
+    )
+        .into_response())
 }
 
 /// A reading error of policy-core as the API's 400 answer, keeping its code,

@@ -32,13 +32,26 @@ impl From<FetchError> for ApiError {
             FetchError::BadUrl(message) => ApiError::invalid("invalid-url", message, Some("url")),
             FetchError::Forbidden(message) => ApiError::ForbiddenTarget(message),
             FetchError::Timeout(_) => ApiError::UpstreamTimeout(err.to_string()),
-            FetchError::TooLarge(_) => ApiError::Upstream { code: "upstream-too-large", message: err.to_string() },
-            FetchError::ContentType(_) => {
-                ApiError::Upstream { code: "upstream-content-type", message: err.to_string() }
-            }
-            FetchError::Status(_) => ApiError::Upstream { code: "upstream-status", message: err.to_string() },
-            FetchError::NotUtf8 => ApiError::Upstream { code: "upstream-not-utf8", message: err.to_string() },
-            FetchError::Network(_) => ApiError::Upstream { code: "upstream-unreachable", message: err.to_string() },
+            FetchError::TooLarge(_) => ApiError::Upstream {
+                code: "upstream-too-large",
+                message: err.to_string(),
+            },
+            FetchError::ContentType(_) => ApiError::Upstream {
+                code: "upstream-content-type",
+                message: err.to_string(),
+            },
+            FetchError::Status(_) => ApiError::Upstream {
+                code: "upstream-status",
+                message: err.to_string(),
+            },
+            FetchError::NotUtf8 => ApiError::Upstream {
+                code: "upstream-not-utf8",
+                message: err.to_string(),
+            },
+            FetchError::Network(_) => ApiError::Upstream {
+                code: "upstream-unreachable",
+                message: err.to_string(),
+            },
         }
     }
 }
@@ -60,8 +73,13 @@ pub async fn fetch(
     State(state): State<AppState>,
     query: Result<Query<FetchQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<FetchedDocument>, ApiError> {
-    let Query(query) = query.map_err(|_| ApiError::invalid("invalid-url", "pass the URL as ?url=<url>", Some("url")))?;
+    let Query(query) = query
+        .map_err(|_| ApiError::invalid("invalid-url", "pass the URL as ?url=<url>", Some("url")))?;
     let fetched = state.fetcher().fetch(&query.url).await?;
     tracing::info!(url = %fetched.url, bytes = fetched.text.len(), "policy fetched");
-    Ok(Json(FetchedDocument { url: fetched.url.to_string(), content_type: fetched.content_type, yaml: fetched.text }))
+    Ok(Json(FetchedDocument {
+        url: fetched.url.to_string(),
+        content_type: fetched.content_type,
+        yaml: fetched.text,
+    }))
 }

@@ -13,7 +13,9 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header;
 use futures_util::StreamExt as _;
-use policy_core::flows::{AggregateOptions, Aggregates, Aggregator, FlowReader, ReadError, ReadReport, ReaderOptions};
+use policy_core::flows::{
+    AggregateOptions, Aggregates, Aggregator, FlowReader, ReadError, ReadReport, ReaderOptions,
+};
 use tokio::sync::mpsc;
 
 use crate::http::AppState;
@@ -51,20 +53,35 @@ pub struct Upload {
 ///   file name are flow files; other parts are refused.
 ///
 /// The whole body may not exceed `max_upload_bytes` (413).
-pub async fn read_upload(request: Request, state: &AppState, text_fields: &[&str]) -> Result<Upload, ApiError> {
+pub async fn read_upload(
+    request: Request,
+    state: &AppState,
+    text_fields: &[&str],
+) -> Result<Upload, ApiError> {
     let (tx, rx) = mpsc::channel::<Piece>(CHANNEL_DEPTH);
     let worker = tokio::task::spawn_blocking(move || parse_flows(rx));
     let sent = send_upload(request, state, text_fields, &tx).await;
     drop(tx);
-    let parsed = worker.await.map_err(|err| ApiError::Internal(format!("flow parser task failed: {err}")))?;
+    let parsed = worker
+        .await
+        .map_err(|err| ApiError::Internal(format!("flow parser task failed: {err}")))?;
     // An upload error (413, a broken multipart body) wins over what the
     // parser made of the partial input; a parser error wins otherwise.
     let (fields, files) = sent?;
-    let (aggregates, inputs) = parsed.map_err(|err| ApiError::invalid("invalid-flows", err.to_string(), None))?;
+    let (aggregates, inputs) =
+        parsed.map_err(|err| ApiError::invalid("invalid-flows", err.to_string(), None))?;
     if files == 0 {
-        return Err(ApiError::invalid("no-flows", "the upload holds no flow log: send Hubble JSON output", None));
+        return Err(ApiError::invalid(
+            "no-flows",
+            "the upload holds no flow log: send Hubble JSON output",
+            None,
+        ));
     }
-    Ok(Upload { fields, aggregates, inputs })
+    Ok(Upload {
+        fields,
+        aggregates,
+        inputs,
+    })
 }
 
 /// The parsing task: one [`FlowReader`] per flow file, one [`Aggregator`] for all.
@@ -106,16 +123,30 @@ async fn send_upload(
     let mut total: u64 = 0;
     let mut count = |len: usize| -> Result<(), ApiError> {
         total += len as u64;
-        if total > limit { Err(ApiError::PayloadTooLarge { limit }) } else { Ok(()) }
+        if total > limit {
+            Err(ApiError::PayloadTooLarge { limit })
+        } else {
+            Ok(())
+        }
     };
     let is_multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+        .is_some_and(|value| {
+            value
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
 
     if !is_multipart {
-        if request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok()).is_some_and(|n| n > limit) {
+        if request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+            .is_some_and(|n| n > limit)
+        {
             return Err(ApiError::PayloadTooLarge { limit });
         }
         if tx.send(Piece::Start).await.is_err() {
@@ -123,7 +154,9 @@ async fn send_upload(
         }
         let mut stream = request.into_body().into_data_stream();
         while let Some(frame) = stream.next().await {
-            let bytes = frame.map_err(|err| ApiError::invalid("bad-body", format!("cannot read the upload: {err}"), None))?;
+            let bytes = frame.map_err(|err| {
+                ApiError::invalid("bad-body", format!("cannot read the upload: {err}"), None)
+            })?;
             count(bytes.len())?;
             if tx.send(Piece::Chunk(bytes)).await.is_err() {
                 break;
@@ -138,26 +171,43 @@ async fn send_upload(
     let mut fields = HashMap::new();
     let mut files = 0;
     let text_limit = state.config().max_body_bytes;
-    while let Some(mut field) = multipart.next_field().await.map_err(|err| multipart_error(err, limit))? {
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|err| multipart_error(err, limit))?
+    {
         let name = field.name().unwrap_or("").to_owned();
         if text_fields.contains(&name.as_str()) {
             let mut text = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(|err| multipart_error(err, limit))? {
+            while let Some(chunk) = field
+                .chunk()
+                .await
+                .map_err(|err| multipart_error(err, limit))?
+            {
                 count(chunk.len())?;
                 if text.len() + chunk.len() > text_limit {
-                    return Err(ApiError::PayloadTooLarge { limit: text_limit as u64 });
+                    return Err(ApiError::PayloadTooLarge {
+                        limit: text_limit as u64,
+                    });
                 }
                 text.extend_from_slice(&chunk);
             }
-            let text = String::from_utf8(text)
-                .map_err(|_| ApiError::invalid("invalid-utf8", format!("field {name:?} is not UTF-8"), Some(&name)))?;
+            let text = String::from_utf8(text).map_err(|_| {
+                ApiError::invalid(
+                    "invalid-utf8",
+                    format!("field {name:?} is not UTF-8"),
+                    Some(&name),
+                )
+            })?;
             fields.insert(name, text);
             continue;
         }
         if name != FLOWS_FIELD && field.file_name().is_none() {
             return Err(ApiError::invalid(
                 "unexpected-field",
-                format!("unexpected form field {name:?}: send flow logs as files or in fields named {FLOWS_FIELD:?}"),
+                format!(
+                    "unexpected form field {name:?}: send flow logs as files or in fields named {FLOWS_FIELD:?}"
+                ),
                 Some(&name),
             ));
         }
@@ -165,7 +215,11 @@ async fn send_upload(
         if tx.send(Piece::Start).await.is_err() {
             return Ok((fields, files));
         }
-        while let Some(chunk) = field.chunk().await.map_err(|err| multipart_error(err, limit))? {
+        while let Some(chunk) = field
+            .chunk()
+            .await
+            .map_err(|err| multipart_error(err, limit))?
+        {
             count(chunk.len())?;
             if tx.send(Piece::Chunk(chunk)).await.is_err() {
                 return Ok((fields, files));

@@ -2,8 +2,9 @@
 
 use axum::Json;
 use axum::extract::{Query, Request, State};
-use policy_core::flows::{Flavor, GenerateOptions, PolicyDirections, ReadReport, generate as generate_policies};
-use policy_core::yaml::emit_policies;
+use policy_core::flows::{
+    Flavor, GenerateOptions, PolicyDirections, ReadReport, generate as generate_policies, to_yaml,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::http::AppState;
@@ -29,7 +30,7 @@ pub struct GenerateQuery {
 /// Answer of `POST /api/generate`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct GenerateResponse {
-    /// The policies, multi-document canonical YAML.
+    /// The policies, multi-document YAML (as `palisade generate` prints it).
     pub yaml: String,
     /// How many policies.
     pub policies: usize,
@@ -48,8 +49,7 @@ pub struct GenerateResponse {
 
 impl GenerateQuery {
     fn options(&self) -> Result<GenerateOptions, ApiError> {
-        let mut options = GenerateOptions::default();
-        options.flavor = match self.flavor.as_deref() {
+        let flavor = match self.flavor.as_deref() {
             None | Some("kubernetes") => Flavor::Kubernetes,
             Some("cilium") => Flavor::Cilium,
             Some(other) => {
@@ -60,7 +60,7 @@ impl GenerateQuery {
                 ));
             }
         };
-        options.directions = match self.directions.as_deref() {
+        let directions = match self.directions.as_deref() {
             None | Some("both") => PolicyDirections::Both,
             Some("ingress") => PolicyDirections::Ingress,
             Some("egress") => PolicyDirections::Egress,
@@ -72,19 +72,36 @@ impl GenerateQuery {
                 ));
             }
         };
+        let mut options = GenerateOptions {
+            flavor,
+            directions,
+            ..GenerateOptions::default()
+        };
         if let Some(namespaces) = &self.namespaces {
-            options.namespaces =
-                namespaces.split(',').map(str::trim).filter(|ns| !ns.is_empty()).map(str::to_owned).collect();
+            options.namespaces = namespaces
+                .split(',')
+                .map(str::trim)
+                .filter(|ns| !ns.is_empty())
+                .map(str::to_owned)
+                .collect();
         }
         if let Some(prefix) = self.ipv4_prefix {
             if prefix > 32 {
-                return Err(ApiError::invalid("invalid-prefix", "ipv4_prefix must be 0 to 32", Some("ipv4_prefix")));
+                return Err(ApiError::invalid(
+                    "invalid-prefix",
+                    "ipv4_prefix must be 0 to 32",
+                    Some("ipv4_prefix"),
+                ));
             }
             options.ipv4_prefix = prefix;
         }
         if let Some(prefix) = self.ipv6_prefix {
             if prefix > 128 {
-                return Err(ApiError::invalid("invalid-prefix", "ipv6_prefix must be 0 to 128", Some("ipv6_prefix")));
+                return Err(ApiError::invalid(
+                    "invalid-prefix",
+                    "ipv6_prefix must be 0 to 128",
+                    Some("ipv6_prefix"),
+                ));
             }
             options.ipv6_prefix = prefix;
         }
@@ -111,13 +128,14 @@ pub async fn generate(
     query: Result<Query<GenerateQuery>, axum::extract::rejection::QueryRejection>,
     request: Request,
 ) -> Result<Json<GenerateResponse>, ApiError> {
-    let Query(query) = query.map_err(|rejection| ApiError::invalid("invalid-query", rejection.body_text(), None))?;
+    let Query(query) = query
+        .map_err(|rejection| ApiError::invalid("invalid-query", rejection.body_text(), None))?;
     let options = query.options()?;
     let upload = read_upload(request, &state, &[]).await?;
     let total_flows = upload.aggregates.total_flows;
     let generated = tokio::task::spawn_blocking(move || {
         let generated = generate_policies(&upload.aggregates, &options);
-        let yaml = emit_policies(&generated.policies);
+        let yaml = to_yaml(&generated.policies);
         (generated, yaml)
     })
     .await

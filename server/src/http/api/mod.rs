@@ -1,6 +1,7 @@
 //! Handlers of the JSON API and the extractors they share.
 
 pub mod body;
+pub mod check;
 pub mod compute;
 pub mod export;
 pub mod fetch;

@@ -103,7 +103,11 @@ pub struct DiffRequest {
 /// the field name and the line and column.
 fn read_objects(text: &str, field: &str) -> Result<Vec<Object>, ApiError> {
     let parsed = parse_documents(text);
-    if let Some(error) = parsed.diagnostics.iter().find(|d| d.severity == Severity::Error) {
+    if let Some(error) = parsed
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error)
+    {
         return Err(ApiError::Unreadable {
             code: error.code.clone(),
             message: format!("{field}: {}", error.message),
@@ -115,7 +119,11 @@ fn read_objects(text: &str, field: &str) -> Result<Vec<Object>, ApiError> {
             column: error.column,
         });
     }
-    Ok(parsed.objects.into_iter().map(|object| object.object).collect())
+    Ok(parsed
+        .objects
+        .into_iter()
+        .map(|object| object.object)
+        .collect())
 }
 
 fn read_policies(text: &str, field: &str) -> Result<Vec<Policy>, ApiError> {
@@ -128,7 +136,11 @@ fn read_policies(text: &str, field: &str) -> Result<Vec<Policy>, ApiError> {
         .collect())
 }
 
-fn read_cluster(text: &str, external: &[IpAddr], ipblock_excludes_pods: bool) -> Result<Cluster, ApiError> {
+fn read_cluster(
+    text: &str,
+    external: &[IpAddr],
+    ipblock_excludes_pods: bool,
+) -> Result<Cluster, ApiError> {
     let mut namespaces: Vec<Namespace> = Vec::new();
     let mut pods: Vec<Pod> = Vec::new();
     for object in read_objects(text, "cluster")? {
@@ -138,8 +150,13 @@ fn read_cluster(text: &str, external: &[IpAddr], ipblock_excludes_pods: bool) ->
             Object::Policy(_) => {}
         }
     }
-    let mut cluster = Cluster::from_objects(&namespaces, &pods)
-        .map_err(|err| ApiError::invalid("invalid-cluster", format!("cluster: {err}"), Some("cluster")))?;
+    let mut cluster = Cluster::from_objects(&namespaces, &pods).map_err(|err| {
+        ApiError::invalid(
+            "invalid-cluster",
+            format!("cluster: {err}"),
+            Some("cluster"),
+        )
+    })?;
     cluster.options.ip_block_matches_pod_ips = !ipblock_excludes_pods;
     for ip in external {
         cluster.add_external(*ip);
@@ -152,27 +169,41 @@ fn read_ports(ports: &[String]) -> Result<Vec<PortKey>, ApiError> {
         .iter()
         .enumerate()
         .map(|(index, port)| {
-            port.parse::<PortKey>()
-                .map_err(|err| ApiError::invalid("invalid-port", err.to_string(), Some(&format!("ports[{index}]"))))
+            port.parse::<PortKey>().map_err(|err| {
+                ApiError::invalid(
+                    "invalid-port",
+                    err.to_string(),
+                    Some(&format!("ports[{index}]")),
+                )
+            })
         })
         .collect()
 }
 
-fn resolve(cluster: &mut Cluster, text: Option<&str>, field: &str) -> Result<Option<EndpointId>, ApiError> {
+fn resolve(
+    cluster: &mut Cluster,
+    text: Option<&str>,
+    field: &str,
+) -> Result<Option<EndpointId>, ApiError> {
     let Some(text) = text else { return Ok(None) };
     let reference: EndpointRef =
-        text.parse().map_err(|err: policy_core::cluster::EndpointRefError| {
-            ApiError::invalid("invalid-endpoint", err.to_string(), Some(field))
-        })?;
-    cluster
-        .find_or_add(&reference)
-        .map(Some)
-        .ok_or_else(|| ApiError::invalid("unknown-endpoint", format!("{field}: no pod {reference} in the cluster"), Some(field)))
+        text.parse()
+            .map_err(|err: policy_core::cluster::EndpointRefError| {
+                ApiError::invalid("invalid-endpoint", err.to_string(), Some(field))
+            })?;
+    cluster.find_or_add(&reference).map(Some).ok_or_else(|| {
+        ApiError::invalid(
+            "unknown-endpoint",
+            format!("{field}: no pod {reference} in the cluster"),
+            Some(field),
+        )
+    })
 }
 
 fn json_body<T>(body: Result<Json<T>, JsonRejection>, state: &AppState) -> Result<T, ApiError> {
     let limit = reachability_body_limit(state.config().max_body_bytes) as u64;
-    body.map(|Json(value)| value).map_err(|rejection| ApiError::from_json_rejection(rejection, limit))
+    body.map(|Json(value)| value)
+        .map_err(|rejection| ApiError::from_json_rejection(rejection, limit))
 }
 
 /// Body limit of the reachability routes: cluster dumps are larger than policies.
@@ -181,7 +212,11 @@ pub fn reachability_body_limit(max_body_bytes: usize) -> usize {
 }
 
 fn probe_blocking(request: ProbeRequest) -> Result<ProbeResponse, ApiError> {
-    let mut cluster = read_cluster(&request.cluster, &request.external, request.ipblock_excludes_pods)?;
+    let mut cluster = read_cluster(
+        &request.cluster,
+        &request.external,
+        request.ipblock_excludes_pods,
+    )?;
     let policies = read_policies(&request.policies, "policies")?;
     let ports = read_ports(&request.ports)?;
     let from = resolve(&mut cluster, request.from.as_deref(), "from")?;
@@ -194,13 +229,28 @@ fn probe_blocking(request: ProbeRequest) -> Result<ProbeResponse, ApiError> {
         ));
     }
     let engine = Engine::new(&cluster, &policies);
-    let sources: Vec<EndpointId> = from.map_or_else(|| cluster.endpoint_ids().collect(), |id| vec![id]);
-    let targets: Vec<EndpointId> = to.map_or_else(|| cluster.endpoint_ids().collect(), |id| vec![id]);
-    let ports_of = |target: EndpointId| if ports.is_empty() { engine.probe_ports(target) } else { ports.clone() };
-    let target_ports: Vec<(EndpointId, Vec<PortKey>)> = targets.iter().map(|&t| (t, ports_of(t))).collect();
+    let sources: Vec<EndpointId> =
+        from.map_or_else(|| cluster.endpoint_ids().collect(), |id| vec![id]);
+    let targets: Vec<EndpointId> =
+        to.map_or_else(|| cluster.endpoint_ids().collect(), |id| vec![id]);
+    let ports_of = |target: EndpointId| {
+        if ports.is_empty() {
+            engine.probe_ports(target)
+        } else {
+            ports.clone()
+        }
+    };
+    let target_ports: Vec<(EndpointId, Vec<PortKey>)> =
+        targets.iter().map(|&t| (t, ports_of(t))).collect();
     let connections: usize = sources
         .iter()
-        .map(|&s| target_ports.iter().filter(|(t, _)| *t != s).map(|(_, p)| p.len()).sum::<usize>())
+        .map(|&s| {
+            target_ports
+                .iter()
+                .filter(|(t, _)| *t != s)
+                .map(|(_, p)| p.len())
+                .sum::<usize>()
+        })
         .sum();
     if connections > MAX_PROBED_CONNECTIONS {
         return Err(ApiError::invalid(
@@ -230,7 +280,10 @@ fn probe_blocking(request: ProbeRequest) -> Result<ProbeResponse, ApiError> {
             }
         }
     }
-    Ok(ProbeResponse { results, notes: engine.notes().to_vec() })
+    Ok(ProbeResponse {
+        results,
+        notes: engine.notes().to_vec(),
+    })
 }
 
 /// Who can reach whom, on which port, and why.
@@ -268,11 +321,20 @@ fn change_json(change: &ChangedConnection) -> Value {
 }
 
 fn diff_blocking(request: DiffRequest) -> Result<Value, ApiError> {
-    let cluster = read_cluster(&request.cluster, &request.external, request.ipblock_excludes_pods)?;
+    let cluster = read_cluster(
+        &request.cluster,
+        &request.external,
+        request.ipblock_excludes_pods,
+    )?;
     let before = read_policies(&request.before, "before")?;
     let after = read_policies(&request.after, "after")?;
     let ports = read_ports(&request.ports)?;
-    let changes = diff(&cluster, &before, &after, (!ports.is_empty()).then_some(ports.as_slice()));
+    let changes = diff(
+        &cluster,
+        &before,
+        &after,
+        (!ports.is_empty()).then_some(ports.as_slice()),
+    );
     let allowed: Vec<Value> = changes.newly_allowed.iter().map(change_json).collect();
     let denied: Vec<Value> = changes.newly_denied.iter().map(change_json).collect();
     Ok(json!({

@@ -53,10 +53,14 @@ impl From<ShareError> for ApiError {
     fn from(err: ShareError) -> Self {
         match err {
             ShareError::Storage(message) => ApiError::Internal(message),
-            ShareError::Upstream(message) => ApiError::Upstream { code: "github-error", message },
-            ShareError::Refused(message) => {
-                ApiError::Upstream { code: "github-refused", message: format!("GitHub refused the request: {message}") }
-            }
+            ShareError::Upstream(message) => ApiError::Upstream {
+                code: "github-error",
+                message,
+            },
+            ShareError::Refused(message) => ApiError::Upstream {
+                code: "github-refused",
+                message: format!("GitHub refused the request: {message}"),
+            },
             ShareError::NotAShare(message) => ApiError::NotFound(message),
         }
     }
@@ -80,11 +84,20 @@ pub async fn create(
     body: Result<Json<CreateShareRequest>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let limit = state.config().max_body_bytes as u64;
-    let Json(request) = body.map_err(|rejection| ApiError::from_json_rejection(rejection, limit))?;
+    let Json(request) =
+        body.map_err(|rejection| ApiError::from_json_rejection(rejection, limit))?;
     if request.yaml.trim().is_empty() {
-        return Err(ApiError::invalid("empty-yaml", "there is nothing to share: `yaml` is empty", Some("yaml")));
+        return Err(ApiError::invalid(
+            "empty-yaml",
+            "there is nothing to share: `yaml` is empty",
+            Some("yaml"),
+        ));
     }
-    let title = match request.title.map(|title| title.trim().to_owned()).filter(|title| !title.is_empty()) {
+    let title = match request
+        .title
+        .map(|title| title.trim().to_owned())
+        .filter(|title| !title.is_empty())
+    {
         Some(title) if title.chars().count() > MAX_TITLE_CHARS => {
             return Err(ApiError::invalid(
                 "invalid-title",
@@ -93,21 +106,42 @@ pub async fn create(
             ));
         }
         Some(title) if title.chars().any(char::is_control) => {
-            return Err(ApiError::invalid("invalid-title", "the title contains control characters", Some("title")));
+            return Err(ApiError::invalid(
+                "invalid-title",
+                "the title contains control characters",
+                Some("title"),
+            ));
         }
         other => other,
     };
     if let Err(wait) = state.share_limiter().check(client) {
-        return Err(ApiError::RateLimited { retry_after_secs: wait.as_secs().max(1) });
+        return Err(ApiError::RateLimited {
+            retry_after_secs: wait.as_secs().max(1),
+        });
     }
     let store = state.shares().writer().name();
-    let share = state.shares().create(NewShare { yaml: request.yaml, title }).await?;
+    let share = state
+        .shares()
+        .create(NewShare {
+            yaml: request.yaml,
+            title,
+        })
+        .await?;
     state.metrics().share_created(store);
     tracing::info!(id = %share.id, store, "share created");
     let id = share.id.to_string();
-    let location = HeaderValue::try_from(format!("/api/shares/{id}")).map_err(|err| ApiError::Internal(err.to_string()))?;
-    let body = CreatedShare { url: format!("/?id={id}"), id };
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(body)).into_response())
+    let location = HeaderValue::try_from(format!("/api/shares/{id}"))
+        .map_err(|err| ApiError::Internal(err.to_string()))?;
+    let body = CreatedShare {
+        url: format!("/?id={id}"),
+        id,
+    };
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(body),
+    )
+        .into_response())
 }
 
 /// Reads a shared policy.
@@ -121,13 +155,22 @@ pub async fn create(
         (status = 404, body = crate::http::openapi::ErrorEnvelope, description = "no such share"),
     )
 )]
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ShareBody>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ShareBody>, ApiError> {
     let id = ShareId::parse(&id).map_err(|err| ApiError::MalformedShareId(err.0))?;
-    let share = state.shares().get(&id).await?.ok_or_else(|| ApiError::NotFound(format!("no share with id {id}")))?;
+    let share = state
+        .shares()
+        .get(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no share with id {id}")))?;
     Ok(Json(ShareBody {
         id: share.id.to_string(),
         yaml: share.yaml,
         title: share.title,
-        created_at: share.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        created_at: share
+            .created_at
+            .to_rfc3339_opts(SecondsFormat::Millis, true),
     }))
 }

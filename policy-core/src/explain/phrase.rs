@@ -1,0 +1,53 @@
+//! Small phrase builders shared by both flavours.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
+/// Joins with commas and a final "or"/"and": `a`, `a or b`, `a, b or c`.
+pub fn join(items: &[String], last: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., tail] => format!("{} {last} {tail}", init.join(", ")),
+    }
+}
+
+/// Describes what a selector requires, or `None` when it selects everything:
+/// `labelled app=web and tier in (a, b)`.
+pub fn selector(sel: &LabelSelector, skip_key: impl Fn(&str) -> bool) -> Option<String> {
+    let mut parts = Vec::new();
+    for (k, v) in sel.match_labels.iter().flatten() {
+        if skip_key(k) {
+            continue;
+        }
+        parts.push(format!("{}={v}", clean_key(k)));
+    }
+    for e in sel.match_expressions.iter().flatten() {
+        if skip_key(&e.key) {
+            continue;
+        }
+        let values = e.values.as_deref().unwrap_or(&[]).join(", ");
+        let key = clean_key(&e.key);
+        parts.push(match e.operator.as_str() {
+            "In" => format!("{key} in ({values})"),
+            "NotIn" => format!("{key} not in ({values})"),
+            "Exists" => format!("any {key} label"),
+            "DoesNotExist" => format!("no {key} label"),
+            op => format!("{key} {op} ({values})"),
+        });
+    }
+    (!parts.is_empty()).then(|| format!("labelled {}", join(&parts, "and")))
+}
+
+/// `k8s:app` → `app`.
+pub fn clean_key(k: &str) -> &str {
+    crate::lint::selector::strip_source(k)
+}
+
+/// Capitalises the first letter.
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,197 @@
+//! `palisade check FILE...|-`: apiserver-grade validation and lints.
+//!
+//! Text output is one line per finding, compiler style:
+//! `file:line:col: error[code]: message (field)`. `--output json` prints
+//! `{"diagnostics":[{"file","policy","severity","code","message","field","line","column"}]}`.
+//! Exit 0 without errors (warnings allowed), 1 with errors, 2 on usage or
+//! I/O errors.
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use policy_core::check::check_bytes;
+use policy_core::diagnostic::{Diagnostic, Severity};
+use policy_core::lint::ClusterView;
+use policy_core::yaml::{Object, parse_bytes};
+use serde::Serialize;
+
+/// Output formats of `check` and `explain`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// Machine-readable JSON.
+    Json,
+}
+
+/// Arguments of `palisade check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// YAML or JSON files (policies, multi-document streams, `kind: List`); `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+    /// Output format.
+    #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// A cluster dump (`kubectl get namespaces,pods -A -o yaml`) for the lints
+    /// that check selectors and named ports against real pods.
+    #[arg(long, value_name = "FILE")]
+    pub cluster: Option<PathBuf>,
+}
+
+/// One row of the JSON output (the contract: keep the field names and order).
+#[derive(Debug, Serialize)]
+pub struct Row<'a> {
+    file: &'a str,
+    policy: Option<&'a str>,
+    severity: Severity,
+    code: &'a str,
+    message: &'a str,
+    field: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
+}
+
+/// The JSON document: `{"diagnostics":[...]}`.
+#[derive(Debug, Serialize)]
+pub struct Report<'a> {
+    diagnostics: Vec<Row<'a>>,
+}
+
+/// Reads a file argument (`-` is stdin). Returns the display name and bytes.
+pub fn read_input(file: &str) -> Result<(String, Vec<u8>), String> {
+    if file == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("palisade: <stdin>: {e}"))?;
+        Ok(("<stdin>".to_string(), buf))
+    } else {
+        std::fs::read(file)
+            .map(|b| (file.to_string(), b))
+            .map_err(|e| format!("palisade: {file}: {e}"))
+    }
+}
+
+/// Namespaces and Pods of a cluster dump.
+pub fn read_cluster(path: &PathBuf) -> Result<(Vec<policy_core::model::Namespace>, Vec<policy_core::model::Pod>), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("palisade: {}: {e}", path.display()))?;
+    let parsed = parse_bytes(&bytes);
+    if let Some(err) = parsed.syntax_error() {
+        return Err(format!(
+            "palisade: {}:{}:{}: {}",
+            path.display(),
+            err.line.unwrap_or(0),
+            err.column.unwrap_or(0),
+            err.message
+        ));
+    }
+    let mut namespaces = Vec::new();
+    let mut pods = Vec::new();
+    for o in parsed.objects {
+        match o.object {
+            Object::Namespace(n) => namespaces.push(n),
+            Object::Pod(p) => pods.push(p),
+            Object::Policy(_) => {}
+        }
+    }
+    Ok((namespaces, pods))
+}
+
+/// `file:line:col: severity[code]: message (field)`.
+pub fn format_text(file: &str, d: &Diagnostic) -> String {
+    let at = match (d.line, d.column) {
+        (Some(l), Some(c)) => format!("{file}:{l}:{c}"),
+        (Some(l), None) => format!("{file}:{l}"),
+        _ => file.to_string(),
+    };
+    let sev = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let field = d.field.as_deref().map(|f| format!(" ({f})")).unwrap_or_default();
+    format!("{at}: {sev}[{}]: {}{field}", d.code, d.message)
+}
+
+/// Runs `palisade check`.
+pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let cluster_data = match &args.cluster {
+        Some(path) => match read_cluster(path) {
+            Ok(c) => Some(c),
+            Err(msg) => {
+                eprintln!("{msg}");
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => None,
+    };
+    let view = cluster_data.as_ref().map(|(namespaces, pods)| ClusterView { namespaces, pods });
+
+    let mut io_failed = false;
+    let mut results: Vec<(String, Vec<Diagnostic>)> = Vec::new();
+    for file in &args.files {
+        match read_input(file) {
+            Ok((name, bytes)) => {
+                let diags = check_bytes(&bytes, view.as_ref());
+                results.push((name, diags));
+            }
+            Err(msg) => {
+                eprintln!("{msg}");
+                io_failed = true;
+            }
+        }
+    }
+
+    let (mut errors, mut warnings) = (0usize, 0usize);
+    for (_, diags) in &results {
+        for d in diags {
+            match d.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+            }
+        }
+    }
+    match args.output {
+        OutputFormat::Json => {
+            let rows: Vec<Row<'_>> = results
+                .iter()
+                .flat_map(|(file, diags)| {
+                    diags.iter().map(move |d| Row {
+                        file,
+                        policy: d.policy.as_deref(),
+                        severity: d.severity,
+                        code: &d.code,
+                        message: &d.message,
+                        field: d.field.as_deref(),
+                        line: d.line,
+                        column: d.column,
+                    })
+                })
+                .collect();
+            println!("{}", serde_json::to_string(&Report { diagnostics: rows })?);
+        }
+        OutputFormat::Text => {
+            for (file, diags) in &results {
+                for d in diags {
+                    println!("{}", format_text(file, d));
+                }
+            }
+            let files = results.len();
+            eprintln!(
+                "palisade check: {errors} error{}, {warnings} warning{} in {files} file{}",
+                if errors == 1 { "" } else { "s" },
+                if warnings == 1 { "" } else { "s" },
+                if files == 1 { "" } else { "s" }
+            );
+        }
+    }
+    Ok(if io_failed {
+        ExitCode::from(2)
+    } else if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

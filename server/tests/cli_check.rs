@@ -1,0 +1,175 @@
+//! `palisade check` and `palisade explain`, run as the built binary.
+
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
+
+fn palisade(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run palisade");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &[u8]) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+const GOOD: &str = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api, namespace: prod}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: web}}}]
+    ports: [{port: 80, protocol: TCP}]
+";
+
+const BAD: &str = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api, namespace: prod}
+spec:
+  podSelector: {}
+  ingress:
+  - ports:
+    - port: 0
+      protocol: TCP
+";
+
+#[test]
+fn clean_file_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "good.yaml", GOOD.as_bytes());
+    let out = palisade(&["check", &f], None);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn errors_exit_one_with_compiler_style_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "bad.yaml", BAD.as_bytes());
+    let out = palisade(&["check", &f], None);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains(&format!(
+            "{f}:8:13: error[field-invalid]: Invalid value: 0: must be between 1 and 65535, inclusive (spec.ingress[0].ports[0].port)"
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn json_output_has_the_contract_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "bad.yaml", BAD.as_bytes());
+    let out = palisade(&["check", &f, "--output", "json"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with("{\"diagnostics\":[{\"file\":"), "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let d = &v["diagnostics"][0];
+    let mut keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["code", "column", "field", "file", "line", "message", "policy", "severity"]);
+    assert_eq!(d["file"], f.as_str());
+    assert_eq!(d["policy"], "prod/api");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["code"], "field-invalid");
+    assert_eq!(d["field"], "spec.ingress[0].ports[0].port");
+    assert_eq!(d["line"], 8);
+    assert_eq!(d["column"], 13);
+}
+
+#[test]
+fn stdin_and_multiple_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "good.yaml", GOOD.as_bytes());
+    let out = palisade(&["check", &f, "-", "-o", "json"], Some(BAD.as_bytes()));
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert!(!diags.is_empty());
+    assert!(diags.iter().all(|d| d["file"] == "<stdin>"));
+}
+
+#[test]
+fn warnings_alone_exit_zero() {
+    // A duplicated rule is a warning (PA009), not an error.
+    let text = format!("{GOOD}  - from: [{{podSelector: {{matchLabels: {{app: web}}}}}}]\n    ports: [{{port: 80, protocol: TCP}}]\n");
+    let out = palisade(&["check", "-", "-o", "json"], Some(text.as_bytes()));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert!(!diags.is_empty());
+    assert!(diags.iter().all(|d| d["severity"] == "warning"));
+}
+
+#[test]
+fn syntax_errors_and_invalid_utf8_are_findings() {
+    let out = palisade(&["check", "-"], Some(b"kind: [NetworkPolicy\n"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("<stdin>:"));
+    let out = palisade(&["check", "-", "-o", "json"], Some(b"kind: Pod\nname: \xff\n"));
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diagnostics"][0]["code"], "invalid-utf8");
+    assert_eq!(v["diagnostics"][0]["line"], 2);
+}
+
+#[test]
+fn missing_file_and_usage_errors_exit_two() {
+    let out = palisade(&["check", "/nonexistent/palisade.yaml"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("palisade: /nonexistent/palisade.yaml: "));
+    let out = palisade(&["check"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let out = palisade(&["check", "-o", "xml", "-"], Some(b""));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn cluster_aware_lints() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = write(
+        &dir,
+        "cluster.yaml",
+        b"apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Namespace, metadata: {name: prod}}\n- {apiVersion: v1, kind: Pod, metadata: {name: web-1, namespace: prod, labels: {app: web}}, spec: {containers: [{name: c, image: i}]}}\n",
+    );
+    let f = write(&dir, "p.yaml", GOOD.as_bytes());
+    let out = palisade(&["check", &f, "--cluster", &cluster, "-o", "json"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"PA011"), "{codes:?}");
+}
+
+#[test]
+fn explain_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "good.yaml", GOOD.as_bytes());
+    let out = palisade(&["explain", &f], None);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Pods labelled app=api in namespace prod accept TCP 80 only from pods labelled app=web in the same namespace; all other ingress to them is denied."),
+        "{text}"
+    );
+    let out = palisade(&["explain", "-o", "json", &f], None);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["explanations"][0]["policy"], "prod/api");
+    assert_eq!(v["explanations"][0]["rules"][0]["field"], "spec.ingress[0]");
+    let out = palisade(&["explain", "-"], Some(b"a: [\n"));
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -1,0 +1,189 @@
+//! `palisade probe` and `palisade diff`, run as the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const CLUSTER: &str = r#"apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Namespace
+  metadata:
+    name: shop
+    labels: {kubernetes.io/metadata.name: shop, team: shop}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: web, namespace: shop, labels: {app: web}}
+  spec:
+    containers:
+    - name: web
+      image: nginx
+      ports: [{containerPort: 8080, name: http}]
+  status: {podIP: 10.0.0.10, hostIP: 192.168.1.1}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: db, namespace: shop, labels: {app: db}}
+  spec:
+    containers:
+    - name: db
+      image: postgres
+      ports: [{containerPort: 5432, name: pg}]
+  status: {podIP: 10.0.0.11, hostIP: 192.168.1.1}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: tool, namespace: ops, labels: {app: tool}}
+  spec:
+    containers: [{name: tool, image: busybox}]
+  status: {podIP: 10.0.1.5, hostIP: 192.168.1.2}
+"#;
+
+const POLICIES: &str = r#"apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-from-web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: web}}}]
+    ports: [{port: pg}]
+"#;
+
+const AFTER: &str = r#"apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-from-web, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  ingress:
+  - from:
+    - podSelector: {matchLabels: {app: web}}
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ops}}
+    ports: [{port: pg}]
+"#;
+
+struct Files {
+    _dir: tempfile::TempDir,
+    cluster: PathBuf,
+    policies: PathBuf,
+    after: PathBuf,
+}
+
+fn files() -> Files {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    Files {
+        cluster: write("cluster.yaml", CLUSTER),
+        policies: write("policies.yaml", POLICIES),
+        after: write("after.yaml", AFTER),
+        _dir: dir,
+    }
+}
+
+fn palisade(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_palisade")).args(args).output().expect("run palisade")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn probe_json_covers_every_pair_on_container_ports() {
+    let f = files();
+    let out = palisade(&["probe", "--cluster", s(&f.cluster), "--policies", s(&f.policies), "--output", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = v["results"].as_array().unwrap();
+    // web and db each have one container port; tool has none, so it is
+    // probed on the ports the policies name (the named port pg = 5432/TCP).
+    // 3 pods: 6 ordered pairs, one port each.
+    assert_eq!(results.len(), 6, "{v:#}");
+    let find = |from: &str, to: &str| {
+        results.iter().find(|r| r["from"] == from && r["to"] == to).unwrap_or_else(|| panic!("{from}->{to}"))
+    };
+    let allowed = find("shop/web", "shop/db");
+    assert_eq!(allowed["allowed"], true);
+    assert_eq!(allowed["port"], 5432);
+    assert_eq!(allowed["protocol"], "TCP");
+    assert!(allowed["reasons"].as_array().unwrap().iter().any(|r| r.as_str().unwrap().contains("shop/db-from-web")));
+    assert_eq!(find("ops/tool", "shop/db")["allowed"], false);
+    assert_eq!(find("shop/db", "shop/web")["allowed"], true);
+    assert!(results.iter().all(|r| r["from"] != r["to"]), "no pod-to-itself pairs");
+}
+
+#[test]
+fn probe_single_connection_explains_and_exits_1_when_denied() {
+    let f = files();
+    let base = ["probe", "--cluster", s(&f.cluster), "--policies", s(&f.policies)];
+    let denied = palisade(&[&base[..], &["--from", "ops/tool", "--to", "shop/db", "--port", "5432/TCP"]].concat());
+    assert_eq!(denied.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&denied.stdout);
+    assert!(text.contains("ops/tool cannot reach shop/db on 5432/TCP"), "{text}");
+    assert!(text.contains("isolated"), "{text}");
+    let allowed = palisade(&[&base[..], &["--from", "shop/web", "--to", "shop/db", "--port", "5432"]].concat());
+    assert_eq!(allowed.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&allowed.stdout).contains("shop/web can reach shop/db"));
+}
+
+#[test]
+fn probe_externals_and_table_output() {
+    let f = files();
+    let out = palisade(&[
+        "probe", "--cluster", s(&f.cluster), "--policies", s(&f.policies), "--external", "8.8.8.8", "--output", "table",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("5432/TCP:") && text.contains("8080/TCP:"), "{text}");
+    assert!(text.contains("ip:8.8.8.8"), "{text}");
+    let row = text.lines().find(|l| l.starts_with("| ops/tool")).unwrap();
+    assert!(row.contains('X'), "{text}");
+    let json = palisade(&[
+        "probe", "--cluster", s(&f.cluster), "--policies", s(&f.policies), "--external", "8.8.8.8", "--to", "ip:8.8.8.8",
+        "--output", "json",
+    ]);
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "three pods to one external, on the one port the policies name: {v:#}");
+    assert!(results.iter().all(|r| r["to"] == "ip:8.8.8.8" && r["port"] == 5432 && r["allowed"] == true));
+}
+
+#[test]
+fn diff_reports_newly_allowed_connections() {
+    let f = files();
+    let out = palisade(&[
+        "diff", "--cluster", s(&f.cluster), "--before", s(&f.policies), "--after", s(&f.after), "--output", "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "changes exit 1: {}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let allowed = v["newly_allowed"].as_array().unwrap();
+    assert_eq!(allowed.len(), 1, "{v:#}");
+    assert_eq!(allowed[0]["from"], "ops/tool");
+    assert_eq!(allowed[0]["to"], "shop/db");
+    assert_eq!(allowed[0]["port"], 5432);
+    assert!(v["newly_denied"].as_array().unwrap().is_empty());
+    let same = palisade(&["diff", "--cluster", s(&f.cluster), "--before", s(&f.policies), "--after", s(&f.policies)]);
+    assert_eq!(same.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&same.stdout).contains("0 newly allowed, 0 newly denied"));
+}
+
+#[test]
+fn errors_say_where_and_exit_2() {
+    let f = files();
+    let bad = f.cluster.with_file_name("bad.yaml");
+    std::fs::write(&bad, "kind: NetworkPolicy\nmetadata: {name: x\n").unwrap();
+    let out = palisade(&["probe", "--cluster", s(&f.cluster), "--policies", s(&bad)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("palisade: ") && err.contains("bad.yaml:"), "{err}");
+    let missing = palisade(&["probe", "--cluster", "/nonexistent/cluster.yaml", "--policies", s(&f.policies)]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/cluster.yaml"));
+    let unknown = palisade(&["probe", "--cluster", s(&f.cluster), "--policies", s(&f.policies), "--from", "shop/nope"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let usage = palisade(&["probe", "--cluster", s(&f.cluster), "--policies", s(&f.policies), "--port", "80/ICMP"]);
+    assert_eq!(usage.status.code(), Some(2));
+}
