@@ -51,6 +51,7 @@ fn label_matches(labels: &policy_core::cluster::Labels, filter: &str) -> bool {
 #[component]
 pub fn ClusterView() -> impl IntoView {
     let j = expect_context::<Journeys>();
+    let state = expect_context::<crate::state::AppState>();
     let ns_filter = RwSignal::new(String::new());
     let label_filter = RwSignal::new(String::new());
     let port_choice = RwSignal::new(None::<PortKey>);
@@ -95,7 +96,7 @@ pub fn ClusterView() -> impl IntoView {
             selected.set(None);
             let n = dump.cluster.pods.len();
             j.cluster.set((name.clone(), dump.cluster));
-            expect_context_state().say(format!("Cluster {name}: {n} pods"), false);
+            state.say(format!("Cluster {name}: {n} pods"), false);
         }
         Err(e) => import_error.set(Some(format!("{name}: {e}"))),
     };
@@ -213,10 +214,6 @@ pub fn ClusterView() -> impl IntoView {
             </div>
         </section>
     }
-}
-
-fn expect_context_state() -> crate::state::AppState {
-    expect_context::<crate::state::AppState>()
 }
 
 fn event_target<T: wasm_bindgen::JsCast>(ev: &leptos::ev::Event) -> T {
