@@ -69,3 +69,21 @@ test('HTTP flows show their L7 request and generate a Cilium policy with an HTTP
   await shot(page, 'journeys-flows-http-cilium');
   expect(problems).toEqual([]);
 });
+
+test('a flow log over 16 MB is uploaded to the server with progress, and its policies can be added', async ({ page, problems }) => {
+  await openEditor(page);
+  await openJourney(page, 'Flows');
+  // 1,400 copies of the real 10-flow sample: about 18 MB, over the in-browser limit.
+  const sample = require('node:fs').readFileSync(path.join(FIXTURES, 'basic-sample-10-flows.json'), 'utf8').trimEnd() + '\n';
+  const big = Buffer.from(sample.repeat(1400));
+  expect(big.length).toBeGreaterThan(16 * 1024 * 1024);
+  const before = (await workspaceTexts(page)).length;
+  await page.locator('input.flow-file').setInputFiles({ name: 'big-flows.json', mimeType: 'application/json', buffer: big });
+  const done = page.locator('.upload-progress');
+  await expect(done).toContainText('big-flows.json: 14000 flows; the server generated', { timeout: 20_000 });
+  await shot(page, 'journeys-flows-large-upload');
+  await done.getByRole('button', { name: 'Add them to the workspace' }).click();
+  await expect.poll(async () => (await workspaceTexts(page)).length).toBeGreaterThan(before);
+  expect((await workspaceTexts(page)).some((t) => t.includes('palisade.dev/generated'))).toBe(true);
+  expect(problems).toEqual([]);
+});

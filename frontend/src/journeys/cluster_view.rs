@@ -248,7 +248,7 @@ fn diff_view(d: &PolicyDiff, pinned: bool) -> AnyView {
     view! {
         <p class="cv-diff-sentence">{sentence}</p>
         <ul class="cv-diff-list">
-            {list(&d.newly_allowed, "opened", "＋ opens")}
+            {list(&d.newly_allowed, "opened", "+ opens")}
             {list(&d.newly_denied, "closed", "− closes")}
         </ul>
     }

@@ -80,7 +80,7 @@ fn ActiveStep(tutorial: Tutorial, step: usize) -> impl IntoView {
             <h3 class="tut-step-title">{s.title}</h3>
             <p class="tut-text">{s.text}</p>
             <div class="tut-hints">
-                {move || s.hints.iter().take(hints_shown.get()).map(|h| view! { <p class="tut-hint">"💡 " {*h}</p> }).collect_view()}
+                {move || s.hints.iter().take(hints_shown.get()).map(|h| view! { <p class="tut-hint"><strong>"Hint: "</strong>{*h}</p> }).collect_view()}
                 <Show when=move || { hints_shown.get() < s.hints.len() }>
                     <button type="button" class="btn small" on:click=move |_| hints_shown.update(|n| *n += 1)>
                         {move || if hints_shown.get() == 0 { "Show a hint".to_string() } else { "Another hint".to_string() }}
