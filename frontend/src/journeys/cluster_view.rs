@@ -34,17 +34,25 @@ struct Heat {
 fn ports_of(cluster: &Cluster, engine: &Engine) -> Vec<PortKey> {
     let mut set: BTreeSet<PortKey> = engine.policy_ports().into_iter().collect();
     for pod in &cluster.pods {
-        set.extend(pod.ports.iter().map(|cp| PortKey::new(cp.port, cp.protocol)));
+        set.extend(
+            pod.ports
+                .iter()
+                .map(|cp| PortKey::new(cp.port, cp.protocol)),
+        );
     }
     set.into_iter().collect()
 }
 
 /// Whether a pod matches a `key=value` (or bare `key`) label filter.
 fn label_matches(labels: &policy_core::cluster::Labels, filter: &str) -> bool {
-    filter.split(',').map(str::trim).filter(|f| !f.is_empty()).all(|f| match f.split_once('=') {
-        Some((k, v)) => labels.get(k.trim()).is_some_and(|x| x == v.trim()),
-        None => labels.contains_key(f),
-    })
+    filter
+        .split(',')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .all(|f| match f.split_once('=') {
+            Some((k, v)) => labels.get(k.trim()).is_some_and(|x| x == v.trim()),
+            None => labels.contains_key(f),
+        })
 }
 
 /// The view.
@@ -60,7 +68,8 @@ pub fn ClusterView() -> impl IntoView {
     let import_error = RwSignal::new(None::<String>);
 
     let ports = Memo::new(move |_| {
-        j.cluster.with(|(_, c)| j.policies.with(|p| ports_of(c, &Engine::new(c, p))))
+        j.cluster
+            .with(|(_, c)| j.policies.with(|p| ports_of(c, &Engine::new(c, p))))
     });
     let heat = Memo::new(move |_| {
         let ns = ns_filter.get();
@@ -70,7 +79,9 @@ pub fn ClusterView() -> impl IntoView {
                 .pods
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| (ns.is_empty() || p.namespace == ns) && label_matches(&p.labels, &lf))
+                .filter(|(_, p)| {
+                    (ns.is_empty() || p.namespace == ns) && label_matches(&p.labels, &lf)
+                })
                 .map(|(i, _)| EndpointId(i))
                 .collect();
             let matching = all.len();
@@ -82,11 +93,19 @@ pub fn ClusterView() -> impl IntoView {
                 .or_else(|| available.iter().copied().find(|p| *p == PortKey::tcp(80)))
                 .or_else(|| available.first().copied());
             let table = port.map(|p| j.policies.with(|pol| Engine::new(c, pol).truth_table(&[p])));
-            Heat { pods, matching, port, table }
+            Heat {
+                pods,
+                matching,
+                port,
+                table,
+            }
         })
     });
     let live_diff = Memo::new(move |_| {
-        j.cluster.with(|(_, c)| j.previous.with(|before| j.policies.with(|after| diff(c, before, after, None))))
+        j.cluster.with(|(_, c)| {
+            j.previous
+                .with(|before| j.policies.with(|after| diff(c, before, after, None)))
+        })
     });
     let summary = Memo::new(move |_| j.cluster.with(|(_, c)| j.policies.with(|p| posture(c, p))));
 
@@ -114,13 +133,22 @@ pub fn ClusterView() -> impl IntoView {
         input.set_value("");
     };
 
-    let namespaces = move || j.cluster.with(|(_, c)| c.namespaces.iter().map(|n| n.name.clone()).collect::<Vec<_>>());
+    let namespaces = move || {
+        j.cluster.with(|(_, c)| {
+            c.namespaces
+                .iter()
+                .map(|n| n.name.clone())
+                .collect::<Vec<_>>()
+        })
+    };
 
     let why = move || {
         let (from, to, port) = selected.get()?;
         let verdict = j.cluster.with(|(_, c)| {
-            (from.0 < c.endpoint_count() && to.0 < c.endpoint_count())
-                .then(|| j.policies.with(|p| Engine::new(c, p).verdict(from, to, port)))
+            (from.0 < c.endpoint_count() && to.0 < c.endpoint_count()).then(|| {
+                j.policies
+                    .with(|p| Engine::new(c, p).verdict(from, to, port))
+            })
         })?;
         Some(view! {
             <div class="why-panel" role="region" aria-label="Why">
@@ -223,7 +251,11 @@ fn event_target<T: wasm_bindgen::JsCast>(ev: &leptos::ev::Event) -> T {
 
 /// "This edit opens 3 connections and closes 12", with the connections.
 fn diff_view(d: &PolicyDiff, pinned: bool) -> AnyView {
-    let base = if pinned { "Since the pinned version" } else { "The latest edit" };
+    let base = if pinned {
+        "Since the pinned version"
+    } else {
+        "The latest edit"
+    };
     let sentence = if d.newly_allowed.is_empty() && d.newly_denied.is_empty() {
         format!("{base} changes no connection on this cluster.")
     } else {
@@ -234,7 +266,9 @@ fn diff_view(d: &PolicyDiff, pinned: bool) -> AnyView {
             d.newly_denied.len()
         )
     };
-    let list = |items: &[policy_core::diff::ChangedConnection], class: &'static str, mark: &'static str| {
+    let list = |items: &[policy_core::diff::ChangedConnection],
+                class: &'static str,
+                mark: &'static str| {
         items
             .iter()
             .take(12)
@@ -265,17 +299,34 @@ fn heat_view(
     let (Some(port), Some(table)) = (h.port, h.table.clone()) else {
         return view! { <p class="hint">"No pods or ports to show."</p> }.into_any();
     };
-    let names: Vec<(EndpointId, String)> =
-        j.cluster.with(|(_, c)| h.pods.iter().map(|id| (*id, c.endpoint_name(*id))).collect());
+    let names: Vec<(EndpointId, String)> = j.cluster.with(|(_, c)| {
+        h.pods
+            .iter()
+            .map(|id| (*id, c.endpoint_name(*id)))
+            .collect()
+    });
     let changed = live_diff.with(|d| {
-        let open: BTreeSet<(String, String)> =
-            d.newly_allowed.iter().filter(|c| c.port == port).map(|c| (c.from.clone(), c.to.clone())).collect();
-        let closed: BTreeSet<(String, String)> =
-            d.newly_denied.iter().filter(|c| c.port == port).map(|c| (c.from.clone(), c.to.clone())).collect();
+        let open: BTreeSet<(String, String)> = d
+            .newly_allowed
+            .iter()
+            .filter(|c| c.port == port)
+            .map(|c| (c.from.clone(), c.to.clone()))
+            .collect();
+        let closed: BTreeSet<(String, String)> = d
+            .newly_denied
+            .iter()
+            .filter(|c| c.port == port)
+            .map(|c| (c.from.clone(), c.to.clone()))
+            .collect();
         (open, closed)
     });
-    let more = (h.matching > h.pods.len())
-        .then(|| format!("Showing {} of {} pods: filter by namespace or label to see the rest.", h.pods.len(), h.matching));
+    let more = (h.matching > h.pods.len()).then(|| {
+        format!(
+            "Showing {} of {} pods: filter by namespace or label to see the rest.",
+            h.pods.len(),
+            h.matching
+        )
+    });
     let header = names
         .iter()
         .map(|(_, n)| view! { <th scope="col" class="hm-col"><span>{n.clone()}</span></th> })

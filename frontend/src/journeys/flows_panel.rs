@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use policy_core::flows::{
-    AggregateOptions, Aggregates, Flavor, GenerateOptions, L7Key, ReaderOptions, aggregate_bytes, generate, replay,
+    AggregateOptions, Aggregates, Flavor, GenerateOptions, L7Key, ReaderOptions, aggregate_bytes,
+    generate, replay,
 };
 
 use super::Journeys;
@@ -35,8 +36,16 @@ pub struct LoadedFlows {
 #[derive(Clone, Debug, PartialEq)]
 enum Upload {
     Idle,
-    Sending { name: String, fraction: f64 },
-    Done { name: String, yaml: String, policies: usize, flows: u64 },
+    Sending {
+        name: String,
+        fraction: f64,
+    },
+    Done {
+        name: String,
+        yaml: String,
+        policies: usize,
+        flows: u64,
+    },
     Failed(String),
 }
 
@@ -67,10 +76,18 @@ pub fn FlowsPanel() -> impl IntoView {
         if file.size() <= BROWSER_LIMIT {
             wasm_bindgen_futures::spawn_local(async move {
                 match read_bytes(&file).await {
-                    Ok(bytes) => match aggregate_bytes(&bytes, ReaderOptions::default(), AggregateOptions::default()) {
+                    Ok(bytes) => match aggregate_bytes(
+                        &bytes,
+                        ReaderOptions::default(),
+                        AggregateOptions::default(),
+                    ) {
                         Ok((aggregates, report)) => {
-                            let problems: Vec<String> =
-                                report.problems.iter().take(5).map(|p| format!("{p:?}")).collect();
+                            let problems: Vec<String> = report
+                                .problems
+                                .iter()
+                                .take(5)
+                                .map(|p| format!("{p:?}"))
+                                .collect();
                             let n = aggregates.flows.len();
                             // Tick every forwarded request by default.
                             let ticks: BTreeSet<usize> = aggregates
@@ -81,7 +98,11 @@ pub fn FlowsPanel() -> impl IntoView {
                                 .map(|(i, _)| i)
                                 .collect();
                             ticked.set(ticks);
-                            loaded.set(Some(LoadedFlows { name: name.clone(), aggregates, problems }));
+                            loaded.set(Some(LoadedFlows {
+                                name: name.clone(),
+                                aggregates,
+                                problems,
+                            }));
                             state.say(format!("{name}: {n} distinct flows"), false);
                         }
                         Err(e) => state.say(format!("{name}: {e}"), true),
@@ -90,13 +111,23 @@ pub fn FlowsPanel() -> impl IntoView {
                 }
             });
         } else {
-            let fl = if flavor.get_untracked() == Flavor::Cilium { "cilium" } else { "kubernetes" };
-            upload.set(Upload::Sending { name: name.clone(), fraction: 0.0 });
+            let fl = if flavor.get_untracked() == Flavor::Cilium {
+                "cilium"
+            } else {
+                "kubernetes"
+            };
+            upload.set(Upload::Sending {
+                name: name.clone(),
+                fraction: 0.0,
+            });
             wasm_bindgen_futures::spawn_local(async move {
                 let url = format!("/api/generate?flavor={fl}");
                 let progress_name = name.clone();
                 let result = post_file(&url, &file, move |f| {
-                    upload.set(Upload::Sending { name: progress_name.clone(), fraction: f })
+                    upload.set(Upload::Sending {
+                        name: progress_name.clone(),
+                        fraction: f,
+                    })
                 })
                 .await;
                 match result {
@@ -104,19 +135,28 @@ pub fn FlowsPanel() -> impl IntoView {
                         let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
                         upload.set(Upload::Done {
                             name,
-                            yaml: v.get("yaml").and_then(|y| y.as_str()).unwrap_or_default().to_string(),
-                            policies: v.get("policies").and_then(|p| p.as_u64()).unwrap_or(0) as usize,
+                            yaml: v
+                                .get("yaml")
+                                .and_then(|y| y.as_str())
+                                .unwrap_or_default()
+                                .to_string(),
+                            policies: v.get("policies").and_then(|p| p.as_u64()).unwrap_or(0)
+                                as usize,
                             flows: v.get("total_flows").and_then(|p| p.as_u64()).unwrap_or(0),
                         });
                     }
-                    Ok((status, body)) => upload.set(Upload::Failed(format!("{name}: HTTP {status}: {}", api_error(&body)))),
+                    Ok((status, body)) => upload.set(Upload::Failed(format!(
+                        "{name}: HTTP {status}: {}",
+                        api_error(&body)
+                    ))),
                     Err(e) => upload.set(Upload::Failed(format!("{name}: {e}"))),
                 }
             });
         }
     };
     let on_file = move |ev: leptos::ev::Event| {
-        let input: web_sys::HtmlInputElement = wasm_bindgen::JsCast::unchecked_into(ev.target().expect("target"));
+        let input: web_sys::HtmlInputElement =
+            wasm_bindgen::JsCast::unchecked_into(ev.target().expect("target"));
         if let Some(file) = input.files().and_then(|f| f.get(0)) {
             take_file(file);
         }
@@ -127,7 +167,11 @@ pub fn FlowsPanel() -> impl IntoView {
         ev.prevent_default();
         ev.stop_propagation();
         dragging.set(false);
-        if let Some(file) = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0)) {
+        if let Some(file) = ev
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
             take_file(file);
         }
     };
@@ -144,18 +188,33 @@ pub fn FlowsPanel() -> impl IntoView {
     });
 
     let add_generated = move |_| {
-        let Some(l) = loaded.get_untracked() else { return };
+        let Some(l) = loaded.get_untracked() else {
+            return;
+        };
         let picks = ticked.get_untracked();
         if picks.is_empty() {
             state.say("Tick the flows the policy should allow first.", true);
             return;
         }
         let mut subset = l.aggregates.clone();
-        subset.flows = l.aggregates.flows.iter().enumerate().filter(|(i, _)| picks.contains(i)).map(|(_, f)| f.clone()).collect();
-        let opts = GenerateOptions { flavor: flavor.get_untracked(), ..GenerateOptions::default() };
+        subset.flows = l
+            .aggregates
+            .flows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| picks.contains(i))
+            .map(|(_, f)| f.clone())
+            .collect();
+        let opts = GenerateOptions {
+            flavor: flavor.get_untracked(),
+            ..GenerateOptions::default()
+        };
         let generated = generate(&subset, &opts);
         if generated.policies.is_empty() {
-            state.say(format!("No policy generated: {}", generated.warnings.join("; ")), true);
+            state.say(
+                format!("No policy generated: {}", generated.warnings.join("; ")),
+                true,
+            );
             return;
         }
         let texts: Vec<String> = generated.policies.iter().map(policy_text::emit).collect();
@@ -165,7 +224,13 @@ pub fn FlowsPanel() -> impl IntoView {
                 w.add(t);
             }
         });
-        state.say(format!("Added {n} generated polic{} to the workspace", if n == 1 { "y" } else { "ies" }), false);
+        state.say(
+            format!(
+                "Added {n} generated polic{} to the workspace",
+                if n == 1 { "y" } else { "ies" }
+            ),
+            false,
+        );
     };
     let add_uploaded = move |_| {
         if let Upload::Done { yaml, .. } = upload.get_untracked() {
@@ -176,7 +241,10 @@ pub fn FlowsPanel() -> impl IntoView {
                     w.add(d);
                 }
             });
-            state.say(format!("Added {n} generated policies to the workspace"), false);
+            state.say(
+                format!("Added {n} generated policies to the workspace"),
+                false,
+            );
         }
     };
 
@@ -195,7 +263,10 @@ pub fn FlowsPanel() -> impl IntoView {
                 .filter(|(_, f)| {
                     tf.is_empty()
                         || a.identity(f.source).display.to_lowercase().contains(&tf)
-                        || a.identity(f.destination).display.to_lowercase().contains(&tf)
+                        || a.identity(f.destination)
+                            .display
+                            .to_lowercase()
+                            .contains(&tf)
                         || l7_text(&f.l7).to_lowercase().contains(&tf)
                 })
                 .map(|(i, _)| i)

@@ -16,7 +16,11 @@ use crate::workspace::{ChangeKind, Workspace};
 pub(super) fn api_error(body: &str) -> String {
     serde_json::from_str::<serde_json::Value>(body)
         .ok()
-        .and_then(|v| v.pointer("/error/message").and_then(|m| m.as_str()).map(str::to_string))
+        .and_then(|v| {
+            v.pointer("/error/message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| body.chars().take(200).collect())
 }
 
@@ -30,11 +34,16 @@ pub(super) fn replace_workspace(state: AppState, yaml: &str) -> usize {
 
 /// Starts a tutorial: its starting workspace replaces the current one.
 pub(super) fn start_tutorial(state: AppState, j: Journeys, id: &str) -> bool {
-    let Some(t) = tutorial::find(id) else { return false };
+    let Some(t) = tutorial::find(id) else {
+        return false;
+    };
     let docs: Vec<String> = t.start_documents();
     state.change(ChangeKind::Step, |w| *w = Workspace::from_texts(docs));
     j.cluster.set(("demo cluster".to_string(), t.cluster()));
-    j.tutorial.set(Some(ActiveTutorial { id: t.id.to_string(), step: 0 }));
+    j.tutorial.set(Some(ActiveTutorial {
+        id: t.id.to_string(),
+        step: 0,
+    }));
     j.panel.set(Some(Journey::Tutorials));
     true
 }
@@ -42,12 +51,18 @@ pub(super) fn start_tutorial(state: AppState, j: Journeys, id: &str) -> bool {
 /// Opens what the page's URL asks for: a share, a policy URL or a tutorial.
 /// Problems are shown as a notice that stays until dismissed.
 pub fn open_from_url(state: AppState, j: Journeys) {
-    if let Some(id) = browser::query_param("policy-tutorial") {
-        if !start_tutorial(state, j, &id) {
-            let ids: Vec<&str> = tutorial::all().iter().map(|t| t.id).collect();
-            j.notice(format!("There is no tutorial “{id}”. Tutorials: {}.", ids.join(", ")), true);
-            j.panel.set(Some(Journey::Tutorials));
-        }
+    if let Some(id) = browser::query_param("policy-tutorial")
+        && !start_tutorial(state, j, &id)
+    {
+        let ids: Vec<&str> = tutorial::all().iter().map(|t| t.id).collect();
+        j.notice(
+            format!(
+                "There is no tutorial “{id}”. Tutorials: {}.",
+                ids.join(", ")
+            ),
+            true,
+        );
+        j.panel.set(Some(Journey::Tutorials));
     }
     if let Some(id) = browser::query_param("id") {
         wasm_bindgen_futures::spawn_local(async move {
@@ -88,14 +103,21 @@ pub fn open_from_url(state: AppState, j: Journeys) {
                     match yaml {
                         Some(y) if !split_documents(&y).is_empty() => {
                             let n = replace_workspace(state, &y);
-                            state.say(format!("Loaded {n} polic{} from {target}", plural(n)), false);
+                            state.say(
+                                format!("Loaded {n} polic{} from {target}", plural(n)),
+                                false,
+                            );
                         }
                         _ => j.notice(format!("{target} holds no YAML documents."), true),
                     }
                 }
-                Ok((status, body)) => {
-                    j.notice(format!("Could not load {target} (HTTP {status}): {}", api_error(&body)), true)
-                }
+                Ok((status, body)) => j.notice(
+                    format!(
+                        "Could not load {target} (HTTP {status}): {}",
+                        api_error(&body)
+                    ),
+                    true,
+                ),
                 Err(e) => j.notice(format!("Could not load {target}: {e}"), true),
             }
         });
@@ -104,7 +126,9 @@ pub fn open_from_url(state: AppState, j: Journeys) {
 
 /// `https://host:port` of the page.
 fn origin() -> String {
-    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
 }
 
 fn plural(n: usize) -> &'static str {
@@ -139,12 +163,15 @@ pub fn ShareDialog() -> impl IntoView {
                         .and_then(|v| v.get("url").and_then(|u| u.as_str()).map(str::to_string));
                     match url {
                         Some(u) => status.set(ShareState::Ready(format!("{}{u}", origin()))),
-                        None => status.set(ShareState::Failed("the server's answer has no link".into())),
+                        None => {
+                            status.set(ShareState::Failed("the server's answer has no link".into()))
+                        }
                     }
                 }
-                Ok((status_code, resp)) => {
-                    status.set(ShareState::Failed(format!("HTTP {status_code}: {}", api_error(&resp))))
-                }
+                Ok((status_code, resp)) => status.set(ShareState::Failed(format!(
+                    "HTTP {status_code}: {}",
+                    api_error(&resp)
+                ))),
                 Err(e) => status.set(ShareState::Failed(e)),
             }
         });
@@ -159,7 +186,10 @@ pub fn ShareDialog() -> impl IntoView {
             wasm_bindgen_futures::spawn_local(async move {
                 match browser::copy(&link).await {
                     Ok(()) => state.say("Link copied to the clipboard", false),
-                    Err(e) => state.say(format!("Copy failed: {e}; select the link and copy it"), true),
+                    Err(e) => state.say(
+                        format!("Copy failed: {e}; select the link and copy it"),
+                        true,
+                    ),
                 }
             });
         }

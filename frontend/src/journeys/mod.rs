@@ -71,7 +71,9 @@ impl Journeys {
     /// Creates the journeys' state and provides it as context.
     pub fn provide(state: AppState) -> Journeys {
         let policies = Memo::new(move |_| {
-            let texts: Vec<String> = state.ws.with(|w| w.docs.iter().map(|d| d.text.clone()).collect());
+            let texts: Vec<String> = state
+                .ws
+                .with(|w| w.docs.iter().map(|d| d.text.clone()).collect());
             tutorial::workspace_policies(&texts).0
         });
         let journeys = Journeys {
@@ -136,7 +138,10 @@ pub fn JourneyRail() -> impl IntoView {
         }
     };
     let progress = move || {
-        j.tutorial.get().and_then(|t| tutorial::find(&t.id).map(|tt| format!("{} · step {}/{}", tt.title, t.step + 1, tt.steps.len())))
+        j.tutorial.get().and_then(|t| {
+            tutorial::find(&t.id)
+                .map(|tt| format!("{} · step {}/{}", tt.title, t.step + 1, tt.steps.len()))
+        })
     };
     view! {
         <nav class="journey-rail" aria-label="Views">

@@ -13,7 +13,11 @@ use crate::workspace::{ChangeKind, Workspace};
 #[component]
 pub fn TutorialsPanel() -> impl IntoView {
     let j = expect_context::<Journeys>();
-    move || match j.tutorial.get().and_then(|a| tutorial::find(&a.id).map(|t| (t, a.step))) {
+    move || match j
+        .tutorial
+        .get()
+        .and_then(|a| tutorial::find(&a.id).map(|t| (t, a.step)))
+    {
         Some((t, step)) => view! { <ActiveStep tutorial=t step=step/> }.into_any(),
         None => view! { <TutorialList/> }.into_any(),
     }
@@ -50,14 +54,19 @@ fn ActiveStep(tutorial: Tutorial, step: usize) -> impl IntoView {
     let t = tutorial;
     let hints_shown = RwSignal::new(0usize);
     let check = Memo::new(move |_| {
-        let texts: Vec<String> = state.ws.with(|w| w.docs.iter().map(|d| d.text.clone()).collect());
+        let texts: Vec<String> = state
+            .ws
+            .with(|w| w.docs.iter().map(|d| d.text.clone()).collect());
         tutorial::check_step(&t, step, &texts)
     });
     let total = t.steps.len();
     let s = t.steps[step.min(total - 1)];
     let last = step + 1 >= total;
     let go = move |to: usize| {
-        j.tutorial.set(Some(ActiveTutorial { id: t.id.to_string(), step: to }));
+        j.tutorial.set(Some(ActiveTutorial {
+            id: t.id.to_string(),
+            step: to,
+        }));
     };
     let show_solution = move |_| {
         let docs: Vec<String> = s.solution.iter().map(|d| d.to_string()).collect();
