@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use policy_core::diagnostic::{Diagnostic, Severity};
+use policy_core::explain::{Explanation, explain};
 use policy_core::model::Policy;
 use policy_core::view::{PolicyGraph, graph};
 
@@ -21,6 +22,8 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     /// The graph of [`Analysis::policy`].
     pub graph: Option<PolicyGraph>,
+    /// The plain-language explanation of [`Analysis::policy`].
+    pub explanation: Option<Explanation>,
 }
 
 impl Analysis {
@@ -33,8 +36,16 @@ impl Analysis {
         let policy = parsed.policies.into_iter().next();
         let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
         // Text with errors keeps the last good graph (the caller decides).
-        let graph = if has_errors { None } else { policy.as_ref().map(graph) };
-        Analysis { policy: if has_errors { None } else { policy }, count, diagnostics, graph }
+        let policy = if has_errors { None } else { policy };
+        let graph = policy.as_ref().map(graph);
+        let explanation = policy.as_ref().map(explain);
+        Analysis {
+            policy,
+            count,
+            diagnostics,
+            graph,
+            explanation,
+        }
     }
 
     /// Severity marks per line for the YAML pane.
@@ -57,7 +68,10 @@ impl Analysis {
 
     /// Number of errors.
     pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 }
 
@@ -83,7 +97,11 @@ pub fn doc_title(text: &str) -> String {
             }
         }
     }
-    if text.trim().is_empty() { "empty".to_string() } else { "untitled".to_string() }
+    if text.trim().is_empty() {
+        "empty".to_string()
+    } else {
+        "untitled".to_string()
+    }
 }
 
 /// Splits a multi-document text into one text per document, keeping each
@@ -119,13 +137,18 @@ mod tests {
 
     #[test]
     fn titles() {
-        assert_eq!(doc_title("kind: X\nmetadata:\n  namespace: a\n  name: web\nspec: {}\n"), "web");
+        assert_eq!(
+            doc_title("kind: X\nmetadata:\n  namespace: a\n  name: web\nspec: {}\n"),
+            "web"
+        );
         assert_eq!(doc_title(""), "empty");
     }
 
     #[test]
     fn syntax_error_has_a_line_and_no_graph() {
-        let a = Analysis::of("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: x\n spec: [\n");
+        let a = Analysis::of(
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: x\n spec: [\n",
+        );
         assert!(a.graph.is_none());
         assert!(a.errors() > 0);
         assert!(a.diagnostics[0].line.is_some());

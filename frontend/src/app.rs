@@ -20,11 +20,25 @@ pub fn App() -> impl IntoView {
     provide_context(state);
     let journeys = crate::journeys::Journeys::provide(state);
 
-    // Keep the workspace in localStorage.
+    // Keep the workspace in localStorage: written shortly after changes
+    // settle (off the typing path), and at once when the page is hidden.
+    let save_rev = StoredValue::new(0u64);
+    let save = move || browser::store(STORAGE_KEY, &state.ws.with_untracked(|w| w.to_json()));
     Effect::new(move |_| {
-        let json = state.ws.with(|w| w.to_json());
-        browser::store(STORAGE_KEY, &json);
+        state.ws.track();
+        save_rev.update_value(|r| *r += 1);
+        let rev = save_rev.get_value();
+        set_timeout(
+            move || {
+                if save_rev.get_value() == rev {
+                    save();
+                }
+            },
+            std::time::Duration::from_millis(150),
+        );
     });
+    let hide = window_event_listener(leptos::ev::pagehide, move |_| save());
+    on_cleanup(move || hide.remove());
     Effect::new(move |_| browser::set_theme(state.dark.get()));
 
     // Undo/redo everywhere, including the YAML pane (its text is ours).
@@ -51,7 +65,9 @@ pub fn App() -> impl IntoView {
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
-        let Some(files) = ev.data_transfer().and_then(|d| d.files()) else { return };
+        let Some(files) = ev.data_transfer().and_then(|d| d.files()) else {
+            return;
+        };
         for i in 0..files.length() {
             if let Some(file) = files.get(i) {
                 let name = file.name();
@@ -77,6 +93,9 @@ pub fn App() -> impl IntoView {
             .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
         {
             let _ = el.set_attribute("data-ready", "true");
+            if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+                let _ = perf.mark("palisade-ready");
+            }
         }
     });
 

@@ -16,7 +16,13 @@ pub fn now_ms() -> f64 {
 
 /// Reads a localStorage entry.
 pub fn load(key: &str) -> Option<String> {
-    window().local_storage().ok().flatten()?.get_item(key).ok().flatten()
+    window()
+        .local_storage()
+        .ok()
+        .flatten()?
+        .get_item(key)
+        .ok()
+        .flatten()
 }
 
 /// Writes a localStorage entry (ignored when storage is unavailable).
@@ -50,8 +56,11 @@ pub fn download(filename: &str, text: &str) -> Result<(), String> {
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(js_err)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_err)?;
     let doc = window().document().ok_or("no document")?;
-    let a: web_sys::HtmlAnchorElement =
-        doc.create_element("a").map_err(js_err)?.dyn_into().map_err(|_| "not an anchor")?;
+    let a: web_sys::HtmlAnchorElement = doc
+        .create_element("a")
+        .map_err(js_err)?
+        .dyn_into()
+        .map_err(|_| "not an anchor")?;
     a.set_href(&url);
     a.set_download(filename);
     a.click();
@@ -62,29 +71,41 @@ pub fn download(filename: &str, text: &str) -> Result<(), String> {
 /// Copies text to the clipboard.
 pub async fn copy(text: &str) -> Result<(), String> {
     let clipboard = window().navigator().clipboard();
-    JsFuture::from(clipboard.write_text(text)).await.map(|_| ()).map_err(js_err)
+    JsFuture::from(clipboard.write_text(text))
+        .await
+        .map(|_| ())
+        .map_err(js_err)
 }
 
 /// Reads a file's text.
 pub async fn read_file(file: &web_sys::File) -> Result<String, String> {
     let text = JsFuture::from(file.text()).await.map_err(js_err)?;
-    text.as_string().ok_or_else(|| "the file is not text".to_string())
+    text.as_string()
+        .ok_or_else(|| "the file is not text".to_string())
 }
 
 /// A query parameter of the page's URL.
 pub fn query_param(name: &str) -> Option<String> {
     let search = window().location().search().ok()?;
-    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get(name)
 }
 
 /// Sends a request and returns (status, body text).
-pub async fn fetch_text(method: &str, url: &str, body: Option<&str>) -> Result<(u16, String), String> {
+pub async fn fetch_text(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+) -> Result<(u16, String), String> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     if let Some(body) = body {
         init.set_body(&JsValue::from_str(body));
         let headers = web_sys::Headers::new().map_err(js_err)?;
-        headers.set("content-type", "application/json").map_err(js_err)?;
+        headers
+            .set("content-type", "application/json")
+            .map_err(js_err)?;
         init.set_headers(&headers);
     }
     let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(js_err)?;
@@ -93,7 +114,9 @@ pub async fn fetch_text(method: &str, url: &str, body: Option<&str>) -> Result<(
         .map_err(js_err)?
         .dyn_into()
         .map_err(|_| "not a response")?;
-    let text = JsFuture::from(resp.text().map_err(js_err)?).await.map_err(js_err)?;
+    let text = JsFuture::from(resp.text().map_err(js_err)?)
+        .await
+        .map_err(js_err)?;
     Ok((resp.status(), text.as_string().unwrap_or_default()))
 }
 

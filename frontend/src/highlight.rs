@@ -42,7 +42,10 @@ fn scalar_class(value: &str) -> &'static str {
     let v = value.trim();
     if v.starts_with('"') || v.starts_with('\'') {
         "t-str"
-    } else if matches!(v, "true" | "false" | "null" | "~" | "True" | "False" | "Null") {
+    } else if matches!(
+        v,
+        "true" | "false" | "null" | "~" | "True" | "False" | "Null"
+    ) {
         "t-lit"
     } else if !v.is_empty() && v.parse::<f64>().is_ok() {
         "t-num"
@@ -83,7 +86,10 @@ fn highlight_line(out: &mut String, line: &str) {
         return;
     }
     let mut rest = trimmed;
-    while let Some(after) = rest.strip_prefix("- ").or_else(|| (rest == "-").then_some("")) {
+    while let Some(after) = rest
+        .strip_prefix("- ")
+        .or_else(|| (rest == "-").then_some(""))
+    {
         span(out, "t-dash", "-");
         let consumed = rest.len() - after.len();
         out.push_str(&rest[1..consumed]);
@@ -91,7 +97,9 @@ fn highlight_line(out: &mut String, line: &str) {
     }
     let (body, comment) = split_comment(rest);
     // `key: value` where key is a plain or quoted scalar.
-    let key_end = body.find(": ").or_else(|| body.ends_with(':').then(|| body.len() - 1));
+    let key_end = body
+        .find(": ")
+        .or_else(|| body.ends_with(':').then(|| body.len() - 1));
     match key_end {
         Some(i) if !body.starts_with('"') || body[..i].ends_with('"') => {
             span(out, "t-key", &body[..i]);
@@ -147,7 +155,10 @@ mod tests {
                 _ => {}
             }
         }
-        out.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&")
+        out.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub const LEAD: f64 = 96.0;
 pub struct PeerBox {
     /// The peer.
     pub peer: Peer,
+    /// The group it is drawn in.
+    pub group: GroupKind,
     /// Top-left corner and size.
     pub x: f64,
     /// Top.
@@ -116,18 +118,35 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
             }
             for peer in &group.peers {
                 let h = peer_height(peer);
-                peers.push(PeerBox { peer: peer.clone(), x: x + 8.0, y, w: COL_W - 16.0, h });
+                peers.push(PeerBox {
+                    peer: peer.clone(),
+                    group: group.kind,
+                    x: x + 8.0,
+                    y,
+                    w: COL_W - 16.0,
+                    h,
+                });
                 y += h + PEER_GAP;
             }
             let h = y - top;
-            groups.push(GroupBox { direction, kind: group.kind, x, y: top, w: COL_W, h, peers });
+            groups.push(GroupBox {
+                direction,
+                kind: group.kind,
+                x,
+                y: top,
+                w: COL_W,
+                h,
+                peers,
+            });
             y += GROUP_GAP;
         }
         bottom = bottom.max(y);
     }
     let centre_h = 150.0;
     let content_h = bottom.max(TOP + centre_h + 40.0);
-    let centre_y = ((content_h - centre_h) / 2.0).max(TOP).round();
+    // Centred beside short lists; near the top beside long ones, so it stays
+    // in view.
+    let centre_y = ((content_h - centre_h) / 2.0).clamp(TOP, TOP + 160.0).round();
     let centre = (centre_x, centre_y, CENTRE_W, centre_h);
 
     let mut edges = Vec::new();
@@ -145,14 +164,24 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
                     let x2 = centre_x;
                     let s = x1 + LEAD;
                     let mid = (s + x2) / 2.0;
-                    (format!("M{x1:.1},{py:.1} H{s:.1} C{mid:.1},{py:.1} {mid:.1},{cy:.1} {x2:.1},{cy:.1}"), x1 + LEAD / 2.0)
+                    (
+                        format!(
+                            "M{x1:.1},{py:.1} H{s:.1} C{mid:.1},{py:.1} {mid:.1},{cy:.1} {x2:.1},{cy:.1}"
+                        ),
+                        x1 + LEAD / 2.0,
+                    )
                 }
                 Direction::Egress => {
                     let x1 = centre_x + CENTRE_W;
                     let x2 = pb.x;
                     let s = x2 - LEAD;
                     let mid = (x1 + s) / 2.0;
-                    (format!("M{x1:.1},{cy:.1} C{mid:.1},{cy:.1} {mid:.1},{py:.1} {s:.1},{py:.1} H{x2:.1}"), x2 - LEAD / 2.0)
+                    (
+                        format!(
+                            "M{x1:.1},{cy:.1} C{mid:.1},{cy:.1} {mid:.1},{py:.1} {s:.1},{py:.1} H{x2:.1}"
+                        ),
+                        x2 - LEAD / 2.0,
+                    )
                 }
             };
             edges.push(EdgePath {
@@ -164,5 +193,10 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
             });
         }
     }
-    Layout { height: content_h + MARGIN, centre, groups, edges }
+    Layout {
+        height: content_h + MARGIN,
+        centre,
+        groups,
+        edges,
+    }
 }

@@ -1,5 +1,5 @@
 //! Text ↔ model for the page: the single doorway to policy-core's YAML
-//! reader and emitter (and, as they land, its validation and lints).
+//! reader, checker (validation and lints) and emitter.
 
 use policy_core::diagnostic::Diagnostic;
 use policy_core::model::Policy;
@@ -14,11 +14,16 @@ pub struct Parsed {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Reads single- and multi-document YAML, JSON and `kind: List`.
+/// Reads single- and multi-document YAML, JSON and `kind: List`, and
+/// checks it as `palisade check` does (validation and lints, with fixes).
 pub fn parse(text: &str) -> Parsed {
     let out = yaml::parse_documents(text);
+    let diagnostics = policy_core::check::check_parsed(text, &out, None);
     let policies = out.policies().cloned().collect();
-    Parsed { policies, diagnostics: out.diagnostics }
+    Parsed {
+        policies,
+        diagnostics,
+    }
 }
 
 /// Writes one policy as canonical YAML (apiVersion, kind, metadata, spec).
@@ -30,7 +35,11 @@ pub fn emit(policy: &Policy) -> String {
 pub fn join_documents<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
     texts
         .into_iter()
-        .map(|t| t.trim_end_matches('\n').trim_start_matches("---\n").to_string())
+        .map(|t| {
+            t.trim_end_matches('\n')
+                .trim_start_matches("---\n")
+                .to_string()
+        })
         .filter(|t| !t.trim().is_empty())
         .collect::<Vec<_>>()
         .join("\n---\n")

@@ -104,7 +104,10 @@ impl AppState {
 
     /// Shows a message.
     pub fn say(&self, text: impl Into<String>, error: bool) {
-        self.toast.set(Some(Toast { text: text.into(), error }));
+        self.toast.set(Some(Toast {
+            text: text.into(),
+            error,
+        }));
     }
 
     /// Changes the workspace, recording an undo step.
@@ -125,7 +128,10 @@ impl AppState {
     /// Applies an edit to the selected policy and rewrites its YAML.
     pub fn edit(&self, f: impl FnOnce(&Policy) -> Result<Policy, EditError>) -> bool {
         let Some(policy) = self.analysis.with_untracked(|a| a.policy.clone()) else {
-            self.say("Fix the YAML errors first: visual edits need a valid policy.", true);
+            self.say(
+                "Fix the YAML errors first: visual edits need a valid policy.",
+                true,
+            );
             return false;
         };
         match f(&policy) {
@@ -144,7 +150,11 @@ impl AppState {
     /// Undoes the last change.
     pub fn undo(&self) {
         let current = self.ws.get_untracked();
-        if let Some(prev) = self.history.try_update_value(|h| h.undo(&current)).flatten() {
+        if let Some(prev) = self
+            .history
+            .try_update_value(|h| h.undo(&current))
+            .flatten()
+        {
             self.ws.set(prev);
             self.history_rev.update(|r| *r += 1);
         }
@@ -153,7 +163,11 @@ impl AppState {
     /// Redoes the last undone change.
     pub fn redo(&self) {
         let current = self.ws.get_untracked();
-        if let Some(next) = self.history.try_update_value(|h| h.redo(&current)).flatten() {
+        if let Some(next) = self
+            .history
+            .try_update_value(|h| h.redo(&current))
+            .flatten()
+        {
             self.ws.set(next);
             self.history_rev.update(|r| *r += 1);
         }
@@ -182,13 +196,22 @@ impl AppState {
             }
         });
         self.selection.set(Selection::None);
-        self.say(format!("Imported {n} polic{} from {source}", if n == 1 { "y" } else { "ies" }), false);
+        self.say(
+            format!(
+                "Imported {n} polic{} from {source}",
+                if n == 1 { "y" } else { "ies" }
+            ),
+            false,
+        );
     }
 
     /// Converts the selected policy to another flavour.
     pub fn convert(&self, target: PolicyKind) {
         let Some(policy) = self.analysis.with_untracked(|a| a.policy.clone()) else {
-            self.say("Fix the YAML errors first: conversion needs a valid policy.", true);
+            self.say(
+                "Fix the YAML errors first: conversion needs a valid policy.",
+                true,
+            );
             return;
         };
         if policy.kind() == target {
@@ -202,7 +225,14 @@ impl AppState {
                 if c.notes.is_empty() {
                     self.say(format!("Converted to {}", target.as_str()), false);
                 } else {
-                    self.say(format!("Converted to {}. Note: {}", target.as_str(), c.notes.join("; ")), false);
+                    self.say(
+                        format!(
+                            "Converted to {}. Note: {}",
+                            target.as_str(),
+                            c.notes.join("; ")
+                        ),
+                        false,
+                    );
                 }
             }
             Err(e) => self.say(e.to_string(), true),
@@ -211,7 +241,8 @@ impl AppState {
 
     /// The whole workspace as one multi-document YAML stream.
     pub fn all_yaml(&self) -> String {
-        self.ws.with_untracked(|w| policy_text::join_documents(w.docs.iter().map(|d| d.text.as_str())))
+        self.ws
+            .with_untracked(|w| policy_text::join_documents(w.docs.iter().map(|d| d.text.as_str())))
     }
 }
 

@@ -27,11 +27,25 @@ pub struct Workspace {
 impl Workspace {
     /// A workspace holding the given texts, the first selected.
     pub fn from_texts(texts: Vec<String>) -> Workspace {
-        let texts = if texts.is_empty() { vec![String::new()] } else { texts };
-        let docs: Vec<Doc> =
-            texts.into_iter().enumerate().map(|(i, text)| Doc { id: i as u32 + 1, text }).collect();
+        let texts = if texts.is_empty() {
+            vec![String::new()]
+        } else {
+            texts
+        };
+        let docs: Vec<Doc> = texts
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| Doc {
+                id: i as u32 + 1,
+                text,
+            })
+            .collect();
         let next_id = docs.len() as u32 + 1;
-        Workspace { docs, selected: 0, next_id }
+        Workspace {
+            docs,
+            selected: 0,
+            next_id,
+        }
     }
 
     /// The selected doc.
@@ -47,7 +61,10 @@ impl Workspace {
 
     /// Appends a doc and selects it.
     pub fn add(&mut self, text: String) {
-        self.docs.push(Doc { id: self.next_id, text });
+        self.docs.push(Doc {
+            id: self.next_id,
+            text,
+        });
         self.next_id += 1;
         self.selected = self.docs.len() - 1;
     }
@@ -55,7 +72,13 @@ impl Workspace {
     /// Copies the selected doc right after it and selects the copy.
     pub fn duplicate(&mut self, text: String) {
         let at = self.selected + 1;
-        self.docs.insert(at, Doc { id: self.next_id, text });
+        self.docs.insert(
+            at,
+            Doc {
+                id: self.next_id,
+                text,
+            },
+        );
         self.next_id += 1;
         self.selected = at;
     }
@@ -64,7 +87,10 @@ impl Workspace {
     pub fn delete_selected(&mut self) {
         self.docs.remove(self.selected.min(self.docs.len() - 1));
         if self.docs.is_empty() {
-            self.docs.push(Doc { id: self.next_id, text: String::new() });
+            self.docs.push(Doc {
+                id: self.next_id,
+                text: String::new(),
+            });
             self.next_id += 1;
         }
         self.selected = self.selected.min(self.docs.len() - 1);

@@ -2,7 +2,7 @@ import AxeBuilder from '@axe-core/playwright';
 import * as fs from 'node:fs';
 import { test, expect, openEditor, setYaml, shot, yamlText } from './fixtures';
 
-const peers = (page, group: string) => page.locator(`[data-group="${group}"] g.peer`);
+const peers = (page, group: string) => page.locator(`g.peer[data-group="${group}"]`);
 
 test('the sample shows the right peers in the right groups', async ({ page, problems }) => {
   await openEditor(page);

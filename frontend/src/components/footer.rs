@@ -14,28 +14,20 @@ pub fn Footer() -> impl IntoView {
             return h;
         }
         let selected = state.selection.get();
-        state.graph.with(|g| {
-            let Some((_, g)) = g else { return "No policy to explain.".to_string() };
-            match selected {
-                Selection::Peer(at) => g.peer(&at).map(|p| p.sentence.clone()).unwrap_or_default(),
-                _ => {
-                    let who = match &g.subject.namespace {
-                        Some(ns) => format!("pods {} in {ns}", g.subject.summary),
-                        None => format!("pods {} in every namespace", g.subject.summary),
-                    };
-                    let count = |s: &policy_core::view::Side| s.peers().count();
-                    format!(
-                        "{} selects {who}. Ingress is {} ({} peer{}); egress is {} ({} peer{}).",
-                        g.name,
-                        g.ingress.isolation.label(),
-                        count(&g.ingress),
-                        if count(&g.ingress) == 1 { "" } else { "s" },
-                        g.egress.isolation.label(),
-                        count(&g.egress),
-                        if count(&g.egress) == 1 { "" } else { "s" },
-                    )
-                }
+        if let Selection::Peer(at) = selected
+            && let Some(sentence) = state.graph.with(|g| {
+                g.as_ref()
+                    .and_then(|(_, g)| g.peer(&at).map(|p| p.sentence.clone()))
+            })
+        {
+            return sentence;
+        }
+        state.analysis.with(|a| match &a.explanation {
+            Some(e) => e.summary.join(" "),
+            None if a.errors() > 0 => {
+                "Fix the errors in the YAML to see what the policy does.".to_string()
             }
+            None => "No policy to explain.".to_string(),
         })
     };
     // Messages fade after a while; errors stay a little longer.

@@ -32,7 +32,11 @@ fn kind_icon(kind: PeerKind) -> &'static str {
 #[component]
 pub fn GraphCanvas() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let laid_out = Memo::new(move |_| state.graph.with(|g| g.as_ref().map(|(_, g)| (g.clone(), layout::layout(g)))));
+    let laid_out = Memo::new(move |_| {
+        state
+            .graph
+            .with(|g| g.as_ref().map(|(_, g)| (g.clone(), layout::layout(g))))
+    });
     let stale = move || state.analysis.with(|a| a.errors() > 0);
     view! {
         <section class="canvas" aria-label="Policy graph">
@@ -43,9 +47,9 @@ pub fn GraphCanvas() -> impl IntoView {
                 })}
             </div>
             <div class="canvas-scroll">
-                {move || match laid_out.get() {
-                    Some((g, l)) => view! { <Svg graph=g layout=l/> }.into_any(),
-                    None => view! {
+                {move || match laid_out.with(Option::is_some) {
+                    true => view! { <Svg laid_out=laid_out/> }.into_any(),
+                    false => view! {
                         <div class="empty-state">
                             <p class="empty-title">"Nothing to draw yet"</p>
                             <p>"Paste or type a NetworkPolicy or Cilium policy in the YAML pane, open a file, or press New."</p>
@@ -62,14 +66,22 @@ pub fn GraphCanvas() -> impl IntoView {
 fn Toolbar() -> impl IntoView {
     let state = expect_context::<AppState>();
     let isolation = move |d: Direction| {
-        state.graph.with(|g| g.as_ref().map(|(_, g)| g.side(d).isolation))
+        state
+            .graph
+            .with(|g| g.as_ref().map(|(_, g)| g.side(d).isolation))
     };
     let toggle = move |d: Direction| {
         let on = !isolation(d).is_some_and(Isolation::is_isolated);
         state.edit(|p| policy_core::edit::set_default_deny(p, d, on));
     };
-    let can_undo = move || { state.history_rev.track(); state.history.with_value(|h| h.can_undo()) };
-    let can_redo = move || { state.history_rev.track(); state.history.with_value(|h| h.can_redo()) };
+    let can_undo = move || {
+        state.history_rev.track();
+        state.history.with_value(|h| h.can_undo())
+    };
+    let can_redo = move || {
+        state.history_rev.track();
+        state.history.with_value(|h| h.can_redo())
+    };
     view! {
         <div class="toolbar" role="toolbar" aria-label="Policy tools">
             <button type="button" class="btn small" aria-pressed=move || isolation(Direction::Ingress).is_some_and(Isolation::is_isolated).to_string()
@@ -99,21 +111,102 @@ fn LockIcon() -> impl IntoView {
     }
 }
 
+/// Keyed so that a keystroke only redraws the boxes that changed.
+fn key_of<T: KeyHash>(item: &T) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    item.key_hash(&mut h);
+    std::hash::Hasher::finish(&h)
+}
+
+/// Hashing of laid-out items (their coordinates are floats).
+trait KeyHash {
+    fn key_hash(&self, h: &mut std::hash::DefaultHasher);
+}
+
+fn hash_f64s(h: &mut std::hash::DefaultHasher, xs: &[f64]) {
+    for x in xs {
+        std::hash::Hash::hash(&x.to_bits(), h);
+    }
+}
+
+impl KeyHash for PeerBox {
+    fn key_hash(&self, h: &mut std::hash::DefaultHasher) {
+        std::hash::Hash::hash(&self.peer, h);
+        std::hash::Hash::hash(&self.group, h);
+        hash_f64s(h, &[self.x, self.y, self.w, self.h]);
+    }
+}
+
+impl KeyHash for GroupBox {
+    fn key_hash(&self, h: &mut std::hash::DefaultHasher) {
+        std::hash::Hash::hash(&(self.direction, self.kind, self.peers.is_empty()), h);
+        hash_f64s(h, &[self.x, self.y, self.w, self.h]);
+    }
+}
+
+impl KeyHash for EdgePath {
+    fn key_hash(&self, h: &mut std::hash::DefaultHasher) {
+        std::hash::Hash::hash(&(&self.id, &self.d, self.deny), h);
+        hash_f64s(h, &[self.label_x, self.label_y]);
+    }
+}
+
+impl KeyHash for (EdgePath, PeerBox) {
+    fn key_hash(&self, h: &mut std::hash::DefaultHasher) {
+        self.0.key_hash(h);
+        self.1.key_hash(h);
+    }
+}
+
 #[component]
-fn Svg(graph: PolicyGraph, layout: Layout) -> impl IntoView {
-    let height = layout.height;
-    let centre_x = layout.centre.0;
-    let edges = layout.edges.clone();
-    let labels: Vec<(EdgePath, PeerBox)> = layout
-        .groups
-        .iter()
-        .flat_map(|g| g.peers.iter().cloned())
-        .zip(layout.edges.iter().cloned())
-        .map(|(p, e)| (e, p))
-        .collect();
-    let aria = format!("Graph of {}", graph.name);
+fn Svg(laid_out: Memo<Option<(PolicyGraph, Layout)>>) -> impl IntoView {
+    let height = move || laid_out.with(|l| l.as_ref().map_or(100.0, |(_, l)| l.height));
+    let centre_x = (WIDTH - layout::CENTRE_W) / 2.0;
+    let groups = move || {
+        laid_out.with(|l| {
+            l.as_ref()
+                .map(|(_, l)| l.groups.clone())
+                .unwrap_or_default()
+        })
+    };
+    let peers = move || {
+        laid_out.with(|l| {
+            l.as_ref()
+                .map(|(_, l)| {
+                    l.groups
+                        .iter()
+                        .flat_map(|g| g.peers.iter().cloned())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+    let edges =
+        move || laid_out.with(|l| l.as_ref().map(|(_, l)| l.edges.clone()).unwrap_or_default());
+    let labels = move || {
+        laid_out.with(|l| {
+            l.as_ref()
+                .map(|(_, l)| {
+                    l.groups
+                        .iter()
+                        .flat_map(|g| g.peers.iter().cloned())
+                        .zip(l.edges.iter().cloned())
+                        .map(|(p, e)| (e, p))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
+    let centre = move || laid_out.with(|l| l.as_ref().map(|(g, l)| (g.clone(), l.centre)));
+    let aria = move || {
+        laid_out.with(|l| {
+            l.as_ref()
+                .map(|(g, _)| format!("Graph of {}", g.name))
+                .unwrap_or_default()
+        })
+    };
     view! {
-        <svg class="graph" viewBox=format!("0 0 {WIDTH} {height:.0}") role="group"
+        <svg class="graph" viewBox=move || format!("0 0 {WIDTH} {:.0}", height()) role="group"
             aria-label=aria preserveAspectRatio="xMidYMin meet">
             <defs>
                 <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
@@ -126,15 +219,22 @@ fn Svg(graph: PolicyGraph, layout: Layout) -> impl IntoView {
             <text class="col-head" x="24" y="20">"INGRESS"</text>
             <text class="col-head" x=centre_x + layout::CENTRE_W / 2.0 y="20" text-anchor="middle">"SELECTED PODS"</text>
             <text class="col-head" x=WIDTH - 24.0 y="20" text-anchor="end">"EGRESS"</text>
-            {layout.groups.into_iter().map(|g| view! { <Group group=g/> }).collect_view()}
+            <For each=groups key=key_of let:g>
+                <Group group=g/>
+            </For>
+            <For each=peers key=key_of let:p>
+                <PeerNode peer=p/>
+            </For>
             <g class="edges">
-                {edges.into_iter().map(|e| view! {
-                    <path d=e.d class="edge" class:deny=e.deny data-edge=e.id
+                <For each=edges key=key_of let:e>
+                    <path d=e.d.clone() class="edge" class:deny=e.deny data-edge=e.id.clone()
                         marker-end=if e.deny { "url(#arrow-deny)" } else { "url(#arrow)" }/>
-                }).collect_view()}
+                </For>
             </g>
-            {labels.into_iter().map(|(e, p)| view! { <EdgeLabel edge=e peer=p/> }).collect_view()}
-            <Centre graph=graph centre=layout.centre/>
+            <For each=labels key=key_of let:pair>
+                <EdgeLabel edge=pair.0 peer=pair.1/>
+            </For>
+            {move || centre().map(|(g, c)| view! { <Centre graph=g centre=c/> })}
         </svg>
     }
 }
@@ -142,9 +242,21 @@ fn Svg(graph: PolicyGraph, layout: Layout) -> impl IntoView {
 #[component]
 fn Group(group: GroupBox) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let GroupBox { direction, kind, x, y, w, h, peers } = group;
+    let GroupBox {
+        direction,
+        kind,
+        x,
+        y,
+        w,
+        h,
+        peers,
+    } = group;
     let empty = peers.is_empty();
-    let add_label = format!("Add {} peer ({})", kind.title().to_lowercase(), direction.as_str());
+    let add_label = format!(
+        "Add {} peer ({})",
+        kind.title().to_lowercase(),
+        direction.as_str()
+    );
     let add_aria = add_label.clone();
     let add = move || {
         if kind == GroupKind::Dns {
@@ -174,7 +286,6 @@ fn Group(group: GroupBox) -> impl IntoView {
                     {if kind == GroupKind::Dns { "no DNS rule: + to allow" } else { "none" }}
                 </text>
             })}
-            {peers.into_iter().map(|p| view! { <PeerNode peer=p/> }).collect_view()}
         </g>
     }
 }
@@ -182,7 +293,15 @@ fn Group(group: GroupBox) -> impl IntoView {
 #[component]
 fn PeerNode(peer: PeerBox) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let PeerBox { peer, x, y, w, h } = peer;
+    let PeerBox {
+        peer,
+        group,
+        x,
+        y,
+        w,
+        h,
+    } = peer;
+    let data_group = format!("{}-{}", peer.at.rule.direction.as_str(), group.id());
     let at = peer.at;
     let id = at.id();
     let sentence = peer.sentence.clone();
@@ -206,7 +325,7 @@ fn PeerNode(peer: PeerBox) -> impl IntoView {
     let details: Vec<String> = peer.details.iter().take(3).cloned().collect();
     view! {
         <g class="peer" class:selected=selected class:deny=peer.edge.deny tabindex="0" role="button"
-            data-peer=id aria-label=aria
+            data-peer=id data-group=data_group aria-label=aria
             on:click=move |_| state.selection.set(Selection::Peer(at))
             on:keydown=on_key
             on:mouseenter=move |_| state.hover.set(Some(s1.clone()))
@@ -226,7 +345,11 @@ fn PeerNode(peer: PeerBox) -> impl IntoView {
 #[component]
 fn EdgeLabel(edge: EdgePath, peer: PeerBox) -> impl IntoView {
     let label = peer.peer.edge.label();
-    let label = if peer.peer.edge.deny { format!("deny {label}") } else { label };
+    let label = if peer.peer.edge.deny {
+        format!("deny {label}")
+    } else {
+        label
+    };
     let shown = fit(&label, 13);
     let pill_w = (shown.chars().count() as f64 * 6.3 + 12.0).clamp(40.0, LEAD - 4.0);
     let (cx, cy) = (edge.label_x, edge.label_y);
@@ -253,7 +376,10 @@ fn EdgeLabel(edge: EdgePath, peer: PeerBox) -> impl IntoView {
 }
 
 fn isolation_line(direction: Direction, iso: Isolation) -> (bool, String) {
-    (iso.is_isolated(), format!("{} · {}", direction.as_str(), iso.label()))
+    (
+        iso.is_isolated(),
+        format!("{} · {}", direction.as_str(), iso.label()),
+    )
 }
 
 #[component]
@@ -273,7 +399,11 @@ fn Centre(graph: PolicyGraph, centre: (f64, f64, f64, f64)) -> impl IntoView {
         "{} selects {} in {}. Ingress: {}. Egress: {}.",
         graph.name,
         selector,
-        graph.subject.namespace.clone().unwrap_or_else(|| "every namespace".into()),
+        graph
+            .subject
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "every namespace".into()),
         graph.ingress.isolation.label(),
         graph.egress.isolation.label()
     );

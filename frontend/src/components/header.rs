@@ -15,7 +15,10 @@ pub fn Header() -> impl IntoView {
     let kind = move || state.analysis.with(|a| a.policy.as_ref().map(|p| p.kind()));
     let is_np = move || kind() == Some(PolicyKind::NetworkPolicy);
     let is_cilium = move || {
-        matches!(kind(), Some(PolicyKind::CiliumNetworkPolicy | PolicyKind::CiliumClusterwideNetworkPolicy))
+        matches!(
+            kind(),
+            Some(PolicyKind::CiliumNetworkPolicy | PolicyKind::CiliumClusterwideNetworkPolicy)
+        )
     };
     let file_input = NodeRef::<leptos::html::Input>::new();
 
@@ -51,7 +54,14 @@ pub fn Header() -> impl IntoView {
     let share = move |_| expect_context::<crate::journeys::Journeys>().share_open.set(true);
     let toggle_theme = move |_| {
         state.dark.update(|d| *d = !*d);
-        browser::store(THEME_KEY, if state.dark.get_untracked() { "dark" } else { "light" });
+        browser::store(
+            THEME_KEY,
+            if state.dark.get_untracked() {
+                "dark"
+            } else {
+                "light"
+            },
+        );
     };
 
     view! {

@@ -10,11 +10,16 @@ use crate::state::{AppState, Selection};
 
 /// Parses a comma-separated port list (`80/TCP, 53/UDP`).
 fn parse_ports(text: &str) -> Result<Vec<NewPort>, edit::EditError> {
-    text.split(',').filter(|p| !p.trim().is_empty()).map(NewPort::parse).collect()
+    text.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(NewPort::parse)
+        .collect()
 }
 
 fn is_cilium(state: &AppState) -> bool {
-    state.analysis.with_untracked(|a| a.policy.as_ref().map(|p| p.kind()))
+    state
+        .analysis
+        .with_untracked(|a| a.policy.as_ref().map(|p| p.kind()))
         .is_some_and(|k| k != PolicyKind::NetworkPolicy)
 }
 
@@ -22,7 +27,8 @@ fn is_cilium(state: &AppState) -> bool {
 #[component]
 pub fn Inspector() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let body = move || match state.selection.get() {
+    let body = move || {
+        match state.selection.get() {
         Selection::None => view! {
             <p class="hint">"Select a peer or the selected pods to edit them, or press + in a group to add a peer. Keyboard: Tab to move, Enter to select, Delete to remove a peer."</p>
         }.into_any(),
@@ -35,6 +41,7 @@ pub fn Inspector() -> impl IntoView {
                 None => view! { <p class="hint">"That peer no longer exists."</p> }.into_any(),
             }
         }
+    }
     };
     view! {
         <section class="inspector" aria-label="Inspector">{body}</section>
@@ -47,7 +54,12 @@ fn SubjectForm() -> impl IntoView {
     let current = state.analysis.with_untracked(|a| a.policy.clone());
     let (name, ns) = current
         .as_ref()
-        .map(|p| (p.name().to_string(), p.namespace().unwrap_or("").to_string()))
+        .map(|p| {
+            (
+                p.name().to_string(),
+                p.namespace().unwrap_or("").to_string(),
+            )
+        })
         .unwrap_or_default();
     let sel = state
         .graph
@@ -73,8 +85,12 @@ fn SubjectForm() -> impl IntoView {
             edit::set_subject_selector(&p, selector)
         });
     };
+    let summary = state
+        .analysis
+        .with_untracked(|a| a.explanation.as_ref().map(|e| e.summary.join(" ")));
     view! {
         <h3 class="insp-title">"Selected pods"</h3>
+        {summary.map(|s| view! { <p class="sentence">{s}</p> })}
         <form class="form-grid" on:submit=apply>
             <label for="f-name">"Name"</label>
             <input id="f-name" type="text" bind:value=name spellcheck="false"/>
@@ -103,14 +119,19 @@ fn AddForm(direction: Direction, kind: GroupKind) -> impl IntoView {
         let peer = (|| -> Result<NewPeer, String> {
             Ok(match kind {
                 GroupKind::Anywhere => NewPeer::Anywhere,
-                GroupKind::InNamespace => NewPeer::Pods(parse_selector(&pods.get_untracked()).map_err(|e| e.to_string())?),
-                GroupKind::InCluster | GroupKind::Dns if !entity.get_untracked().trim().is_empty() => {
+                GroupKind::InNamespace => {
+                    NewPeer::Pods(parse_selector(&pods.get_untracked()).map_err(|e| e.to_string())?)
+                }
+                GroupKind::InCluster | GroupKind::Dns
+                    if !entity.get_untracked().trim().is_empty() =>
+                {
                     NewPeer::Entity(entity.get_untracked().trim().to_string())
                 }
                 GroupKind::InCluster | GroupKind::Dns => {
                     let pods_text = pods.get_untracked();
                     NewPeer::Namespaces {
-                        namespaces: parse_selector(&namespaces.get_untracked()).map_err(|e| e.to_string())?,
+                        namespaces: parse_selector(&namespaces.get_untracked())
+                            .map_err(|e| e.to_string())?,
                         pods: if pods_text.trim().is_empty() {
                             None
                         } else {
@@ -150,10 +171,16 @@ fn AddForm(direction: Direction, kind: GroupKind) -> impl IntoView {
             Ok(p)
         });
         if ok {
-            state.selection.set(added.map(Selection::Peer).unwrap_or(Selection::None));
+            state
+                .selection
+                .set(added.map(Selection::Peer).unwrap_or(Selection::None));
         }
     };
-    let title = format!("Add {} peer: {}", direction.as_str(), kind.title().to_lowercase());
+    let title = format!(
+        "Add {} peer: {}",
+        direction.as_str(),
+        kind.title().to_lowercase()
+    );
     view! {
         <h3 class="insp-title">{title}</h3>
         <form class="form-grid" on:submit=submit aria-label="Add peer">
@@ -208,9 +235,16 @@ fn PeerForm(peer: Peer) -> impl IntoView {
         .unwrap_or_default();
     let pods = RwSignal::new(pods_now);
     let nss = RwSignal::new(ns_now.clone().unwrap_or_default());
-    let cidr = RwSignal::new(if peer.kind == PeerKind::Cidr { peer.title.clone() } else { String::new() });
+    let cidr = RwSignal::new(if peer.kind == PeerKind::Cidr {
+        peer.title.clone()
+    } else {
+        String::new()
+    });
     let except = RwSignal::new(
-        peer.details.iter().find_map(|d| d.strip_prefix("except ").map(str::to_string)).unwrap_or_default(),
+        peer.details
+            .iter()
+            .find_map(|d| d.strip_prefix("except ").map(str::to_string))
+            .unwrap_or_default(),
     );
     let new_port = RwSignal::new(String::new());
     let http_method = RwSignal::new("GET".to_string());
@@ -270,9 +304,15 @@ fn PeerForm(peer: Peer) -> impl IntoView {
         ev.prevent_default();
         let pattern = dns_pattern.get_untracked();
         let rule = if pattern.contains('*') {
-            DnsRule { match_pattern: Some(pattern), ..Default::default() }
+            DnsRule {
+                match_pattern: Some(pattern),
+                ..Default::default()
+            }
         } else {
-            DnsRule { match_name: Some(pattern), ..Default::default() }
+            DnsRule {
+                match_name: Some(pattern),
+                ..Default::default()
+            }
         };
         state.edit(|pol| edit::add_dns_rule(pol, &at.rule, rule));
     };
@@ -281,6 +321,19 @@ fn PeerForm(peer: Peer) -> impl IntoView {
             state.selection.set(Selection::None);
         }
     };
+    let rule_text = state.analysis.with_untracked(|a| {
+        let policy = a.policy.as_ref()?;
+        let field = policy_core::view::rule_field(policy, &at.rule);
+        let text = a
+            .explanation
+            .as_ref()?
+            .rules
+            .iter()
+            .find(|r| r.field == field)?
+            .text
+            .clone();
+        Some((field, text))
+    });
     let ports = peer.edge.ports.clone();
     let l7 = peer.edge.l7.clone();
     let deny = peer.edge.deny;
@@ -290,6 +343,9 @@ fn PeerForm(peer: Peer) -> impl IntoView {
             <button type="button" class="btn small danger" on:click=remove>"Remove peer"</button>
         </div>
         <p class="sentence">{peer.sentence.clone()}</p>
+        {rule_text.map(|(field, text)| view! {
+            <p class="rule-explain"><span class="rule-field">{field}</span>" "{text}</p>
+        })}
         {label_peer.then(|| view! {
             <form class="form-grid" on:submit=apply_selector aria-label="Edit selector">
                 {has_ns.then(|| view! {

@@ -26,7 +26,9 @@ pub fn Sidebar() -> impl IntoView {
         let text = match state.analysis.with_untracked(|a| a.policy.clone()) {
             Some(p) => {
                 let name = format!("{}-copy", p.name());
-                policy_core::edit::rename(&p, &name).map(|p| policy_text::emit(&p)).unwrap_or(text)
+                policy_core::edit::rename(&p, &name)
+                    .map(|p| policy_text::emit(&p))
+                    .unwrap_or(text)
             }
             None => text,
         };

@@ -30,7 +30,20 @@ pub fn YamlPane() -> impl IntoView {
     let state = expect_context::<AppState>();
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let scroller = NodeRef::<leptos::html::Div>::new();
-    let text = move || state.ws.with(|w| w.current().text.clone());
+    // The textarea holds what the user typed; it is only rewritten when the
+    // text changes otherwise (visual edits, undo, switching policies), so
+    // typing never pays for copying the whole text back into the DOM.
+    let typed = StoredValue::new(None::<String>);
+    Effect::new(move |_| {
+        let text = state.ws.with(|w| w.current().text.clone());
+        // Consumed once, so that a later undo/redo to the same text still
+        // rewrites the textarea.
+        let last_typed = typed.try_update_value(Option::take).flatten();
+        let from_typing = last_typed.as_deref() == Some(text.as_str());
+        if !from_typing && let Some(ta) = textarea.get() {
+            ta.set_value(&text);
+        }
+    });
     let html = Memo::new(move |_| {
         let marks = state.analysis.with(|a| a.line_marks());
         state.ws.with(|w| highlight(&w.current().text, &marks))
@@ -47,7 +60,9 @@ pub fn YamlPane() -> impl IntoView {
                 Some(LineMark::Warning) => "ln warn",
                 None => "ln",
             };
-            html.push_str(&format!("<div class=\"{class}\" data-line=\"{n}\">{n}</div>"));
+            html.push_str(&format!(
+                "<div class=\"{class}\" data-line=\"{n}\">{n}</div>"
+            ));
         }
         html
     });
@@ -67,11 +82,14 @@ pub fn YamlPane() -> impl IntoView {
     });
     let on_input = move |ev: leptos::ev::Event| {
         let ta: web_sys::HtmlTextAreaElement = ev.target().expect("target").unchecked_into();
-        state.type_text(ta.value());
+        let value = ta.value();
+        typed.set_value(Some(value.clone()));
+        state.type_text(value);
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         // Tab inserts two spaces (Escape then Tab leaves the editor).
-        if ev.key() == "Tab" && !ev.shift_key() && !ev.ctrl_key() && !ev.alt_key() && !ev.meta_key() {
+        if ev.key() == "Tab" && !ev.shift_key() && !ev.ctrl_key() && !ev.alt_key() && !ev.meta_key()
+        {
             let ta: web_sys::HtmlTextAreaElement = ev.target().expect("target").unchecked_into();
             if ta.get_attribute("data-escaped").is_some() {
                 let _ = ta.remove_attribute("data-escaped");
@@ -82,7 +100,9 @@ pub fn YamlPane() -> impl IntoView {
             let end = ta.selection_end().ok().flatten().unwrap_or(start);
             let _ = ta.set_range_text_with_start_and_end("  ", start, end);
             let _ = ta.set_selection_range(start + 2, start + 2);
-            state.type_text(ta.value());
+            let value = ta.value();
+            typed.set_value(Some(value.clone()));
+            state.type_text(value);
         } else if ev.key() == "Escape" {
             let ta: web_sys::HtmlTextAreaElement = ev.target().expect("target").unchecked_into();
             let _ = ta.set_attribute("data-escaped", "");
@@ -106,7 +126,7 @@ pub fn YamlPane() -> impl IntoView {
                     <textarea class="source" node_ref=textarea spellcheck="false" autocomplete="off"
                         autocapitalize="off" wrap="off" aria-label="Policy YAML"
                         aria-describedby="problems"
-                        prop:value=text on:input=on_input on:keydown=on_keydown></textarea>
+                        on:input=on_input on:keydown=on_keydown></textarea>
                 </div>
             </div>
             <Problems/>
@@ -186,7 +206,11 @@ pub fn apply_text_edits(text: &str, edits: &[policy_core::diagnostic::TextEdit])
     edits.sort_by_key(|e| std::cmp::Reverse(e.start));
     let mut out = text.to_string();
     for e in edits {
-        if e.start > e.end || e.end > out.len() || !out.is_char_boundary(e.start) || !out.is_char_boundary(e.end) {
+        if e.start > e.end
+            || e.end > out.len()
+            || !out.is_char_boundary(e.start)
+            || !out.is_char_boundary(e.end)
+        {
             return None;
         }
         out.replace_range(e.start..e.end, &e.replacement);

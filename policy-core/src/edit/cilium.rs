@@ -37,8 +37,16 @@ fn rule_mut(p: &mut CiliumPolicy, idx: usize) -> Result<&mut CiliumRule, EditErr
     let missing = || EditError::NotFound(format!("Cilium rule {idx}"));
     match (&mut p.spec, idx) {
         (Some(spec), 0) => Ok(spec),
-        (Some(_), i) => p.specs.as_mut().and_then(|v| v.get_mut(i - 1)).ok_or_else(missing),
-        (None, i) => p.specs.as_mut().and_then(|v| v.get_mut(i)).ok_or_else(missing),
+        (Some(_), i) => p
+            .specs
+            .as_mut()
+            .and_then(|v| v.get_mut(i - 1))
+            .ok_or_else(missing),
+        (None, i) => p
+            .specs
+            .as_mut()
+            .and_then(|v| v.get_mut(i))
+            .ok_or_else(missing),
     }
 }
 
@@ -70,7 +78,10 @@ pub(super) fn set_endpoint_selector(p: &mut CiliumPolicy, selector: LabelSelecto
 /// endpoint's namespace label, other keys the derived namespace labels; unless
 /// the namespace is named, `k8s:io.kubernetes.pod.namespace` must exist, so
 /// that Cilium does not scope the selector to the policy's own namespace.
-pub(crate) fn endpoints_in_namespaces(namespaces: &LabelSelector, pods: Option<&LabelSelector>) -> LabelSelector {
+pub(crate) fn endpoints_in_namespaces(
+    namespaces: &LabelSelector,
+    pods: Option<&LabelSelector>,
+) -> LabelSelector {
     let map_key = |k: &str| {
         if k == "kubernetes.io/metadata.name" {
             NAMESPACE_LABEL.to_string()
@@ -78,18 +89,25 @@ pub(crate) fn endpoints_in_namespaces(namespaces: &LabelSelector, pods: Option<&
             format!("{NAMESPACE_LABELS_PREFIX}{k}")
         }
     };
-    let mut labels: BTreeMap<String, String> = pods.and_then(|p| p.match_labels.clone()).unwrap_or_default();
-    let mut exprs: Vec<LabelSelectorRequirement> =
-        pods.and_then(|p| p.match_expressions.clone()).unwrap_or_default();
+    let mut labels: BTreeMap<String, String> = pods
+        .and_then(|p| p.match_labels.clone())
+        .unwrap_or_default();
+    let mut exprs: Vec<LabelSelectorRequirement> = pods
+        .and_then(|p| p.match_expressions.clone())
+        .unwrap_or_default();
     for (k, v) in namespaces.match_labels.iter().flatten() {
         labels.insert(map_key(k), v.clone());
     }
     for req in namespaces.match_expressions.iter().flatten() {
-        exprs.push(LabelSelectorRequirement { key: map_key(&req.key), ..req.clone() });
+        exprs.push(LabelSelectorRequirement {
+            key: map_key(&req.key),
+            ..req.clone()
+        });
     }
     // Cilium scopes an endpoint selector to the policy's namespace unless it
     // names the namespace label; "these namespaces" must name it.
-    let names_namespace = labels.contains_key(NAMESPACE_LABEL) || exprs.iter().any(|e| e.key == NAMESPACE_LABEL);
+    let names_namespace =
+        labels.contains_key(NAMESPACE_LABEL) || exprs.iter().any(|e| e.key == NAMESPACE_LABEL);
     if !names_namespace {
         exprs.push(LabelSelectorRequirement {
             key: NAMESPACE_LABEL.to_string(),
@@ -114,7 +132,11 @@ fn to_port_rule(ports: &[NewPort]) -> Option<Vec<PortRule>> {
 
 fn to_port(p: &NewPort) -> PortProtocol {
     PortProtocol {
-        port: if p.port.is_empty() { "0".to_string() } else { p.port.clone() },
+        port: if p.port.is_empty() {
+            "0".to_string()
+        } else {
+            p.port.clone()
+        },
         end_port: p.end_port,
         protocol: Some(p.protocol.clone()),
     }
@@ -141,7 +163,10 @@ impl RuleMut<'_> {
         }
         match self {
             RuleMut::In(r) => {
-                some(&r.from_endpoints) || some(&r.from_cidr) || some(&r.from_cidr_set) || some(&r.from_entities)
+                some(&r.from_endpoints)
+                    || some(&r.from_cidr)
+                    || some(&r.from_cidr_set)
+                    || some(&r.from_entities)
             }
             RuleMut::Out(r) => {
                 some(&r.to_endpoints)
@@ -178,7 +203,9 @@ impl RuleMut<'_> {
             (RuleMut::Out(r), PeerField::Entities) => take(&mut r.to_entities, index),
             (RuleMut::Out(r), PeerField::Services) => take(&mut r.to_services, index),
             (RuleMut::Out(r), PeerField::Fqdns) => take(&mut r.to_fqdns, index),
-            (_, field) => Err(EditError::NotFound(format!("peer field {field:?} in this rule"))),
+            (_, field) => Err(EditError::NotFound(format!(
+                "peer field {field:?} in this rule"
+            ))),
         }
     }
 }
@@ -195,10 +222,30 @@ fn rule_at<'a>(p: &'a mut CiliumPolicy, at: &RuleRef) -> Result<RuleMut<'a>, Edi
     };
     let rule = rule_mut(p, at.spec)?;
     Ok(match (at.direction, at.deny) {
-        (Direction::Ingress, false) => RuleMut::In(rule.ingress.as_mut().and_then(|v| v.get_mut(at.rule)).ok_or_else(missing)?),
-        (Direction::Ingress, true) => RuleMut::In(rule.ingress_deny.as_mut().and_then(|v| v.get_mut(at.rule)).ok_or_else(missing)?),
-        (Direction::Egress, false) => RuleMut::Out(rule.egress.as_mut().and_then(|v| v.get_mut(at.rule)).ok_or_else(missing)?),
-        (Direction::Egress, true) => RuleMut::Out(rule.egress_deny.as_mut().and_then(|v| v.get_mut(at.rule)).ok_or_else(missing)?),
+        (Direction::Ingress, false) => RuleMut::In(
+            rule.ingress
+                .as_mut()
+                .and_then(|v| v.get_mut(at.rule))
+                .ok_or_else(missing)?,
+        ),
+        (Direction::Ingress, true) => RuleMut::In(
+            rule.ingress_deny
+                .as_mut()
+                .and_then(|v| v.get_mut(at.rule))
+                .ok_or_else(missing)?,
+        ),
+        (Direction::Egress, false) => RuleMut::Out(
+            rule.egress
+                .as_mut()
+                .and_then(|v| v.get_mut(at.rule))
+                .ok_or_else(missing)?,
+        ),
+        (Direction::Egress, true) => RuleMut::Out(
+            rule.egress_deny
+                .as_mut()
+                .and_then(|v| v.get_mut(at.rule))
+                .ok_or_else(missing)?,
+        ),
     })
 }
 
@@ -213,7 +260,10 @@ pub(super) fn add_peer(
     let (field, index);
     match direction {
         Direction::Ingress => {
-            let mut r = IngressRule { to_ports, ..Default::default() };
+            let mut r = IngressRule {
+                to_ports,
+                ..Default::default()
+            };
             (field, index) = match peer {
                 NewPeer::Anywhere if r.to_ports.is_some() => (PeerField::All, 0),
                 NewPeer::Anywhere => {
@@ -225,16 +275,21 @@ pub(super) fn add_peer(
                     (PeerField::Endpoints, 0)
                 }
                 NewPeer::Namespaces { namespaces, pods } => {
-                    r.from_endpoints = Some(vec![endpoints_in_namespaces(&namespaces, pods.as_ref())]);
+                    r.from_endpoints =
+                        Some(vec![endpoints_in_namespaces(&namespaces, pods.as_ref())]);
                     (PeerField::Endpoints, 0)
                 }
-                NewPeer::Cidr { cidr, except } => cidr_peer(&cidr, except, &mut r.from_cidr, &mut r.from_cidr_set)?,
+                NewPeer::Cidr { cidr, except } => {
+                    cidr_peer(&cidr, except, &mut r.from_cidr, &mut r.from_cidr_set)?
+                }
                 NewPeer::Entity(e) => {
                     r.from_entities = Some(vec![e]);
                     (PeerField::Entities, 0)
                 }
                 NewPeer::Fqdn(_) => {
-                    return Err(EditError::Invalid("DNS names (toFQDNs) apply to egress only".to_string()));
+                    return Err(EditError::Invalid(
+                        "DNS names (toFQDNs) apply to egress only".to_string(),
+                    ));
                 }
             };
             let list = rule.ingress.get_or_insert_with(Vec::new);
@@ -242,10 +297,22 @@ pub(super) fn add_peer(
             list.retain(|r| r != &IngressRule::default());
             list.push(r);
             let idx = list.len() - 1;
-            Ok(PeerRef { rule: RuleRef { direction, deny: false, spec: 0, rule: idx }, field, index })
+            Ok(PeerRef {
+                rule: RuleRef {
+                    direction,
+                    deny: false,
+                    spec: 0,
+                    rule: idx,
+                },
+                field,
+                index,
+            })
         }
         Direction::Egress => {
-            let mut r = EgressRule { to_ports, ..Default::default() };
+            let mut r = EgressRule {
+                to_ports,
+                ..Default::default()
+            };
             (field, index) = match peer {
                 NewPeer::Anywhere if r.to_ports.is_some() => (PeerField::All, 0),
                 NewPeer::Anywhere => {
@@ -257,19 +324,28 @@ pub(super) fn add_peer(
                     (PeerField::Endpoints, 0)
                 }
                 NewPeer::Namespaces { namespaces, pods } => {
-                    r.to_endpoints = Some(vec![endpoints_in_namespaces(&namespaces, pods.as_ref())]);
+                    r.to_endpoints =
+                        Some(vec![endpoints_in_namespaces(&namespaces, pods.as_ref())]);
                     (PeerField::Endpoints, 0)
                 }
-                NewPeer::Cidr { cidr, except } => cidr_peer(&cidr, except, &mut r.to_cidr, &mut r.to_cidr_set)?,
+                NewPeer::Cidr { cidr, except } => {
+                    cidr_peer(&cidr, except, &mut r.to_cidr, &mut r.to_cidr_set)?
+                }
                 NewPeer::Entity(e) => {
                     r.to_entities = Some(vec![e]);
                     (PeerField::Entities, 0)
                 }
                 NewPeer::Fqdn(name) => {
                     let sel = if name.contains('*') {
-                        FqdnSelector { match_pattern: Some(name), ..Default::default() }
+                        FqdnSelector {
+                            match_pattern: Some(name),
+                            ..Default::default()
+                        }
                     } else {
-                        FqdnSelector { match_name: Some(name), ..Default::default() }
+                        FqdnSelector {
+                            match_name: Some(name),
+                            ..Default::default()
+                        }
                     };
                     r.to_fqdns = Some(vec![sel]);
                     (PeerField::Fqdns, 0)
@@ -279,7 +355,16 @@ pub(super) fn add_peer(
             list.retain(|r| r != &EgressRule::default());
             list.push(r);
             let idx = list.len() - 1;
-            Ok(PeerRef { rule: RuleRef { direction, deny: false, spec: 0, rule: idx }, field, index })
+            Ok(PeerRef {
+                rule: RuleRef {
+                    direction,
+                    deny: false,
+                    spec: 0,
+                    rule: idx,
+                },
+                field,
+                index,
+            })
         }
     }
 }
@@ -298,7 +383,11 @@ fn cidr_peer(
         *plain = Some(vec![cidr.to_string()]);
         Ok((PeerField::Cidr, 0))
     } else {
-        *set = Some(vec![CidrRule { cidr: Some(cidr.to_string()), except: Some(except), ..Default::default() }]);
+        *set = Some(vec![CidrRule {
+            cidr: Some(cidr.to_string()),
+            except: Some(except),
+            ..Default::default()
+        }]);
         Ok((PeerField::CidrSet, 0))
     }
 }
@@ -307,9 +396,13 @@ pub(super) fn remove_rule(p: &mut CiliumPolicy, at: &RuleRef) -> Result<(), Edit
     rule_at(p, at)?;
     let rule = rule_mut(p, at.spec)?;
     match (at.direction, at.deny) {
-        (Direction::Ingress, false) => remove_keeping_isolation(&mut rule.ingress, at.rule, IngressRule::default()),
+        (Direction::Ingress, false) => {
+            remove_keeping_isolation(&mut rule.ingress, at.rule, IngressRule::default())
+        }
         (Direction::Ingress, true) => remove_or_clear(&mut rule.ingress_deny, at.rule),
-        (Direction::Egress, false) => remove_keeping_isolation(&mut rule.egress, at.rule, EgressRule::default()),
+        (Direction::Egress, false) => {
+            remove_keeping_isolation(&mut rule.egress, at.rule, EgressRule::default())
+        }
         (Direction::Egress, true) => remove_or_clear(&mut rule.egress_deny, at.rule),
     }
     Ok(())
@@ -355,7 +448,9 @@ pub(super) fn set_peer_selector(
     namespaces: Option<LabelSelector>,
 ) -> Result<(), EditError> {
     if at.field != PeerField::Endpoints {
-        return Err(EditError::Invalid("this peer is not selected by labels".to_string()));
+        return Err(EditError::Invalid(
+            "this peer is not selected by labels".to_string(),
+        ));
     }
     let sel = match namespaces {
         Some(ns) => endpoints_in_namespaces(&ns, Some(&pods)),
@@ -395,23 +490,39 @@ pub(super) fn set_peer_cidr(
     Ok(())
 }
 
-pub(super) fn add_port(p: &mut CiliumPolicy, at: &RuleRef, port: &NewPort) -> Result<(), EditError> {
+pub(super) fn add_port(
+    p: &mut CiliumPolicy,
+    at: &RuleRef,
+    port: &NewPort,
+) -> Result<(), EditError> {
     let mut rule = rule_at(p, at)?;
     let new = to_port(port);
     let rules = rule.ports().get_or_insert_with(Vec::new);
-    if rules.iter().any(|r| r.ports.iter().flatten().any(|x| x == &new)) {
-        return Err(EditError::NoChange("the rule already has this port".to_string()));
+    if rules
+        .iter()
+        .any(|r| r.ports.iter().flatten().any(|x| x == &new))
+    {
+        return Err(EditError::NoChange(
+            "the rule already has this port".to_string(),
+        ));
     }
     // Ports join the first port rule without L7 rules, so existing L7 rules
     // do not silently extend to the new port.
     match rules.iter_mut().find(|r| r.rules.is_none()) {
         Some(r) => r.ports.get_or_insert_with(Vec::new).push(new),
-        None => rules.push(PortRule { ports: Some(vec![new]), ..Default::default() }),
+        None => rules.push(PortRule {
+            ports: Some(vec![new]),
+            ..Default::default()
+        }),
     }
     Ok(())
 }
 
-pub(super) fn remove_port(p: &mut CiliumPolicy, at: &RuleRef, index: usize) -> Result<(), EditError> {
+pub(super) fn remove_port(
+    p: &mut CiliumPolicy,
+    at: &RuleRef,
+    index: usize,
+) -> Result<(), EditError> {
     let mut rule = rule_at(p, at)?;
     let ports = rule.ports();
     let mut seen = 0;
@@ -437,11 +548,17 @@ pub(super) fn remove_port(p: &mut CiliumPolicy, at: &RuleRef, index: usize) -> R
     Ok(())
 }
 
-pub(super) fn set_default_deny(p: &mut CiliumPolicy, direction: Direction, on: bool) -> Result<(), EditError> {
+pub(super) fn set_default_deny(
+    p: &mut CiliumPolicy,
+    direction: Direction,
+    on: bool,
+) -> Result<(), EditError> {
     first_rule(p);
     for i in 0..rule_count(p) {
         let rule = rule_mut(p, i)?;
-        let dd = rule.enable_default_deny.get_or_insert_with(DefaultDeny::default);
+        let dd = rule
+            .enable_default_deny
+            .get_or_insert_with(DefaultDeny::default);
         let slot = match direction {
             Direction::Ingress => &mut dd.ingress,
             Direction::Egress => &mut dd.egress,
@@ -477,9 +594,16 @@ pub(super) fn allow_dns(p: &mut CiliumPolicy) {
     let rule = EgressRule {
         to_endpoints: Some(vec![sel]),
         to_ports: Some(vec![PortRule {
-            ports: Some(vec![PortProtocol { port: "53".to_string(), end_port: None, protocol: Some("ANY".to_string()) }]),
+            ports: Some(vec![PortProtocol {
+                port: "53".to_string(),
+                end_port: None,
+                protocol: Some("ANY".to_string()),
+            }]),
             rules: Some(L7Rules {
-                dns: Some(vec![DnsRule { match_pattern: Some("*".to_string()), ..Default::default() }]),
+                dns: Some(vec![DnsRule {
+                    match_pattern: Some("*".to_string()),
+                    ..Default::default()
+                }]),
                 ..Default::default()
             }),
             ..Default::default()
@@ -499,7 +623,9 @@ pub(super) enum L7 {
 
 pub(super) fn add_l7(p: &mut CiliumPolicy, at: &RuleRef, l7: L7) -> Result<(), EditError> {
     if at.deny {
-        return Err(EditError::Invalid("deny rules cannot carry L7 rules".to_string()));
+        return Err(EditError::Invalid(
+            "deny rules cannot carry L7 rules".to_string(),
+        ));
     }
     let mut rule = rule_at(p, at)?;
     let ports = rule.ports();
@@ -513,13 +639,17 @@ pub(super) fn add_l7(p: &mut CiliumPolicy, at: &RuleRef, l7: L7) -> Result<(), E
         match &l7 {
             L7::Http(h) => {
                 if rules.dns.is_some() {
-                    return Err(EditError::Invalid("a port rule cannot mix HTTP and DNS rules".to_string()));
+                    return Err(EditError::Invalid(
+                        "a port rule cannot mix HTTP and DNS rules".to_string(),
+                    ));
                 }
                 rules.http.get_or_insert_with(Vec::new).push(h.clone());
             }
             L7::Dns(d) => {
                 if rules.http.is_some() {
-                    return Err(EditError::Invalid("a port rule cannot mix HTTP and DNS rules".to_string()));
+                    return Err(EditError::Invalid(
+                        "a port rule cannot mix HTTP and DNS rules".to_string(),
+                    ));
                 }
                 rules.dns.get_or_insert_with(Vec::new).push(d.clone());
             }
@@ -534,5 +664,9 @@ pub(super) fn clear_l7(p: &mut CiliumPolicy, at: &RuleRef) -> Result<(), EditErr
     for pr in rule.ports().iter_mut().flatten() {
         changed |= pr.rules.take().is_some();
     }
-    if changed { Ok(()) } else { Err(EditError::NoChange("the rule has no L7 rules".to_string())) }
+    if changed {
+        Ok(())
+    } else {
+        Err(EditError::NoChange("the rule has no L7 rules".to_string()))
+    }
 }

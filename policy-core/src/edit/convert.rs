@@ -16,9 +16,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::EditError;
 use super::cilium::{NAMESPACE_LABELS_PREFIX, endpoints_in_namespaces};
-use crate::model::cilium::{
-    CidrRule, CiliumRule, EgressRule, IngressRule, PortProtocol, PortRule,
-};
+use crate::model::cilium::{CidrRule, CiliumRule, EgressRule, IngressRule, PortProtocol, PortRule};
 use crate::model::{CiliumPolicy, LabelSelector, NetworkPolicy, ObjectMeta, Policy, PolicyKind};
 use crate::view::{Direction, NAMESPACE_LABEL, networkpolicy_isolates};
 
@@ -35,7 +33,10 @@ pub struct Conversion {
 /// unchanged.
 pub fn convert(policy: &Policy, target: PolicyKind) -> Result<Conversion, EditError> {
     if policy.kind() == target {
-        return Ok(Conversion { policy: policy.clone(), notes: Vec::new() });
+        return Ok(Conversion {
+            policy: policy.clone(),
+            notes: Vec::new(),
+        });
     }
     match (policy, target) {
         (Policy::NetworkPolicy(np), PolicyKind::CiliumNetworkPolicy) => {
@@ -79,15 +80,27 @@ fn np_ports_to_cilium(ports: &Option<Vec<NetworkPolicyPort>>) -> Option<Vec<Port
             protocol: Some(p.protocol.clone().unwrap_or_else(|| "TCP".to_string())),
         })
         .collect();
-    (!ports.is_empty()).then(|| vec![PortRule { ports: Some(ports), ..Default::default() }])
+    (!ports.is_empty()).then(|| {
+        vec![PortRule {
+            ports: Some(ports),
+            ..Default::default()
+        }]
+    })
 }
+
+/// Cilium peer fields of one rule: (endpoints, CIDR sets, entities).
+type CiliumPeerFields = (
+    Option<Vec<LabelSelector>>,
+    Option<Vec<CidrRule>>,
+    Option<Vec<String>>,
+);
 
 /// The peers of a NetworkPolicy rule as Cilium fields: (endpoints, CIDR sets, entities).
 fn np_peers_to_cilium(
     peers: &Option<Vec<NetworkPolicyPeer>>,
     has_ports: bool,
     notes: &mut Vec<String>,
-) -> (Option<Vec<LabelSelector>>, Option<Vec<CidrRule>>, Option<Vec<String>>) {
+) -> CiliumPeerFields {
     let list = peers.clone().unwrap_or_default();
     if list.is_empty() {
         // Every peer: ports alone say it in Cilium; without ports use `all`.
@@ -97,7 +110,11 @@ fn np_peers_to_cilium(
     let mut cidrs = Vec::new();
     for p in list {
         if let Some(block) = p.ip_block {
-            cidrs.push(CidrRule { cidr: Some(block.cidr), except: block.except, ..Default::default() });
+            cidrs.push(CidrRule {
+                cidr: Some(block.cidr),
+                except: block.except,
+                ..Default::default()
+            });
         } else if let Some(ns) = p.namespace_selector {
             endpoints.push(endpoints_in_namespaces(&ns, p.pod_selector.as_ref()));
         } else {
@@ -133,7 +150,13 @@ fn to_cilium(np: &NetworkPolicy) -> (CiliumPolicy, Vec<String>) {
                 let to_ports = np_ports_to_cilium(&r.ports);
                 let (from_endpoints, from_cidr_set, from_entities) =
                     np_peers_to_cilium(&r.from, to_ports.is_some(), &mut notes);
-                IngressRule { from_endpoints, from_cidr_set, from_entities, to_ports, ..Default::default() }
+                IngressRule {
+                    from_endpoints,
+                    from_cidr_set,
+                    from_entities,
+                    to_ports,
+                    ..Default::default()
+                }
             })
             .collect();
         if rules.is_empty() {
@@ -150,7 +173,13 @@ fn to_cilium(np: &NetworkPolicy) -> (CiliumPolicy, Vec<String>) {
                 let to_ports = np_ports_to_cilium(&r.ports);
                 let (to_endpoints, to_cidr_set, to_entities) =
                     np_peers_to_cilium(&r.to, to_ports.is_some(), &mut notes);
-                EgressRule { to_endpoints, to_cidr_set, to_entities, to_ports, ..Default::default() }
+                EgressRule {
+                    to_endpoints,
+                    to_cidr_set,
+                    to_entities,
+                    to_ports,
+                    ..Default::default()
+                }
             })
             .collect();
         if rules.is_empty() {
@@ -158,7 +187,14 @@ fn to_cilium(np: &NetworkPolicy) -> (CiliumPolicy, Vec<String>) {
         }
         rule.egress = Some(rules);
     }
-    (CiliumPolicy { metadata: meta(&np.metadata), spec: Some(rule), ..Default::default() }, notes)
+    (
+        CiliumPolicy {
+            metadata: meta(&np.metadata),
+            spec: Some(rule),
+            ..Default::default()
+        },
+        notes,
+    )
 }
 
 /// Splits a Cilium endpoint selector into a NetworkPolicy
@@ -183,7 +219,10 @@ fn split_endpoints(
         {
             return Some((true, k.to_string()));
         }
-        let plain = key.strip_prefix("k8s:").or_else(|| key.strip_prefix("any:")).unwrap_or(key);
+        let plain = key
+            .strip_prefix("k8s:")
+            .or_else(|| key.strip_prefix("any:"))
+            .unwrap_or(key);
         if plain.contains(':') || plain.starts_with("io.cilium.") {
             why.push(format!("{at}: the label {key:?} is Cilium-specific"));
             return None;
@@ -202,7 +241,9 @@ fn split_endpoints(
         }
     }
     for req in sel.match_expressions.iter().flatten() {
-        if (req.key == NAMESPACE_LABEL || req.key == "io.kubernetes.pod.namespace") && req.operator == "Exists" {
+        if (req.key == NAMESPACE_LABEL || req.key == "io.kubernetes.pod.namespace")
+            && req.operator == "Exists"
+        {
             any_namespace = true;
             continue;
         }
@@ -216,18 +257,26 @@ fn split_endpoints(
         match_labels: (!pod_labels.is_empty()).then_some(pod_labels),
         match_expressions: (!pod_exprs.is_empty()).then_some(pod_exprs),
     };
-    let ns = (any_namespace || !ns_labels.is_empty() || !ns_exprs.is_empty()).then(|| LabelSelector {
-        match_labels: (!ns_labels.is_empty()).then_some(ns_labels),
-        match_expressions: (!ns_exprs.is_empty()).then_some(ns_exprs),
-    });
+    let ns =
+        (any_namespace || !ns_labels.is_empty() || !ns_exprs.is_empty()).then(|| LabelSelector {
+            match_labels: (!ns_labels.is_empty()).then_some(ns_labels),
+            match_expressions: (!ns_exprs.is_empty()).then_some(ns_exprs),
+        });
     (ns, pods)
 }
 
-fn cilium_ports_to_np(ports: &Option<Vec<PortRule>>, why: &mut Vec<String>, at: &str, notes: &mut Vec<String>) -> Option<Vec<NetworkPolicyPort>> {
+fn cilium_ports_to_np(
+    ports: &Option<Vec<PortRule>>,
+    why: &mut Vec<String>,
+    at: &str,
+    notes: &mut Vec<String>,
+) -> Option<Vec<NetworkPolicyPort>> {
     let mut out = Vec::new();
     for (i, pr) in ports.iter().flatten().enumerate() {
         if pr.rules.is_some() {
-            why.push(format!("{at}.toPorts[{i}]: L7 rules (HTTP, DNS, …) have no NetworkPolicy equivalent"));
+            why.push(format!(
+                "{at}.toPorts[{i}]: L7 rules (HTTP, DNS, …) have no NetworkPolicy equivalent"
+            ));
         }
         if !pr.extra.is_empty() {
             why.push(format!(
@@ -239,9 +288,19 @@ fn cilium_ports_to_np(ports: &Option<Vec<PortRule>>, why: &mut Vec<String>, at: 
         for p in pr.ports.iter().flatten() {
             let port = match p.port.as_str() {
                 "" | "0" => None,
-                s => Some(s.parse::<i32>().map(IntOrString::Int).unwrap_or_else(|_| IntOrString::String(s.to_string()))),
+                s => Some(
+                    s.parse::<i32>()
+                        .map(IntOrString::Int)
+                        .unwrap_or_else(|_| IntOrString::String(s.to_string())),
+                ),
             };
-            let protocols: Vec<String> = match p.protocol.as_deref().unwrap_or("ANY").to_ascii_uppercase().as_str() {
+            let protocols: Vec<String> = match p
+                .protocol
+                .as_deref()
+                .unwrap_or("ANY")
+                .to_ascii_uppercase()
+                .as_str()
+            {
                 "ANY" => {
                     let note = "protocol ANY became TCP and UDP".to_string();
                     if !notes.contains(&note) {
@@ -251,12 +310,18 @@ fn cilium_ports_to_np(ports: &Option<Vec<PortRule>>, why: &mut Vec<String>, at: 
                 }
                 proto @ ("TCP" | "UDP" | "SCTP") => vec![proto.to_string()],
                 other => {
-                    why.push(format!("{at}.toPorts[{i}]: protocol {other} has no NetworkPolicy equivalent"));
+                    why.push(format!(
+                        "{at}.toPorts[{i}]: protocol {other} has no NetworkPolicy equivalent"
+                    ));
                     Vec::new()
                 }
             };
             for protocol in protocols {
-                out.push(NetworkPolicyPort { port: port.clone(), end_port: p.end_port, protocol: Some(protocol) });
+                out.push(NetworkPolicyPort {
+                    port: port.clone(),
+                    end_port: p.end_port,
+                    protocol: Some(protocol),
+                });
             }
         }
     }
@@ -281,12 +346,17 @@ fn cilium_peers_to_np(
     why: &mut Vec<String>,
     at: &str,
     notes: &mut Vec<String>,
-) -> (Option<Vec<NetworkPolicyPeer>>, Option<Vec<NetworkPolicyPort>>) {
+) -> (
+    Option<Vec<NetworkPolicyPeer>>,
+    Option<Vec<NetworkPolicyPort>>,
+) {
     for other in &r.others {
         why.push(format!("{at}.{other} has no NetworkPolicy equivalent"));
     }
     if r.requires.as_ref().is_some_and(|v| !v.is_empty()) {
-        why.push(format!("{at}: fromRequires/toRequires have no NetworkPolicy equivalent"));
+        why.push(format!(
+            "{at}: fromRequires/toRequires have no NetworkPolicy equivalent"
+        ));
     }
     if r.icmps {
         why.push(format!("{at}.icmps: NetworkPolicy cannot restrict ICMP"));
@@ -304,19 +374,33 @@ fn cilium_peers_to_np(
                 pod_selector: (pods != LabelSelector::default()).then_some(pods),
                 ..Default::default()
             },
-            None => NetworkPolicyPeer { pod_selector: Some(pods), ..Default::default() },
+            None => NetworkPolicyPeer {
+                pod_selector: Some(pods),
+                ..Default::default()
+            },
         });
     }
     for c in r.cidr.iter().flatten() {
-        peers.push(NetworkPolicyPeer { ip_block: Some(IPBlock { cidr: c.clone(), except: None }), ..Default::default() });
+        peers.push(NetworkPolicyPeer {
+            ip_block: Some(IPBlock {
+                cidr: c.clone(),
+                except: None,
+            }),
+            ..Default::default()
+        });
     }
     for (i, c) in r.cidr_set.iter().flatten().enumerate() {
         match &c.cidr {
             Some(cidr) => peers.push(NetworkPolicyPeer {
-                ip_block: Some(IPBlock { cidr: cidr.clone(), except: c.except.clone() }),
+                ip_block: Some(IPBlock {
+                    cidr: cidr.clone(),
+                    except: c.except.clone(),
+                }),
                 ..Default::default()
             }),
-            None => why.push(format!("{at}.cidrSet[{i}]: CIDR group references have no NetworkPolicy equivalent")),
+            None => why.push(format!(
+                "{at}.cidrSet[{i}]: CIDR group references have no NetworkPolicy equivalent"
+            )),
         }
     }
     if r.cidr.is_some() || r.cidr_set.is_some() {
@@ -340,7 +424,11 @@ fn cilium_peers_to_np(
         // `{}`: isolates only; signalled to the caller by (None, None).
         return (None, None);
     }
-    let peers = if everyone || peers.is_empty() { None } else { Some(peers) };
+    let peers = if everyone || peers.is_empty() {
+        None
+    } else {
+        Some(peers)
+    };
     (peers, ports)
 }
 
@@ -357,21 +445,31 @@ fn to_networkpolicy(p: &CiliumPolicy) -> Result<(NetworkPolicy, Vec<String>), Ed
     let (path, rule) = &rules[0];
     let namespace = p.metadata.namespace.clone().unwrap_or_default();
     if rule.node_selector.is_some() {
-        why.push(format!("{path}.nodeSelector: host policies have no NetworkPolicy equivalent"));
+        why.push(format!(
+            "{path}.nodeSelector: host policies have no NetworkPolicy equivalent"
+        ));
     }
     if rule.ingress_deny.is_some() || rule.egress_deny.is_some() {
-        why.push(format!("{path}: deny rules have no NetworkPolicy equivalent"));
+        why.push(format!(
+            "{path}: deny rules have no NetworkPolicy equivalent"
+        ));
     }
     if let Some(dd) = &rule.enable_default_deny
         && (dd.ingress == Some(false) || dd.egress == Some(false))
     {
-        why.push(format!("{path}.enableDefaultDeny: false (non-isolating rules) has no NetworkPolicy equivalent"));
+        why.push(format!(
+            "{path}.enableDefaultDeny: false (non-isolating rules) has no NetworkPolicy equivalent"
+        ));
     }
     for k in rule.extra.keys().chain(p.extra.keys()) {
         why.push(format!("{path}.{k} has no NetworkPolicy equivalent"));
     }
     let mut sub_why = Vec::new();
-    let (ns, pods) = split_endpoints(&rule.endpoint_selector.clone().unwrap_or_default(), &mut sub_why, &format!("{path}.endpointSelector"));
+    let (ns, pods) = split_endpoints(
+        &rule.endpoint_selector.clone().unwrap_or_default(),
+        &mut sub_why,
+        &format!("{path}.endpointSelector"),
+    );
     why.extend(sub_why);
     if let Some(ns) = ns {
         let pinned_here = ns.match_expressions.is_none()
@@ -398,7 +496,12 @@ fn to_networkpolicy(p: &CiliumPolicy) -> Result<(NetworkPolicy, Vec<String>), Ed
                 icmps: r.icmps.is_some(),
                 extra: r.extra.keys().cloned().collect(),
             };
-            match cilium_peers_to_np(&peers, &mut why, &format!("{path}.ingress[{i}]"), &mut notes) {
+            match cilium_peers_to_np(
+                &peers,
+                &mut why,
+                &format!("{path}.ingress[{i}]"),
+                &mut notes,
+            ) {
                 (None, None) => {}
                 (from, ports) => ingress.push(NetworkPolicyIngressRule { from, ports }),
             }
@@ -433,7 +536,9 @@ fn to_networkpolicy(p: &CiliumPolicy) -> Result<(NetworkPolicy, Vec<String>), Ed
         }
     }
     if policy_types.is_empty() {
-        why.push(format!("{path}: no ingress or egress rules; a NetworkPolicy always isolates a direction"));
+        why.push(format!(
+            "{path}: no ingress or egress rules; a NetworkPolicy always isolates a direction"
+        ));
     }
     if !why.is_empty() {
         return Err(EditError::NotFaithful(why.join("; ")));

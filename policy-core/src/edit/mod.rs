@@ -97,10 +97,9 @@ impl NewPort {
         }
         let (port, end_port) = match port.split_once('-') {
             Some((a, b)) if a.chars().all(|c| c.is_ascii_digit()) && !a.is_empty() => {
-                let end: i32 = b
-                    .trim()
-                    .parse()
-                    .map_err(|_| EditError::Invalid(format!("port range end {b:?} is not a number")))?;
+                let end: i32 = b.trim().parse().map_err(|_| {
+                    EditError::Invalid(format!("port range end {b:?} is not a number"))
+                })?;
                 (a.trim().to_string(), Some(end))
             }
             _ => (port.to_string(), None),
@@ -117,16 +116,24 @@ impl NewPort {
                 )));
             }
         } else if end_port.is_some() {
-            return Err(EditError::Invalid("a range needs a numeric start port".to_string()));
+            return Err(EditError::Invalid(
+                "a range needs a numeric start port".to_string(),
+            ));
         } else if port.is_empty()
             || port.len() > 15
-            || !port.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            || !port
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         {
             return Err(EditError::Invalid(format!(
                 "{port:?} is neither a port number nor a port name (lowercase, at most 15 characters)"
             )));
         }
-        Ok(NewPort { port, end_port, protocol })
+        Ok(NewPort {
+            port,
+            end_port,
+            protocol,
+        })
     }
 }
 
@@ -161,7 +168,10 @@ pub fn rename(policy: &Policy, name: &str) -> Result<Policy, EditError> {
 /// Sets the namespace (`metadata.namespace`); not for clusterwide policies.
 pub fn set_namespace(policy: &Policy, namespace: &str) -> Result<Policy, EditError> {
     if policy.kind() == PolicyKind::CiliumClusterwideNetworkPolicy {
-        return Err(unsupported(policy, "clusterwide policies have no namespace"));
+        return Err(unsupported(
+            policy,
+            "clusterwide policies have no namespace",
+        ));
     }
     let mut out = policy.clone();
     out.metadata_mut().namespace = Some(namespace.to_string());
@@ -294,7 +304,11 @@ pub fn remove_port(policy: &Policy, at: &RuleRef, index: usize) -> Result<Policy
 /// off drops that direction's rules, which would no longer apply. Cilium:
 /// sets `enableDefaultDeny` on every rule, adding an empty rule (`{}`) when
 /// there is none so that the endpoints are isolated.
-pub fn set_default_deny(policy: &Policy, direction: Direction, on: bool) -> Result<Policy, EditError> {
+pub fn set_default_deny(
+    policy: &Policy,
+    direction: Direction,
+    on: bool,
+) -> Result<Policy, EditError> {
     let mut out = policy.clone();
     match &mut out {
         Policy::NetworkPolicy(np) => networkpolicy::set_default_deny(np, direction, on)?,
@@ -315,8 +329,14 @@ pub fn allow_dns(policy: &Policy) -> Result<Policy, EditError> {
             "egress is not restricted by this policy, so DNS is already allowed".to_string(),
         ));
     }
-    if graph.egress.group(crate::view::GroupKind::Dns).is_some_and(|g| g.peers.iter().any(|p| !p.edge.deny)) {
-        return Err(EditError::NoChange("the policy already allows DNS".to_string()));
+    if graph
+        .egress
+        .group(crate::view::GroupKind::Dns)
+        .is_some_and(|g| g.peers.iter().any(|p| !p.edge.deny))
+    {
+        return Err(EditError::NoChange(
+            "the policy already allows DNS".to_string(),
+        ));
     }
     let mut out = policy.clone();
     match &mut out {
@@ -338,7 +358,10 @@ pub fn add_http_rule(
     let mut out = policy.clone();
     match &mut out {
         Policy::NetworkPolicy(_) => {
-            return Err(unsupported(policy, "L7 HTTP rules are Cilium-only; convert the policy to Cilium first"));
+            return Err(unsupported(
+                policy,
+                "L7 HTTP rules are Cilium-only; convert the policy to Cilium first",
+            ));
         }
         Policy::CiliumNetworkPolicy(p) | Policy::CiliumClusterwideNetworkPolicy(p) => {
             cilium::add_l7(p, at, cilium::L7::Http(rule))?
@@ -356,11 +379,16 @@ pub fn add_dns_rule(
     let mut out = policy.clone();
     match &mut out {
         Policy::NetworkPolicy(_) => {
-            return Err(unsupported(policy, "L7 DNS rules are Cilium-only; convert the policy to Cilium first"));
+            return Err(unsupported(
+                policy,
+                "L7 DNS rules are Cilium-only; convert the policy to Cilium first",
+            ));
         }
         Policy::CiliumNetworkPolicy(p) | Policy::CiliumClusterwideNetworkPolicy(p) => {
             if at.direction != Direction::Egress {
-                return Err(EditError::Invalid("DNS rules apply to egress only".to_string()));
+                return Err(EditError::Invalid(
+                    "DNS rules apply to egress only".to_string(),
+                ));
             }
             cilium::add_l7(p, at, cilium::L7::Dns(rule))?
         }
@@ -372,7 +400,11 @@ pub fn add_dns_rule(
 pub fn clear_l7(policy: &Policy, at: &RuleRef) -> Result<Policy, EditError> {
     let mut out = policy.clone();
     match &mut out {
-        Policy::NetworkPolicy(_) => return Err(EditError::NoChange("NetworkPolicies have no L7 rules".to_string())),
+        Policy::NetworkPolicy(_) => {
+            return Err(EditError::NoChange(
+                "NetworkPolicies have no L7 rules".to_string(),
+            ));
+        }
         Policy::CiliumNetworkPolicy(p) | Policy::CiliumClusterwideNetworkPolicy(p) => {
             cilium::clear_l7(p, at)?
         }
@@ -381,7 +413,10 @@ pub fn clear_l7(policy: &Policy, at: &RuleRef) -> Result<Policy, EditError> {
 }
 
 fn unsupported(policy: &Policy, reason: &str) -> EditError {
-    EditError::Unsupported { flavor: policy.kind().as_str(), reason: reason.to_string() }
+    EditError::Unsupported {
+        flavor: policy.kind().as_str(),
+        reason: reason.to_string(),
+    }
 }
 
 /// Checks a CIDR (`10.0.0.0/16`, `2001:db8::/32`).

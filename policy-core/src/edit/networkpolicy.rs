@@ -15,7 +15,10 @@ use crate::view::{Direction, PeerField, PeerRef, RuleRef};
 const FLAVOR: &str = "NetworkPolicy";
 
 fn unsupported(reason: &str) -> EditError {
-    EditError::Unsupported { flavor: FLAVOR, reason: reason.to_string() }
+    EditError::Unsupported {
+        flavor: FLAVOR,
+        reason: reason.to_string(),
+    }
 }
 
 pub(super) fn new(metadata: ObjectMeta) -> NetworkPolicy {
@@ -57,7 +60,9 @@ fn type_name(d: Direction) -> &'static str {
 
 fn to_port(p: &NewPort) -> Result<NetworkPolicyPort, EditError> {
     if p.protocol == "ANY" {
-        return Err(unsupported("protocol ANY is Cilium-only; pick TCP, UDP or SCTP"));
+        return Err(unsupported(
+            "protocol ANY is Cilium-only; pick TCP, UDP or SCTP",
+        ));
     }
     Ok(NetworkPolicyPort {
         port: if p.port.is_empty() {
@@ -76,7 +81,10 @@ fn to_port(p: &NewPort) -> Result<NetworkPolicyPort, EditError> {
 fn to_peer(peer: NewPeer, direction: Direction) -> Result<Option<NetworkPolicyPeer>, EditError> {
     Ok(match peer {
         NewPeer::Anywhere => None,
-        NewPeer::Pods(sel) => Some(NetworkPolicyPeer { pod_selector: Some(sel), ..Default::default() }),
+        NewPeer::Pods(sel) => Some(NetworkPolicyPeer {
+            pod_selector: Some(sel),
+            ..Default::default()
+        }),
         NewPeer::Namespaces { namespaces, pods } => Some(NetworkPolicyPeer {
             namespace_selector: Some(namespaces),
             pod_selector: pods,
@@ -88,7 +96,10 @@ fn to_peer(peer: NewPeer, direction: Direction) -> Result<Option<NetworkPolicyPe
                 super::check_cidr(e)?;
             }
             Some(NetworkPolicyPeer {
-                ip_block: Some(IPBlock { cidr, except: (!except.is_empty()).then_some(except) }),
+                ip_block: Some(IPBlock {
+                    cidr,
+                    except: (!except.is_empty()).then_some(except),
+                }),
                 ..Default::default()
             })
         }
@@ -99,7 +110,9 @@ fn to_peer(peer: NewPeer, direction: Direction) -> Result<Option<NetworkPolicyPe
         }
         NewPeer::Fqdn(_) => {
             let _ = direction;
-            return Err(unsupported("DNS names (toFQDNs) are Cilium-only; convert the policy to Cilium"));
+            return Err(unsupported(
+                "DNS names (toFQDNs) are Cilium-only; convert the policy to Cilium",
+            ));
         }
     })
 }
@@ -118,7 +131,11 @@ pub(super) fn add_peer(
     if !types.iter().any(|t| t == type_name(direction)) {
         types.push(type_name(direction).to_string());
     }
-    let field = if peer.is_some() { PeerField::K8sPeer } else { PeerField::All };
+    let field = if peer.is_some() {
+        PeerField::K8sPeer
+    } else {
+        PeerField::All
+    };
     let peers = peer.map(|p| vec![p]);
     let ports = (!ports.is_empty()).then_some(ports);
     let index = match direction {
@@ -133,26 +150,50 @@ pub(super) fn add_peer(
             rules.len() - 1
         }
     };
-    Ok(PeerRef { rule: RuleRef { direction, deny: false, spec: 0, rule: index }, field, index: 0 })
+    Ok(PeerRef {
+        rule: RuleRef {
+            direction,
+            deny: false,
+            spec: 0,
+            rule: index,
+        },
+        field,
+        index: 0,
+    })
 }
 
+/// A rule's peers and ports.
+type RuleParts<'a> = (
+    &'a mut Option<Vec<NetworkPolicyPeer>>,
+    &'a mut Option<Vec<NetworkPolicyPort>>,
+);
+
 /// Mutable access to a rule's peers and ports, direction-neutral.
-fn rule_parts<'a>(
-    np: &'a mut NetworkPolicy,
-    at: &RuleRef,
-) -> Result<(&'a mut Option<Vec<NetworkPolicyPeer>>, &'a mut Option<Vec<NetworkPolicyPort>>), EditError> {
+fn rule_parts<'a>(np: &'a mut NetworkPolicy, at: &RuleRef) -> Result<RuleParts<'a>, EditError> {
     if at.deny || at.spec != 0 {
-        return Err(EditError::NotFound(format!("{} rule {}", at.direction.as_str(), at.rule)));
+        return Err(EditError::NotFound(format!(
+            "{} rule {}",
+            at.direction.as_str(),
+            at.rule
+        )));
     }
     let s = spec(np);
     let missing = || EditError::NotFound(format!("{} rule {}", at.direction.as_str(), at.rule));
     match at.direction {
         Direction::Ingress => {
-            let r = s.ingress.as_mut().and_then(|v| v.get_mut(at.rule)).ok_or_else(missing)?;
+            let r = s
+                .ingress
+                .as_mut()
+                .and_then(|v| v.get_mut(at.rule))
+                .ok_or_else(missing)?;
             Ok((&mut r.from, &mut r.ports))
         }
         Direction::Egress => {
-            let r = s.egress.as_mut().and_then(|v| v.get_mut(at.rule)).ok_or_else(missing)?;
+            let r = s
+                .egress
+                .as_mut()
+                .and_then(|v| v.get_mut(at.rule))
+                .ok_or_else(missing)?;
             Ok((&mut r.to, &mut r.ports))
         }
     }
@@ -178,22 +219,37 @@ pub(super) fn remove_peer(np: &mut NetworkPolicy, at: &PeerRef) -> Result<(), Ed
     match at.field {
         PeerField::All => remove_rule(np, &at.rule),
         PeerField::K8sPeer => {
-            let list = peers.as_mut().filter(|l| at.index < l.len()).ok_or_else(|| {
-                EditError::NotFound(format!("peer {} of {} rule {}", at.index, at.rule.direction.as_str(), at.rule.rule))
-            })?;
+            let list = peers
+                .as_mut()
+                .filter(|l| at.index < l.len())
+                .ok_or_else(|| {
+                    EditError::NotFound(format!(
+                        "peer {} of {} rule {}",
+                        at.index,
+                        at.rule.direction.as_str(),
+                        at.rule.rule
+                    ))
+                })?;
             list.remove(at.index);
             if list.is_empty() {
                 remove_rule(np, &at.rule)?;
             }
             Ok(())
         }
-        _ => Err(EditError::NotFound("a Cilium peer field in a NetworkPolicy".to_string())),
+        _ => Err(EditError::NotFound(
+            "a Cilium peer field in a NetworkPolicy".to_string(),
+        )),
     }
 }
 
-fn peer_mut<'a>(np: &'a mut NetworkPolicy, at: &PeerRef) -> Result<&'a mut NetworkPolicyPeer, EditError> {
+fn peer_mut<'a>(
+    np: &'a mut NetworkPolicy,
+    at: &PeerRef,
+) -> Result<&'a mut NetworkPolicyPeer, EditError> {
     if at.field != PeerField::K8sPeer {
-        return Err(EditError::NotFound("this peer is not a label or CIDR peer".to_string()));
+        return Err(EditError::NotFound(
+            "this peer is not a label or CIDR peer".to_string(),
+        ));
     }
     let (peers, _) = rule_parts(np, &at.rule)?;
     peers
@@ -210,13 +266,19 @@ pub(super) fn set_peer_selector(
 ) -> Result<(), EditError> {
     let p = peer_mut(np, at)?;
     if p.ip_block.is_some() {
-        return Err(EditError::Invalid("this peer is an IP block, not a selector".to_string()));
+        return Err(EditError::Invalid(
+            "this peer is an IP block, not a selector".to_string(),
+        ));
     }
     let empty_pods = pods == LabelSelector::default();
     p.namespace_selector = namespaces.clone();
     // Inside a namespaceSelector peer an absent podSelector means all pods;
     // alone, podSelector must be present.
-    p.pod_selector = if namespaces.is_some() && empty_pods { None } else { Some(pods) };
+    p.pod_selector = if namespaces.is_some() && empty_pods {
+        None
+    } else {
+        Some(pods)
+    };
     Ok(())
 }
 
@@ -228,7 +290,9 @@ pub(super) fn set_peer_cidr(
 ) -> Result<(), EditError> {
     let p = peer_mut(np, at)?;
     if p.ip_block.is_none() {
-        return Err(EditError::Invalid("this peer is a selector, not an IP block".to_string()));
+        return Err(EditError::Invalid(
+            "this peer is a selector, not an IP block".to_string(),
+        ));
     }
     p.ip_block = Some(IPBlock {
         cidr: cidr.to_string(),
@@ -237,7 +301,11 @@ pub(super) fn set_peer_cidr(
     Ok(())
 }
 
-pub(super) fn add_port(np: &mut NetworkPolicy, at: &RuleRef, port: &NewPort) -> Result<(), EditError> {
+pub(super) fn add_port(
+    np: &mut NetworkPolicy,
+    at: &RuleRef,
+    port: &NewPort,
+) -> Result<(), EditError> {
     let port = to_port(port)?;
     let (_, ports) = rule_parts(np, at)?;
     let list = ports.get_or_insert_with(Vec::new);
@@ -246,13 +314,19 @@ pub(super) fn add_port(np: &mut NetworkPolicy, at: &RuleRef, port: &NewPort) -> 
         ..p.clone()
     };
     if list.iter().any(|p| normal(p) == port) {
-        return Err(EditError::NoChange("the rule already has this port".to_string()));
+        return Err(EditError::NoChange(
+            "the rule already has this port".to_string(),
+        ));
     }
     list.push(port);
     Ok(())
 }
 
-pub(super) fn remove_port(np: &mut NetworkPolicy, at: &RuleRef, index: usize) -> Result<(), EditError> {
+pub(super) fn remove_port(
+    np: &mut NetworkPolicy,
+    at: &RuleRef,
+    index: usize,
+) -> Result<(), EditError> {
     let (_, ports) = rule_parts(np, at)?;
     let list = ports
         .as_mut()
@@ -266,7 +340,11 @@ pub(super) fn remove_port(np: &mut NetworkPolicy, at: &RuleRef, index: usize) ->
     Ok(())
 }
 
-pub(super) fn set_default_deny(np: &mut NetworkPolicy, direction: Direction, on: bool) -> Result<(), EditError> {
+pub(super) fn set_default_deny(
+    np: &mut NetworkPolicy,
+    direction: Direction,
+    on: bool,
+) -> Result<(), EditError> {
     let isolated = crate::view::networkpolicy_isolates(np, direction);
     if isolated == on {
         return Err(EditError::NoChange(format!(
@@ -308,7 +386,10 @@ pub(super) fn allow_dns(np: &mut NetworkPolicy) {
             ..Default::default()
         }),
         pod_selector: Some(LabelSelector {
-            match_labels: Some(BTreeMap::from([("k8s-app".to_string(), "kube-dns".to_string())])),
+            match_labels: Some(BTreeMap::from([(
+                "k8s-app".to_string(),
+                "kube-dns".to_string(),
+            )])),
             ..Default::default()
         }),
         ..Default::default()
@@ -324,5 +405,8 @@ pub(super) fn allow_dns(np: &mut NetworkPolicy) {
     spec(np)
         .egress
         .get_or_insert_with(Vec::new)
-        .push(NetworkPolicyEgressRule { to: Some(vec![peer]), ports: Some(ports) });
+        .push(NetworkPolicyEgressRule {
+            to: Some(vec![peer]),
+            ports: Some(ports),
+        });
 }

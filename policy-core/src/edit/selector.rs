@@ -29,7 +29,10 @@ pub fn parse_selector(text: &str) -> Result<LabelSelector, SelectorParseError> {
         if term.is_empty() {
             continue;
         }
-        let err = |reason: &str| SelectorParseError { term: term.to_string(), reason: reason.to_string() };
+        let err = |reason: &str| SelectorParseError {
+            term: term.to_string(),
+            reason: reason.to_string(),
+        };
         let lower = term.to_ascii_lowercase();
         let set_op = [(" notin ", "NotIn"), (" in ", "In")]
             .into_iter()
@@ -41,13 +44,20 @@ pub fn parse_selector(text: &str) -> Result<LabelSelector, SelectorParseError> {
                 .strip_prefix('(')
                 .and_then(|r| r.strip_suffix(')'))
                 .ok_or_else(|| err("values must be in parentheses: key in (a, b)"))?;
-            let values: Vec<String> =
-                inner.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+            let values: Vec<String> = inner
+                .split(',')
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .collect();
             if values.is_empty() {
                 return Err(err("in/notin needs at least one value"));
             }
             check_key(key).map_err(|r| err(&r))?;
-            exprs.push(LabelSelectorRequirement { key: key.to_string(), operator: op.to_string(), values: Some(values) });
+            exprs.push(LabelSelectorRequirement {
+                key: key.to_string(),
+                operator: op.to_string(),
+                values: Some(values),
+            });
         } else if let Some((key, value)) = term.split_once("!=") {
             check_key(key.trim()).map_err(|r| err(&r))?;
             exprs.push(LabelSelectorRequirement {
@@ -64,10 +74,18 @@ pub fn parse_selector(text: &str) -> Result<LabelSelector, SelectorParseError> {
             labels.insert(key.trim().to_string(), value.to_string());
         } else if let Some(key) = term.strip_prefix('!') {
             check_key(key.trim()).map_err(|r| err(&r))?;
-            exprs.push(LabelSelectorRequirement { key: key.trim().to_string(), operator: "DoesNotExist".to_string(), values: None });
+            exprs.push(LabelSelectorRequirement {
+                key: key.trim().to_string(),
+                operator: "DoesNotExist".to_string(),
+                values: None,
+            });
         } else {
             check_key(term).map_err(|r| err(&r))?;
-            exprs.push(LabelSelectorRequirement { key: term.to_string(), operator: "Exists".to_string(), values: None });
+            exprs.push(LabelSelectorRequirement {
+                key: term.to_string(),
+                operator: "Exists".to_string(),
+                values: None,
+            });
         }
     }
     Ok(LabelSelector {

@@ -13,7 +13,10 @@ fn policy(text: &str) -> Policy {
 }
 
 fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 const NP: &str = r#"
@@ -43,7 +46,13 @@ spec:
 fn add_peer_networkpolicy_lands_where_the_graph_says() {
     let p = policy(NP);
     let sel = parse_selector("app=monitor, tier in (a, b)").unwrap();
-    let (p2, at) = add_peer(&p, Direction::Ingress, NewPeer::Pods(sel), &[NewPort::parse("9090/TCP").unwrap()]).unwrap();
+    let (p2, at) = add_peer(
+        &p,
+        Direction::Ingress,
+        NewPeer::Pods(sel),
+        &[NewPort::parse("9090/TCP").unwrap()],
+    )
+    .unwrap();
     let g = graph(&p2);
     let peer = g.peer(&at).expect("the new peer is in the graph");
     assert_eq!(peer.title, "app=monitor, tier in (a, b)");
@@ -70,19 +79,36 @@ fn removing_the_last_peer_removes_the_rule_instead_of_allowing_everyone() {
     let at = graph(&c).ingress.peers().next().unwrap().at;
     let c2 = remove_peer(&c, &at).unwrap();
     let g3 = graph(&c2);
-    assert_eq!(g3.ingress.isolation, Isolation::DenyAll, "{}", emit_policy(&c2));
-    assert!(emit_policy(&c2).contains("ingress:\n  - {}"), "{}", emit_policy(&c2));
+    assert_eq!(
+        g3.ingress.isolation,
+        Isolation::DenyAll,
+        "{}",
+        emit_policy(&c2)
+    );
+    assert!(
+        emit_policy(&c2).contains("ingress:\n  - {}"),
+        "{}",
+        emit_policy(&c2)
+    );
 }
 
 #[test]
 fn stale_references_are_reported() {
     let p = policy(NP);
     let bogus = PeerRef {
-        rule: RuleRef { direction: Direction::Egress, deny: false, spec: 0, rule: 3 },
+        rule: RuleRef {
+            direction: Direction::Egress,
+            deny: false,
+            spec: 0,
+            rule: 3,
+        },
         field: PeerField::K8sPeer,
         index: 0,
     };
-    assert!(matches!(remove_peer(&p, &bogus), Err(EditError::NotFound(_))));
+    assert!(matches!(
+        remove_peer(&p, &bogus),
+        Err(EditError::NotFound(_))
+    ));
 }
 
 #[test]
@@ -92,21 +118,34 @@ fn default_deny_toggles_per_flavour() {
     assert_eq!(graph(&on).egress.isolation, Isolation::DenyAll);
     let off = set_default_deny(&on, Direction::Egress, false).unwrap();
     assert_eq!(graph(&off).egress.isolation, Isolation::Open);
-    assert!(matches!(set_default_deny(&p, Direction::Ingress, false), Err(EditError::Unsupported { .. })));
-    assert!(matches!(set_default_deny(&p, Direction::Ingress, true), Err(EditError::NoChange(_))));
+    assert!(matches!(
+        set_default_deny(&p, Direction::Ingress, false),
+        Err(EditError::Unsupported { .. })
+    ));
+    assert!(matches!(
+        set_default_deny(&p, Direction::Ingress, true),
+        Err(EditError::NoChange(_))
+    ));
 
     let c = policy(CNP);
     let on = set_default_deny(&c, Direction::Egress, true).unwrap();
     assert_eq!(graph(&on).egress.isolation, Isolation::DenyAll);
     let off = set_default_deny(&c, Direction::Ingress, false).unwrap();
     assert_eq!(graph(&off).ingress.isolation, Isolation::NotIsolating);
-    assert!(emit_policy(&off).contains("enableDefaultDeny:\n    ingress: false"), "{}", emit_policy(&off));
+    assert!(
+        emit_policy(&off).contains("enableDefaultDeny:\n    ingress: false"),
+        "{}",
+        emit_policy(&off)
+    );
 }
 
 #[test]
 fn allow_dns_in_one_click() {
     let p = policy(NP);
-    assert!(matches!(allow_dns(&p), Err(EditError::NoChange(_))), "egress is open");
+    assert!(
+        matches!(allow_dns(&p), Err(EditError::NoChange(_))),
+        "egress is open"
+    );
     let isolated = set_default_deny(&p, Direction::Egress, true).unwrap();
     let with_dns = allow_dns(&isolated).unwrap();
     let g = graph(&with_dns);
@@ -129,15 +168,37 @@ fn ports_add_remove_and_parse() {
     let p = policy(NP);
     let rule = graph(&p).ingress.peers().next().unwrap().at.rule;
     let p2 = add_port(&p, &rule, &NewPort::parse("8000-8080/tcp").unwrap()).unwrap();
-    assert_eq!(graph(&p2).ingress.peers().next().unwrap().edge.label(), "80/TCP, 8000-8080/TCP");
-    assert!(matches!(add_port(&p2, &rule, &NewPort::parse("80").unwrap()), Err(EditError::NoChange(_))));
+    assert_eq!(
+        graph(&p2).ingress.peers().next().unwrap().edge.label(),
+        "80/TCP, 8000-8080/TCP"
+    );
+    assert!(matches!(
+        add_port(&p2, &rule, &NewPort::parse("80").unwrap()),
+        Err(EditError::NoChange(_))
+    ));
     let p3 = remove_port(&p2, &rule, 0).unwrap();
-    assert_eq!(graph(&p3).ingress.peers().next().unwrap().edge.label(), "8000-8080/TCP");
+    assert_eq!(
+        graph(&p3).ingress.peers().next().unwrap().edge.label(),
+        "8000-8080/TCP"
+    );
     let p4 = remove_port(&p3, &rule, 0).unwrap();
-    assert_eq!(graph(&p4).ingress.peers().next().unwrap().edge.label(), "all ports");
-    assert!(matches!(add_port(&p, &rule, &NewPort::parse("53/ANY").unwrap()), Err(EditError::Unsupported { .. })));
+    assert_eq!(
+        graph(&p4).ingress.peers().next().unwrap().edge.label(),
+        "all ports"
+    );
+    assert!(matches!(
+        add_port(&p, &rule, &NewPort::parse("53/ANY").unwrap()),
+        Err(EditError::Unsupported { .. })
+    ));
 
-    assert_eq!(NewPort::parse("http").unwrap(), NewPort { port: "http".into(), end_port: None, protocol: "TCP".into() });
+    assert_eq!(
+        NewPort::parse("http").unwrap(),
+        NewPort {
+            port: "http".into(),
+            end_port: None,
+            protocol: "TCP".into()
+        }
+    );
     for bad in ["0", "70000", "80-70/TCP", "80/ICMP", "Not A Name", ""] {
         assert!(NewPort::parse(bad).is_err(), "{bad}");
     }
@@ -147,17 +208,48 @@ fn ports_add_remove_and_parse() {
 fn l7_rules_need_ports_and_cilium() {
     let c = policy(CNP);
     let rule = graph(&c).ingress.peers().next().unwrap().at.rule;
-    let http = crate::model::cilium::HttpRule { method: Some("GET".into()), path: Some("/health".into()), ..Default::default() };
+    let http = crate::model::cilium::HttpRule {
+        method: Some("GET".into()),
+        path: Some("/health".into()),
+        ..Default::default()
+    };
     let c2 = add_http_rule(&c, &rule, http.clone()).unwrap();
     let peer = graph(&c2).ingress.peers().next().unwrap().clone();
     assert_eq!(peer.edge.l7[0].rules, vec!["GET /health"]);
-    assert!(matches!(add_http_rule(&policy(NP), &rule, http.clone()), Err(EditError::Unsupported { .. })));
-    let (c3, at) = add_peer(&c, Direction::Ingress, NewPeer::Entity("cluster".into()), &[]).unwrap();
-    assert!(matches!(add_http_rule(&c3, &at.rule, http), Err(EditError::Invalid(_))));
-    let dns = crate::model::cilium::DnsRule { match_pattern: Some("*".into()), ..Default::default() };
-    assert!(matches!(add_dns_rule(&c2, &rule, dns), Err(EditError::Invalid(_))), "DNS rules are egress-only");
+    assert!(matches!(
+        add_http_rule(&policy(NP), &rule, http.clone()),
+        Err(EditError::Unsupported { .. })
+    ));
+    let (c3, at) = add_peer(
+        &c,
+        Direction::Ingress,
+        NewPeer::Entity("cluster".into()),
+        &[],
+    )
+    .unwrap();
+    assert!(matches!(
+        add_http_rule(&c3, &at.rule, http),
+        Err(EditError::Invalid(_))
+    ));
+    let dns = crate::model::cilium::DnsRule {
+        match_pattern: Some("*".into()),
+        ..Default::default()
+    };
+    assert!(
+        matches!(add_dns_rule(&c2, &rule, dns), Err(EditError::Invalid(_))),
+        "DNS rules are egress-only"
+    );
     let cleared = clear_l7(&c2, &rule).unwrap();
-    assert!(graph(&cleared).ingress.peers().next().unwrap().edge.l7.is_empty());
+    assert!(
+        graph(&cleared)
+            .ingress
+            .peers()
+            .next()
+            .unwrap()
+            .edge
+            .l7
+            .is_empty()
+    );
 }
 
 #[test]
@@ -167,26 +259,56 @@ fn selectors_and_cidrs_edit_in_place() {
     let ns = parse_selector("team=a").unwrap();
     let p2 = set_peer_selector(&p, &at, parse_selector("app=x").unwrap(), Some(ns)).unwrap();
     let g = graph(&p2);
-    assert_eq!(g.ingress.group(GroupKind::InCluster).unwrap().peers[0].details, vec!["namespaces team=a"]);
+    assert_eq!(
+        g.ingress.group(GroupKind::InCluster).unwrap().peers[0].details,
+        vec!["namespaces team=a"]
+    );
 
-    let (p3, cidr_at) = add_peer(&p, Direction::Egress, NewPeer::Cidr { cidr: "10.0.0.0/8".into(), except: vec![] }, &[]).unwrap();
+    let (p3, cidr_at) = add_peer(
+        &p,
+        Direction::Egress,
+        NewPeer::Cidr {
+            cidr: "10.0.0.0/8".into(),
+            except: vec![],
+        },
+        &[],
+    )
+    .unwrap();
     let p4 = set_peer_cidr(&p3, &cidr_at, "10.1.0.0/16", &["10.1.2.0/24".into()]).unwrap();
     let peer = graph(&p4).egress.peers().next().unwrap().clone();
-    assert_eq!((peer.title.as_str(), peer.details.clone()), ("10.1.0.0/16", vec!["except 10.1.2.0/24".to_string()]));
-    assert!(matches!(set_peer_cidr(&p3, &cidr_at, "nope", &[]), Err(EditError::Invalid(_))));
+    assert_eq!(
+        (peer.title.as_str(), peer.details.clone()),
+        ("10.1.0.0/16", vec!["except 10.1.2.0/24".to_string()])
+    );
     assert!(matches!(
-        add_peer(&p, Direction::Egress, NewPeer::Fqdn("x.example.com".into()), &[]),
+        set_peer_cidr(&p3, &cidr_at, "nope", &[]),
+        Err(EditError::Invalid(_))
+    ));
+    assert!(matches!(
+        add_peer(
+            &p,
+            Direction::Egress,
+            NewPeer::Fqdn("x.example.com".into()),
+            &[]
+        ),
         Err(EditError::Unsupported { .. })
     ));
 }
 
 #[test]
 fn selector_text_round_trips() {
-    for text in ["app=web", "app=web, tier in (a, b), env notin (dev), team, !legacy", ""] {
+    for text in [
+        "app=web",
+        "app=web, tier in (a, b), env notin (dev), team, !legacy",
+        "",
+    ] {
         let sel = parse_selector(text).unwrap();
         assert_eq!(crate::view::selector_terms(&sel).join(", "), text);
     }
-    assert_eq!(crate::view::selector_terms(&parse_selector("a != b").unwrap()), vec!["a notin (b)"]);
+    assert_eq!(
+        crate::view::selector_terms(&parse_selector("a != b").unwrap()),
+        vec!["a notin (b)"]
+    );
     assert!(parse_selector("tier in a, b").is_err());
     assert!(parse_selector("app=has space").is_err());
 }
@@ -264,7 +386,10 @@ fn conversion_to_cilium_keeps_reachability() {
         .collect();
     let before = truth(std::slice::from_ref(&np), &ports);
     let after = truth(std::slice::from_ref(&conv.policy), &ports);
-    assert!(before.iter().any(|b| *b) && before.iter().any(|b| !*b), "the oracle must discriminate");
+    assert!(
+        before.iter().any(|b| *b) && before.iter().any(|b| !*b),
+        "the oracle must discriminate"
+    );
     if before != after {
         let c = cluster();
         let ids: Vec<_> = c.endpoint_ids().collect();
@@ -272,7 +397,12 @@ fn conversion_to_cilium_keeps_reachability() {
         for (i, (b, a)) in before.iter().zip(&after).enumerate() {
             if b != a {
                 let (pi, rest) = (i / (n * n), i % (n * n));
-                eprintln!("port {:?} {:?} -> {:?}: np {b} cilium {a}", ports[pi], c.endpoint(ids[rest / n]), c.endpoint(ids[rest % n]));
+                eprintln!(
+                    "port {:?} {:?} -> {:?}: np {b} cilium {a}",
+                    ports[pi],
+                    c.endpoint(ids[rest / n]),
+                    c.endpoint(ids[rest % n])
+                );
             }
         }
     }
@@ -280,7 +410,12 @@ fn conversion_to_cilium_keeps_reachability() {
 
     // And back: the Cilium form converts to an equivalent NetworkPolicy.
     let back = convert(&conv.policy, PolicyKind::NetworkPolicy).unwrap();
-    assert_eq!(truth(std::slice::from_ref(&back.policy), &ports), before, "{}", emit_policy(&back.policy));
+    assert_eq!(
+        truth(std::slice::from_ref(&back.policy), &ports),
+        before,
+        "{}",
+        emit_policy(&back.policy)
+    );
 }
 
 #[test]
@@ -312,13 +447,25 @@ spec:
         "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: a}\nspec:\n  podSelector: {}\n  egress:\n  - to: [{ipBlock: {cidr: 0.0.0.0/0}}]\n",
     );
     let conv = convert(&with_cidr, PolicyKind::CiliumNetworkPolicy).unwrap();
-    assert_eq!(conv.notes.len(), 1, "ipBlock semantics differ: {:?}", conv.notes);
-    assert!(matches!(convert(&with_cidr, PolicyKind::CiliumClusterwideNetworkPolicy), Err(EditError::NotFaithful(_))));
+    assert_eq!(
+        conv.notes.len(),
+        1,
+        "ipBlock semantics differ: {:?}",
+        conv.notes
+    );
+    assert!(matches!(
+        convert(&with_cidr, PolicyKind::CiliumClusterwideNetworkPolicy),
+        Err(EditError::NotFaithful(_))
+    ));
 }
 
 #[test]
 fn new_policies_deny_ingress() {
-    for kind in [PolicyKind::NetworkPolicy, PolicyKind::CiliumNetworkPolicy, PolicyKind::CiliumClusterwideNetworkPolicy] {
+    for kind in [
+        PolicyKind::NetworkPolicy,
+        PolicyKind::CiliumNetworkPolicy,
+        PolicyKind::CiliumClusterwideNetworkPolicy,
+    ] {
         let p = new_policy(kind, "n", "default");
         let g = graph(&p);
         assert_eq!(g.ingress.isolation, Isolation::DenyAll, "{kind:?}");

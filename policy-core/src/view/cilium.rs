@@ -2,9 +2,9 @@
 
 use super::networkpolicy::{lower_first, upper_first};
 use super::{
-    Direction, Edge, GroupKind, Isolation, L7Badge, Peer, PeerField, PeerKind, PeerRef, PeerSelector,
-    PolicyGraph, PortLabel, RuleRef, Side, Subject, grouped, is_dns_edge, selector_terms,
-    sentence,
+    Direction, Edge, GroupKind, Isolation, L7Badge, Peer, PeerField, PeerKind, PeerRef,
+    PeerSelector, PolicyGraph, PortLabel, RuleRef, Side, Subject, grouped, is_dns_edge,
+    selector_terms, sentence,
 };
 use crate::model::cilium::{
     CidrRule, CiliumRule, EgressRule, FqdnSelector, IcmpRule, IngressRule, PortRule,
@@ -80,7 +80,10 @@ fn from_egress(r: &EgressRule) -> RulePeers {
         fqdns: r.to_fqdns.clone().unwrap_or_default(),
         ports: r.to_ports.clone().unwrap_or_default(),
         icmps: r.icmps.clone().unwrap_or_default(),
-        has_extra_peers: r.extra.keys().any(|k| k.starts_with("to") && k != "toPorts"),
+        has_extra_peers: r
+            .extra
+            .keys()
+            .any(|k| k.starts_with("to") && k != "toPorts"),
     }
 }
 
@@ -88,12 +91,28 @@ fn from_egress(r: &EgressRule) -> RulePeers {
 fn direction_rules(rule: &CiliumRule, direction: Direction) -> Vec<(bool, Vec<RulePeers>)> {
     match direction {
         Direction::Ingress => vec![
-            (false, rule.ingress.iter().flatten().map(from_ingress).collect()),
-            (true, rule.ingress_deny.iter().flatten().map(from_ingress).collect()),
+            (
+                false,
+                rule.ingress.iter().flatten().map(from_ingress).collect(),
+            ),
+            (
+                true,
+                rule.ingress_deny
+                    .iter()
+                    .flatten()
+                    .map(from_ingress)
+                    .collect(),
+            ),
         ],
         Direction::Egress => vec![
-            (false, rule.egress.iter().flatten().map(from_egress).collect()),
-            (true, rule.egress_deny.iter().flatten().map(from_egress).collect()),
+            (
+                false,
+                rule.egress.iter().flatten().map(from_egress).collect(),
+            ),
+            (
+                true,
+                rule.egress_deny.iter().flatten().map(from_egress).collect(),
+            ),
         ],
     }
 }
@@ -109,10 +128,13 @@ fn default_deny(rule: &CiliumRule, direction: Direction) -> Option<bool> {
     if !has_rules {
         return None;
     }
-    let explicit = rule.enable_default_deny.as_ref().and_then(|d| match direction {
-        Direction::Ingress => d.ingress,
-        Direction::Egress => d.egress,
-    });
+    let explicit = rule
+        .enable_default_deny
+        .as_ref()
+        .and_then(|d| match direction {
+            Direction::Ingress => d.ingress,
+            Direction::Egress => d.egress,
+        });
     Some(explicit.unwrap_or(true))
 }
 
@@ -141,7 +163,11 @@ fn port_labels(rules: &[PortRule]) -> (Vec<PortLabel>, Vec<L7Badge>) {
     for pr in rules {
         for p in pr.ports.iter().flatten() {
             ports.push(PortLabel {
-                port: if p.port == "0" { String::new() } else { p.port.clone() },
+                port: if p.port == "0" {
+                    String::new()
+                } else {
+                    p.port.clone()
+                },
                 end_port: p.end_port,
                 protocol: p.protocol.clone().unwrap_or_else(|| "ANY".to_string()),
             });
@@ -166,7 +192,10 @@ fn port_labels(rules: &[PortRule]) -> (Vec<PortLabel>, Vec<L7Badge>) {
                 })
                 .collect();
             if !http.is_empty() {
-                l7.push(L7Badge { protocol: "HTTP".to_string(), rules: http });
+                l7.push(L7Badge {
+                    protocol: "HTTP".to_string(),
+                    rules: http,
+                });
             }
             let dns: Vec<String> = rules
                 .dns
@@ -180,10 +209,16 @@ fn port_labels(rules: &[PortRule]) -> (Vec<PortLabel>, Vec<L7Badge>) {
                 })
                 .collect();
             if !dns.is_empty() {
-                l7.push(L7Badge { protocol: "DNS".to_string(), rules: dns });
+                l7.push(L7Badge {
+                    protocol: "DNS".to_string(),
+                    rules: dns,
+                });
             }
-            for (proto, _) in &rules.extra {
-                l7.push(L7Badge { protocol: proto.to_uppercase(), rules: vec![proto.clone()] });
+            for proto in rules.extra.keys() {
+                l7.push(L7Badge {
+                    protocol: proto.to_uppercase(),
+                    rules: vec![proto.clone()],
+                });
             }
         }
     }
@@ -203,8 +238,11 @@ fn icmp_labels(icmps: &[IcmpRule]) -> Vec<String> {
 
 pub(super) fn graph(policy: &CiliumPolicy, kind: PolicyKind) -> PolicyGraph {
     let clusterwide = kind == PolicyKind::CiliumClusterwideNetworkPolicy;
-    let namespace =
-        if clusterwide { None } else { policy.metadata.namespace.clone().filter(|n| !n.is_empty()) };
+    let namespace = if clusterwide {
+        None
+    } else {
+        policy.metadata.namespace.clone().filter(|n| !n.is_empty())
+    };
     let ns_text = namespace.clone().unwrap_or_else(|| "default".to_string());
     let rules = policy.rules();
     let mut not_drawn = Vec::new();
@@ -215,13 +253,21 @@ pub(super) fn graph(policy: &CiliumPolicy, kind: PolicyKind) -> PolicyGraph {
     for (path, rule) in &rules {
         if let Some(sel) = &rule.endpoint_selector {
             let terms = endpoint_terms(sel);
-            summaries.push(if terms.is_empty() { "all pods".to_string() } else { terms.join(", ") });
+            summaries.push(if terms.is_empty() {
+                "all pods".to_string()
+            } else {
+                terms.join(", ")
+            });
             subject_terms.extend(terms);
         } else if let Some(sel) = &rule.node_selector {
             let terms = endpoint_terms(sel);
             summaries.push(format!(
                 "nodes {}",
-                if terms.is_empty() { "(all)".to_string() } else { terms.join(", ") }
+                if terms.is_empty() {
+                    "(all)".to_string()
+                } else {
+                    terms.join(", ")
+                }
             ));
         } else {
             summaries.push("nothing (no endpointSelector)".to_string());
@@ -230,8 +276,16 @@ pub(super) fn graph(policy: &CiliumPolicy, kind: PolicyKind) -> PolicyGraph {
             not_drawn.push(format!("{path}.{key}"));
         }
     }
-    let summary = if summaries.is_empty() { "no rules".to_string() } else { summaries.join(" | ") };
-    let where_ = if clusterwide { "the cluster".to_string() } else { ns_text.clone() };
+    let summary = if summaries.is_empty() {
+        "no rules".to_string()
+    } else {
+        summaries.join(" | ")
+    };
+    let where_ = if clusterwide {
+        "the cluster".to_string()
+    } else {
+        ns_text.clone()
+    };
     let subject_words = if summary == "all pods" {
         format!("all pods in {where_}")
     } else {
@@ -253,9 +307,19 @@ pub(super) fn graph(policy: &CiliumPolicy, kind: PolicyKind) -> PolicyGraph {
             for (deny, list) in direction_rules(rule, direction) {
                 for (i, rp) in list.iter().enumerate() {
                     any_rules = true;
-                    let r = RuleRef { direction, deny, spec, rule: i };
+                    let r = RuleRef {
+                        direction,
+                        deny,
+                        spec,
+                        rule: i,
+                    };
                     let (ports, l7) = port_labels(&rp.ports);
-                    let edge = Edge { ports, l7, deny, icmp: icmp_labels(&rp.icmps) };
+                    let edge = Edge {
+                        ports,
+                        l7,
+                        deny,
+                        icmp: icmp_labels(&rp.icmps),
+                    };
                     let before = peers.len();
                     rule_peers(
                         r,
@@ -281,7 +345,11 @@ pub(super) fn graph(policy: &CiliumPolicy, kind: PolicyKind) -> PolicyGraph {
         } else {
             Isolation::DenyAll
         };
-        sides.push(Side { direction, isolation, groups: grouped(direction, peers) });
+        sides.push(Side {
+            direction,
+            isolation,
+            groups: grouped(direction, peers),
+        });
     }
     let egress = sides.pop().expect("two sides");
     let ingress = sides.pop().expect("two sides");
@@ -291,7 +359,11 @@ pub(super) fn graph(policy: &CiliumPolicy, kind: PolicyKind) -> PolicyGraph {
     PolicyGraph {
         kind,
         name: policy.metadata.name.clone().unwrap_or_default(),
-        subject: Subject { namespace, selector: subject_terms, summary },
+        subject: Subject {
+            namespace,
+            selector: subject_terms,
+            summary,
+        },
         ingress,
         egress,
         not_drawn,
@@ -310,11 +382,21 @@ fn rule_peers(
 ) {
     let direction = rule.direction;
     let requires: Vec<String> = rp.requires.iter().flat_map(endpoint_terms).collect();
-    let mut push = |group: GroupKind, field: PeerField, index, kind, title: String, mut details: Vec<String>, who: String| {
+    let mut push = |group: GroupKind,
+                    field: PeerField,
+                    index,
+                    kind,
+                    title: String,
+                    mut details: Vec<String>,
+                    who: String| {
         if !requires.is_empty() {
             details.push(format!("requires {}", requires.join(", ")));
         }
-        let who = if direction == Direction::Egress { lower_first(&who) } else { upper_first(&who) };
+        let who = if direction == Direction::Egress {
+            lower_first(&who)
+        } else {
+            upper_first(&who)
+        };
         let group = if direction == Direction::Egress
             && is_dns_edge(edge)
             && matches!(group, GroupKind::InCluster | GroupKind::InNamespace)
@@ -333,7 +415,11 @@ fn rule_peers(
                 sentence: sentence(direction, &who, subject, edge),
                 edge: edge.clone(),
                 selector: (field == PeerField::Endpoints).then(|| PeerSelector {
-                    pods: rp.endpoints.get(index).map(|s| selector_terms(s).join(", ")).unwrap_or_default(),
+                    pods: rp
+                        .endpoints
+                        .get(index)
+                        .map(|s| selector_terms(s).join(", "))
+                        .unwrap_or_default(),
                     namespaces: None,
                 }),
             },
@@ -343,7 +429,11 @@ fn rule_peers(
         // Cilium: a rule with ports but no L3 selector applies to every peer;
         // a rule with neither (`{}`) selects nothing and only isolates.
         if !rp.ports.is_empty() || !rp.icmps.is_empty() {
-            let who = if direction == Direction::Ingress { "Any source" } else { "any destination" };
+            let who = if direction == Direction::Ingress {
+                "Any source"
+            } else {
+                "any destination"
+            };
             push(
                 GroupKind::Anywhere,
                 PeerField::All,
@@ -358,8 +448,16 @@ fn rule_peers(
     }
     for (i, sel) in rp.endpoints.iter().enumerate() {
         let terms = endpoint_terms(sel);
-        let pods = if terms.is_empty() { "all pods".to_string() } else { terms.join(", ") };
-        let pods_words = if terms.is_empty() { "all pods".to_string() } else { format!("pods {pods}") };
+        let pods = if terms.is_empty() {
+            "all pods".to_string()
+        } else {
+            terms.join(", ")
+        };
+        let pods_words = if terms.is_empty() {
+            "all pods".to_string()
+        } else {
+            format!("pods {pods}")
+        };
         match pinned_namespace(sel) {
             Some(peer_ns) if clusterwide || peer_ns != ns => push(
                 GroupKind::InCluster,
@@ -414,7 +512,15 @@ fn rule_peers(
             details.push(format!("except {}", excepts.join(", ")));
             who = format!("{who} except {}", excepts.join(", "));
         }
-        push(GroupKind::OutsideCluster, PeerField::CidrSet, i, PeerKind::Cidr, title, details, who);
+        push(
+            GroupKind::OutsideCluster,
+            PeerField::CidrSet,
+            i,
+            PeerKind::Cidr,
+            title,
+            details,
+            who,
+        );
     }
     for (i, entity) in rp.entities.iter().enumerate() {
         let group = if CLUSTER_ENTITIES.contains(&entity.as_str()) {
@@ -436,7 +542,10 @@ fn rule_peers(
         let (title, details) = if let Some(named) = &svc.k8s_service {
             (
                 named.service_name.clone().unwrap_or_default(),
-                vec![format!("service in {}", named.namespace.clone().unwrap_or_else(|| ns.to_string()))],
+                vec![format!(
+                    "service in {}",
+                    named.namespace.clone().unwrap_or_else(|| ns.to_string())
+                )],
             )
         } else if let Some(by_label) = &svc.k8s_service_selector {
             (
@@ -450,7 +559,15 @@ fn rule_peers(
             ("(no service)".to_string(), Vec::new())
         };
         let who = format!("service {title}");
-        push(GroupKind::InCluster, PeerField::Services, i, PeerKind::Service, title, details, who);
+        push(
+            GroupKind::InCluster,
+            PeerField::Services,
+            i,
+            PeerKind::Service,
+            title,
+            details,
+            who,
+        );
     }
     for (i, fqdn) in rp.fqdns.iter().enumerate() {
         let name = fqdn

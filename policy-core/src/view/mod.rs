@@ -41,7 +41,7 @@ impl Direction {
 }
 
 /// Whether a direction is isolated, and how.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Isolation {
     /// The policy does not isolate this direction: it does not restrict it.
@@ -186,7 +186,7 @@ impl PeerRef {
 }
 
 /// One port (or range) on an edge.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PortLabel {
     /// Port number or name, empty for all ports of the protocol.
     pub port: String,
@@ -199,7 +199,11 @@ pub struct PortLabel {
 impl PortLabel {
     /// `80/TCP`, `8000-8080/TCP`, `all/UDP`.
     pub fn text(&self) -> String {
-        let port = if self.port.is_empty() { "all" } else { self.port.as_str() };
+        let port = if self.port.is_empty() {
+            "all"
+        } else {
+            self.port.as_str()
+        };
         match self.end_port {
             Some(end) => format!("{port}-{end}/{}", self.protocol),
             None => format!("{port}/{}", self.protocol),
@@ -208,7 +212,7 @@ impl PortLabel {
 }
 
 /// An L7 rule shown as a badge on an edge.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct L7Badge {
     /// `HTTP`, `DNS` or another protocol name.
     pub protocol: String,
@@ -217,7 +221,7 @@ pub struct L7Badge {
 }
 
 /// The edge between a peer and the selected pods.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Edge {
     /// Ports allowed (or denied); empty means all ports.
     pub ports: Vec<PortLabel>,
@@ -243,7 +247,7 @@ impl Edge {
 }
 
 /// What kind of thing a peer is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PeerKind {
     /// Every source or destination.
@@ -263,7 +267,7 @@ pub enum PeerKind {
 }
 
 /// One peer box.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Peer {
     /// Where it lives in the model.
     pub at: PeerRef,
@@ -283,7 +287,7 @@ pub struct Peer {
 }
 
 /// The selectors of a label-selected peer, as text.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PeerSelector {
     /// Pod (or Cilium endpoint) selector terms, comma-separated.
     pub pods: String,
@@ -293,7 +297,7 @@ pub struct PeerSelector {
 }
 
 /// A group of peers on one side.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PeerGroup {
     /// Which group.
     pub kind: GroupKind,
@@ -302,7 +306,7 @@ pub struct PeerGroup {
 }
 
 /// One side of the graph.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Side {
     /// Ingress or egress.
     pub direction: Direction,
@@ -325,7 +329,7 @@ impl Side {
 }
 
 /// The selected pods.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Subject {
     /// Namespace, or `None` for clusterwide policies.
     pub namespace: Option<String>,
@@ -336,7 +340,7 @@ pub struct Subject {
 }
 
 /// The whole policy graph.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PolicyGraph {
     /// Flavour.
     pub kind: PolicyKind,
@@ -368,6 +372,27 @@ impl PolicyGraph {
     }
 }
 
+/// The field path of a rule (`spec.ingress[0]`, `specs[1].egressDeny[2]`),
+/// as diagnostics and [`crate::explain`] name it.
+pub fn rule_field(policy: &Policy, at: &RuleRef) -> String {
+    let list = match (at.direction, at.deny) {
+        (Direction::Ingress, false) => "ingress",
+        (Direction::Ingress, true) => "ingressDeny",
+        (Direction::Egress, false) => "egress",
+        (Direction::Egress, true) => "egressDeny",
+    };
+    let base = match policy {
+        Policy::NetworkPolicy(_) => "spec".to_string(),
+        Policy::CiliumNetworkPolicy(p) | Policy::CiliumClusterwideNetworkPolicy(p) => p
+            .rules()
+            .into_iter()
+            .nth(at.spec)
+            .map(|(path, _)| path)
+            .unwrap_or_else(|| "spec".to_string()),
+    };
+    format!("{base}.{list}[{}]", at.rule)
+}
+
 /// Computes the graph of one policy.
 pub fn graph(policy: &Policy) -> PolicyGraph {
     match policy {
@@ -390,8 +415,13 @@ fn grouped(direction: Direction, peers: Vec<(GroupKind, Peer)>) -> Vec<PeerGroup
     if direction == Direction::Egress {
         kinds.push(GroupKind::Dns);
     }
-    let mut groups: Vec<PeerGroup> =
-        kinds.into_iter().map(|kind| PeerGroup { kind, peers: Vec::new() }).collect();
+    let mut groups: Vec<PeerGroup> = kinds
+        .into_iter()
+        .map(|kind| PeerGroup {
+            kind,
+            peers: Vec::new(),
+        })
+        .collect();
     for (kind, peer) in peers {
         let kind = if kind == GroupKind::Dns && direction == Direction::Ingress {
             GroupKind::InCluster

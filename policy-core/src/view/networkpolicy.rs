@@ -4,9 +4,9 @@ use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{
-    Direction, Edge, GroupKind, Isolation, Peer, PeerField, PeerKind, PeerRef, PeerSelector, PolicyGraph,
-    PortLabel, RuleRef, Side, Subject, grouped, is_dns_edge, selector_terms, selector_text,
-    sentence,
+    Direction, Edge, GroupKind, Isolation, Peer, PeerField, PeerKind, PeerRef, PeerSelector,
+    PolicyGraph, PortLabel, RuleRef, Side, Subject, grouped, is_dns_edge, selector_terms,
+    selector_text, sentence,
 };
 use crate::model::{NetworkPolicy, PolicyKind};
 
@@ -15,7 +15,9 @@ use crate::model::{NetworkPolicy, PolicyKind};
 pub(crate) fn isolates(np: &NetworkPolicy, direction: Direction) -> bool {
     let spec = np.spec.clone().unwrap_or_default();
     match &spec.policy_types {
-        Some(types) => types.iter().any(|t| t.eq_ignore_ascii_case(direction.as_str())),
+        Some(types) => types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(direction.as_str())),
         None => match direction {
             Direction::Ingress => true,
             Direction::Egress => spec.egress.is_some(),
@@ -23,13 +25,23 @@ pub(crate) fn isolates(np: &NetworkPolicy, direction: Direction) -> bool {
     }
 }
 
+/// A rule's peers and ports, direction-neutral.
+type RulePeersPorts = (
+    Option<Vec<NetworkPolicyPeer>>,
+    Option<Vec<NetworkPolicyPort>>,
+);
+
 pub(super) fn graph(np: &NetworkPolicy) -> PolicyGraph {
     let spec = np.spec.clone().unwrap_or_default();
     let namespace = np.metadata.namespace.clone().filter(|n| !n.is_empty());
     let ns_text = namespace.clone().unwrap_or_else(|| "default".to_string());
     let pod_selector = spec.pod_selector.clone().unwrap_or_default();
     let terms = selector_terms(&pod_selector);
-    let summary = if terms.is_empty() { "all pods".to_string() } else { terms.join(", ") };
+    let summary = if terms.is_empty() {
+        "all pods".to_string()
+    } else {
+        terms.join(", ")
+    };
     let subject_words = if terms.is_empty() {
         format!("all pods in {ns_text}")
     } else {
@@ -39,18 +51,20 @@ pub(super) fn graph(np: &NetworkPolicy) -> PolicyGraph {
     let mut sides = Vec::new();
     for direction in [Direction::Ingress, Direction::Egress] {
         let mut peers = Vec::new();
-        let rules: Vec<(Option<Vec<NetworkPolicyPeer>>, Option<Vec<NetworkPolicyPort>>)> =
-            match direction {
-                Direction::Ingress => spec
-                    .ingress
-                    .iter()
-                    .flatten()
-                    .map(|r| (r.from.clone(), r.ports.clone()))
-                    .collect(),
-                Direction::Egress => {
-                    spec.egress.iter().flatten().map(|r| (r.to.clone(), r.ports.clone())).collect()
-                }
-            };
+        let rules: Vec<RulePeersPorts> = match direction {
+            Direction::Ingress => spec
+                .ingress
+                .iter()
+                .flatten()
+                .map(|r| (r.from.clone(), r.ports.clone()))
+                .collect(),
+            Direction::Egress => spec
+                .egress
+                .iter()
+                .flatten()
+                .map(|r| (r.to.clone(), r.ports.clone()))
+                .collect(),
+        };
         let isolated = isolates(np, direction);
         for (i, (rule_peers, ports)) in rules.iter().enumerate() {
             let edge = Edge {
@@ -59,7 +73,12 @@ pub(super) fn graph(np: &NetworkPolicy) -> PolicyGraph {
                 deny: false,
                 icmp: Vec::new(),
             };
-            let rule = RuleRef { direction, deny: false, spec: 0, rule: i };
+            let rule = RuleRef {
+                direction,
+                deny: false,
+                spec: 0,
+                rule: i,
+            };
             let list = rule_peers.clone().unwrap_or_default();
             if list.is_empty() {
                 let who = match direction {
@@ -69,7 +88,11 @@ pub(super) fn graph(np: &NetworkPolicy) -> PolicyGraph {
                 peers.push((
                     GroupKind::Anywhere,
                     Peer {
-                        at: PeerRef { rule, field: PeerField::All, index: 0 },
+                        at: PeerRef {
+                            rule,
+                            field: PeerField::All,
+                            index: 0,
+                        },
                         kind: PeerKind::Any,
                         title: "anywhere".to_string(),
                         details: vec![format!("rule {} names no peers", i + 1)],
@@ -81,7 +104,11 @@ pub(super) fn graph(np: &NetworkPolicy) -> PolicyGraph {
                 continue;
             }
             for (j, p) in list.iter().enumerate() {
-                let at = PeerRef { rule, field: PeerField::K8sPeer, index: j };
+                let at = PeerRef {
+                    rule,
+                    field: PeerField::K8sPeer,
+                    index: j,
+                };
                 let (group, peer) = peer_box(at, p, &ns_text, &subject_words, &edge);
                 let group = if direction == Direction::Egress && is_dns_edge(&edge) {
                     GroupKind::Dns
@@ -98,14 +125,22 @@ pub(super) fn graph(np: &NetworkPolicy) -> PolicyGraph {
         } else {
             Isolation::Restricted
         };
-        sides.push(Side { direction, isolation, groups: grouped(direction, peers) });
+        sides.push(Side {
+            direction,
+            isolation,
+            groups: grouped(direction, peers),
+        });
     }
     let egress = sides.pop().expect("two sides");
     let ingress = sides.pop().expect("two sides");
     PolicyGraph {
         kind: PolicyKind::NetworkPolicy,
         name: np.metadata.name.clone().unwrap_or_default(),
-        subject: Subject { namespace, selector: terms, summary },
+        subject: Subject {
+            namespace,
+            selector: terms,
+            summary,
+        },
         ingress,
         egress,
         not_drawn: Vec::new(),
@@ -143,7 +178,11 @@ fn peer_box(
         } else {
             format!("Addresses in {} except {}", block.cidr, excepts.join(", "))
         };
-        let who = if direction == Direction::Egress { lower_first(&who) } else { who };
+        let who = if direction == Direction::Egress {
+            lower_first(&who)
+        } else {
+            who
+        };
         return (
             GroupKind::OutsideCluster,
             Peer {
@@ -158,10 +197,20 @@ fn peer_box(
         );
     }
     let editable = PeerSelector {
-        pods: p.pod_selector.as_ref().map(|s| selector_terms(s).join(", ")).unwrap_or_default(),
-        namespaces: p.namespace_selector.as_ref().map(|s| selector_terms(s).join(", ")),
+        pods: p
+            .pod_selector
+            .as_ref()
+            .map(|s| selector_terms(s).join(", "))
+            .unwrap_or_default(),
+        namespaces: p
+            .namespace_selector
+            .as_ref()
+            .map(|s| selector_terms(s).join(", ")),
     };
-    let pods = p.pod_selector.as_ref().map(|s| selector_text(s, "all pods"));
+    let pods = p
+        .pod_selector
+        .as_ref()
+        .map(|s| selector_text(s, "all pods"));
     match &p.namespace_selector {
         None => {
             let pods = pods.unwrap_or_else(|| "all pods".to_string());
@@ -170,7 +219,11 @@ fn peer_box(
             } else {
                 format!("Pods {pods} in {ns}")
             };
-            let who = if direction == Direction::Egress { lower_first(&who) } else { who };
+            let who = if direction == Direction::Egress {
+                lower_first(&who)
+            } else {
+                who
+            };
             (
                 GroupKind::InNamespace,
                 Peer {
@@ -189,17 +242,30 @@ fn peer_box(
             let pods = pods.unwrap_or_else(|| "all pods".to_string());
             let by_name = nss.match_expressions.as_ref().is_none_or(Vec::is_empty)
                 && nss.match_labels.as_ref().is_some_and(|l| l.len() == 1)
-                && nss.match_labels.as_ref().and_then(|l| l.get("kubernetes.io/metadata.name")).is_some();
+                && nss
+                    .match_labels
+                    .as_ref()
+                    .and_then(|l| l.get("kubernetes.io/metadata.name"))
+                    .is_some();
             let where_ = if nss_text == "all namespaces" {
                 "all namespaces".to_string()
             } else if by_name {
-                let name = nss.match_labels.as_ref().and_then(|l| l.get("kubernetes.io/metadata.name")).cloned().unwrap_or_default();
+                let name = nss
+                    .match_labels
+                    .as_ref()
+                    .and_then(|l| l.get("kubernetes.io/metadata.name"))
+                    .cloned()
+                    .unwrap_or_default();
                 format!("namespace {name}")
             } else {
                 format!("namespaces {nss_text}")
             };
             let who = format!("{} in {where_}", upper_first(&pods_words(&pods)));
-            let who = if direction == Direction::Egress { lower_first(&who) } else { who };
+            let who = if direction == Direction::Egress {
+                lower_first(&who)
+            } else {
+                who
+            };
             (
                 GroupKind::InCluster,
                 Peer {
@@ -217,7 +283,11 @@ fn peer_box(
 }
 
 fn pods_words(pods: &str) -> String {
-    if pods == "all pods" { pods.to_string() } else { format!("pods {pods}") }
+    if pods == "all pods" {
+        pods.to_string()
+    } else {
+        format!("pods {pods}")
+    }
 }
 
 pub(super) fn upper_first(s: &str) -> String {

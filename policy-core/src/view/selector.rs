@@ -27,5 +27,9 @@ pub fn selector_terms(selector: &LabelSelector) -> Vec<String> {
 /// The selector as one line, or `empty` when it matches everything.
 pub fn selector_text(selector: &LabelSelector, empty: &str) -> String {
     let terms = selector_terms(selector);
-    if terms.is_empty() { empty.to_string() } else { terms.join(", ") }
+    if terms.is_empty() {
+        empty.to_string()
+    } else {
+        terms.join(", ")
+    }
 }

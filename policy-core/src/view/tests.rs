@@ -8,7 +8,9 @@ fn policy(text: &str) -> Policy {
 }
 
 fn titles(side: &Side, kind: GroupKind) -> Vec<String> {
-    side.group(kind).map(|g| g.peers.iter().map(|p| p.title.clone()).collect()).unwrap_or_default()
+    side.group(kind)
+        .map(|g| g.peers.iter().map(|p| p.title.clone()).collect())
+        .unwrap_or_default()
 }
 
 const NP: &str = r#"
@@ -42,8 +44,14 @@ fn networkpolicy_peers_are_grouped_with_their_ports() {
     assert_eq!(g.subject.summary, "app=web");
     assert_eq!(g.ingress.isolation, Isolation::Restricted);
     assert_eq!(g.egress.isolation, Isolation::Restricted);
-    assert_eq!(titles(&g.ingress, GroupKind::InNamespace), vec!["app=frontend"]);
-    assert_eq!(titles(&g.ingress, GroupKind::InCluster), vec!["app=prometheus"]);
+    assert_eq!(
+        titles(&g.ingress, GroupKind::InNamespace),
+        vec!["app=frontend"]
+    );
+    assert_eq!(
+        titles(&g.ingress, GroupKind::InCluster),
+        vec!["app=prometheus"]
+    );
     let prom = &g.ingress.group(GroupKind::InCluster).unwrap().peers[0];
     assert_eq!(prom.details, vec!["namespace monitoring"]);
     assert_eq!(
@@ -55,13 +63,31 @@ fn networkpolicy_peers_are_grouped_with_their_ports() {
     );
     // A port without protocol is TCP.
     assert_eq!(prom.edge.label(), "80/TCP");
-    assert_eq!(prom.at, PeerRef { rule: RuleRef { direction: Direction::Ingress, deny: false, spec: 0, rule: 0 }, field: PeerField::K8sPeer, index: 1 });
+    assert_eq!(
+        prom.at,
+        PeerRef {
+            rule: RuleRef {
+                direction: Direction::Ingress,
+                deny: false,
+                spec: 0,
+                rule: 0
+            },
+            field: PeerField::K8sPeer,
+            index: 1
+        }
+    );
     assert_eq!(titles(&g.egress, GroupKind::Dns), vec!["k8s-app=kube-dns"]);
     let cidr = &g.egress.group(GroupKind::OutsideCluster).unwrap().peers[0];
     assert_eq!(cidr.title, "10.0.0.0/16");
     assert_eq!(cidr.details, vec!["except 10.0.5.0/24"]);
     assert_eq!(cidr.edge.label(), "8000-8080/TCP");
-    assert!(cidr.sentence.starts_with("Pods app=web in prod may connect to addresses in 10.0.0.0/16 except 10.0.5.0/24"), "{}", cidr.sentence);
+    assert!(
+        cidr.sentence.starts_with(
+            "Pods app=web in prod may connect to addresses in 10.0.0.0/16 except 10.0.5.0/24"
+        ),
+        "{}",
+        cidr.sentence
+    );
     // Ingress has no DNS group; egress has all five.
     assert!(g.ingress.group(GroupKind::Dns).is_none());
     assert_eq!(g.egress.groups.len(), 5);
@@ -125,7 +151,13 @@ fn cilium_peers_l7_deny_dns_and_fqdn() {
     assert_eq!(g.ingress.isolation, Isolation::Restricted);
     let web = &g.ingress.group(GroupKind::InNamespace).unwrap().peers[0];
     assert_eq!(web.title, "app=web");
-    assert_eq!(web.edge.l7, vec![L7Badge { protocol: "HTTP".into(), rules: vec!["GET /v1/.*".into()] }]);
+    assert_eq!(
+        web.edge.l7,
+        vec![L7Badge {
+            protocol: "HTTP".into(),
+            rules: vec!["GET /v1/.*".into()]
+        }]
+    );
     let world = &g.ingress.group(GroupKind::OutsideCluster).unwrap().peers[0];
     assert_eq!(world.title, "world");
     assert!(world.edge.deny);
@@ -135,9 +167,17 @@ fn cilium_peers_l7_deny_dns_and_fqdn() {
     assert_eq!(dns.edge.label(), "53/ANY");
     assert_eq!(dns.edge.l7[0].protocol, "DNS");
     assert_eq!(dns.details, vec!["namespace kube-system"]);
-    assert_eq!(titles(&g.egress, GroupKind::OutsideCluster), vec!["api.example.com"]);
+    assert_eq!(
+        titles(&g.egress, GroupKind::OutsideCluster),
+        vec!["api.example.com"]
+    );
     // A protocol-less Cilium port means ANY.
-    assert_eq!(g.egress.group(GroupKind::OutsideCluster).unwrap().peers[0].edge.label(), "443/ANY");
+    assert_eq!(
+        g.egress.group(GroupKind::OutsideCluster).unwrap().peers[0]
+            .edge
+            .label(),
+        "443/ANY"
+    );
     assert_eq!(titles(&g.egress, GroupKind::InCluster), vec!["app=ledger"]);
 }
 
@@ -154,13 +194,21 @@ fn cilium_empty_rule_isolates_and_default_deny_false_does_not() {
         "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: d, namespace: a}\nspec:\n  endpointSelector: {}\n  enableDefaultDeny: {egress: false}\n  egress:\n  - toEntities: [kube-apiserver]\n",
     ));
     assert_eq!(g.egress.isolation, Isolation::NotIsolating);
-    assert_eq!(titles(&g.egress, GroupKind::InCluster), vec!["kube-apiserver"]);
+    assert_eq!(
+        titles(&g.egress, GroupKind::InCluster),
+        vec!["kube-apiserver"]
+    );
 
     // Ports without an L3 selector: every peer on those ports.
     let g = graph(&policy(
         "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: d, namespace: a}\nspec:\n  endpointSelector: {}\n  ingress:\n  - toPorts: [{ports: [{port: \"80\", protocol: TCP}]}]\n",
     ));
-    assert_eq!(g.ingress.group(GroupKind::Anywhere).unwrap().peers[0].edge.label(), "80/TCP");
+    assert_eq!(
+        g.ingress.group(GroupKind::Anywhere).unwrap().peers[0]
+            .edge
+            .label(),
+        "80/TCP"
+    );
 }
 
 #[test]
@@ -169,14 +217,25 @@ fn clusterwide_endpoints_without_namespace_are_in_cluster() {
         "apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicy\nmetadata: {name: cw}\nspec:\n  endpointSelector: {}\n  ingress:\n  - fromEndpoints: [{matchLabels: {app: scanner}}]\n",
     ));
     assert_eq!(g.subject.namespace, None);
-    assert_eq!(titles(&g.ingress, GroupKind::InCluster), vec!["app=scanner"]);
-    assert_eq!(g.ingress.group(GroupKind::InCluster).unwrap().peers[0].details, vec!["any namespace"]);
+    assert_eq!(
+        titles(&g.ingress, GroupKind::InCluster),
+        vec!["app=scanner"]
+    );
+    assert_eq!(
+        g.ingress.group(GroupKind::InCluster).unwrap().peers[0].details,
+        vec!["any namespace"]
+    );
 }
 
 #[test]
 fn peer_ids_are_distinct() {
     let g = graph(&policy(CNP));
-    let mut ids: Vec<String> = g.ingress.peers().chain(g.egress.peers()).map(|p| p.at.id()).collect();
+    let mut ids: Vec<String> = g
+        .ingress
+        .peers()
+        .chain(g.egress.peers())
+        .map(|p| p.at.id())
+        .collect();
     let n = ids.len();
     ids.sort();
     ids.dedup();
@@ -196,8 +255,36 @@ fn selector_terms_cover_every_operator() {
     .unwrap();
     assert_eq!(
         selector_terms(&sel),
-        vec!["app=web", "tier in (a, b)", "env notin (dev)", "team", "!legacy"]
+        vec![
+            "app=web",
+            "tier in (a, b)",
+            "env notin (dev)",
+            "team",
+            "!legacy"
+        ]
     );
 }
 
 type LabelSelectorForTest = crate::model::LabelSelector;
+
+#[test]
+fn rule_fields_name_the_rule() {
+    let p = policy(CNP);
+    let g = graph(&p);
+    let world = &g.ingress.group(GroupKind::OutsideCluster).unwrap().peers[0];
+    assert_eq!(rule_field(&p, &world.at.rule), "spec.ingressDeny[0]");
+    let np = policy(NP);
+    let np_graph = graph(&np);
+    let cidr = &np_graph
+        .egress
+        .group(GroupKind::OutsideCluster)
+        .unwrap()
+        .peers[0];
+    assert_eq!(rule_field(&np, &cidr.at.rule), "spec.egress[1]");
+    let field = rule_field(&np, &cidr.at.rule);
+    let explained = crate::explain::explain(&np);
+    assert!(
+        explained.rules.iter().any(|r| r.field == field),
+        "{explained:?}"
+    );
+}
