@@ -66,6 +66,7 @@ spec:
     - podSelector: {}
     ports:
     - port: 8080
+      protocol: TCP
 ";
 
 const API_TO_DB: &str = "apiVersion: networking.k8s.io/v1
@@ -84,6 +85,7 @@ spec:
           app: api
     ports:
     - port: 5432
+      protocol: TCP
 ";
 
 const PROMETHEUS_OR_TRAP: &str = "apiVersion: networking.k8s.io/v1
@@ -105,6 +107,7 @@ spec:
           app: prometheus
     ports:
     - port: 8080
+      protocol: TCP
 ";
 
 const PROMETHEUS_AND: &str = "apiVersion: networking.k8s.io/v1
@@ -126,6 +129,7 @@ spec:
           app: prometheus
     ports:
     - port: 8080
+      protocol: TCP
 ";
 
 const MONITORING_TO_WEB: &str = "apiVersion: networking.k8s.io/v1
@@ -144,6 +148,7 @@ spec:
           kubernetes.io/metadata.name: monitoring
     ports:
     - port: 80
+      protocol: TCP
 ";
 
 const API_DENY_EGRESS: &str = "apiVersion: networking.k8s.io/v1
@@ -215,6 +220,7 @@ spec:
           app: db
     ports:
     - port: 5432
+      protocol: TCP
 ";
 
 const API_EGRESS_PARTNER: &str = "apiVersion: networking.k8s.io/v1
@@ -234,6 +240,7 @@ spec:
         cidr: 203.0.113.0/24
     ports:
     - port: 443
+      protocol: TCP
 ";
 
 const API_EGRESS_PARTNER_EXCEPT: &str = "apiVersion: networking.k8s.io/v1
@@ -255,6 +262,7 @@ spec:
         - 203.0.113.128/25
     ports:
     - port: 443
+      protocol: TCP
 ";
 
 const CILIUM_API_L4: &str = "apiVersion: cilium.io/v2
@@ -381,7 +389,7 @@ const TUTORIALS: &[Tutorial] = &[
                 hints: &[
                     "Select app: api with the policy's podSelector.",
                     "Use from: [{podSelector: {}}] for every pod of shop.",
-                    "Add ports: [{port: 8080}].",
+                    "Add ports: [{port: 8080, protocol: TCP}].",
                 ],
                 goals: &[
                     allow("shop/web-1", "shop/api-1", "8080/TCP"),
@@ -396,7 +404,7 @@ const TUTORIALS: &[Tutorial] = &[
                 text: "Now let pods labelled app=api reach app=db on port 5432, and nothing else. The web tier must not reach the database directly.",
                 hints: &[
                     "A new policy selecting app: db.",
-                    "from: [{podSelector: {matchLabels: {app: api}}}] with ports: [{port: 5432}].",
+                    "from: [{podSelector: {matchLabels: {app: api}}}] with ports: [{port: 5432, protocol: TCP}].",
                 ],
                 goals: &[
                     allow("shop/api-1", "shop/db-1", "5432/TCP"),
@@ -435,7 +443,7 @@ const TUTORIALS: &[Tutorial] = &[
                 hints: &[
                     "A new policy selecting app: web.",
                     "from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: monitoring}}}].",
-                    "Add ports: [{port: 80}].",
+                    "Add ports: [{port: 80, protocol: TCP}].",
                 ],
                 goals: &[
                     allow("monitoring/grafana-1", "shop/web-1", "80/TCP"),
@@ -489,7 +497,7 @@ const TUTORIALS: &[Tutorial] = &[
                 text: "Add a second egress rule: the API may connect to app=db in its own namespace on port 5432. Nothing else.",
                 hints: &[
                     "A second item under spec.egress.",
-                    "to: [{podSelector: {matchLabels: {app: db}}}] with ports: [{port: 5432}].",
+                    "to: [{podSelector: {matchLabels: {app: db}}}] with ports: [{port: 5432, protocol: TCP}].",
                 ],
                 goals: &[
                     allow("shop/api-1", "shop/db-1", "5432/TCP"),
@@ -513,7 +521,7 @@ const TUTORIALS: &[Tutorial] = &[
                 hints: &[
                     "A policy selecting app: api with policyTypes [Egress].",
                     "to: [{ipBlock: {cidr: 203.0.113.0/24}}].",
-                    "ports: [{port: 443}].",
+                    "ports: [{port: 443, protocol: TCP}].",
                 ],
                 goals: &[
                     allow("shop/api-1", "ip:203.0.113.10", "443/TCP"),
