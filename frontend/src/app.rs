@@ -18,6 +18,7 @@ use crate::state::{AppState, STORAGE_KEY};
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
+    let journeys = crate::journeys::Journeys::provide(state);
 
     // Keep the workspace in localStorage: written shortly after changes
     // settle (off the typing path), and at once when the page is hidden.
@@ -57,27 +58,8 @@ pub fn App() -> impl IntoView {
     });
     on_cleanup(move || handle.remove());
 
-    // A shared link (`/?id=…`) opens the shared policy.
-    if let Some(id) = browser::query_param("id") {
-        wasm_bindgen_futures::spawn_local(async move {
-            let url = format!("/api/shares/{}", js_sys::encode_uri_component(&id));
-            match browser::fetch_text("GET", &url, None).await {
-                Ok((200, body)) => {
-                    let yaml = serde_json::from_str::<serde_json::Value>(&body)
-                        .ok()
-                        .and_then(|v| v.get("yaml").and_then(|y| y.as_str()).map(str::to_string));
-                    match yaml {
-                        Some(y) => state.import(&y, "the shared link"),
-                        None => state.say("The shared policy could not be read", true),
-                    }
-                }
-                Ok((status, _)) => {
-                    state.say(format!("Shared policy {id} not found ({status})"), true)
-                }
-                Err(e) => state.say(format!("Could not load the shared policy: {e}"), true),
-            }
-        });
-    }
+    // Links: `/?id=…` (share), `/?policy-url=…`, `/?policy-tutorial=…`.
+    crate::journeys::open_from_url(state, journeys);
 
     let dragging = RwSignal::new(false);
     let on_drop = move |ev: leptos::ev::DragEvent| {
@@ -123,14 +105,17 @@ pub fn App() -> impl IntoView {
             <Header/>
             <div class="workbench">
                 <Sidebar/>
-                <main class="main">
-                    <GraphCanvas/>
-                    <Inspector/>
+                <main class="main" class:journey-open=move || journeys.panel.get().is_some()>
+                    <Show when=move || journeys.panel.get().is_none() fallback=crate::journeys::JourneyPanel>
+                        <GraphCanvas/>
+                        <Inspector/>
+                    </Show>
                 </main>
                 <YamlPane/>
             </div>
             <Footer/>
             <div class="drop-hint" aria-hidden="true">"Drop YAML to import"</div>
+            <crate::journeys::ShareDialog/>
         </div>
     }
 }

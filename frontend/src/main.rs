@@ -9,6 +9,7 @@ mod app;
 mod browser;
 mod components;
 mod highlight;
+mod journeys;
 mod layout;
 mod policy_text;
 mod samples;

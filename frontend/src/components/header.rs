@@ -51,24 +51,7 @@ pub fn Header() -> impl IntoView {
             }
         });
     };
-    let share = move |_| {
-        let text = state.ws.with_untracked(|w| w.current().text.clone());
-        let body = serde_json::json!({ "yaml": text, "title": doc_title(&text) }).to_string();
-        wasm_bindgen_futures::spawn_local(async move {
-            match browser::fetch_text("POST", "/api/shares", Some(&body)).await {
-                Ok((201 | 200, resp)) => {
-                    let url = serde_json::from_str::<serde_json::Value>(&resp)
-                        .ok()
-                        .and_then(|v| v.get("url").and_then(|u| u.as_str()).map(str::to_string))
-                        .unwrap_or_default();
-                    let _ = browser::copy(&url).await;
-                    state.say(format!("Share link (copied): {url}"), false);
-                }
-                Ok((status, resp)) => state.say(format!("Sharing failed ({status}): {resp}"), true),
-                Err(e) => state.say(format!("Sharing failed: {e}"), true),
-            }
-        });
-    };
+    let share = move |_| expect_context::<crate::journeys::Journeys>().share_open.set(true);
     let toggle_theme = move |_| {
         state.dark.update(|d| *d = !*d);
         browser::store(

@@ -72,6 +72,7 @@ pub fn Sidebar() -> impl IntoView {
                     title="Download every policy as one multi-document YAML file">"Download all"</button>
             </div>
             <p class="rail-hint">"Drop YAML files anywhere to import them. Multi-document files become one policy each."</p>
+            <crate::journeys::JourneyRail/>
         </aside>
     }
 }
