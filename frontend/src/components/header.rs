@@ -51,7 +51,11 @@ pub fn Header() -> impl IntoView {
             }
         });
     };
-    let share = move |_| expect_context::<crate::journeys::Journeys>().share_open.set(true);
+    let share = move |_| {
+        expect_context::<crate::journeys::Journeys>()
+            .share_open
+            .set(true)
+    };
     let toggle_theme = move |_| {
         state.dark.update(|d| *d = !*d);
         browser::store(
