@@ -267,7 +267,7 @@ pub fn FlowsPanel() -> impl IntoView {
                             .display
                             .to_lowercase()
                             .contains(&tf)
-                        || l7_text(&f.l7).to_lowercase().contains(&tf)
+                        || l7_text(a.l7(f)).to_lowercase().contains(&tf)
                 })
                 .map(|(i, _)| i)
                 .collect()
@@ -322,7 +322,7 @@ pub fn FlowsPanel() -> impl IntoView {
                             on:change=move |_| ticked.update(|t| { if !t.remove(&i) { t.insert(i); } })/></td>
                         <td class="flow-ends">{a.identity(f.source).display.clone()} " → " {a.identity(f.destination).display.clone()}</td>
                         <td>{f.port.map(|p| format!("{p}/{}", f.protocol.as_str())).unwrap_or_else(|| f.protocol.as_str().to_string())}</td>
-                        <td class="flow-l7">{l7_text(&f.l7)}</td>
+                        <td class="flow-l7">{l7_text(a.l7(f))}</td>
                         <td><span class="verdict" class:dropped=!f.verdict.is_allowed_traffic()>{f.verdict.as_str()}</span>{if f.is_reply { " (reply)" } else { "" }}</td>
                         <td class="num">{f.count}</td>
                         <td class="impact" class:allow=allowed == Some(true) class:deny=allowed == Some(false) title=why>

@@ -467,7 +467,7 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                if x % 3 == 0 {
+                if x.is_multiple_of(3) {
                     m.words[i * m.words_per_row + j / 64] |= 1 << (j % 64);
                 }
             }
