@@ -176,16 +176,3 @@ test('a lint fix applies with one click', async ({ page, problems }) => {
   await expect(page.locator('.problem', { hasText: 'PA015' })).toHaveCount(1);
 });
 
-test('share makes a link that opens the policy', async ({ page, problems }) => {
-  await openEditor(page);
-  const yaml = await yamlText(page);
-  await page.getByRole('button', { name: 'Share', exact: true }).click();
-  const toast = page.locator('.toast:not(.error)');
-  await expect(toast).toContainText('Share link');
-  const url = (await toast.locator("span").first().textContent())!.match(/\/\?id=[A-Za-z0-9_-]+/)![0];
-  await page.goto(url);
-  await page.waitForSelector('html[data-ready="true"]');
-  await expect(page.locator('.toast:not(.error)')).toContainText('from the shared link');
-  expect(await yamlText(page)).toBe(yaml);
-  await shot(page, 'editor-shared-link');
-});
