@@ -18,6 +18,9 @@ pub struct Analysis {
     pub policy: Option<Policy>,
     /// How many policies the text holds.
     pub count: usize,
+    /// Every policy read from the text, errors or not (what the journeys
+    /// evaluate), so the text is parsed once per change.
+    pub all: Vec<Policy>,
     /// Findings, sorted by line.
     pub diagnostics: Vec<Diagnostic>,
     /// The graph of [`Analysis::policy`].
@@ -33,7 +36,8 @@ impl Analysis {
         let mut diagnostics = parsed.diagnostics;
         diagnostics.sort_by_key(|d| (d.line.unwrap_or(0), d.column.unwrap_or(0)));
         let count = parsed.policies.len();
-        let policy = parsed.policies.into_iter().next();
+        let all = parsed.policies;
+        let policy = all.first().cloned();
         let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
         // Text with errors keeps the last good graph (the caller decides).
         let policy = if has_errors { None } else { policy };
@@ -42,6 +46,7 @@ impl Analysis {
         Analysis {
             policy,
             count,
+            all,
             diagnostics,
             graph,
             explanation,

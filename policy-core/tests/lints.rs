@@ -2,10 +2,10 @@
 //! one; where the lint offers a fix, applying it yields a policy on which
 //! the lint no longer fires (and that still reads without errors).
 
-use k8s_openapi::api::core::v1::{Namespace, Pod};
 use policy_core::check::check;
 use policy_core::diagnostic::Severity;
 use policy_core::lint::{ClusterView, LINTS, apply_fix};
+use policy_core::model::{Namespace, Pod};
 use policy_core::yaml::{Object, parse_documents};
 
 fn np(spec: &str) -> String {

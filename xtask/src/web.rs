@@ -45,14 +45,21 @@ pub fn build(root: &Path, tools: &Toolchain, release: bool) -> Result<Bundle> {
         .arg("--out-dir")
         .arg(&staging)
         .arg(&wasm);
-    if release {
+    // PALISADE_WASM_NAMES=1 keeps function names in a release build, for
+    // size analysis (twiggy) and readable browser CPU profiles.
+    let keep_names = std::env::var_os("PALISADE_WASM_NAMES").is_some_and(|v| v == "1");
+    if release && !keep_names {
         bindgen.arg("--remove-name-section");
     }
     run(&mut bindgen)?;
     let bg = staging.join(format!("{name}_bg.wasm"));
     if release {
         step("wasm-opt -Oz");
-        run(Command::new(&tools.wasm_opt)
+        let mut opt = Command::new(&tools.wasm_opt);
+        if keep_names {
+            opt.arg("-g");
+        }
+        run(opt
             .arg("-Oz")
             .args([
                 "--enable-bulk-memory",

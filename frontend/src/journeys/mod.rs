@@ -11,6 +11,8 @@ mod links;
 mod tutorials;
 mod upload;
 
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use policy_core::cluster::Cluster;
 use policy_core::model::Policy;
@@ -70,11 +72,38 @@ pub struct Journeys {
 impl Journeys {
     /// Creates the journeys' state and provides it as context.
     pub fn provide(state: AppState) -> Journeys {
+        // Every policy of the workspace. The selected document's policies
+        // come from its analysis (already parsed for the editor); the
+        // others are parsed once per text and cached by document id, so a
+        // keystroke parses nothing twice.
+        let others = StoredValue::new(HashMap::<u32, (String, Vec<Policy>)>::new());
         let policies = Memo::new(move |_| {
-            let texts: Vec<String> = state
-                .ws
-                .with(|w| w.docs.iter().map(|d| d.text.clone()).collect());
-            tutorial::workspace_policies(&texts).0
+            let current = state.analysis.with(|a| a.all.clone());
+            state.ws.with(|w| {
+                let selected = w.current().id;
+                others
+                    .try_update_value(|cache| {
+                        cache
+                            .retain(|id, _| w.docs.iter().any(|d| d.id == *id && d.id != selected));
+                        let mut all = Vec::new();
+                        for d in &w.docs {
+                            if d.id == selected {
+                                all.extend(current.iter().cloned());
+                                continue;
+                            }
+                            let entry = cache
+                                .entry(d.id)
+                                .or_insert_with(|| (String::new(), Vec::new()));
+                            if entry.0 != d.text {
+                                *entry =
+                                    (d.text.clone(), tutorial::workspace_policies(&[&d.text]).0);
+                            }
+                            all.extend(entry.1.iter().cloned());
+                        }
+                        all
+                    })
+                    .unwrap_or_default()
+            })
         });
         let journeys = Journeys {
             panel: RwSignal::new(None),

@@ -20,7 +20,7 @@ pub mod network_policy;
 pub mod selector;
 pub mod unknown_fields;
 
-use k8s_openapi::api::core::v1::{Namespace, Pod};
+use crate::model::{Namespace, Pod};
 
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::model::Policy;

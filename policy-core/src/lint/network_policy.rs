@@ -307,7 +307,7 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
                 let Some(IntOrString::String(port_name)) = &p.port else {
                     continue;
                 };
-                let candidates: Vec<&k8s_openapi::api::core::v1::Pod> = if rule.dir == "ingress" {
+                let candidates: Vec<&crate::model::Pod> = if rule.dir == "ingress" {
                     selected_pods(spec.pod_selector.as_ref(), &ns, cluster)
                 } else {
                     cluster.pods.iter().collect()
@@ -427,7 +427,7 @@ pub fn selected_pods<'c>(
     sel: Option<&LabelSelector>,
     ns: &str,
     cluster: &'c ClusterView<'_>,
-) -> Vec<&'c k8s_openapi::api::core::v1::Pod> {
+) -> Vec<&'c crate::model::Pod> {
     cluster
         .pods
         .iter()

@@ -1,15 +1,18 @@
 //! The policy model: what a user writes, as typed Rust values.
 //!
-//! Kubernetes objects (NetworkPolicy, Pod, Namespace) are the k8s-openapi
-//! types. Cilium's `cilium.io/v2` policies are our own serde types in
+//! Kubernetes NetworkPolicy and Namespace are the k8s-openapi types; Pod is
+//! our own slim type in [`pod`] (only what policies read, the rest kept
+//! verbatim). Cilium's `cilium.io/v2` policies are our own serde types in
 //! [`cilium`], following Cilium's CRD field for field.
 
 pub mod cilium;
+pub mod pod;
 
 pub use cilium::{CiliumPolicy, CiliumRule};
-pub use k8s_openapi::api::core::v1::{Namespace, Pod};
+pub use k8s_openapi::api::core::v1::Namespace;
 pub use k8s_openapi::api::networking::v1::NetworkPolicy;
 pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+pub use pod::Pod;
 
 /// `apiVersion` of Kubernetes NetworkPolicy.
 pub const NETWORKING_V1: &str = "networking.k8s.io/v1";

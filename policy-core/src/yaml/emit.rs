@@ -1,14 +1,15 @@
 //! Canonical YAML out.
 //!
 //! Objects go through `serde_json::Value` (so every flavour is handled the
-//! same way), then into a YAML mapping whose keys are sorted recursively,
+//! same way) and are written in block style with keys sorted recursively,
 //! which is the order `kubectl get -o yaml` prints: `apiVersion`, `kind`,
 //! `metadata`, `spec`. Sorting here, rather than relying on struct field
 //! order or on `serde_json`'s map type, keeps the output stable whatever
-//! features other crates enable.
+//! features other crates enable. The writer is our own (a few dozen lines
+//! for the subset JSON values need), which keeps a full YAML library out of
+//! the page's WASM bundle.
 
 use serde_json::Value;
-use serde_yaml::{Mapping, Value as Yaml};
 
 use super::Object;
 use crate::model::Policy;
@@ -37,7 +38,17 @@ pub fn object_to_json(object: &Object) -> Value {
     match object {
         Object::Policy(p) => policy_to_json(p),
         Object::Namespace(n) => serde_json::to_value(n).take_value(),
-        Object::Pod(p) => serde_json::to_value(p).take_value(),
+        Object::Pod(p) => {
+            let mut v = match &p.source {
+                Some(source) => source.clone(),
+                None => serde_json::to_value(p).take_value(),
+            };
+            if let Value::Object(m) = &mut v {
+                m.insert("apiVersion".into(), Value::String("v1".into()));
+                m.insert("kind".into(), Value::String("Pod".into()));
+            }
+            v
+        }
     }
 }
 
@@ -56,35 +67,216 @@ impl TakeValue for Result<Value, serde_json::Error> {
     }
 }
 
-fn to_yaml(v: &Value) -> Yaml {
+fn emit_json(v: &Value) -> String {
+    let mut out = String::with_capacity(256);
     match v {
-        Value::Null => Yaml::Null,
-        Value::Bool(b) => Yaml::Bool(*b),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Yaml::Number(i.into())
-            } else if let Some(u) = n.as_u64() {
-                Yaml::Number(u.into())
-            } else {
-                Yaml::Number(n.as_f64().unwrap_or(0.0).into())
-            }
+        Value::Object(m) if !m.is_empty() => write_map(&mut out, m, 0),
+        Value::Array(a) if !a.is_empty() => write_seq(&mut out, a, 0),
+        scalar => {
+            write_inline(&mut out, scalar, 2);
+            out.push('\n');
         }
-        Value::String(s) => Yaml::String(s.clone()),
-        Value::Array(items) => Yaml::Sequence(items.iter().map(to_yaml).collect()),
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            let mut out = Mapping::new();
-            for k in keys {
-                out.insert(Yaml::String(k.clone()), to_yaml(&m[k]));
+    }
+    out
+}
+
+// Block style as `kubectl get -o yaml` (and libyaml) writes it: two-space
+// indentation, sequences inside mappings not indented, keys sorted, empty
+// collections inline (`{}`, `[]`).
+
+fn indent(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+/// A mapping's entries, each starting at column `at` (the first one's
+/// indentation already written when the caller is a sequence item).
+fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, at: usize) {
+    let mut keys: Vec<&String> = m.keys().collect();
+    keys.sort();
+    for (i, k) in keys.into_iter().enumerate() {
+        if i > 0 {
+            indent(out, at);
+        }
+        write_string(out, k);
+        out.push(':');
+        match &m[k] {
+            Value::Object(c) if !c.is_empty() => {
+                out.push('\n');
+                indent(out, at + 2);
+                write_map(out, c, at + 2);
             }
-            Yaml::Mapping(out)
+            Value::Array(a) if !a.is_empty() => {
+                out.push('\n');
+                indent(out, at);
+                write_seq(out, a, at);
+            }
+            scalar => {
+                out.push(' ');
+                write_inline(out, scalar, at + 2);
+                out.push('\n');
+            }
         }
     }
 }
 
-fn emit_json(v: &Value) -> String {
-    serde_yaml::to_string(&to_yaml(v)).unwrap_or_default()
+/// A sequence's items, each `- ` at column `at` (the first one's
+/// indentation already written).
+fn write_seq(out: &mut String, items: &[Value], at: usize) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            indent(out, at);
+        }
+        out.push_str("- ");
+        match item {
+            Value::Object(c) if !c.is_empty() => write_map(out, c, at + 2),
+            Value::Array(a) if !a.is_empty() => write_seq(out, a, at + 2),
+            scalar => {
+                write_inline(out, scalar, at + 2);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// A scalar or an empty collection; multi-line strings become literal
+/// blocks whose lines are indented to `block_at`.
+fn write_inline(out: &mut String, v: &Value, block_at: usize) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) if literal_block_fits(s) => write_literal_block(out, s, block_at),
+        Value::String(s) => write_string(out, s),
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
+    }
+}
+
+/// A string: plain when YAML reads it back as the same string, else
+/// single-quoted, else (control characters, line breaks) double-quoted.
+fn write_string(out: &mut String, s: &str) {
+    if s.chars().any(needs_escape) {
+        write_double_quoted(out, s);
+    } else if plain_is_safe(s) {
+        out.push_str(s);
+    } else {
+        out.push('\'');
+        out.push_str(&s.replace('\'', "''"));
+        out.push('\'');
+    }
+}
+
+/// Whether a multi-line string reads back exactly from a literal block
+/// (`|`): printable, some content, at most one final line break, and no line that the block's
+/// indentation rules would change (a leading space on the first non-empty
+/// line, whitespace-only lines).
+fn literal_block_fits(s: &str) -> bool {
+    s.contains('\n')
+        && !s.trim().is_empty()
+        && !s.trim_start_matches('\n').starts_with(' ')
+        && !s.chars().any(|c| c != '\n' && needs_escape(c))
+        && s.split('\n').all(|l| l.is_empty() || !l.trim().is_empty())
+        && !s.ends_with("\n\n")
+}
+
+/// `|-` (no final line break) or `|` (one), then the lines. (Several final
+/// line breaks, which `|+` would need, are written double-quoted: readers
+/// disagree on trailing empty lines.)
+fn write_literal_block(out: &mut String, s: &str, at: usize) {
+    let body = s.strip_suffix('\n');
+    out.push_str(if body.is_some() { "|" } else { "|-" });
+    for line in body.unwrap_or(s).split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            indent(out, at);
+            out.push_str(line);
+        }
+    }
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{feff}' | '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{fffe}' | '\u{ffff}'
+        )
+}
+
+fn write_double_quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if needs_escape(c) => {
+                let n = u32::from(c);
+                if n <= 0xff {
+                    out.push_str(&format!("\\x{n:02X}"));
+                } else {
+                    out.push_str(&format!("\\u{n:04X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Whether `s` can be written without quotes and still read back as this
+/// string, by our reader (YAML 1.2) and by YAML 1.1 readers such as older
+/// go-yaml (which take `yes`, `on`, `0755` and `1:20` for other types).
+fn plain_is_safe(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    let second = s[first.len_utf8()..].chars().next();
+    if first.is_whitespace() || s.ends_with(char::is_whitespace) {
+        return false;
+    }
+    if "#,[]{}&*!|>'\"%@`".contains(first) {
+        return false;
+    }
+    if matches!(first, '-' | '?' | ':') && second.is_none_or(char::is_whitespace) {
+        return false;
+    }
+    if s.starts_with("---") || s.starts_with("...") {
+        return false;
+    }
+    if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
+        return false;
+    }
+    if is_yaml_special_word(s) {
+        return false;
+    }
+    !(super::reader::resolve_number(s).is_some() || is_yaml11_number(s))
+}
+
+/// YAML 1.1 number forms that YAML 1.2 reads as strings: `1_000`, `0b101`,
+/// sexagesimal `1:20`.
+fn is_yaml11_number(s: &str) -> bool {
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if !body.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    if let Some(bin) = body.strip_prefix("0b") {
+        return bin.chars().all(|c| matches!(c, '0' | '1' | '_'));
+    }
+    let digits_and = |extra: &str| {
+        body.chars()
+            .all(|c| c.is_ascii_digit() || extra.contains(c))
+    };
+    (body.contains('_') && digits_and("_.")) || (body.contains(':') && digits_and(":._"))
+}
+
+fn is_yaml_special_word(s: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "~", "null", "true", "false", "yes", "no", "on", "off", "y", "n", ".inf", "-.inf", "+.inf",
+        ".nan",
+    ];
+    WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
 }
 
 /// One policy as canonical YAML (ends with a newline).

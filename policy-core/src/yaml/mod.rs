@@ -1,8 +1,8 @@
 //! YAML and JSON in, canonical YAML out.
 //!
-//! This is the only module that knows about YAML libraries: the span-aware
-//! reader (`saphyr-parser`) and the emitter (`serde_yaml`, i.e. the
-//! `serde_norway` crate). Everything else works on the model types.
+//! This is the only module that knows about YAML: the span-aware reader
+//! (on `saphyr-parser`) and the emitter (our own block-style writer in
+//! `emit.rs`). Everything else works on the model types.
 //!
 //! # Reading
 //!
@@ -370,7 +370,17 @@ fn read_object(root: SourceNode, document: usize, prefix: String, out: &mut Pars
         "CiliumClusterwideNetworkPolicy" => lenient_cilium(json, &mut errors)
             .map(|p| Object::Policy(Policy::CiliumClusterwideNetworkPolicy(p))),
         "Namespace" => lenient::<Namespace>(json, &mut errors).map(Object::Namespace),
-        _ => lenient::<Pod>(json, &mut errors).map(Object::Pod),
+        _ => {
+            if let Value::Object(m) = &mut json {
+                m.remove("apiVersion");
+                m.remove("kind");
+            }
+            let source = json.clone();
+            lenient::<Pod>(json, &mut errors).map(|mut pod| {
+                pod.source = Some(source);
+                Object::Pod(pod)
+            })
+        }
     };
     let policy_name = match &object {
         Some(Object::Policy(p)) => Some(p.display_name()),

@@ -445,7 +445,8 @@ fn resolve_scalar(value: &str, style: ScalarStyle, tag: Option<&Tag>) -> SourceV
     SourceValue::String(value.to_string())
 }
 
-fn resolve_number(s: &str) -> Option<Number> {
+/// The number a plain scalar reads as, if any (YAML 1.2 core schema).
+pub(super) fn resolve_number(s: &str) -> Option<Number> {
     let bytes = s.as_bytes();
     let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
     if digits.is_empty() {

@@ -310,3 +310,275 @@ fn crlf_and_non_ascii_offsets_stay_exact() {
     assert_eq!(&text[span.start.offset..span.end.offset], "{}");
     assert_eq!(sm.position("spec.podSelector").line, 7);
 }
+
+#[test]
+fn pods_keep_every_field_through_a_round_trip() {
+    let text = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web-1
+  namespace: prod
+  labels: {app: web}
+spec:
+  hostNetwork: false
+  nodeName: n1
+  serviceAccountName: web
+  containers:
+  - name: web
+    image: nginx:1.27
+    args: [--port, '8080']
+    ports:
+    - {containerPort: 8080, name: http, protocol: TCP, hostPort: 80}
+    readinessProbe: {httpGet: {path: /healthz, port: http}}
+  volumes:
+  - name: cfg
+    configMap: {name: web}
+status:
+  phase: Running
+  podIP: 10.0.0.5
+  podIPs: [{ip: 10.0.0.5}, {ip: 'fd00::5'}]
+  hostIP: 192.168.1.10
+";
+    let out = parse_documents(text);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let Object::Pod(pod) = &out.objects[0].object else {
+        panic!("not a pod")
+    };
+    let spec = pod.spec.as_ref().unwrap();
+    assert_eq!(spec.service_account_name.as_deref(), Some("web"));
+    let port = &spec.containers[0].ports.as_ref().unwrap()[0];
+    assert_eq!(
+        (port.container_port, port.name.as_deref()),
+        (8080, Some("http"))
+    );
+    assert_eq!(
+        pod.status.as_ref().unwrap().pod_ips.as_ref().unwrap().len(),
+        2
+    );
+    let emitted = emit_object(&out.objects[0].object);
+    assert!(
+        emitted.starts_with("apiVersion: v1\nkind: Pod\n"),
+        "{emitted}"
+    );
+    let again = parse_documents(&emitted);
+    assert_eq!(again.objects[0].object, out.objects[0].object);
+    for kept in [
+        "image: nginx:1.27",
+        "nodeName: n1",
+        "hostPort: 80",
+        "configMap:",
+        "phase: Running",
+        "path: /healthz",
+    ] {
+        assert!(emitted.contains(kept), "`{kept}` was lost:\n{emitted}");
+    }
+}
+
+#[test]
+fn a_pod_port_of_the_wrong_type_is_reported_at_its_path() {
+    let out = parse_documents(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n    ports:\n    - containerPort: http\n",
+    );
+    let d = out
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("expected a whole number"))
+        .unwrap_or_else(|| panic!("no type error in {:?}", out.diagnostics));
+    assert_eq!(d.code, "invalid-type");
+    assert_eq!(
+        d.field.as_deref(),
+        Some("spec.containers[0].ports[0].containerPort")
+    );
+    assert_eq!((d.line, d.column), (Some(8), Some(22)));
+}
+
+mod emitter {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use crate::yaml::reader::read_documents;
+    use crate::yaml::value_to_block_yaml;
+
+    fn read_back(text: &str) -> Value {
+        let (docs, problems) = read_documents(text);
+        assert!(problems.is_empty(), "{problems:?} reading\n{text}");
+        docs.into_iter()
+            .next()
+            .and_then(|d| d.root)
+            .map_or(Value::Null, |r| r.to_json())
+    }
+
+    #[test]
+    fn writes_kubectl_style_block_yaml() {
+        let v = json!({
+            "spec": {"ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}],
+                                  "ports": [{"port": 80, "protocol": "TCP"}, {"port": "http"}]}],
+                     "podSelector": {}, "policyTypes": ["Ingress"]},
+            "metadata": {"name": "x", "labels": {"on": "yes", "v": "8080", "ip": "10.0.0.1"}},
+            "nested": [[1, 2], [], {}],
+        });
+        let text = value_to_block_yaml(&v);
+        assert_eq!(
+            text,
+            "metadata:
+  labels:
+    ip: 10.0.0.1
+    'on': 'yes'
+    v: '8080'
+  name: x
+nested:
+- - 1
+  - 2
+- []
+- {}
+spec:
+  ingress:
+  - from:
+    - podSelector:
+        matchLabels:
+          app: web
+    ports:
+    - port: 80
+      protocol: TCP
+    - port: http
+  podSelector: {}
+  policyTypes:
+  - Ingress"
+        );
+        assert_eq!(read_back(&text), v);
+    }
+
+    #[test]
+    fn quotes_what_would_read_as_another_type() {
+        for s in [
+            "",
+            " lead",
+            "trail ",
+            "8080",
+            "-1",
+            "1.5",
+            "1e3",
+            "0x1F",
+            "0o17",
+            "0755",
+            "1_000",
+            "1:20",
+            "0b101",
+            "true",
+            "False",
+            "NULL",
+            "~",
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "y",
+            ".inf",
+            ".NaN",
+            "- a",
+            "-",
+            "?",
+            ":",
+            "a: b",
+            "a #b",
+            "a:",
+            "#c",
+            "[x]",
+            "{x}",
+            "*a",
+            "&a",
+            "!t",
+            "|",
+            ">",
+            "'q'",
+            "\"q\"",
+            "%p",
+            "@a",
+            "`b",
+            "---",
+            "...",
+            "line\nbreak",
+            "tab\there",
+            "bell\u{7}",
+            "two\nlines",
+            "end\n",
+            "ends\n\n\n",
+            "\nlead",
+            "\n lead",
+            "a\n  b\n",
+            "a\n \nb",
+            "\n",
+            "x\r\ny",
+            "é ü",
+            "it's",
+            "back\\slash",
+        ] {
+            let v = json!({ "k": s, s: 1 });
+            let text = value_to_block_yaml(&v);
+            assert_eq!(read_back(&text), v, "{s:?} was written as\n{text}");
+        }
+        for plain in [
+            "web",
+            "app.kubernetes.io/name",
+            "10.0.0.0/8",
+            "k8s:app",
+            "-port",
+            "a-b",
+            "x=y",
+            "/api/v1/*",
+        ] {
+            let text = value_to_block_yaml(&json!({ "k": plain }));
+            assert_eq!(text, format!("k: {plain}"));
+        }
+    }
+
+    fn scalar() -> impl Strategy<Value = Value> {
+        let piece = prop_oneof![
+            Just(":".to_string()),
+            Just(": ".to_string()),
+            Just(" #".to_string()),
+            Just("-".to_string()),
+            Just("'".to_string()),
+            Just("\"".to_string()),
+            Just("\\".to_string()),
+            Just("\n".to_string()),
+            Just("\t".to_string()),
+            Just(" ".to_string()),
+            Just("yes".to_string()),
+            Just("null".to_string()),
+            Just("1".to_string()),
+            Just(".".to_string()),
+            Just("e".to_string()),
+            "[a-z]{1,4}",
+            "[\\[\\]{}&*!|>%@`,?~]",
+            "\\PC",
+        ];
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|i| json!(i)),
+            prop::collection::vec(piece, 0..6).prop_map(|p| Value::String(p.concat())),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        scalar().prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z:' #-]{0,6}", inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+        /// Whatever the emitter writes reads back as the same value.
+        #[test]
+        fn emitted_yaml_reads_back_as_the_same_value(v in value()) {
+            let doc = json!({ "root": v });
+            let text = value_to_block_yaml(&doc);
+            prop_assert_eq!(read_back(&text), doc, "written as\n{}", text);
+        }
+    }
+}

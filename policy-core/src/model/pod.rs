@@ -1,0 +1,102 @@
+//! `v1` Pod, reduced to what policies care about.
+//!
+//! k8s-openapi's `Pod` drags in the whole `PodSpec` tree (containers,
+//! volumes, probes, affinity, security contexts: a few hundred types), and
+//! with them their (de)serialization code into the page's WASM bundle.
+//! Policies only look at a pod's labels, namespace, host
+//! networking, service account, declared container ports (named ports),
+//! phase and IPs, so this type reads those, with the field names and shapes
+//! k8s-openapi uses. The object as read is kept in [`Pod::source`], so a pod
+//! read and written back loses nothing.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::ObjectMeta;
+
+/// A `v1` Pod.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pod {
+    /// Name, namespace, labels.
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    /// The pod's spec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<PodSpec>,
+    /// The pod's status (IPs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<PodStatus>,
+    /// The whole object as read (when it was read from text); the emitter
+    /// writes it back as is, so fields this model does not interpret
+    /// survive. `None` for pods built in code.
+    #[serde(skip)]
+    pub source: Option<Value>,
+}
+
+/// The part of `PodSpec` policies use.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodSpec {
+    /// Containers; their ports give named ports their numbers.
+    #[serde(default)]
+    pub containers: Vec<Container>,
+    /// Host-network pods are not isolated by NetworkPolicy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_network: Option<bool>,
+    /// The service account (Cilium's `io.cilium.k8s.policy.serviceaccount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_name: Option<String>,
+}
+
+/// A container, for its ports.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Container {
+    /// The container's name.
+    #[serde(default)]
+    pub name: String,
+    /// Declared ports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Vec<ContainerPort>>,
+}
+
+/// A declared container port.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerPort {
+    /// The port number.
+    pub container_port: i32,
+    /// The port's name, which policies can use instead of the number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `TCP` (default), `UDP` or `SCTP`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+}
+
+/// The part of `PodStatus` policies use.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodStatus {
+    /// `Pending`, `Running`, `Succeeded`, `Failed`; finished pods hold no
+    /// IP and are left out of cluster models.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    /// The primary pod IP.
+    #[serde(default, rename = "podIP", skip_serializing_if = "Option::is_none")]
+    pub pod_ip: Option<String>,
+    /// All pod IPs (dual stack).
+    #[serde(default, rename = "podIPs", skip_serializing_if = "Option::is_none")]
+    pub pod_ips: Option<Vec<PodIp>>,
+    /// The node's IP (host-network pods use it).
+    #[serde(default, rename = "hostIP", skip_serializing_if = "Option::is_none")]
+    pub host_ip: Option<String>,
+}
+
+/// One entry of `status.podIPs`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PodIp {
+    /// The address.
+    pub ip: String,
+}
