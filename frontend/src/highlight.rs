@@ -120,34 +120,40 @@ fn highlight_line(out: &mut String, line: &str) {
     span(out, "t-com", comment);
 }
 
-/// Highlights `text`. Lines in `marks` (1-based) are wrapped in a span with
-/// class `mark-error` or `mark-warning`.
-pub fn highlight(text: &str, marks: &BTreeMap<u32, LineMark>) -> String {
-    let mut out = String::with_capacity(text.len() * 2 + 64);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
+/// Highlights `text`, one HTML string per line, each ending with its line
+/// break (so the lines concatenated hold every character of `text`, plus
+/// one final line break that gives a trailing newline a line of its own).
+/// Lines in `marks` (1-based) are wrapped in a span with class
+/// `mark-error` or `mark-warning`.
+pub fn highlight_lines(text: &str, marks: &BTreeMap<u32, LineMark>) -> Vec<String> {
+    text.split('\n')
+        .enumerate()
+        .map(|(i, line)| {
+            let mut out = String::with_capacity(line.len() * 2 + 16);
+            let mark = marks.get(&(i as u32 + 1));
+            if let Some(m) = mark {
+                out.push_str(match m {
+                    LineMark::Error => "<span class=\"mark-error\">",
+                    LineMark::Warning => "<span class=\"mark-warning\">",
+                });
+            }
+            highlight_line(&mut out, line);
+            if mark.is_some() {
+                out.push_str("</span>");
+            }
             out.push('\n');
-        }
-        let mark = marks.get(&(i as u32 + 1));
-        if let Some(m) = mark {
-            out.push_str(match m {
-                LineMark::Error => "<span class=\"mark-error\">",
-                LineMark::Warning => "<span class=\"mark-warning\">",
-            });
-        }
-        highlight_line(&mut out, line);
-        if mark.is_some() {
-            out.push_str("</span>");
-        }
-    }
-    // A trailing newline needs a line of its own to keep both layers equal.
-    out.push('\n');
-    out
+            out
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn highlight(text: &str, marks: &BTreeMap<u32, LineMark>) -> String {
+        highlight_lines(text, marks).concat()
+    }
 
     fn strip_tags(html: &str) -> String {
         let mut out = String::new();

@@ -124,12 +124,12 @@ fn cmd_test() -> Result<()> {
     let bundle = web::build(&root, &toolchain, true)?;
 
     step("cargo test (workspace)");
-    let rust = process::cargo_test(Command::new(cargo()).current_dir(&root).args([
-        "test",
-        "--workspace",
-        "--exclude",
-        "frontend",
-    ]))?;
+    // Everything, the frontend's pure modules included (they run natively).
+    let rust = process::cargo_test(
+        Command::new(cargo())
+            .current_dir(&root)
+            .args(["test", "--workspace"]),
+    )?;
 
     step("building the server for the browser tests");
     run(Command::new(cargo())
@@ -145,8 +145,11 @@ fn cmd_test() -> Result<()> {
         toolchain.route
     );
     println!("cargo test: {} passed, {} failed", rust.passed, rust.failed);
-    for line in &browser {
+    for line in &browser.summary {
         println!("playwright: {line}");
+    }
+    if !browser.ok {
+        bail!("the Playwright suite failed");
     }
     Ok(())
 }

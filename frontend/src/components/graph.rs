@@ -38,6 +38,10 @@ pub fn GraphCanvas() -> impl IntoView {
             .with(|g| g.as_ref().map(|(_, g)| (g.clone(), layout::layout(g))))
     });
     let stale = move || state.analysis.with(|a| a.errors() > 0);
+    // Whether there is a graph at all: the branch below re-runs only when
+    // this flips, so a keystroke updates the keyed SVG in place instead of
+    // rebuilding it (which also kept focus on the node being edited).
+    let has_graph = Memo::new(move |_| laid_out.with(Option::is_some));
     view! {
         <section class="canvas" aria-label="Policy graph">
             <div class="canvas-bar">
@@ -47,7 +51,7 @@ pub fn GraphCanvas() -> impl IntoView {
                 })}
             </div>
             <div class="canvas-scroll">
-                {move || match laid_out.with(Option::is_some) {
+                {move || match has_graph.get() {
                     true => view! { <Svg laid_out=laid_out/> }.into_any(),
                     false => view! {
                         <div class="empty-state">

@@ -27,6 +27,14 @@ fn is_cilium(state: &AppState) -> bool {
 #[component]
 pub fn Inspector() -> impl IntoView {
     let state = expect_context::<AppState>();
+    // The selected peer, as a memo: the form is rebuilt when the peer
+    // itself changes, not on every keystroke elsewhere in the policy.
+    let selected_peer = Memo::new(move |_| match state.selection.get() {
+        Selection::Peer(at) => state
+            .graph
+            .with(|g| g.as_ref().and_then(|(_, g)| g.peer(&at).cloned())),
+        _ => None,
+    });
     let body = move || {
         match state.selection.get() {
         Selection::None => view! {
@@ -34,9 +42,8 @@ pub fn Inspector() -> impl IntoView {
         }.into_any(),
         Selection::Subject => view! { <SubjectForm/> }.into_any(),
         Selection::Add(d, k) => view! { <AddForm direction=d kind=k/> }.into_any(),
-        Selection::Peer(at) => {
-            let peer = state.graph.with(|g| g.as_ref().and_then(|(_, g)| g.peer(&at).cloned()));
-            match peer {
+        Selection::Peer(_) => {
+            match selected_peer.get() {
                 Some(p) => view! { <PeerForm peer=p/> }.into_any(),
                 None => view! { <p class="hint">"That peer no longer exists."</p> }.into_any(),
             }

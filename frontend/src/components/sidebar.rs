@@ -11,7 +11,9 @@ use crate::workspace::ChangeKind;
 #[component]
 pub fn Sidebar() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let items = move || {
+    // A memo: typing changes the text on every keystroke, the titles rarely,
+    // and the list is rebuilt only when they do.
+    let items = Memo::new(move |_| {
         state.ws.with(|w| {
             w.docs
                 .iter()
@@ -19,7 +21,7 @@ pub fn Sidebar() -> impl IntoView {
                 .map(|(i, d)| (i, d.id, doc_title(&d.text), i == w.selected))
                 .collect::<Vec<_>>()
         })
-    };
+    });
     let duplicate = move |_| {
         let text = state.ws.with_untracked(|w| w.current().text.clone());
         // The copy gets a distinct name so both can be applied.
@@ -47,7 +49,7 @@ pub fn Sidebar() -> impl IntoView {
         <aside class="sidebar" aria-label="Workspace">
             <h2 class="rail-title">"Workspace"</h2>
             <ul class="doc-list" aria-label="Policies">
-                {move || items().into_iter().map(|(i, id, title, selected)| view! {
+                {move || items.get().into_iter().map(|(i, id, title, selected)| view! {
                     <li>
                         <button type="button" class="doc-item" class:active=selected
                             aria-current=if selected { "true" } else { "false" }

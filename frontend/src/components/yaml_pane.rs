@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use policy_core::diagnostic::{Diagnostic, Severity};
 use wasm_bindgen::JsCast;
 
-use crate::highlight::{LineMark, highlight};
+use crate::highlight::{LineMark, highlight_lines};
 use crate::state::AppState;
 use crate::workspace::ChangeKind;
 
@@ -44,9 +44,18 @@ pub fn YamlPane() -> impl IntoView {
             ta.set_value(&text);
         }
     });
-    let html = Memo::new(move |_| {
+    // The highlighted layer holds one element per line, and a keystroke
+    // rewrites only the lines whose HTML changed: re-parsing the whole
+    // layer's HTML cost milliseconds on long policies.
+    let pre = NodeRef::<leptos::html::Pre>::new();
+    let shown = StoredValue::new(Vec::<String>::new());
+    Effect::new(move |_| {
         let marks = state.analysis.with(|a| a.line_marks());
-        state.ws.with(|w| highlight(&w.current().text, &marks))
+        let lines = state
+            .ws
+            .with(|w| highlight_lines(&w.current().text, &marks));
+        let Some(pre) = pre.get() else { return };
+        shown.update_value(|old| sync_lines(&pre, old, lines));
     });
     // Line numbers as one HTML string: hundreds of lines re-render per
     // keystroke, so no per-line components.
@@ -122,7 +131,7 @@ pub fn YamlPane() -> impl IntoView {
             <div class="editor" node_ref=scroller>
                 <div class="gutter" aria-hidden="true" inner_html=move || gutter.get()></div>
                 <div class="code">
-                    <pre class="highlight" aria-hidden="true" inner_html=move || html.get()></pre>
+                    <pre class="highlight" aria-hidden="true" node_ref=pre></pre>
                     <textarea class="source" node_ref=textarea spellcheck="false" autocomplete="off"
                         autocapitalize="off" wrap="off" aria-label="Policy YAML"
                         aria-describedby="problems"
@@ -134,11 +143,48 @@ pub fn YamlPane() -> impl IntoView {
     }
 }
 
+/// Brings the highlighted layer from the lines `old` to `new`, touching
+/// only the line elements that differ, and keeps `new` as the lines shown.
+fn sync_lines(pre: &web_sys::HtmlElement, old: &mut Vec<String>, new: Vec<String>) {
+    let children = pre.children();
+    if children.length() as usize != old.len() {
+        // Out of step (first run): rebuild.
+        pre.set_inner_html("");
+        old.clear();
+    }
+    let Some(doc) = pre.owner_document() else {
+        return;
+    };
+    for (i, html) in new.iter().enumerate() {
+        match old.get(i) {
+            Some(was) if was == html => {}
+            Some(_) => {
+                if let Some(el) = children.item(i as u32) {
+                    el.set_inner_html(html);
+                }
+            }
+            None => {
+                if let Ok(el) = doc.create_element("span") {
+                    el.set_inner_html(html);
+                    let _ = pre.append_child(&el);
+                }
+            }
+        }
+    }
+    for i in (new.len()..old.len()).rev() {
+        if let Some(el) = children.item(i as u32) {
+            el.remove();
+        }
+    }
+    *old = new;
+}
+
 /// The problems list: click a problem to jump to its line; apply fixes.
 #[component]
 fn Problems() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let diagnostics = move || state.analysis.with(|a| a.diagnostics.clone());
+    // Rebuilt only when the findings change, not on every keystroke.
+    let diagnostics = Memo::new(move |_| state.analysis.with(|a| a.diagnostics.clone()));
     let counter = StoredValue::new(0u32);
     let jump = move |line: u32| {
         counter.update_value(|c| *c += 1);
@@ -162,7 +208,7 @@ fn Problems() -> impl IntoView {
             </div>
             <ul class="problem-list">
                 {move || {
-                    let ds = diagnostics();
+                    let ds = diagnostics.get();
                     if ds.is_empty() {
                         return view! { <li class="problem none">"No problems found."</li> }.into_any();
                     }

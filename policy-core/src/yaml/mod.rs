@@ -44,6 +44,7 @@
 //! [`reader::MAX_ALIAS_NODES`] nodes are reported as errors and the document
 //! is skipped; nothing can overflow the stack or blow up memory.
 
+mod de;
 mod emit;
 pub mod reader;
 
@@ -54,6 +55,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::cilium::CiliumPolicy;
 use crate::model::{CILIUM_V2, NETWORKING_V1, Namespace, NetworkPolicy, Pod, Policy};
 use crate::source_map::{Position, SourceMap, SourceNode, SourceValue};
+use de::Step;
 
 pub use emit::{
     emit_object, emit_objects, emit_policies, emit_policy, object_to_json, policy_to_json,
@@ -357,30 +359,25 @@ fn read_object(root: SourceNode, document: usize, prefix: String, out: &mut Pars
     }
 
     let source_map = SourceMap::new(root);
-    let mut json = source_map.root().to_json();
-    if let Value::Object(m) = &mut json {
-        m.insert("apiVersion".into(), Value::String(expected_api.into()));
-    }
+    let root = source_map.root();
     let mut errors = Vec::new();
     let object = match kind.as_str() {
-        "NetworkPolicy" => lenient::<NetworkPolicy>(json, &mut errors)
+        "NetworkPolicy" => lenient::<NetworkPolicy>(root, &mut errors)
             .map(|p| Object::Policy(Policy::NetworkPolicy(p))),
-        "CiliumNetworkPolicy" => lenient_cilium(json, &mut errors)
+        "CiliumNetworkPolicy" => lenient::<CiliumPolicy>(root, &mut errors)
             .map(|p| Object::Policy(Policy::CiliumNetworkPolicy(p))),
-        "CiliumClusterwideNetworkPolicy" => lenient_cilium(json, &mut errors)
+        "CiliumClusterwideNetworkPolicy" => lenient::<CiliumPolicy>(root, &mut errors)
             .map(|p| Object::Policy(Policy::CiliumClusterwideNetworkPolicy(p))),
-        "Namespace" => lenient::<Namespace>(json, &mut errors).map(Object::Namespace),
-        _ => {
-            if let Value::Object(m) = &mut json {
+        "Namespace" => lenient::<Namespace>(root, &mut errors).map(Object::Namespace),
+        _ => lenient::<Pod>(root, &mut errors).map(|mut pod| {
+            let mut source = root.to_json();
+            if let Value::Object(m) = &mut source {
                 m.remove("apiVersion");
                 m.remove("kind");
             }
-            let source = json.clone();
-            lenient::<Pod>(json, &mut errors).map(|mut pod| {
-                pod.source = Some(source);
-                Object::Pod(pod)
-            })
-        }
+            pod.source = Some(source);
+            Object::Pod(pod)
+        }),
     };
     let policy_name = match &object {
         Some(Object::Policy(p)) => Some(p.display_name()),
@@ -448,79 +445,61 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// Cilium policies: `apiVersion`/`kind` live in the [`Policy`] variant.
-fn lenient_cilium(mut json: Value, errors: &mut Vec<(String, String)>) -> Option<CiliumPolicy> {
-    if let Value::Object(m) = &mut json {
-        m.remove("apiVersion");
-        m.remove("kind");
-    }
-    lenient::<CiliumPolicy>(json, errors)
-}
-
-/// Deserializes `json`; a field of the wrong type is reported with its
-/// path and removed, and deserialization retried, so one bad value does not
-/// hide the whole object.
-fn lenient<T: DeserializeOwned>(mut json: Value, errors: &mut Vec<(String, String)>) -> Option<T> {
+/// Deserializes the object at `root` (its `apiVersion` and `kind` were
+/// checked by the caller and live in the [`Object`] variant); a field of the
+/// wrong type is reported with its path and removed, and deserialization
+/// retried, so one bad value does not hide the whole object. The tree is
+/// only copied when there is something to remove.
+fn lenient<T: DeserializeOwned>(
+    root: &SourceNode,
+    errors: &mut Vec<(String, String)>,
+) -> Option<T> {
+    let mut edited: Option<SourceNode> = None;
     for _ in 0..32 {
-        match serde_path_to_error::deserialize::<_, T>(json.clone()) {
+        let error = match de::from_node::<T>(edited.as_ref().unwrap_or(root)) {
             Ok(v) => return Some(v),
-            Err(e) => {
-                let segments: Vec<PathStep> = e
-                    .path()
-                    .iter()
-                    .filter_map(|s| match s {
-                        serde_path_to_error::Segment::Seq { index } => {
-                            Some(PathStep::Index(*index))
-                        }
-                        serde_path_to_error::Segment::Map { key } => {
-                            Some(PathStep::Key(key.clone()))
-                        }
-                        serde_path_to_error::Segment::Enum { .. }
-                        | serde_path_to_error::Segment::Unknown => None,
-                    })
-                    .collect();
-                let path = render_path(&segments);
-                let message = e.into_inner().to_string();
-                errors.push((path, humanize_serde(&message)));
-                if segments.is_empty() || !remove_at(&mut json, &segments) {
-                    return None;
-                }
-            }
+            Err(e) => e,
+        };
+        errors.push((render_path(error.path()), humanize_serde(error.message())));
+        if error.path().is_empty() {
+            return None;
+        }
+        let node = edited.get_or_insert_with(|| root.clone());
+        if !remove_at(node, error.path()) {
+            return None;
         }
     }
     None
 }
 
-enum PathStep {
-    Key(String),
-    Index(usize),
-}
-
-fn render_path(steps: &[PathStep]) -> String {
+fn render_path(steps: &[Step]) -> String {
     let mut s = String::new();
     for step in steps {
         match step {
-            PathStep::Key(k) => {
+            Step::Key(k) => {
                 if !s.is_empty() {
                     s.push('.');
                 }
                 s.push_str(k);
             }
-            PathStep::Index(i) => s.push_str(&format!("[{i}]")),
+            Step::Index(i) => s.push_str(&format!("[{i}]")),
         }
     }
     s
 }
 
-fn remove_at(json: &mut Value, steps: &[PathStep]) -> bool {
+fn remove_at(node: &mut SourceNode, steps: &[Step]) -> bool {
     let Some((last, parents)) = steps.split_last() else {
         return false;
     };
-    let mut cur = json;
+    let mut cur = node;
     for step in parents {
-        let next = match (step, cur) {
-            (PathStep::Key(k), Value::Object(m)) => m.get_mut(k),
-            (PathStep::Index(i), Value::Array(a)) => a.get_mut(*i),
+        let next = match (step, &mut cur.value) {
+            (Step::Key(k), SourceValue::Map(entries)) => entries
+                .iter_mut()
+                .find(|e| e.key == *k)
+                .map(|e| &mut e.value),
+            (Step::Index(i), SourceValue::Seq(items)) => items.get_mut(*i),
             _ => None,
         };
         match next {
@@ -528,10 +507,14 @@ fn remove_at(json: &mut Value, steps: &[PathStep]) -> bool {
             None => return false,
         }
     }
-    match (last, cur) {
-        (PathStep::Key(k), Value::Object(m)) => m.remove(k).is_some(),
-        (PathStep::Index(i), Value::Array(a)) if *i < a.len() => {
-            a.remove(*i);
+    match (last, &mut cur.value) {
+        (Step::Key(k), SourceValue::Map(entries)) => {
+            let before = entries.len();
+            entries.retain(|e| e.key != *k);
+            entries.len() < before
+        }
+        (Step::Index(i), SourceValue::Seq(items)) if *i < items.len() => {
+            items.remove(*i);
             true
         }
         _ => false,

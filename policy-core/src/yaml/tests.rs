@@ -582,3 +582,69 @@ spec:
         }
     }
 }
+
+/// The tree deserializer agrees with `serde_json::Value`'s on what is valid
+/// and on the error message, and names the failing field's path.
+#[test]
+fn tree_deserializer_matches_serde_json() {
+    use crate::model::NetworkPolicy;
+    use crate::model::cilium::CiliumPolicy;
+    let cases = [
+        (
+            "spec: {podSelector: {}, ingress: [{ports: [{port: 80}, {port: true}]}]}",
+            "spec.ingress[0].ports[1].port",
+        ),
+        (
+            "spec: {podSelector: {matchLabels: {app: [a]}}}",
+            "spec.podSelector.matchLabels.app",
+        ),
+        (
+            "spec: {podSelector: {}, policyTypes: Ingress}",
+            "spec.policyTypes",
+        ),
+        (
+            "spec: {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8, except: 3}}]}]}",
+            "spec.ingress[0].from[0].ipBlock.except",
+        ),
+        ("metadata: {name: 5}", "metadata.name"),
+        (
+            "spec: {podSelector: {}, ingress: [{ports: [{port: 70000000000}]}]}",
+            "spec.ingress[0].ports[0].port",
+        ),
+        (
+            "spec: {podSelector: {}, ingress: [{ports: [{endPort: -1.5}]}]}",
+            "spec.ingress[0].ports[0].endPort",
+        ),
+        ("spec: [1, 2]", "spec"),
+        (
+            "spec: {podSelector: {}, egress: [{to: [{}], ports: null}]}",
+            "",
+        ),
+    ];
+    for (text, path) in cases {
+        let (docs, problems) = reader::read_documents(text);
+        assert!(problems.is_empty());
+        let root = docs[0].root.clone().unwrap();
+        let ours = de::from_node::<NetworkPolicy>(&root);
+        let theirs = serde_json::from_value::<NetworkPolicy>(root.to_json());
+        match (ours, theirs) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a, b, "{text}");
+                assert_eq!(path, "", "{text} should fail");
+            }
+            (Err(a), Err(b)) => {
+                assert_eq!(a.message(), b.to_string(), "{text}");
+                assert_eq!(render_path(a.path()), path, "{text}");
+            }
+            (a, b) => panic!("{text}: ours {a:?}, serde_json {b:?}"),
+        }
+    }
+    // Cilium: flattened `extra` fields, enums, numbers as strings.
+    let text = "spec: {endpointSelector: {}, ingress: [{fromEntities: [world], toPorts: [{ports: [{port: '80', protocol: TCP}], rules: {http: [{method: GET}]}}]}], futureField: {a: 1}}";
+    let (docs, _) = reader::read_documents(text);
+    let root = docs[0].root.clone().unwrap();
+    assert_eq!(
+        de::from_node::<CiliumPolicy>(&root).unwrap(),
+        serde_json::from_value::<CiliumPolicy>(root.to_json()).unwrap()
+    );
+}
