@@ -53,7 +53,7 @@ pub struct ServeArgs {
     #[arg(long, env = "PALISADE_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
 
-    /// Largest flow-log upload (`/api/generate`, `/api/replay`), in bytes.
+    /// Largest flow-log upload (`/api/flows`, `/api/generate`, `/api/replay`), in bytes.
     #[arg(long, env = "PALISADE_MAX_UPLOAD_BYTES", default_value_t = 256 * 1024 * 1024)]
     pub max_upload_bytes: u64,
 

@@ -1,4 +1,5 @@
-//! `POST /api/generate`: flow uploads as raw bodies and multipart, streamed.
+//! `POST /api/flows`, `POST /api/generate` and `POST /api/replay`: flow uploads
+//! as raw bodies and multipart, streamed.
 
 mod common;
 
@@ -7,6 +8,190 @@ use serde_json::Value;
 
 const TEN_FLOWS: &str = include_str!("data/hubble/basic-sample-10-flows.json");
 const HTTP_FLOWS: &str = include_str!("data/hubble/basic-sample-5-http-flows.json");
+
+/// What the page computes itself for a small file.
+fn aggregate_locally(input: &str) -> policy_core::flows::Aggregates {
+    policy_core::flows::aggregate_bytes(
+        input.as_bytes(),
+        policy_core::flows::ReaderOptions::default(),
+        policy_core::flows::AggregateOptions::default(),
+    )
+    .unwrap()
+    .0
+}
+
+#[tokio::test]
+async fn flows_answers_the_aggregates_the_page_would_compute() {
+    let server = TestServer::start().await;
+    let response = server
+        .client
+        .post(server.url("/api/flows"))
+        .header("content-type", "application/x-ndjson")
+        .body(TEN_FLOWS)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["total_flows"], 10);
+    assert_eq!(body["inputs"][0]["flows"], 10);
+    assert_eq!(body["inputs"][0]["errors"], 0);
+    let aggregates: policy_core::flows::Aggregates =
+        serde_json::from_value(body["aggregates"].clone()).unwrap();
+    assert_eq!(aggregates, aggregate_locally(TEN_FLOWS));
+    assert_eq!(aggregates.total_flows, 10);
+    assert_eq!(aggregates.flows.len(), 10);
+    let display = |i: usize| aggregates.identities[i].display.as_str();
+    assert!(
+        aggregates
+            .flows
+            .iter()
+            .any(|f| display(f.source) == "istio-system/prometheus"
+                && display(f.destination) == "bookinfo/reviews"
+                && f.port == Some(15090)),
+        "{body}"
+    );
+
+    // Several files in one multipart upload are aggregated together.
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "flows",
+            reqwest::multipart::Part::text(TEN_FLOWS).file_name("a.json"),
+        )
+        .part(
+            "flows",
+            reqwest::multipart::Part::text(HTTP_FLOWS).file_name("b.json"),
+        );
+    let both: Value = server
+        .client
+        .post(server.url("/api/flows"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(both["total_flows"], 15);
+    assert_eq!(both["inputs"].as_array().unwrap().len(), 2);
+    let both: policy_core::flows::Aggregates =
+        serde_json::from_value(both["aggregates"].clone()).unwrap();
+    assert!(
+        both.l7_keys
+            .iter()
+            .any(|k| matches!(k, policy_core::flows::L7Key::Http { .. }))
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn flows_reports_a_malformed_line_by_number() {
+    let server = TestServer::start().await;
+    let mut lines: Vec<&str> = TEN_FLOWS.lines().collect();
+    lines.insert(3, "{\"flow\": not json");
+    let upload = lines.join("\n");
+    let response = server
+        .client
+        .post(server.url("/api/flows"))
+        .body(upload.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["total_flows"], 10, "{body}");
+    let input = &body["inputs"][0];
+    assert_eq!(input["errors"], 1, "{input}");
+    assert_eq!(input["lines"], 11, "{input}");
+    let problem = &input["problems"][0];
+    assert_eq!(problem["line"], 4, "{problem}");
+    assert_eq!(problem["severity"], "error", "{problem}");
+    assert!(
+        problem["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{problem}"
+    );
+    // The good lines are all there, each with its own line number.
+    let aggregates: policy_core::flows::Aggregates =
+        serde_json::from_value(body["aggregates"].clone()).unwrap();
+    assert_eq!(aggregates, aggregate_locally(&upload));
+    assert_eq!(aggregates.flows.len(), 10);
+    assert!(aggregates.flows.iter().all(|f| f.first_line != 4));
+
+    // Nothing but garbage is not a flow log.
+    let garbage = "not json\n".repeat(1100);
+    let response = server
+        .client
+        .post(server.url("/api/flows"))
+        .body(garbage)
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, 400, "invalid-flows").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn flows_refuses_an_oversized_upload() {
+    let server = TestServer::start_with(|config| config.max_upload_bytes = 20_000).await;
+    let big = TEN_FLOWS.repeat(3);
+    assert!(big.len() > 20_000);
+    let response = server
+        .client
+        .post(server.url("/api/flows"))
+        .body(big.clone())
+        .send()
+        .await
+        .unwrap();
+    let error = expect_error(response, 413, "payload-too-large").await;
+    assert!(
+        error["message"].as_str().unwrap().contains("20000"),
+        "{error}"
+    );
+    // Streamed without Content-Length, the limit is counted as it arrives.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = big
+        .as_bytes()
+        .chunks(4096)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    let streamed = server
+        .client
+        .post(server.url("/api/flows"))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await
+        .unwrap();
+    expect_error(streamed, 413, "payload-too-large").await;
+    let form = reqwest::multipart::Form::new().part(
+        "flows",
+        reqwest::multipart::Part::text(big).file_name("a.json"),
+    );
+    let multipart = server
+        .client
+        .post(server.url("/api/flows"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    expect_error(multipart, 413, "payload-too-large").await;
+    // Under the limit, the same server answers.
+    let small = server
+        .client
+        .post(server.url("/api/flows"))
+        .body(TEN_FLOWS)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(small.status(), 200);
+    server.stop().await;
+}
 
 #[tokio::test]
 async fn generate_from_a_raw_body() {

@@ -253,6 +253,7 @@ async fn openapi_document_lists_the_api() {
         "/api/probe",
         "/api/diff",
         "/api/generate",
+        "/api/flows",
         "/api/replay",
         "/api/shares",
         "/api/shares/{id}",

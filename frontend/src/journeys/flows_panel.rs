@@ -1,21 +1,24 @@
-//! The flows panel: load a Hubble flow log (small files are read in the
-//! browser by policy-core; large ones are uploaded to `/api/generate` with a
-//! progress bar), the table of distinct flows with filters, generating a
-//! policy from ticked flows, and the impact preview (each flow under the
-//! workspace's policies, changes since the previous version highlighted).
+//! The flows panel: load a Hubble flow log (small files are read and
+//! aggregated in the browser by policy-core; large ones are uploaded with a
+//! progress bar to `/api/flows`, which streams them through the same
+//! aggregation and answers the aggregates), the table of distinct flows with
+//! filters, generating a policy from ticked flows, and the impact preview
+//! (each flow under the workspace's policies, changes since the previous
+//! version highlighted). Both paths end in the same [`LoadedFlows`], so
+//! everything after loading works the same whatever the file's size.
 
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use policy_core::flows::{
-    AggregateOptions, Aggregates, Flavor, GenerateOptions, L7Key, ReaderOptions, aggregate_bytes,
-    generate, replay,
+    AggregateOptions, Aggregates, Flavor, GenerateOptions, L7Key, LineProblem, ReadReport,
+    ReaderOptions, aggregate_bytes, generate, replay,
 };
+use serde::Deserialize;
 
 use super::Journeys;
 use super::links::api_error;
 use super::upload::{post_file, read_bytes};
-use crate::analysis::split_documents;
 use crate::policy_text;
 use crate::state::AppState;
 use crate::workspace::ChangeKind;
@@ -23,7 +26,13 @@ use crate::workspace::ChangeKind;
 /// Files up to this size are read in the browser; larger ones go to the server.
 const BROWSER_LIMIT: f64 = 16.0 * 1024.0 * 1024.0;
 
-/// A flow log read in the browser.
+/// Where large flow logs are uploaded.
+const FLOWS_URL: &str = "/api/flows";
+
+/// Problems shown under the table (the rest are counted in the read report).
+const SHOWN_PROBLEMS: usize = 5;
+
+/// A flow log, aggregated (in the browser or by the server).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LoadedFlows {
     name: String,
@@ -32,21 +41,43 @@ pub struct LoadedFlows {
     problems: Vec<String>,
 }
 
-/// A large file's server-side generation.
+/// The answer of `POST /api/flows` (the fields the page uses).
+#[derive(Deserialize)]
+struct FlowsAnswer {
+    aggregates: Aggregates,
+    #[serde(default)]
+    inputs: Vec<ReadReport>,
+}
+
+/// A large file's upload.
 #[derive(Clone, Debug, PartialEq)]
 enum Upload {
     Idle,
+    /// Sending; `fraction` of the bytes are sent (1.0: the server is reading).
     Sending {
         name: String,
         fraction: f64,
     },
-    Done {
-        name: String,
-        yaml: String,
-        policies: usize,
-        flows: u64,
-    },
     Failed(String),
+}
+
+/// The first problems of the read reports, in words.
+fn problem_texts<'a>(problems: impl IntoIterator<Item = &'a LineProblem>) -> Vec<String> {
+    problems
+        .into_iter()
+        .take(SHOWN_PROBLEMS)
+        .map(|p| format!("line {p}"))
+        .collect()
+}
+
+/// What the progress bar says.
+fn upload_label(name: &str, fraction: f64) -> String {
+    let percent = (fraction * 100.0).clamp(0.0, 100.0);
+    if fraction >= 1.0 {
+        format!("Uploaded {name} ({percent:.0}%); the server is reading it…")
+    } else {
+        format!("Uploading {name}… {percent:.0}%")
+    }
 }
 
 fn l7_text(l7: &L7Key) -> String {
@@ -70,10 +101,36 @@ pub fn FlowsPanel() -> impl IntoView {
     let hide_replies = RwSignal::new(true);
     let flavor = RwSignal::new(Flavor::Kubernetes);
     let dragging = RwSignal::new(false);
+    // Which file is being loaded: a slow upload's answer must not replace a
+    // file chosen after it.
+    let latest = StoredValue::new(0u64);
+
+    // Both paths end here: tick every forwarded request by default, show the table.
+    let show = move |name: String, aggregates: Aggregates, problems: Vec<String>| {
+        let n = aggregates.flows.len();
+        let ticks: BTreeSet<usize> = aggregates
+            .flows
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.verdict.is_allowed_traffic() && !f.is_reply)
+            .map(|(i, _)| i)
+            .collect();
+        ticked.set(ticks);
+        loaded.set(Some(LoadedFlows {
+            name: name.clone(),
+            aggregates,
+            problems,
+        }));
+        state.say(format!("{name}: {n} distinct flows"), false);
+    };
 
     let take_file = move |file: web_sys::File| {
         let name = file.name();
+        latest.update_value(|n| *n += 1);
+        let this = latest.get_value();
+        let current = move || latest.get_value() == this;
         if file.size() <= BROWSER_LIMIT {
+            upload.set(Upload::Idle);
             wasm_bindgen_futures::spawn_local(async move {
                 match read_bytes(&file).await {
                     Ok(bytes) => match aggregate_bytes(
@@ -81,75 +138,51 @@ pub fn FlowsPanel() -> impl IntoView {
                         ReaderOptions::default(),
                         AggregateOptions::default(),
                     ) {
-                        Ok((aggregates, report)) => {
-                            let problems: Vec<String> = report
-                                .problems
-                                .iter()
-                                .take(5)
-                                .map(|p| format!("{p:?}"))
-                                .collect();
-                            let n = aggregates.flows.len();
-                            // Tick every forwarded request by default.
-                            let ticks: BTreeSet<usize> = aggregates
-                                .flows
-                                .iter()
-                                .enumerate()
-                                .filter(|(_, f)| f.verdict.is_allowed_traffic() && !f.is_reply)
-                                .map(|(i, _)| i)
-                                .collect();
-                            ticked.set(ticks);
-                            loaded.set(Some(LoadedFlows {
-                                name: name.clone(),
-                                aggregates,
-                                problems,
-                            }));
-                            state.say(format!("{name}: {n} distinct flows"), false);
+                        Ok((aggregates, report)) if current() => {
+                            show(name, aggregates, problem_texts(&report.problems));
                         }
+                        Ok(_) => {}
                         Err(e) => state.say(format!("{name}: {e}"), true),
                     },
                     Err(e) => state.say(format!("{name}: {e}"), true),
                 }
             });
         } else {
-            let fl = if flavor.get_untracked() == Flavor::Cilium {
-                "cilium"
-            } else {
-                "kubernetes"
-            };
             upload.set(Upload::Sending {
                 name: name.clone(),
                 fraction: 0.0,
             });
             wasm_bindgen_futures::spawn_local(async move {
-                let url = format!("/api/generate?flavor={fl}");
                 let progress_name = name.clone();
-                let result = post_file(&url, &file, move |f| {
-                    upload.set(Upload::Sending {
-                        name: progress_name.clone(),
-                        fraction: f,
-                    })
+                let result = post_file(FLOWS_URL, &file, move |f| {
+                    if current() {
+                        upload.set(Upload::Sending {
+                            name: progress_name.clone(),
+                            fraction: f,
+                        })
+                    }
                 })
                 .await;
+                if !current() {
+                    return;
+                }
+                let failed = |why: String| upload.set(Upload::Failed(why));
                 match result {
-                    Ok((200, body)) => {
-                        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-                        upload.set(Upload::Done {
-                            name,
-                            yaml: v
-                                .get("yaml")
-                                .and_then(|y| y.as_str())
-                                .unwrap_or_default()
-                                .to_string(),
-                            policies: v.get("policies").and_then(|p| p.as_u64()).unwrap_or(0)
-                                as usize,
-                            flows: v.get("total_flows").and_then(|p| p.as_u64()).unwrap_or(0),
-                        });
+                    Ok((200, body)) => match serde_json::from_str::<FlowsAnswer>(&body) {
+                        Ok(answer) => {
+                            upload.set(Upload::Idle);
+                            let problems =
+                                problem_texts(answer.inputs.iter().flat_map(|r| &r.problems));
+                            show(name, answer.aggregates, problems);
+                        }
+                        Err(e) => failed(format!(
+                            "{name}: the server's answer could not be read ({e})"
+                        )),
+                    },
+                    Ok((status, body)) => {
+                        failed(format!("{name}: HTTP {status}: {}", api_error(&body)))
                     }
-                    Ok((status, body)) => upload.set(Upload::Failed(format!(
-                        "{name}: HTTP {status}: {}",
-                        api_error(&body)
-                    ))),
-                    Err(e) => upload.set(Upload::Failed(format!("{name}: {e}"))),
+                    Err(e) => failed(format!("{name}: {e}")),
                 }
             });
         }
@@ -231,21 +264,6 @@ pub fn FlowsPanel() -> impl IntoView {
             ),
             false,
         );
-    };
-    let add_uploaded = move |_| {
-        if let Upload::Done { yaml, .. } = upload.get_untracked() {
-            let docs = split_documents(&yaml);
-            let n = docs.len();
-            state.change(ChangeKind::Step, |w| {
-                for d in docs {
-                    w.add(d);
-                }
-            });
-            state.say(
-                format!("Added {n} generated policies to the workspace"),
-                false,
-            );
-        }
     };
 
     let visible = move || -> Vec<usize> {
@@ -364,21 +382,15 @@ pub fn FlowsPanel() -> impl IntoView {
                     "Choose a flow file…"
                     <input type="file" class="visually-hidden flow-file" accept=".json,.jsonl,.log,.txt,application/json" aria-label="Choose a flow file" on:change=on_file/>
                 </label>
-                <p class="hint">"Files up to 16 MB are read in your browser; larger ones are uploaded to the server, which generates the policies."</p>
+                <p class="hint">"Files up to 16 MB are read in your browser; larger ones are uploaded to the server, which reads them as a stream and sends back the distinct flows."</p>
             </div>
             {move || match upload.get() {
                 Upload::Idle => ().into_any(),
                 Upload::Sending { name, fraction } => view! {
-                    <div class="upload-progress">
-                        <label>{format!("Uploading {name}… {:.0}%", fraction * 100.0)}
+                    <div class="upload-progress" aria-live="polite">
+                        <label>{upload_label(&name, fraction)}
                             <progress max="1" value=fraction.to_string()></progress>
                         </label>
-                    </div>
-                }.into_any(),
-                Upload::Done { name, policies, flows, .. } => view! {
-                    <div class="upload-progress">
-                        <p>{format!("{name}: {flows} flows; the server generated {policies} policies.")}</p>
-                        <button type="button" class="btn primary" on:click=add_uploaded>"Add them to the workspace"</button>
                     </div>
                 }.into_any(),
                 Upload::Failed(why) => view! { <p class="cv-error" role="alert">{why}</p> }.into_any(),

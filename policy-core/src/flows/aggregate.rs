@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::event::{Direction, FlowEvent, L7View, Protocol, Verdict};
@@ -47,7 +47,7 @@ impl Default for AggregateOptions {
 }
 
 /// The L7 part of a tuple.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum L7Key {
     /// No L7 information.
@@ -67,7 +67,7 @@ pub enum L7Key {
 }
 
 /// An identity with what was seen of it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityInfo {
     /// The identity.
     pub identity: Identity,
@@ -83,7 +83,7 @@ pub struct IdentityInfo {
 }
 
 /// One distinct tuple.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AggregatedFlow {
     /// Index into [`Aggregates::identities`].
     pub source: usize,
@@ -114,7 +114,7 @@ pub struct AggregatedFlow {
 
 /// The result of aggregation: identities, tuples (sorted, deterministic)
 /// and what was learned on the side.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Aggregates {
     /// Identities, sorted.
     pub identities: Vec<IdentityInfo>,
@@ -747,6 +747,111 @@ pub fn url_path(url: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Real samples (and a synthetic one with DNS names, namespace labels,
+    /// reserved and external peers) as the page and the server read them.
+    const SAMPLES: &[(&str, &[u8])] = &[
+        (
+            "basic-sample-10-flows.json",
+            include_bytes!("../../tests/data/hubble/basic-sample-10-flows.json"),
+        ),
+        (
+            "basic-sample-5-http-flows.json",
+            include_bytes!("../../tests/data/hubble/basic-sample-5-http-flows.json"),
+        ),
+        (
+            "basic-sample-5-dns-flows.json",
+            include_bytes!("../../tests/data/hubble/basic-sample-5-dns-flows.json"),
+        ),
+        (
+            "cilium-docs-export-events.log",
+            include_bytes!("../../tests/data/hubble/cilium-docs-export-events.log"),
+        ),
+        (
+            "synthetic-mixed.jsonl",
+            include_bytes!("../../tests/data/flows/synthetic-mixed.jsonl"),
+        ),
+    ];
+
+    /// The server sends aggregates to the page as JSON (`POST /api/flows`):
+    /// they must come back identical.
+    #[test]
+    fn aggregates_round_trip_through_json() {
+        let mut seen_l7 = (false, false);
+        let mut seen_dns_names = false;
+        for (name, bytes) in SAMPLES {
+            let (aggregates, _) = crate::flows::aggregate_bytes(
+                bytes,
+                crate::flows::ReaderOptions::default(),
+                AggregateOptions::default(),
+            )
+            .unwrap();
+            assert!(!aggregates.flows.is_empty(), "{name}: no flows");
+            seen_l7.0 |= aggregates
+                .l7_keys
+                .iter()
+                .any(|k| matches!(k, L7Key::Http { .. }));
+            seen_l7.1 |= aggregates
+                .l7_keys
+                .iter()
+                .any(|k| matches!(k, L7Key::Dns { .. }));
+            seen_dns_names |= !aggregates.dns_names.is_empty();
+            let json = serde_json::to_string(&aggregates).unwrap();
+            let back: Aggregates =
+                serde_json::from_str(&json).unwrap_or_else(|e| panic!("{name}: {e}\n{json}"));
+            assert_eq!(back, aggregates, "{name}");
+        }
+        assert_eq!(seen_l7, (true, true), "the samples cover HTTP and DNS");
+        assert!(seen_dns_names, "the samples cover learned DNS names");
+    }
+
+    /// Field names are a wire contract between the server and the page.
+    #[test]
+    fn aggregate_json_field_names() {
+        let (aggregates, _) = crate::flows::aggregate_bytes(
+            SAMPLES[1].1,
+            crate::flows::ReaderOptions::default(),
+            AggregateOptions::default(),
+        )
+        .unwrap();
+        let value = serde_json::to_value(&aggregates).unwrap();
+        for field in [
+            "identities",
+            "flows",
+            "l7_keys",
+            "dns_names",
+            "namespace_labels",
+            "total_flows",
+            "over_limit",
+            "problems",
+            "warnings",
+        ] {
+            assert!(value.get(field).is_some(), "missing {field}: {value}");
+        }
+        assert_eq!(value["l7_keys"][0], serde_json::json!({"type": "none"}));
+        let flow = &value["flows"][0];
+        for field in [
+            "source",
+            "destination",
+            "direction",
+            "protocol",
+            "port",
+            "l7",
+            "verdict",
+            "is_reply",
+            "count",
+            "first_seen",
+            "last_seen",
+            "first_line",
+        ] {
+            assert!(
+                flow.get(field).is_some(),
+                "missing flows[0].{field}: {flow}"
+            );
+        }
+        let identity = &value["identities"][0];
+        assert!(identity["identity"]["kind"].is_string(), "{identity}");
+    }
 
     #[test]
     fn url_paths() {

@@ -19,7 +19,7 @@
 
 use std::borrow::Cow;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::event::{Direction, FlowEvent, L7View, Protocol, Verdict};
 use super::wire::{Enumish, Flow, Record};
@@ -48,7 +48,7 @@ impl Default for ReaderOptions {
 }
 
 /// How bad a [`LineProblem`] is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProblemSeverity {
     /// The record was skipped.
@@ -58,7 +58,7 @@ pub enum ProblemSeverity {
 }
 
 /// A problem with one input record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineProblem {
     /// 1-based line.
     pub line: u64,
@@ -84,7 +84,7 @@ impl std::fmt::Display for LineProblem {
 }
 
 /// What a read saw: counts, and the first problems in detail.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadReport {
     /// Bytes read.
     pub bytes: u64,

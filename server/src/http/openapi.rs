@@ -44,6 +44,7 @@ pub struct ErrorDetail {
         api::explain::explain,
         api::export::export,
         api::generate::generate,
+        api::flows::flows,
         api::replay::replay,
         api::reachability::probe,
         api::reachability::diff_policies,

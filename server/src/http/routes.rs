@@ -14,7 +14,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::http::api::{
-    check, explain, export, fetch, generate, health, reachability, replay, shares, timeout,
+    check, explain, export, fetch, flows, generate, health, reachability, replay, shares, timeout,
 };
 use crate::http::error::ApiError;
 use crate::http::{AppState, assets, metrics, openapi, security};
@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
     // Flow-log uploads: streamed, larger and slower.
     let uploads = Router::new()
         .route("/api/generate", post(generate::generate))
+        .route("/api/flows", post(flows::flows))
         .route("/api/replay", post(replay::replay))
         .layer(DefaultBodyLimit::max(
             usize::try_from(config.max_upload_bytes).unwrap_or(usize::MAX),

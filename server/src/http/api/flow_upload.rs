@@ -1,4 +1,4 @@
-//! Streaming flow-log uploads (`/api/generate`, `/api/replay`).
+//! Streaming flow-log uploads (`/api/flows`, `/api/generate`, `/api/replay`).
 //!
 //! The body is never held whole: it is read frame by frame (raw body) or
 //! field by field and chunk by chunk (`multipart/form-data`), and each chunk

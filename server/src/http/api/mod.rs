@@ -7,6 +7,7 @@ pub mod explain;
 pub mod export;
 pub mod fetch;
 pub mod flow_upload;
+pub mod flows;
 pub mod generate;
 pub mod health;
 pub mod reachability;
