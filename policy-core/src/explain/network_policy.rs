@@ -1,6 +1,7 @@
 //! Explaining Kubernetes NetworkPolicy.
 
-use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort};
+use crate::model::NetworkPolicy;
+use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::RuleExplanation;

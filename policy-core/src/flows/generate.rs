@@ -32,7 +32,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 use k8s_openapi::api::networking::v1::{
-    IPBlock, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
+    IPBlock, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
     NetworkPolicyPort, NetworkPolicySpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
@@ -47,7 +47,7 @@ use crate::model::cilium::{
     CiliumPolicy, CiliumRule, DnsRule, EgressRule, FqdnSelector, HttpRule, IcmpField, IcmpRule,
     IngressRule, L7Rules, PortProtocol, PortRule,
 };
-use crate::model::{LabelSelector, ObjectMeta, Policy};
+use crate::model::{LabelSelector, NetworkPolicy, ObjectMeta, Policy};
 
 /// Which policy language to generate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

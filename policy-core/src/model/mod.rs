@@ -1,17 +1,19 @@
 //! The policy model: what a user writes, as typed Rust values.
 //!
-//! Kubernetes NetworkPolicy and Namespace are the k8s-openapi types; Pod is
-//! our own slim type in [`pod`] (only what policies read, the rest kept
-//! verbatim). Cilium's `cilium.io/v2` policies are our own serde types in
+//! The Kubernetes spec types (NetworkPolicySpec, peers, ports,
+//! LabelSelector) are k8s-openapi's; the objects around them (NetworkPolicy,
+//! Namespace, `ObjectMeta` in [`kubernetes`], Pod in [`pod`]) are our own
+//! slim types with the same field names, which keep what they do not
+//! interpret as read. Cilium's `cilium.io/v2` policies are our own serde types in
 //! [`cilium`], following Cilium's CRD field for field.
 
 pub mod cilium;
+pub mod kubernetes;
 pub mod pod;
 
 pub use cilium::{CiliumPolicy, CiliumRule};
-pub use k8s_openapi::api::core::v1::Namespace;
-pub use k8s_openapi::api::networking::v1::NetworkPolicy;
-pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+pub use kubernetes::{Namespace, NetworkPolicy, ObjectMeta};
 pub use pod::Pod;
 
 /// `apiVersion` of Kubernetes NetworkPolicy.

@@ -37,7 +37,14 @@ pub fn policy_to_json(policy: &Policy) -> Value {
 pub fn object_to_json(object: &Object) -> Value {
     match object {
         Object::Policy(p) => policy_to_json(p),
-        Object::Namespace(n) => serde_json::to_value(n).take_value(),
+        Object::Namespace(n) => {
+            let mut v = serde_json::to_value(n).take_value();
+            if let Value::Object(m) = &mut v {
+                m.insert("apiVersion".into(), Value::String("v1".into()));
+                m.insert("kind".into(), Value::String("Namespace".into()));
+            }
+            v
+        }
         Object::Pod(p) => {
             let mut v = match &p.source {
                 Some(source) => source.clone(),
@@ -251,7 +258,14 @@ fn plain_is_safe(s: &str) -> bool {
     if is_yaml_special_word(s) {
         return false;
     }
-    !(super::reader::resolve_number(s).is_some() || is_yaml11_number(s))
+    !(super::reader::resolve_number(s).is_some() || is_yaml11_number(s) || is_yaml11_timestamp(s))
+}
+
+/// YAML 1.1 timestamps (`2026-11-25`, `2026-11-25T10:00:00Z`), which 1.1
+/// readers turn into dates.
+fn is_yaml11_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 8 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[5].is_ascii_digit()
 }
 
 /// YAML 1.1 number forms that YAML 1.2 reads as strings: `1_000`, `0b101`,

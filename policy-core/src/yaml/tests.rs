@@ -648,3 +648,52 @@ fn tree_deserializer_matches_serde_json() {
         serde_json::from_value::<CiliumPolicy>(root.to_json()).unwrap()
     );
 }
+
+#[test]
+fn server_set_metadata_survives_a_round_trip() {
+    let text = "apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: prod
+  uid: 5f0c6a0e-1b9e-4c1e-9d43-0c1f1f1f1f1f
+  resourceVersion: '12345'
+  generation: 2
+  creationTimestamp: '2026-11-25T10:00:00Z'
+  managedFields:
+  - manager: kubectl
+    operation: Update
+    time: '2026-11-25T10:00:00Z'
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: |
+      {\"apiVersion\":\"networking.k8s.io/v1\"}
+spec:
+  podSelector: {}
+";
+    let out = parse_documents(text);
+    assert!(out.diagnostics.is_empty(), "{:?}", out.diagnostics);
+    let emitted = emit_object(&out.objects[0].object);
+    for kept in [
+        "uid: 5f0c6a0e-1b9e-4c1e-9d43-0c1f1f1f1f1f",
+        "resourceVersion: '12345'",
+        "generation: 2",
+        "creationTimestamp: '2026-11-25T10:00:00Z'",
+        "manager: kubectl",
+        "kubectl.kubernetes.io/last-applied-configuration: |\n      {\"apiVersion\":\"networking.k8s.io/v1\"}\n",
+    ] {
+        assert!(emitted.contains(kept), "`{kept}` was lost:\n{emitted}");
+    }
+    assert_eq!(
+        parse_documents(&emitted).objects[0].object,
+        out.objects[0].object
+    );
+    let ns = parse_documents(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {x: y}}\nstatus: {phase: Active}\n",
+    );
+    let emitted = emit_object(&ns.objects[0].object);
+    assert!(
+        emitted.starts_with("apiVersion: v1\nkind: Namespace\n")
+            && emitted.contains("phase: Active"),
+        "{emitted}"
+    );
+}
