@@ -1,10 +1,11 @@
 //! What the page knows about the selected text: the policy read from it,
-//! its findings and its graph. Pure; recomputed on every change.
+//! its findings and its graph. Pure; recomputed on every change. (The
+//! plain-language explanation is computed just after, off the keystroke
+//! path: see `AppState::explained`.)
 
 use std::collections::BTreeMap;
 
 use policy_core::diagnostic::{Diagnostic, Severity};
-use policy_core::explain::{Explanation, explain};
 use policy_core::model::Policy;
 use policy_core::view::{PolicyGraph, graph};
 
@@ -25,8 +26,6 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     /// The graph of [`Analysis::policy`].
     pub graph: Option<PolicyGraph>,
-    /// The plain-language explanation of [`Analysis::policy`].
-    pub explanation: Option<Explanation>,
 }
 
 impl Analysis {
@@ -42,14 +41,12 @@ impl Analysis {
         // Text with errors keeps the last good graph (the caller decides).
         let policy = if has_errors { None } else { policy };
         let graph = policy.as_ref().map(graph);
-        let explanation = policy.as_ref().map(explain);
         Analysis {
             policy,
             count,
             all,
             diagnostics,
             graph,
-            explanation,
         }
     }
 

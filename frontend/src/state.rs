@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use policy_core::edit::{self, EditError};
+use policy_core::explain::{Explanation, explain};
 use policy_core::model::{Policy, PolicyKind};
 use policy_core::view::{Direction, GroupKind, PeerRef, PolicyGraph};
 
@@ -52,6 +53,10 @@ pub struct AppState {
     pub analysis: Memo<Analysis>,
     /// The graph drawn: the selected doc's last good graph.
     pub graph: Memo<Option<(u32, PolicyGraph)>>,
+    /// The explanation of the analysed policy. It follows the analysis a
+    /// moment later (a zero-delay timeout), so typing pays only for the
+    /// graph and the findings.
+    pub explained: RwSignal<Option<Explanation>>,
     /// The inspector's subject.
     pub selection: RwSignal<Selection>,
     /// The sentence for what is hovered or focused.
@@ -83,6 +88,22 @@ impl AppState {
                 None => prev.cloned().flatten().filter(|(pid, _)| *pid == id),
             }
         });
+        let explained = RwSignal::new(analysis.with_untracked(|a| a.policy.as_ref().map(explain)));
+        let explain_rev = StoredValue::new(0u64);
+        Effect::new(move |_| {
+            analysis.track();
+            explain_rev.update_value(|r| *r += 1);
+            let rev = explain_rev.get_value();
+            set_timeout(
+                move || {
+                    // Only the latest analysis is explained.
+                    if explain_rev.get_value() == rev {
+                        explained.set(analysis.with_untracked(|a| a.policy.as_ref().map(explain)));
+                    }
+                },
+                std::time::Duration::ZERO,
+            );
+        });
         let dark = match browser::load(THEME_KEY).as_deref() {
             Some("dark") => true,
             Some("light") => false,
@@ -94,12 +115,20 @@ impl AppState {
             history_rev: RwSignal::new(0),
             analysis,
             graph,
+            explained,
             selection: RwSignal::new(Selection::None),
             hover: RwSignal::new(None),
             toast: RwSignal::new(None),
             dark: RwSignal::new(dark),
             jump: RwSignal::new(None),
         }
+    }
+
+    /// The explanation of the current analysis, now (for views built once,
+    /// which cannot wait for [`AppState::explained`]).
+    pub fn explanation_now(&self) -> Option<Explanation> {
+        self.analysis
+            .with_untracked(|a| a.policy.as_ref().map(explain))
     }
 
     /// Shows a message.

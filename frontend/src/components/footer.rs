@@ -22,9 +22,9 @@ pub fn Footer() -> impl IntoView {
         {
             return sentence;
         }
-        state.analysis.with(|a| match &a.explanation {
+        state.explained.with(|e| match e {
             Some(e) => e.summary.join(" "),
-            None if a.errors() > 0 => {
+            None if state.analysis.with(|a| a.errors() > 0) => {
                 "Fix the errors in the YAML to see what the policy does.".to_string()
             }
             None => "No policy to explain.".to_string(),

@@ -92,9 +92,7 @@ fn SubjectForm() -> impl IntoView {
             edit::set_subject_selector(&p, selector)
         });
     };
-    let summary = state
-        .analysis
-        .with_untracked(|a| a.explanation.as_ref().map(|e| e.summary.join(" ")));
+    let summary = state.explanation_now().map(|e| e.summary.join(" "));
     view! {
         <h3 class="insp-title">"Selected pods"</h3>
         {summary.map(|s| view! { <p class="sentence">{s}</p> })}
@@ -328,11 +326,11 @@ fn PeerForm(peer: Peer) -> impl IntoView {
             state.selection.set(Selection::None);
         }
     };
+    let explanation = state.explanation_now();
     let rule_text = state.analysis.with_untracked(|a| {
         let policy = a.policy.as_ref()?;
         let field = policy_core::view::rule_field(policy, &at.rule);
-        let text = a
-            .explanation
+        let text = explanation
             .as_ref()?
             .rules
             .iter()

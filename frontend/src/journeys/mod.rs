@@ -119,16 +119,30 @@ impl Journeys {
         };
         // Follow semantic versions: when the policies change, the old ones
         // become "previous" (unless pinned).
+        // Checked just after each change (a zero-delay timeout), so typing
+        // does not pay for collecting and comparing every policy.
         let last = StoredValue::new(policies.get_untracked());
+        let rev = StoredValue::new(0u64);
         Effect::new(move |_| {
-            let now = policies.get();
-            let before = last.get_value();
-            if before != now {
-                if !journeys.pinned.get_untracked() {
-                    journeys.previous.set(before);
-                }
-                last.set_value(now);
-            }
+            state.ws.track();
+            rev.update_value(|r| *r += 1);
+            let mine = rev.get_value();
+            set_timeout(
+                move || {
+                    if rev.get_value() != mine {
+                        return;
+                    }
+                    let now = policies.get_untracked();
+                    let before = last.get_value();
+                    if before != now {
+                        if !journeys.pinned.get_untracked() {
+                            journeys.previous.set(before);
+                        }
+                        last.set_value(now);
+                    }
+                },
+                std::time::Duration::ZERO,
+            );
         });
         provide_context(journeys);
         journeys
