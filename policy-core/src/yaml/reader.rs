@@ -7,6 +7,7 @@
 //! the YAML 1.2 core schema (what `sigs.k8s.io/yaml` agrees with for
 //! everything a policy contains).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span, Tag};
@@ -104,7 +105,8 @@ enum Frame {
         start: Position,
         entries: Vec<SourceEntry>,
         key: Option<(String, SourceSpan)>,
-        seen: HashSet<String>,
+        /// Keys seen, once the mapping is large (small ones are scanned).
+        seen: Option<HashSet<String>>,
     },
 }
 
@@ -195,7 +197,7 @@ pub fn read_documents(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>) {
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let sspan = cursor.span(&span);
-                let v = resolve_scalar(&value, style, tag.as_deref());
+                let v = resolve_scalar(value, style, tag.as_deref());
                 Some((
                     SourceNode {
                         value: v,
@@ -230,7 +232,7 @@ pub fn read_documents(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>) {
                             start,
                             entries: Vec::new(),
                             key: None,
-                            seen: HashSet::new(),
+                            seen: None,
                         }
                     });
                     None
@@ -309,7 +311,16 @@ pub fn read_documents(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>) {
                     *key = Some((k, node.span));
                 }
                 Some((k, key_span)) => {
-                    if k != "<<" && !seen.insert(k.clone()) {
+                    // Small mappings (nearly all) are scanned; large ones get
+                    // a set, so 50k annotations stay linear.
+                    if seen.is_none() && entries.len() >= 16 {
+                        *seen = Some(entries.iter().map(|e| e.key.clone()).collect());
+                    }
+                    let duplicate = match seen {
+                        Some(set) => !set.insert(k.clone()),
+                        None => entries.iter().any(|e| e.key == k),
+                    };
+                    if k != "<<" && duplicate {
                         problems.push(ReadProblem {
                             code: "yaml-duplicate-key",
                             message: format!(
@@ -364,7 +375,7 @@ fn block_seq_start(text: &str, start: Position) -> Position {
 /// Whether `s`, written as a plain scalar, reads back as this string.
 pub fn plain_reads_as_string(s: &str) -> bool {
     matches!(
-        resolve_scalar(s, ScalarStyle::Plain, None),
+        resolve_scalar(Cow::Borrowed(s), ScalarStyle::Plain, None),
         SourceValue::String(_)
     )
 }
@@ -422,27 +433,28 @@ fn merge_keys(entries: Vec<SourceEntry>) -> Vec<SourceEntry> {
 }
 
 /// YAML 1.2 core schema resolution of one scalar.
-fn resolve_scalar(value: &str, style: ScalarStyle, tag: Option<&Tag>) -> SourceValue {
+/// Takes the parser's string, so strings are not copied.
+fn resolve_scalar(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> SourceValue {
     if let Some(tag) = tag.filter(|t| t.is_yaml_core_schema() || t.handle == "!!") {
         match tag.suffix.as_str() {
-            "str" | "binary" | "timestamp" => return SourceValue::String(value.to_string()),
+            "str" | "binary" | "timestamp" => return SourceValue::String(value.into_owned()),
             "null" => return SourceValue::Null,
             _ => {}
         }
     }
     if style != ScalarStyle::Plain {
-        return SourceValue::String(value.to_string());
+        return SourceValue::String(value.into_owned());
     }
-    match value {
+    match value.as_ref() {
         "" | "~" | "null" | "Null" | "NULL" => return SourceValue::Null,
         "true" | "True" | "TRUE" => return SourceValue::Bool(true),
         "false" | "False" | "FALSE" => return SourceValue::Bool(false),
         _ => {}
     }
-    if let Some(n) = resolve_number(value) {
+    if let Some(n) = resolve_number(&value) {
         return SourceValue::Number(n);
     }
-    SourceValue::String(value.to_string())
+    SourceValue::String(value.into_owned())
 }
 
 /// The number a plain scalar reads as, if any (YAML 1.2 core schema).
