@@ -149,3 +149,211 @@ test('import a cluster dump: the heat map equals `palisade probe`, cells explain
   await shot(page, 'journeys-cluster-diff-closed');
   expect(problems).toEqual([]);
 });
+
+// A cluster too large to draw pod by pod: 4 namespaces × 30 pods.
+const BIG_NAMESPACES: Record<string, Record<string, string>> = {
+  shop: { team: 'shop' },
+  payments: { team: 'payments' },
+  monitoring: { team: 'ops' },
+  batch: { team: 'data' },
+};
+const BIG_APPS: Record<string, string[]> = {
+  shop: ['web', 'api', 'db'],
+  payments: ['ledger', 'gateway'],
+  monitoring: ['prometheus', 'grafana', 'alertmanager'],
+  batch: ['worker'],
+};
+
+function bigDump(): string {
+  const items: string[] = [];
+  for (const [ns, labels] of Object.entries(BIG_NAMESPACES)) {
+    const l = Object.entries({ 'kubernetes.io/metadata.name': ns, ...labels }).map(([k, v]) => `${k}: ${v}`).join(', ');
+    items.push(`- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: ${ns}\n    labels: {${l}}`);
+  }
+  let ip = 0;
+  for (const ns of Object.keys(BIG_NAMESPACES)) {
+    const apps = BIG_APPS[ns];
+    for (let i = 0; i < 30; i++) {
+      const app = apps[i % apps.length];
+      const tier = i % 4 === 0 ? 'restricted' : 'open';
+      ip++;
+      items.push(
+        `- apiVersion: v1\n  kind: Pod\n  metadata: {name: ${app}-${i}, namespace: ${ns}, labels: {app: ${app}, tier: ${tier}}}\n` +
+          `  spec:\n    containers:\n    - name: main\n      ports: [{containerPort: 80, name: http}]\n` +
+          `  status: {phase: Running, podIP: 10.1.${Math.floor(ip / 250)}.${(ip % 250) + 1}, hostIP: 192.168.1.1}`,
+      );
+    }
+  }
+  return `apiVersion: v1\nkind: List\nitems:\n${items.join('\n')}\n`;
+}
+
+// shop isolates ingress (web from ops, api from web); payments' restricted
+// pods may only talk to monitoring; batch and monitoring stay open.
+const BIG_POLICIES = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes:
+  - Ingress
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web-from-ops
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels:
+      app: web
+  ingress:
+  - from:
+    - namespaceSelector:
+        matchLabels:
+          team: ops
+    ports:
+    - port: 80
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: api-from-web
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels:
+      app: api
+  ingress:
+  - from:
+    - podSelector:
+        matchLabels:
+          app: web
+    ports:
+    - port: http
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: restricted-to-monitoring
+  namespace: payments
+spec:
+  podSelector:
+    matchLabels:
+      tier: restricted
+  policyTypes:
+  - Egress
+  egress:
+  - to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: monitoring
+`;
+
+type NsCell = { from: string; to: string; allowed: number; total: number };
+
+async function readNsCells(page: import('@playwright/test').Page): Promise<NsCell[]> {
+  return page.locator('button.ns-cell').evaluateAll((els) =>
+    els.map((e) => ({
+      from: e.getAttribute('data-from-ns')!,
+      to: e.getAttribute('data-to-ns')!,
+      allowed: Number(e.getAttribute('data-allowed')),
+      total: Number(e.getAttribute('data-total')),
+    })),
+  );
+}
+
+test('a cluster over 60 pods lands on the namespace view; its counts equal `palisade probe` summed by namespace; cells drill into pods', async ({ page, problems }) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-heat-big-'));
+  const dumpFile = path.join(dir, 'big-cluster.yaml');
+  fs.writeFileSync(dumpFile, bigDump());
+
+  await openEditor(page);
+  await setYaml(page, BIG_POLICIES);
+  await openJourney(page, 'Cluster');
+  await page.locator('input[aria-label="Import a cluster dump"]').setInputFiles(dumpFile);
+  await expect(page.locator('.cluster-name')).toHaveText('big-cluster.yaml: 4 namespaces, 120 pods');
+
+  // 120 pods > 60 per axis: the namespace view is chosen by itself.
+  const axis = page.getByRole('group', { name: 'Heat map rows and columns' });
+  await expect(axis.getByRole('button', { name: 'Namespaces' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(axis.getByRole('button', { name: 'Pods' })).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.locator('select.cv-port')).toHaveValue('80/TCP');
+  await expect(page.locator('button.ns-cell')).toHaveCount(16);
+  await shot(page, 'journeys-cluster-namespaces');
+
+  // The CLI on the same workspace and dump, summed by namespace.
+  const policyFile = path.join(dir, 'workspace.yaml');
+  fs.writeFileSync(policyFile, (await workspaceTexts(page)).join('\n---\n'));
+  const out = execFileSync(BIN, ['probe', '--cluster', dumpFile, '--policies', policyFile, '--port', '80/TCP', '--output', 'json'], {
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  const results: { from: string; to: string; allowed: boolean }[] = JSON.parse(out).results;
+  const cli = new Map<string, { allowed: number; total: number }>();
+  for (const r of results) {
+    if (r.from.startsWith('ip:') || r.to.startsWith('ip:')) continue;
+    const key = `${r.from.split('/')[0]}|${r.to.split('/')[0]}`;
+    const c = cli.get(key) ?? { allowed: 0, total: 0 };
+    c.total++;
+    if (r.allowed) c.allowed++;
+    cli.set(key, c);
+  }
+  expect(cli.size).toBe(16);
+  const cells = await readNsCells(page);
+  expect(cells.length).toBe(16);
+  for (const c of cells) {
+    const key = `${c.from}|${c.to}`;
+    expect(cli.get(key), key).toEqual({ allowed: c.allowed, total: c.total });
+    // The text says the same.
+    await expect(page.locator(`button.ns-cell[data-from-ns="${c.from}"][data-to-ns="${c.to}"]`)).toHaveText(`${c.allowed}/${c.total}`);
+  }
+  // All three kinds of cell are there.
+  const kind = (c: NsCell) => (c.allowed === c.total ? 'all' : c.allowed === 0 ? 'none' : 'partial');
+  expect(new Set(cells.map(kind))).toEqual(new Set(['all', 'none', 'partial']));
+  expect(cells.find((c) => c.from === 'shop' && c.to === 'shop')).toEqual({ from: 'shop', to: 'shop', allowed: 100, total: 870 });
+  await expect(page.locator('button.ns-cell[data-from-ns="batch"][data-to-ns="shop"]')).toHaveClass(/\bnone\b/);
+  await expect(page.locator('button.ns-cell[data-from-ns="batch"][data-to-ns="payments"]')).toHaveClass(/\ball\b/);
+
+  // The pod view keeps its cap and says what it hides.
+  await axis.getByRole('button', { name: 'Pods' }).click();
+  await expect(page.locator('th.hm-row')).toHaveCount(60);
+  await expect(page.locator('.cv-hidden')).toContainText('Showing 60 of 120 pods: 60 pods are hidden.');
+  await shot(page, 'journeys-cluster-pods-capped');
+  await page.locator('.cv-hidden').getByRole('button', { name: 'See them all by namespace' }).click();
+  await expect(page.locator('button.ns-cell')).toHaveCount(16);
+
+  // A cell drills into its pods: monitoring → shop, 30 × 30.
+  const mon = cells.find((c) => c.from === 'monitoring' && c.to === 'shop')!;
+  expect(mon.allowed).toBeGreaterThan(0);
+  expect(mon.allowed).toBeLessThan(mon.total);
+  await page.locator('button.ns-cell[data-from-ns="monitoring"][data-to-ns="shop"]').click();
+  await expect(axis.getByRole('button', { name: 'Pods' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator('.cv-focus')).toContainText('Pods of monitoring → pods of shop');
+  await expect(page.locator('th.hm-row')).toHaveCount(30);
+  await expect(page.locator('.cv-hidden')).toHaveCount(0);
+  await expect(page.locator('button.hm-cell')).toHaveCount(900);
+  await expect(page.locator('button.hm-cell[data-allowed="true"]')).toHaveCount(mon.allowed);
+  await page.locator('button.hm-cell[data-from="monitoring/prometheus-0"][data-to="shop/web-0"]').click();
+  await expect(page.getByRole('region', { name: 'Why' })).toContainText('monitoring/prometheus-0 → shop/web-0 on 80/TCP: allowed');
+  await shot(page, 'journeys-cluster-namespace-drill');
+  await page.getByRole('button', { name: '← Back to namespaces' }).click();
+  await expect(page.locator('button.ns-cell')).toHaveCount(16);
+
+  // Narrowing the filter under the cap goes back to pods by itself only when
+  // no view was picked; a fresh import forgets the pick.
+  await page.locator('input[aria-label="Import a cluster dump"]').setInputFiles(dumpFile);
+  await page.getByRole('combobox', { name: 'Namespace filter' }).selectOption('batch');
+  await expect(axis.getByRole('button', { name: 'Pods' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator('th.hm-row')).toHaveCount(30);
+  await page.getByRole('combobox', { name: 'Namespace filter' }).selectOption('');
+  await expect(page.locator('button.ns-cell')).toHaveCount(16);
+
+  // Dark theme.
+  await page.getByRole('button', { name: /dark theme/ }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.waitForTimeout(300);
+  await shot(page, 'journeys-cluster-namespaces-dark');
+  expect(problems).toEqual([]);
+});

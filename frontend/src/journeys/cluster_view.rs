@@ -1,5 +1,6 @@
-//! The cluster view: a reachability heat map (pods × pods, one port at a
-//! time) computed in the browser by the engine, the reasons behind a cell,
+//! The cluster view: a reachability heat map (pods × pods, or namespaces ×
+//! namespaces counting allowed pod pairs, one port at a time) computed in the
+//! browser by the engine, the reasons behind a cell,
 //! the live semantic diff of the latest edit, and the posture summary.
 
 use std::collections::BTreeSet;
@@ -7,27 +8,37 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use policy_core::cluster::{Cluster, EndpointId};
 use policy_core::diff::{PolicyDiff, diff};
-use policy_core::engine::{Engine, PortKey, TruthTable};
+use policy_core::engine::{Engine, PortKey, TruthTable, by_namespace};
 use policy_core::posture::{posture, read_cluster};
 use policy_core::tutorial;
 
 use super::Journeys;
 use crate::browser;
 
-/// Most pods drawn per axis; filters narrow larger clusters.
+/// Most pods drawn per axis; larger selections default to the namespace view.
 const MAX_AXIS: usize = 60;
 
-/// The heat map's inputs and the engine's table.
+/// What the heat map's rows and columns are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Axis {
+    /// One row and one column per pod (at most [`MAX_AXIS`] each).
+    Pods,
+    /// One row and one column per namespace, cells counting pod pairs.
+    Namespaces,
+}
+
+/// The heat map's axes after the filters.
 #[derive(Clone, Debug, PartialEq)]
 struct Heat {
-    /// Pod endpoints shown, after filters.
-    pods: Vec<EndpointId>,
-    /// Pods matching the filters in all (before the axis limit).
-    matching: usize,
-    /// The port shown.
-    port: Option<PortKey>,
-    /// The table for that port.
-    table: Option<TruthTable>,
+    /// Every pod matching the filters (what the namespace view counts).
+    filtered: Vec<EndpointId>,
+    /// Source pods drawn (the pod view), at most [`MAX_AXIS`].
+    rows: Vec<EndpointId>,
+    /// Destination pods drawn, at most [`MAX_AXIS`].
+    cols: Vec<EndpointId>,
+    /// Source and destination pods before the axis limit.
+    matching_rows: usize,
+    matching_cols: usize,
 }
 
 /// The ports worth probing: every container port and every port the policies name.
@@ -67,15 +78,38 @@ pub fn ClusterView() -> impl IntoView {
     let paste = RwSignal::new(String::new());
     let import_error = RwSignal::new(None::<String>);
 
+    // `None`: the namespace view when the filtered pods overflow an axis.
+    let axis_choice = RwSignal::new(None::<Axis>);
+    // The pod view narrowed to pods from one namespace to pods of another.
+    let focus = RwSignal::new(None::<(String, String)>);
+
     let ports = Memo::new(move |_| {
         j.cluster
             .with(|(_, c)| j.policies.with(|p| ports_of(c, &Engine::new(c, p))))
     });
+    let port = Memo::new(move |_| {
+        let available = ports.get();
+        port_choice
+            .get()
+            .filter(|p| available.contains(p))
+            .or_else(|| available.iter().copied().find(|p| *p == PortKey::tcp(80)))
+            .or_else(|| available.first().copied())
+    });
+    // The engine's table for the chosen port, over the whole cluster: the
+    // filters only choose which of its cells are drawn.
+    let table = Memo::new(move |_| {
+        let p = port.get()?;
+        Some(
+            j.cluster
+                .with(|(_, c)| j.policies.with(|pol| Engine::new(c, pol).truth_table(&[p]))),
+        )
+    });
     let heat = Memo::new(move |_| {
         let ns = ns_filter.get();
         let lf = label_filter.get();
+        let focus = focus.get();
         j.cluster.with(|(_, c)| {
-            let all: Vec<EndpointId> = c
+            let filtered: Vec<EndpointId> = c
                 .pods
                 .iter()
                 .enumerate()
@@ -84,23 +118,38 @@ pub fn ClusterView() -> impl IntoView {
                 })
                 .map(|(i, _)| EndpointId(i))
                 .collect();
-            let matching = all.len();
-            let pods: Vec<EndpointId> = all.into_iter().take(MAX_AXIS).collect();
-            let available = ports.get();
-            let port = port_choice
-                .get()
-                .filter(|p| available.contains(p))
-                .or_else(|| available.iter().copied().find(|p| *p == PortKey::tcp(80)))
-                .or_else(|| available.first().copied());
-            let table = port.map(|p| j.policies.with(|pol| Engine::new(c, pol).truth_table(&[p])));
+            let in_ns = |want: Option<&String>| -> Vec<EndpointId> {
+                filtered
+                    .iter()
+                    .copied()
+                    .filter(|id| want.is_none_or(|w| c.pods[id.0].namespace == *w))
+                    .collect()
+            };
+            let rows = in_ns(focus.as_ref().map(|f| &f.0));
+            let cols = in_ns(focus.as_ref().map(|f| &f.1));
             Heat {
-                pods,
-                matching,
-                port,
-                table,
+                matching_rows: rows.len(),
+                matching_cols: cols.len(),
+                rows: rows.into_iter().take(MAX_AXIS).collect(),
+                cols: cols.into_iter().take(MAX_AXIS).collect(),
+                filtered,
             }
         })
     });
+    let axis = Memo::new(move |_| {
+        axis_choice.get().unwrap_or_else(|| {
+            if heat.with(|h| h.filtered.len()) > MAX_AXIS {
+                Axis::Namespaces
+            } else {
+                Axis::Pods
+            }
+        })
+    });
+    let set_axis = move |a: Axis| {
+        focus.set(None);
+        selected.set(None);
+        axis_choice.set(Some(a));
+    };
     let live_diff = Memo::new(move |_| {
         j.cluster.with(|(_, c)| {
             j.previous
@@ -113,6 +162,8 @@ pub fn ClusterView() -> impl IntoView {
         Ok(dump) => {
             import_error.set(None);
             selected.set(None);
+            focus.set(None);
+            axis_choice.set(None);
             let n = dump.cluster.pods.len();
             j.cluster.set((name.clone(), dump.cluster));
             state.say(format!("Cluster {name}: {n} pods"), false);
@@ -172,6 +223,8 @@ pub fn ClusterView() -> impl IntoView {
             <div class="cv-sources">
                 <button type="button" class="btn small" on:click=move |_| {
                     selected.set(None);
+                    focus.set(None);
+                    axis_choice.set(None);
                     j.cluster.set(("demo cluster".to_string(), tutorial::demo_cluster()));
                 }>"Use the demo cluster"</button>
                 <label class="btn small file-btn">
@@ -197,7 +250,10 @@ pub fn ClusterView() -> impl IntoView {
 
             <div class="cv-filters">
                 <label>"Namespace "
-                    <select aria-label="Namespace filter" on:change=move |ev| ns_filter.set(event_target_value(&ev))>
+                    <select aria-label="Namespace filter" on:change=move |ev| {
+                        focus.set(None);
+                        ns_filter.set(event_target_value(&ev));
+                    }>
                         <option value="">"All"</option>
                         {move || namespaces().into_iter().map(|n| view! { <option value=n.clone()>{n.clone()}</option> }).collect_view()}
                     </select>
@@ -211,18 +267,33 @@ pub fn ClusterView() -> impl IntoView {
                         port_choice.set(event_target_value(&ev).parse::<PortKey>().ok());
                     }>
                         {move || {
-                            let current = heat.with(|h| h.port);
+                            let current = port.get();
                             ports.get().into_iter().map(|p| view! {
                                 <option value=p.to_string() selected=Some(p) == current>{p.to_string()}</option>
                             }).collect_view()
                         }}
                     </select>
                 </label>
+                <div class="segmented cv-axis" role="group" aria-label="Heat map rows and columns">
+                    <button type="button" aria-pressed=move || (axis.get() == Axis::Pods).to_string()
+                        title="One row and one column per pod" on:click=move |_| set_axis(Axis::Pods)>"Pods"</button>
+                    <button type="button" aria-pressed=move || (axis.get() == Axis::Namespaces).to_string()
+                        title="One row and one column per namespace, counting allowed pod pairs"
+                        on:click=move |_| set_axis(Axis::Namespaces)>"Namespaces"</button>
+                </div>
             </div>
 
-            <div class="cv-body">
-                <div class="heatmap-wrap">{move || heat_view(j, heat, live_diff, selected)}</div>
-                {why}
+            <div class="cv-body" class:single=move || axis.get() == Axis::Namespaces>
+                <div class="heatmap-wrap">{move || {
+                    let Some(port) = port.get() else {
+                        return view! { <p class="hint">"No pods or ports to show."</p> }.into_any();
+                    };
+                    match axis.get() {
+                        Axis::Pods => pod_view(j, port, heat, table, live_diff, selected, focus, set_axis),
+                        Axis::Namespaces => namespace_view(j, port, heat, table, live_diff, focus, axis_choice),
+                    }
+                }}</div>
+                {move || (axis.get() == Axis::Pods).then(why)}
             </div>
 
             <div class="posture" aria-labelledby="posture-title">
@@ -289,93 +360,261 @@ fn diff_view(d: &PolicyDiff, pinned: bool) -> AnyView {
     .into_any()
 }
 
-fn heat_view(
+/// Connections on `port` the latest edit opened and closed, as name pairs.
+type Changed = (BTreeSet<(String, String)>, BTreeSet<(String, String)>);
+
+fn changed_on(live_diff: Memo<PolicyDiff>, port: PortKey) -> Changed {
+    live_diff.with(|d| {
+        let pick = |items: &[policy_core::diff::ChangedConnection]| {
+            items
+                .iter()
+                .filter(|c| c.port == port)
+                .map(|c| (c.from.clone(), c.to.clone()))
+                .collect()
+        };
+        (pick(&d.newly_allowed), pick(&d.newly_denied))
+    })
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Pods × pods, each cell one connection.
+#[allow(clippy::too_many_arguments)]
+fn pod_view(
     j: Journeys,
+    port: PortKey,
     heat: Memo<Heat>,
+    table: Memo<Option<TruthTable>>,
     live_diff: Memo<PolicyDiff>,
     selected: RwSignal<Option<(EndpointId, EndpointId, PortKey)>>,
-) -> impl IntoView {
+    focus: RwSignal<Option<(String, String)>>,
+    set_axis: impl Fn(Axis) + Copy + Send + Sync + 'static,
+) -> AnyView {
     let h = heat.get();
-    let (Some(port), Some(table)) = (h.port, h.table.clone()) else {
-        return view! { <p class="hint">"No pods or ports to show."</p> }.into_any();
+    if h.rows.is_empty() || h.cols.is_empty() {
+        return view! { <p class="hint">"No pods match the filters."</p> }.into_any();
+    }
+    let name_of = |ids: &[EndpointId]| -> Vec<(EndpointId, String)> {
+        j.cluster
+            .with(|(_, c)| ids.iter().map(|id| (*id, c.endpoint_name(*id))).collect())
     };
-    let names: Vec<(EndpointId, String)> = j.cluster.with(|(_, c)| {
-        h.pods
-            .iter()
-            .map(|id| (*id, c.endpoint_name(*id)))
-            .collect()
+    let (rows, cols) = (name_of(&h.rows), name_of(&h.cols));
+    let changed = changed_on(live_diff, port);
+    let focus_bar = focus.get().map(|(from, to)| {
+        view! {
+            <p class="cv-focus">
+                <span>"Pods of " <strong>{from.clone()}</strong> " → pods of " <strong>{to.clone()}</strong></span>
+                <button type="button" class="btn small" on:click=move |_| set_axis(Axis::Namespaces)>"← Back to namespaces"</button>
+                <button type="button" class="btn small" on:click=move |_| focus.set(None)>"Show all pods"</button>
+            </p>
+        }
     });
-    let changed = live_diff.with(|d| {
-        let open: BTreeSet<(String, String)> = d
-            .newly_allowed
-            .iter()
-            .filter(|c| c.port == port)
-            .map(|c| (c.from.clone(), c.to.clone()))
-            .collect();
-        let closed: BTreeSet<(String, String)> = d
-            .newly_denied
-            .iter()
-            .filter(|c| c.port == port)
-            .map(|c| (c.from.clone(), c.to.clone()))
-            .collect();
-        (open, closed)
+    let hidden_rows = h.matching_rows - h.rows.len();
+    let hidden_cols = h.matching_cols - h.cols.len();
+    let more = (hidden_rows + hidden_cols > 0).then(|| {
+        let text = if h.matching_rows == h.matching_cols && hidden_rows == hidden_cols {
+            format!(
+                "Showing {} of {} pods: {} hidden. ",
+                h.rows.len(),
+                h.matching_rows,
+                plural(hidden_rows, "pod is", "pods are")
+            )
+        } else {
+            format!(
+                "Showing {} of {} source pods and {} of {} destination pods. ",
+                h.rows.len(),
+                h.matching_rows,
+                h.cols.len(),
+                h.matching_cols
+            )
+        };
+        view! {
+            <p class="cv-hidden" role="status">
+                {text}
+                <button type="button" class="btn small" on:click=move |_| set_axis(Axis::Namespaces)>"See them all by namespace"</button>
+                " or filter by namespace or label."
+            </p>
+        }
     });
-    let more = (h.matching > h.pods.len()).then(|| {
-        format!(
-            "Showing {} of {} pods: filter by namespace or label to see the rest.",
-            h.pods.len(),
-            h.matching
-        )
-    });
-    let header = names
+    let header = cols
         .iter()
         .map(|(_, n)| view! { <th scope="col" class="hm-col"><span>{n.clone()}</span></th> })
         .collect_view();
-    let rows = names
+    let body = table.with(|t| {
+        let Some(table) = t else {
+            return ().into_any();
+        };
+        rows.iter()
+            .map(|(from, from_name)| {
+                let cells = cols
+                    .iter()
+                    .map(|(to, to_name)| {
+                        if from == to {
+                            return view! { <td class="hm-self" aria-label="same pod">"·"</td> }.into_any();
+                        }
+                        let allowed = table.allowed(0, *from, *to);
+                        let key = (from_name.clone(), to_name.clone());
+                        let opened = changed.0.contains(&key);
+                        let closed = changed.1.contains(&key);
+                        let (f, t) = (*from, *to);
+                        let label = format!(
+                            "{from_name} → {to_name} on {port}: {}{}",
+                            if allowed { "allowed" } else { "denied" },
+                            if opened { " (opened by the latest edit)" } else if closed { " (closed by the latest edit)" } else { "" }
+                        );
+                        view! {
+                            <td>
+                                <button type="button" class="hm-cell" class:allow=allowed class:deny=!allowed
+                                    class:opened=opened class:closed=closed
+                                    class:selected=move || selected.get() == Some((f, t, port))
+                                    data-from=from_name.clone() data-to=to_name.clone() data-port=port.to_string()
+                                    data-allowed=allowed.to_string()
+                                    title=label.clone() aria-label=label
+                                    on:click=move |_| selected.set(Some((f, t, port)))>
+                                    {if allowed { "✓" } else { "✗" }}
+                                </button>
+                            </td>
+                        }
+                        .into_any()
+                    })
+                    .collect_view();
+                view! { <tr><th scope="row" class="hm-row">{from_name.clone()}</th>{cells}</tr> }
+            })
+            .collect_view()
+            .into_any()
+    });
+    view! {
+        {focus_bar}
+        {more}
+        <table class="heatmap" aria-label=format!("Reachability on {port}: rows are sources, columns destinations")>
+            <thead><tr><th class="hm-corner">{format!("from ↓ to → ({port})")}</th>{header}</tr></thead>
+            <tbody>{body}</tbody>
+        </table>
+        <p class="hm-legend muted">"✓ allowed · ✗ denied · outlined: changed by the latest edit · click a cell for the reasons"</p>
+    }
+    .into_any()
+}
+
+/// Namespaces × namespaces, each cell counting the allowed pod pairs.
+fn namespace_view(
+    j: Journeys,
+    port: PortKey,
+    heat: Memo<Heat>,
+    table: Memo<Option<TruthTable>>,
+    live_diff: Memo<PolicyDiff>,
+    focus: RwSignal<Option<(String, String)>>,
+    axis_choice: RwSignal<Option<Axis>>,
+) -> AnyView {
+    let summary = table.with(|t| {
+        let t = t.as_ref()?;
+        Some(heat.with(|h| j.cluster.with(|(_, c)| by_namespace(c, t, 0, &h.filtered))))
+    });
+    let Some(summary) = summary.filter(|s| !s.namespaces.is_empty()) else {
+        return view! { <p class="hint">"No pods match the filters."</p> }.into_any();
+    };
+    // Per namespace pair, how many of its connections the latest edit changed.
+    let changed = changed_on(live_diff, port);
+    let ns_of = |name: &str| name.split_once('/').map(|(ns, _)| ns.to_string());
+    let count_by_ns = |set: &BTreeSet<(String, String)>| {
+        let mut m: std::collections::BTreeMap<(String, String), usize> = Default::default();
+        for (f, t) in set {
+            if let (Some(f), Some(t)) = (ns_of(f), ns_of(t)) {
+                *m.entry((f, t)).or_default() += 1;
+            }
+        }
+        m
+    };
+    let (opened, closed) = (count_by_ns(&changed.0), count_by_ns(&changed.1));
+    let total_pods: usize = summary.pods.iter().sum();
+    let header = summary
+        .namespaces
         .iter()
-        .map(|(from, from_name)| {
-            let cells = names
+        .zip(&summary.pods)
+        .map(|(n, k)| view! { <th scope="col" class="hm-col" title=plural(*k, "pod", "pods")><span>{n.clone()}</span></th> })
+        .collect_view();
+    let rows = summary
+        .namespaces
+        .iter()
+        .enumerate()
+        .map(|(i, from)| {
+            let cells = summary
+                .row(i)
                 .iter()
-                .map(|(to, to_name)| {
-                    if from == to {
-                        return view! { <td class="hm-self" aria-label="same pod">"·"</td> }.into_any();
+                .map(|cell| {
+                    if cell.total == 0 {
+                        let label = format!("{} → {}: no pod pairs (one pod)", cell.from, cell.to);
+                        return view! { <td class="hm-self" title=label.clone() aria-label=label>"–"</td> }.into_any();
                     }
-                    let allowed = table.allowed(0, *from, *to);
-                    let key = (from_name.clone(), to_name.clone());
-                    let opened = changed.0.contains(&key);
-                    let closed = changed.1.contains(&key);
-                    let (f, t) = (*from, *to);
-                    let label = format!(
-                        "{from_name} → {to_name} on {port}: {}{}",
-                        if allowed { "allowed" } else { "denied" },
-                        if opened { " (opened by the latest edit)" } else if closed { " (closed by the latest edit)" } else { "" }
+                    let key = (cell.from.clone(), cell.to.clone());
+                    let n_open = opened.get(&key).copied().unwrap_or(0);
+                    let n_closed = closed.get(&key).copied().unwrap_or(0);
+                    let state = if cell.all_allowed() {
+                        "all"
+                    } else if cell.none_allowed() {
+                        "none"
+                    } else {
+                        "partial"
+                    };
+                    let mut label = format!(
+                        "{} → {} on {port}: {} of {} pod pairs allowed ({}%)",
+                        cell.from,
+                        cell.to,
+                        cell.allowed,
+                        cell.total,
+                        cell.allowed * 100 / cell.total
                     );
+                    if n_open + n_closed > 0 {
+                        label.push_str(&format!("; the latest edit opened {n_open} and closed {n_closed}"));
+                    }
+                    label.push_str(". Click to see these pods");
+                    let (f, t) = key.clone();
                     view! {
                         <td>
-                            <button type="button" class="hm-cell" class:allow=allowed class:deny=!allowed
-                                class:opened=opened class:closed=closed
-                                class:selected=move || selected.get() == Some((f, t, port))
-                                data-from=from_name.clone() data-to=to_name.clone() data-port=port.to_string()
-                                data-allowed=allowed.to_string()
+                            <button type="button" class=format!("ns-cell {state}")
+                                class:opened={n_open > 0} class:closed={n_closed > 0}
+                                data-from-ns=cell.from.clone() data-to-ns=cell.to.clone()
+                                data-allowed=cell.allowed.to_string() data-total=cell.total.to_string()
+                                data-port=port.to_string()
                                 title=label.clone() aria-label=label
-                                on:click=move |_| selected.set(Some((f, t, port)))>
-                                {if allowed { "✓" } else { "✗" }}
+                                on:click=move |_| {
+                                    focus.set(Some((f.clone(), t.clone())));
+                                    axis_choice.set(Some(Axis::Pods));
+                                }>
+                                <span class="ns-count">{cell.allowed.to_string()}</span>
+                                <span class="ns-total">{format!("/{}", cell.total)}</span>
                             </button>
                         </td>
                     }
                     .into_any()
                 })
                 .collect_view();
-            view! { <tr><th scope="row" class="hm-row">{from_name.clone()}</th>{cells}</tr> }
+            let k = summary.pods[i];
+            view! {
+                <tr>
+                    <th scope="row" class="hm-row">{from.clone()} " " <span class="ns-pods">{format!("({k})")}</span></th>
+                    {cells}
+                </tr>
+            }
         })
         .collect_view();
     view! {
-        {more.map(|m| view! { <p class="hint">{m}</p> })}
-        <table class="heatmap" aria-label=format!("Reachability on {port}: rows are sources, columns destinations")>
+        <p class="hint">{format!(
+            "{} in {}: each cell counts the pod pairs allowed on {port} out of all.",
+            plural(total_pods, "pod", "pods"),
+            plural(summary.namespaces.len(), "namespace", "namespaces")
+        )}</p>
+        <table class="heatmap ns-heatmap" aria-label=format!("Allowed pod pairs on {port} by namespace: rows are source namespaces, columns destinations")>
             <thead><tr><th class="hm-corner">{format!("from ↓ to → ({port})")}</th>{header}</tr></thead>
             <tbody>{rows}</tbody>
         </table>
-        <p class="hm-legend muted">"✓ allowed · ✗ denied · outlined: changed by the latest edit · click a cell for the reasons"</p>
+        <p class="hm-legend muted">
+            <span class="ns-key all">"all allowed"</span>
+            <span class="ns-key partial">"some"</span>
+            <span class="ns-key none">"none"</span>
+            " · allowed/all pod pairs · dashed outline: changed by the latest edit · click a cell for its pods"
+        </p>
     }
     .into_any()
 }

@@ -8,7 +8,9 @@
 //!   ([`Verdict`], plain data, plus [`Verdict::explain`] in words);
 //! - [`Engine::truth_table`] answers every pair on a list of ports at once
 //!   ([`TruthTable`], one bit per pair and port), grouping endpoints that
-//!   share the same policies so no pair is evaluated against every policy.
+//!   share the same policies so no pair is evaluated against every policy;
+//! - [`by_namespace`] sums a table up per (source, destination) namespace
+//!   pair: how many of its pod pairs are allowed.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -45,6 +47,7 @@
 
 pub mod bitset;
 mod compile;
+pub mod namespaces;
 pub mod port;
 pub mod selector;
 mod table;
@@ -56,6 +59,7 @@ pub mod reference;
 
 use std::collections::BTreeSet;
 
+pub use namespaces::{NamespaceCell, NamespaceTable, by_namespace};
 pub use port::{PortKey, PortKeyError, Protocol};
 pub use table::{BitMatrix, TruthTable};
 pub use verdict::{Direction, PolicyRef, RuleMatch, SideVerdict, Verdict};
