@@ -167,9 +167,11 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
                     let s = x1 + LEAD;
                     let mid = (s + x2) / 2.0;
                     (
-                        format!(
-                            "M{x1:.1},{py:.1} H{s:.1} C{mid:.1},{py:.1} {mid:.1},{cy:.1} {x2:.1},{cy:.1}"
-                        ),
+                        {
+                            let (x1, py, s, mid, cy, x2) =
+                                (t(x1), t(py), t(s), t(mid), t(cy), t(x2));
+                            format!("M{x1},{py} H{s} C{mid},{py} {mid},{cy} {x2},{cy}")
+                        },
                         x1 + LEAD / 2.0,
                     )
                 }
@@ -179,9 +181,11 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
                     let s = x2 - LEAD;
                     let mid = (x1 + s) / 2.0;
                     (
-                        format!(
-                            "M{x1:.1},{cy:.1} C{mid:.1},{cy:.1} {mid:.1},{py:.1} {s:.1},{py:.1} H{x2:.1}"
-                        ),
+                        {
+                            let (x1, cy, mid, py, s, x2) =
+                                (t(x1), t(cy), t(mid), t(py), t(s), t(x2));
+                            format!("M{x1},{cy} C{mid},{cy} {mid},{py} {s},{py} H{x2}")
+                        },
                         x2 - LEAD / 2.0,
                     )
                 }
@@ -203,8 +207,33 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
     }
 }
 
+/// A coordinate to one decimal, written with integer formatting (float
+/// formatting is slow in WASM, and a 100-rule graph writes ~1,000 of these
+/// per keystroke).
+struct Tenths(i64);
+
+fn t(v: f64) -> Tenths {
+    Tenths((v * 10.0).round() as i64)
+}
+
+impl std::fmt::Display for Tenths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let a = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{}", a / 10, a % 10)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn coordinates_print_to_one_decimal() {
+        assert_eq!(super::t(12.34).to_string(), "12.3");
+        assert_eq!(super::t(-3.06).to_string(), "-3.1");
+        assert_eq!(super::t(0.0).to_string(), "0.0");
+        assert_eq!(super::t(-0.04).to_string(), "0.0");
+    }
+
     use super::*;
     use policy_core::view::graph;
 

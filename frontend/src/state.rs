@@ -80,7 +80,13 @@ impl AppState {
                 samples::API_L7.to_string(),
             ])
         }));
-        let analysis = Memo::new(move |_| ws.with(|w| Analysis::of(&w.current().text)));
+        // Every change of the text gives a new analysis, so comparing the
+        // old and new ones (a deep walk of two policies) is skipped; the
+        // memos downstream still compare what they draw.
+        let analysis = Memo::new_with_compare(
+            move |_| ws.with(|w| Analysis::of(&w.current().text)),
+            |_, _| true,
+        );
         let graph = Memo::new(move |prev: Option<&Option<(u32, PolicyGraph)>>| {
             let id = ws.with(|w| w.current().id);
             match analysis.with(|a| a.graph.clone()) {
