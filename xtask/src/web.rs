@@ -36,42 +36,61 @@ pub fn build(root: &Path, tools: &Toolchain, release: bool) -> Result<Bundle> {
     let hash = short_hash(&fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?);
     let name = format!("palisade-{hash}");
 
-    step("wasm-bindgen");
-    let staging = root.join("target/web-staging");
-    let _ = fs::remove_dir_all(&staging);
-    let mut bindgen = Command::new(&tools.wasm_bindgen);
-    bindgen
-        .args(["--target", "web", "--no-typescript", "--out-name", &name])
-        .arg("--out-dir")
-        .arg(&staging)
-        .arg(&wasm);
-    // PALISADE_WASM_NAMES=1 keeps function names in a release build, for
-    // size analysis (twiggy) and readable browser CPU profiles.
+    // wasm-bindgen and wasm-opt take a minute or more; their output is kept
+    // per input hash (and keep-names setting), so a warm run with an
+    // unchanged page skips them.
     let keep_names = std::env::var_os("PALISADE_WASM_NAMES").is_some_and(|v| v == "1");
-    if release && !keep_names {
-        bindgen.arg("--remove-name-section");
-    }
-    run(&mut bindgen)?;
-    let bg = staging.join(format!("{name}_bg.wasm"));
-    if release {
-        step("wasm-opt -Oz");
-        let mut opt = Command::new(&tools.wasm_opt);
-        if keep_names {
-            opt.arg("-g");
+    let staging = root.join("target/web-staging");
+    let optimized = root.join(format!(
+        "target/web-optimized/{name}{}",
+        if keep_names { "-names" } else { "" }
+    ));
+    let _ = fs::remove_dir_all(&staging);
+    if release && optimized.join(".complete").exists() {
+        step("wasm-bindgen and wasm-opt: unchanged page, reusing their output");
+        copy_tree(&optimized, &staging)?;
+        let _ = fs::remove_file(staging.join(".complete"));
+    } else {
+        step("wasm-bindgen");
+        let mut bindgen = Command::new(&tools.wasm_bindgen);
+        bindgen
+            .args(["--target", "web", "--no-typescript", "--out-name", &name])
+            .arg("--out-dir")
+            .arg(&staging)
+            .arg(&wasm);
+        // PALISADE_WASM_NAMES=1 keeps function names in a release build, for
+        // size analysis (twiggy) and readable browser CPU profiles.
+        if release && !keep_names {
+            bindgen.arg("--remove-name-section");
         }
-        run(opt
-            .arg("-Oz")
-            .args([
-                "--enable-bulk-memory",
-                "--enable-nontrapping-float-to-int",
-                "--enable-sign-ext",
-                "--enable-mutable-globals",
-                "--enable-reference-types",
-                "--enable-multivalue",
-            ])
-            .arg(&bg)
-            .arg("-o")
-            .arg(&bg))?;
+        run(&mut bindgen)?;
+        let bg = staging.join(format!("{name}_bg.wasm"));
+        if release {
+            step("wasm-opt -Oz");
+            let mut opt = Command::new(&tools.wasm_opt);
+            if keep_names {
+                opt.arg("-g");
+            }
+            run(opt
+                .arg("-Oz")
+                .args([
+                    "--enable-bulk-memory",
+                    "--enable-nontrapping-float-to-int",
+                    "--enable-sign-ext",
+                    "--enable-mutable-globals",
+                    "--enable-reference-types",
+                    "--enable-multivalue",
+                ])
+                .arg(&bg)
+                .arg("-o")
+                .arg(&bg))?;
+        }
+        if release {
+            // Only the latest page is kept.
+            let _ = fs::remove_dir_all(root.join("target/web-optimized"));
+            copy_tree(&staging, &optimized)?;
+            fs::write(optimized.join(".complete"), b"")?;
+        }
     }
 
     step("assembling dist/");
