@@ -173,21 +173,58 @@ pub fn schema(kind: PolicyKind) -> &'static Shape {
     }
 }
 
+/// One step of a path, with its parent's index in the step list (paths are
+/// only rendered for the nodes that get a finding).
+enum Step<'a> {
+    Key(Option<usize>, &'a str),
+    Index(Option<usize>, usize),
+}
+
+fn render(steps: &[Step<'_>], at: Option<usize>) -> String {
+    let mut chain = Vec::new();
+    let mut cur = at;
+    while let Some(i) = cur {
+        chain.push(&steps[i]);
+        cur = match steps[i] {
+            Step::Key(parent, _) | Step::Index(parent, _) => parent,
+        };
+    }
+    let mut path = String::new();
+    for step in chain.into_iter().rev() {
+        match step {
+            Step::Key(_, k) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+            }
+            Step::Index(_, i) => path.push_str(&format!("[{i}]")),
+        }
+    }
+    path
+}
+
 pub(crate) fn lint(kind: PolicyKind, src: &LintSource<'_>, l: &mut Lints<'_>) {
-    let mut stack: Vec<(&SourceNode, &Shape, String)> =
-        vec![(src.map.root(), schema(kind), String::new())];
-    while let Some((node, shape, path)) = stack.pop() {
+    let mut steps: Vec<Step<'_>> = Vec::new();
+    let mut stack: Vec<(&SourceNode, &Shape, Option<usize>)> =
+        vec![(src.map.root(), schema(kind), None)];
+    // Only mappings and sequences with a schema are walked: leaves and
+    // free-form maps cannot hold unknown fields.
+    let walks = |shape: &Shape| matches!(shape, Map(_) | Seq(_));
+    while let Some((node, shape, at)) = stack.pop() {
         match (shape, &node.value) {
             (Map(keys), SourceValue::Map(entries)) => {
                 for e in entries {
-                    let child = if path.is_empty() {
-                        e.key.clone()
-                    } else {
-                        format!("{path}.{}", e.key)
-                    };
                     match keys.iter().find(|(k, _)| *k == e.key) {
-                        Some((_, s)) => stack.push((&e.value, s, child)),
+                        Some((_, s)) => {
+                            if walks(s) {
+                                steps.push(Step::Key(at, &e.key));
+                                stack.push((&e.value, s, Some(steps.len() - 1)));
+                            }
+                        }
                         None => {
+                            steps.push(Step::Key(at, &e.key));
+                            let child = render(&steps, Some(steps.len() - 1));
                             let suggestion = keys
                                 .iter()
                                 .map(|(k, _)| *k)
@@ -222,9 +259,10 @@ pub(crate) fn lint(kind: PolicyKind, src: &LintSource<'_>, l: &mut Lints<'_>) {
                     }
                 }
             }
-            (Seq(item), SourceValue::Seq(items)) => {
+            (Seq(item), SourceValue::Seq(items)) if walks(item) => {
                 for (i, n) in items.iter().enumerate() {
-                    stack.push((n, item, format!("{path}[{i}]")));
+                    steps.push(Step::Index(at, i));
+                    stack.push((n, item, Some(steps.len() - 1)));
                 }
             }
             _ => {}
