@@ -94,7 +94,10 @@ pub fn build(root: &Path, tools: &Toolchain, release: bool) -> Result<Bundle> {
     }
 
     step("assembling dist/");
-    let dist = root.join("dist");
+    // Assembled next to it, then synced: unchanged files keep their
+    // modification times, so the server's build script (which embeds
+    // dist/) does not rerun and a warm `cargo xtask run` skips relinking.
+    let dist = root.join("target/dist-next");
     let _ = fs::remove_dir_all(&dist);
     let assets = dist.join("assets");
     fs::create_dir_all(&assets)?;
@@ -140,6 +143,8 @@ pub fn build(root: &Path, tools: &Toolchain, release: bool) -> Result<Bundle> {
         dist.join("index.html"),
         index.replace("<!-- palisade:head -->", &head),
     )?;
+
+    sync_tree(&dist, &root.join("dist"))?;
 
     let bytes = fs::read(assets.join(format!("{name}_bg.wasm")))?;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
@@ -229,6 +234,41 @@ pub fn playwright(root: &Path, server: &Path) -> Result<BrowserRun> {
 fn short_hash(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest[..5].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Makes `to` hold exactly the files of `from`, writing only files whose
+/// bytes differ and removing what `from` lacks.
+fn sync_tree(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let path: PathBuf = entry?.path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            if target.is_file() {
+                fs::remove_file(&target)?;
+            }
+            sync_tree(&path, &target)?;
+        } else {
+            if target.is_dir() {
+                fs::remove_dir_all(&target)?;
+            }
+            let new = fs::read(&path)?;
+            if fs::read(&target).ok().as_deref() != Some(new.as_slice()) {
+                fs::write(&target, new)?;
+            }
+        }
+    }
+    for entry in fs::read_dir(to)? {
+        let target: PathBuf = entry?.path();
+        if !from.join(target.file_name().unwrap()).exists() {
+            if target.is_dir() {
+                fs::remove_dir_all(&target)?;
+            } else {
+                fs::remove_file(&target)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<()> {
