@@ -20,6 +20,39 @@ fn aggregate_locally(input: &str) -> policy_core::flows::Aggregates {
     .0
 }
 
+/// A flow upload over the server's limit gets 413 when streamed without
+/// Content-Length (the limit is counted as it arrives) and as a multipart
+/// file.
+async fn expect_streamed_and_multipart_limits(server: &TestServer, path: &str, big: String) {
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = big
+        .as_bytes()
+        .chunks(4096)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    let streamed = server
+        .client
+        .post(server.url(path))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await
+        .unwrap();
+    expect_error(streamed, 413, "payload-too-large").await;
+    let form = reqwest::multipart::Form::new().part(
+        "flows",
+        reqwest::multipart::Part::text(big).file_name("a.json"),
+    );
+    let multipart = server
+        .client
+        .post(server.url(path))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    expect_error(multipart, 413, "payload-too-large").await;
+}
+
 #[tokio::test]
 async fn flows_answers_the_aggregates_the_page_would_compute() {
     let server = TestServer::start().await;
@@ -153,34 +186,7 @@ async fn flows_refuses_an_oversized_upload() {
         error["message"].as_str().unwrap().contains("20000"),
         "{error}"
     );
-    // Streamed without Content-Length, the limit is counted as it arrives.
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = big
-        .as_bytes()
-        .chunks(4096)
-        .map(|c| Ok(c.to_vec()))
-        .collect();
-    let streamed = server
-        .client
-        .post(server.url("/api/flows"))
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
-            chunks,
-        )))
-        .send()
-        .await
-        .unwrap();
-    expect_error(streamed, 413, "payload-too-large").await;
-    let form = reqwest::multipart::Form::new().part(
-        "flows",
-        reqwest::multipart::Part::text(big).file_name("a.json"),
-    );
-    let multipart = server
-        .client
-        .post(server.url("/api/flows"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    expect_error(multipart, 413, "payload-too-large").await;
+    expect_streamed_and_multipart_limits(&server, "/api/flows", big).await;
     // Under the limit, the same server answers.
     let small = server
         .client
@@ -322,34 +328,7 @@ async fn bad_uploads() {
         "payload-too-large",
     )
     .await;
-    // Without Content-Length the limit still holds, counted while streaming.
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = big
-        .as_bytes()
-        .chunks(4096)
-        .map(|c| Ok(c.to_vec()))
-        .collect();
-    let streamed = server
-        .client
-        .post(server.url("/api/generate"))
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
-            chunks,
-        )))
-        .send()
-        .await
-        .unwrap();
-    expect_error(streamed, 413, "payload-too-large").await;
-    let form = reqwest::multipart::Form::new().part(
-        "flows",
-        reqwest::multipart::Part::text(big).file_name("a.json"),
-    );
-    let multipart = server
-        .client
-        .post(server.url("/api/generate"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    expect_error(multipart, 413, "payload-too-large").await;
+    expect_streamed_and_multipart_limits(&server, "/api/generate", big).await;
     let empty_form = reqwest::multipart::Form::new();
     let empty = server
         .client
