@@ -61,6 +61,9 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
+    /// The signal handlers cannot be installed.
+    #[error("cannot listen for SIGTERM/Ctrl-C: {0}")]
+    Signals(std::io::Error),
     /// Serving failed.
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
@@ -115,14 +118,19 @@ impl AppState {
 }
 
 /// Binds `config.addr` and serves until SIGTERM or Ctrl-C.
+///
+/// The signal handlers are installed before the address is bound, so once
+/// the server answers, SIGTERM is a graceful stop and never the default
+/// (immediate) termination.
 pub async fn serve(config: ServeConfig) -> Result<(), StartError> {
+    let shutdown = shutdown_signal().map_err(StartError::Signals)?;
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|source| StartError::Bind {
             addr: config.addr,
             source,
         })?;
-    serve_on(listener, config, shutdown_signal()).await
+    serve_on(listener, config, shutdown).await
 }
 
 /// Serves on `listener` until `shutdown` completes, then lets in-flight
@@ -167,30 +175,23 @@ pub async fn serve_on(
     Ok(())
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Installs the Ctrl-C and SIGTERM handlers now, and returns a future that
+/// completes when either signal arrives.
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    #[cfg(unix)]
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    #[cfg(unix)]
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = terminate.recv() => {},
+            _ = interrupt.recv() => {},
+        }
+        #[cfg(not(unix))]
         if let Err(err) = tokio::signal::ctrl_c().await {
             tracing::error!("cannot listen for Ctrl-C: {err}");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(err) => {
-                tracing::error!("cannot listen for SIGTERM: {err}");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
+    })
 }
