@@ -28,6 +28,13 @@ fn main() {
     let read = t.elapsed() / n as u32;
     let t = Instant::now();
     for _ in 0..n {
+        std::hint::black_box(policy_core::yaml::reader::read_documents_general(
+            std::hint::black_box(text),
+        ));
+    }
+    let general = t.elapsed() / n as u32;
+    let t = Instant::now();
+    for _ in 0..n {
         std::hint::black_box(policy_core::yaml::parse_documents(std::hint::black_box(
             text,
         )));
@@ -40,6 +47,6 @@ fn main() {
     }
     let check = t.elapsed() / n as u32;
     println!(
-        "saphyr events {events:?}, read_documents {read:?}, parse_documents {parse:?}, check_parsed {check:?}"
+        "saphyr events {events:?}, read_documents_general {general:?}, read_documents (fast path) {read:?}, parse_documents {parse:?}, check_parsed {check:?}"
     );
 }

@@ -46,6 +46,7 @@
 
 mod de;
 mod emit;
+mod fast;
 pub mod reader;
 
 use serde::de::DeserializeOwned;

@@ -112,7 +112,27 @@ enum Frame {
 
 /// Reads every document of `text`. Never fails: problems come back next to
 /// the documents read so far.
+///
+/// Plain block YAML takes a fast path ([`super::fast`]); everything else,
+/// and every text with a problem, is read by [`read_documents_general`].
 pub fn read_documents(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>) {
+    match super::fast::read(text) {
+        Some(docs) => (docs, Vec::new()),
+        None => read_documents_general(text),
+    }
+}
+
+/// The fast path alone: `None` when `text` is outside its subset. For tests
+/// and benchmarks; [`read_documents`] is what to call.
+pub fn read_documents_fast(text: &str) -> Option<Vec<RawDocument>> {
+    super::fast::read(text)
+}
+
+/// Reads every document of `text` with the general reader, built on
+/// `saphyr-parser`. [`read_documents`] gives the same answer, faster for
+/// plain block YAML; this one is public for the tests that hold the two to
+/// that.
+pub fn read_documents_general(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>) {
     let mut parser = Parser::new_from_str(text);
     let mut cursor = OffsetCursor::new(text);
     let mut docs = Vec::new();
@@ -434,7 +454,11 @@ fn merge_keys(entries: Vec<SourceEntry>) -> Vec<SourceEntry> {
 
 /// YAML 1.2 core schema resolution of one scalar.
 /// Takes the parser's string, so strings are not copied.
-fn resolve_scalar(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&Tag>) -> SourceValue {
+pub(super) fn resolve_scalar(
+    value: Cow<'_, str>,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+) -> SourceValue {
     if let Some(tag) = tag.filter(|t| t.is_yaml_core_schema() || t.handle == "!!") {
         match tag.suffix.as_str() {
             "str" | "binary" | "timestamp" => return SourceValue::String(value.into_owned()),

@@ -37,7 +37,8 @@ struct RouteStats {
 /// The server's counters.
 #[derive(Default)]
 pub struct Metrics {
-    routes: Mutex<HashMap<(String, String), RouteStats>>,
+    /// Route → method → counters (looked up without allocating).
+    routes: Mutex<HashMap<String, HashMap<String, RouteStats>>>,
     shares_sqlite: AtomicU64,
     shares_gist: AtomicU64,
 }
@@ -49,8 +50,14 @@ impl Metrics {
             .routes
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let key = (method.to_owned(), route.to_owned());
-        let stats = routes.entry(key).or_default();
+        if !routes.contains_key(route) {
+            routes.insert(route.to_owned(), HashMap::new());
+        }
+        let by_method = routes.get_mut(route).expect("inserted above");
+        if !by_method.contains_key(method) {
+            by_method.insert(method.to_owned(), RouteStats::default());
+        }
+        let stats = by_method.get_mut(method).expect("inserted above");
         *stats.by_status.entry(status).or_default() += 1;
         if let Some(bucket) = BUCKETS.iter().position(|bound| seconds <= *bound) {
             stats.buckets[bucket] += 1;
@@ -76,15 +83,19 @@ impl Metrics {
             .routes
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut keys: Vec<&(String, String)> = routes.keys().collect();
+        let mut keys: Vec<(&String, &String)> = routes
+            .iter()
+            .flat_map(|(route, by_method)| by_method.keys().map(move |method| (method, route)))
+            .collect();
         keys.sort();
+        let stats_of = |(method, route): (&String, &String)| &routes[route][method];
 
         out.push_str(
             "# HELP palisade_http_requests_total HTTP requests answered, by route and status.\n",
         );
         out.push_str("# TYPE palisade_http_requests_total counter\n");
         for key in &keys {
-            for (status, count) in &routes[*key].by_status {
+            for (status, count) in &stats_of(*key).by_status {
                 let (method, route) = key;
                 let _ = writeln!(
                     out,
@@ -98,8 +109,8 @@ impl Metrics {
         out.push_str("# HELP palisade_http_request_duration_seconds Time to answer HTTP requests, by route.\n");
         out.push_str("# TYPE palisade_http_request_duration_seconds histogram\n");
         for key in &keys {
-            let stats = &routes[*key];
-            let labels = format!("method=\"{}\",route=\"{}\"", escape(&key.0), escape(&key.1));
+            let stats = stats_of(*key);
+            let labels = format!("method=\"{}\",route=\"{}\"", escape(key.0), escape(key.1));
             let mut cumulative = 0;
             for (bound, count) in BUCKETS.iter().zip(stats.buckets) {
                 cumulative += count;
@@ -161,15 +172,12 @@ fn escape(value: &str) -> String {
 /// Middleware timing every request and counting it under its route template.
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|path| path.as_str().to_owned());
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
-    let route = route.as_deref().unwrap_or("static");
+    let route = route.as_ref().map_or("static", MatchedPath::as_str);
     state.metrics().record(
-        &method,
+        method.as_str(),
         route,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),

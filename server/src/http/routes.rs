@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use tower_http::LatencyUnit;
@@ -70,7 +70,7 @@ pub fn router(state: AppState) -> Router {
             ApiError::Internal("handler panicked".to_owned()).into_response()
         }))
         .layer(CompressionLayer::new())
-        .layer(from_fn(security::security_headers))
+        .layer(security::security_headers())
         .layer(from_fn_with_state(state.clone(), metrics::track))
         .layer(
             // One `info` line per request (method, URI, status, latency);
