@@ -101,6 +101,10 @@ fn hand_picked_layouts_agree() {
         "-   a: 1\n    b: 2\n",
         "a: b]\nc: d,e\nf: x{y}\n",
         "a: ---\nb: ...x\n",
+        "a:\n  value\nb: 1\n",
+        "a:\n  'q'\nb:\n  \"d\"  # c\n",
+        "- x\n# between\n- y\n",
+        "a: 1 # c\n\n\n# c\nb: 2\n",
     ];
     let mut failures = Vec::new();
     for text in cases {
@@ -137,6 +141,9 @@ fn hand_picked_layouts_agree() {
         "scalar\n",
         "  a: 1\n",
         "a: 'x\n  y'\n",
+        "a:\n  value\n  more\n",
+        "a: b\x01\n",
+        "a: b\x7f\n",
     ] {
         assert!(read_documents_fast(text).is_none(), "accepted:\n{text}");
     }
@@ -362,7 +369,7 @@ fn root() -> impl Strategy<Value = Tree> {
 }
 
 /// Bytes that make YAML mean something else when dropped in.
-const EDITS: &[u8] = b": -#'\"\n[{&*!|> \t\\x0";
+const EDITS: &[u8] = b": -#'\"\n[{&*!|> \t\\x0\x01\x7f\x0b";
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]

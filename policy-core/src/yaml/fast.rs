@@ -47,10 +47,9 @@ impl Line {
 /// Reads `text` if it is in the subset, else `None`.
 pub(super) fn read(text: &str) -> Option<Vec<RawDocument>> {
     let bytes = text.as_bytes();
-    if bytes
-        .iter()
-        .any(|&b| b == b'\t' || b == b'\r' || b >= 0x80 || b == 0)
-    {
+    // Printable ASCII and newlines only: no tabs, carriage returns, control
+    // characters (which YAML forbids) or multi-byte characters.
+    if bytes.iter().any(|&b| (b < 0x20 && b != b'\n') || b >= 0x7f) {
         return None;
     }
     // Split into documents of content lines.
@@ -106,6 +105,7 @@ pub(super) fn read(text: &str) -> Option<Vec<RawDocument>> {
             return None;
         }
         let mut reader = Reader {
+            text,
             bytes,
             lines,
             i: 0,
@@ -155,7 +155,21 @@ fn is_key_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-' | b':' | b'+' | b'~' | b'$')
 }
 
+/// A mapping key: its text, its span, and the byte after its `:`.
+type Key = (String, SourceSpan, usize);
+
+/// [`resolve_scalar`] for a plain scalar, with a shortcut for the common
+/// case: text starting with a letter that no keyword starts with is a string.
+fn resolve_plain(raw: &str) -> SourceValue {
+    let first = raw.as_bytes()[0];
+    if first.is_ascii_alphabetic() && !matches!(first, b'n' | b'N' | b't' | b'T' | b'f' | b'F') {
+        return SourceValue::String(raw.to_owned());
+    }
+    resolve_scalar(Cow::Borrowed(raw), ScalarStyle::Plain, None)
+}
+
 struct Reader<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     lines: &'a [Line],
     /// The current line: the first not yet consumed.
@@ -194,8 +208,8 @@ impl Reader<'_> {
         if self.is_item(line, at) {
             return self.sequence(at);
         }
-        if self.key(line, at)?.is_some() {
-            return self.mapping(at);
+        if let Some(first_key) = self.key(line, at)? {
+            return self.mapping(at, first_key);
         }
         let node = self.scalar(line, at)?;
         self.i += 1;
@@ -252,8 +266,9 @@ impl Reader<'_> {
         })
     }
 
-    /// A block mapping whose first key is at `at` on the current line.
-    fn mapping(&mut self, at: usize) -> Option<SourceNode> {
+    /// A block mapping whose first key, already read, is at `at` on the
+    /// current line.
+    fn mapping(&mut self, at: usize, first_key: Key) -> Option<SourceNode> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return None;
@@ -262,10 +277,16 @@ impl Reader<'_> {
         let indent = at - first.start;
         let mut entries: Vec<SourceEntry> = Vec::new();
         let mut seen: Option<HashSet<String>> = None;
-        let mut k = at;
+        let mut next_key = Some(first_key);
         loop {
             let line = self.line();
-            let (key, key_span, after) = self.key(line, k)?.filter(|(key, ..)| key != "<<")?;
+            let (key, key_span, after) = match next_key.take() {
+                Some(key) => key,
+                None => self.key(line, line.content)??,
+            };
+            if key == "<<" {
+                return None;
+            }
             // Small mappings (nearly all) are scanned; large ones get a set,
             // so 50k annotations stay linear.
             if seen.is_none() && entries.len() >= 16 {
@@ -315,7 +336,6 @@ impl Reader<'_> {
             if self.is_item(next, next.content) {
                 return None;
             }
-            k = next.content;
         }
         self.depth -= 1;
         let end = entries.last()?.value.span.end;
@@ -331,8 +351,7 @@ impl Reader<'_> {
     /// The mapping key at `at`: its text, span and the byte after its `:`.
     /// `Some(None)` when there is no key here; `None` when the line is
     /// outside the subset.
-    #[allow(clippy::type_complexity)]
-    fn key(&self, line: Line, at: usize) -> Option<Option<(String, SourceSpan, usize)>> {
+    fn key(&self, line: Line, at: usize) -> Option<Option<Key>> {
         let b = self.bytes;
         let colon_follows =
             |i: usize| i < line.end && b[i] == b':' && (i + 1 == line.end || b[i + 1] == b' ');
@@ -361,8 +380,8 @@ impl Reader<'_> {
         if i == at || is_indicator(b[at]) || !b[at..i].iter().all(|&c| is_key_byte(c)) {
             return None;
         }
-        let raw = std::str::from_utf8(&b[at..i]).ok()?;
-        let key = match resolve_scalar(Cow::Borrowed(raw), ScalarStyle::Plain, None) {
+        let raw = &self.text[at..i];
+        let key = match resolve_plain(raw) {
             SourceValue::String(s) => s,
             SourceValue::Null => "null".to_owned(),
             SourceValue::Bool(v) => v.to_string(),
@@ -396,7 +415,7 @@ impl Reader<'_> {
                 _ => i += 1,
             }
         }
-        let inner = std::str::from_utf8(&b[at + 1..i]).ok()?;
+        let inner = &self.text[at + 1..i];
         let value = if escaped {
             Cow::Owned(inner.replace("''", "'"))
         } else {
@@ -460,9 +479,9 @@ impl Reader<'_> {
             }
             i += 1;
         }
-        let raw = std::str::from_utf8(&b[at..end]).ok()?;
+        let raw = &self.text[at..end];
         Some(SourceNode {
-            value: resolve_scalar(Cow::Borrowed(raw), ScalarStyle::Plain, None),
+            value: resolve_plain(raw),
             span: self.span(line, at, end),
         })
     }

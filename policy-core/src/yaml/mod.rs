@@ -46,6 +46,7 @@
 
 mod de;
 mod emit;
+#[cfg(not(target_arch = "wasm32"))]
 mod fast;
 pub mod reader;
 
