@@ -240,9 +240,11 @@ pub fn lint(
     if let Some(src) = source {
         unknown_fields::lint(policy.kind(), src, &mut l);
     }
-    let name = policy.display_name();
-    for d in &mut l.out {
-        d.policy = Some(name.clone());
+    if !l.out.is_empty() {
+        let name = policy.display_name();
+        for d in &mut l.out {
+            d.policy = Some(name.clone());
+        }
     }
     l.out
 }

@@ -13,6 +13,7 @@ use super::fix::{append_item, delete_item, insert_entry, rename_key, replace_val
 use super::selector::{is_empty, matches};
 use super::{ClusterView, Lints};
 use crate::diagnostic::{Fix, TextEdit};
+use crate::validate::FieldPath;
 
 /// Private ranges pod and service IPs usually come from.
 pub const PRIVATE_RANGES: &[&str] = &["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fd00::/8"];
@@ -204,8 +205,10 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
         );
     }
 
+    let spec_path = FieldPath::Root("spec");
     for rule in &rules {
-        let rule_path = format!("spec.{}[{}]", rule.dir, rule.index);
+        let list = spec_path.field(rule.dir);
+        let rule_path = list.index(rule.index);
         let peers = rule.peers.map(Vec::as_slice).unwrap_or(&[]);
         let ports = rule.ports.map(Vec::as_slice).unwrap_or(&[]);
 
@@ -229,7 +232,7 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
             });
             l.emit(
                 "PA006",
-                &rule_path,
+                &rule_path.to_string(),
                 format!(
                     "this empty rule allows all {} {} everywhere (every namespace and outside the cluster); `{}: []` denies all, `{}: [{{podSelector: {{}}}}]` allows this namespace only",
                     rule.dir,
@@ -253,7 +256,7 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
                 && p.pod_selector.as_ref().is_some_and(|s| !is_empty(s))
         });
         if let (Some(ni), Some(pi)) = (ns_only, pod_only) {
-            let list_path = format!("{rule_path}.{}", rule.peer_key);
+            let list_path = rule_path.field(rule.peer_key).to_string();
             let fix = l.src.and_then(|src| {
                 let mut merged: Vec<NetworkPolicyPeer> = peers.to_vec();
                 merged[ni].pod_selector = peers[pi].pod_selector.clone();
@@ -273,9 +276,9 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
             );
         }
 
+        let peers_path = rule_path.field(rule.peer_key);
         for (j, peer) in peers.iter().enumerate() {
-            let peer_path = format!("{rule_path}.{}[{j}]", rule.peer_key);
-            lint_peer(peer, &peer_path, &ns, l);
+            lint_peer(peer, peers_path.index(j), &ns, l);
         }
 
         // PA008 ports without protocol.
@@ -347,7 +350,7 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
     for dir in ["ingress", "egress"] {
         let list: Vec<&Rule<'_>> = rules.iter().filter(|r| r.dir == dir).collect();
         for (i, r) in list.iter().enumerate() {
-            let path = format!("spec.{dir}[{i}]");
+            let path = || format!("spec.{dir}[{i}]");
             let dup = list[..i].iter().position(|o| same_rule(o, r));
             let delete = || {
                 l.src.and_then(|src| {
@@ -361,7 +364,7 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
                 let fix = delete();
                 l.emit(
                     "PA009",
-                    &path,
+                    &path(),
                     format!("this rule repeats spec.{dir}[{k}]"),
                     fix,
                 );
@@ -373,7 +376,7 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
                 let fix = delete();
                 l.emit(
                     "PA010",
-                    &path,
+                    &path(),
                     format!("spec.{dir}[{k}] already allows everything this rule allows"),
                     fix,
                 );
@@ -442,7 +445,7 @@ pub fn selected_pods<'c>(
         .collect()
 }
 
-fn lint_peer(peer: &NetworkPolicyPeer, path: &str, ns: &str, l: &mut Lints<'_>) {
+fn lint_peer(peer: &NetworkPolicyPeer, path: FieldPath<'_>, ns: &str, l: &mut Lints<'_>) {
     // PA004 podSelector alone where other namespaces were likely meant.
     if let (Some(ps), None, None) = (&peer.pod_selector, &peer.namespace_selector, &peer.ip_block)
         && !is_empty(ps)
@@ -489,12 +492,16 @@ fn lint_peer(peer: &NetworkPolicyPeer, path: &str, ns: &str, l: &mut Lints<'_>) 
                 if names_namespace && only_ns_labels {
                     single(
                         "Select the namespace (namespaceSelector)",
-                        rename_key(src.map, &format!("{path}.podSelector"), "namespaceSelector"),
+                        rename_key(
+                            src.map,
+                            &path.field("podSelector").to_string(),
+                            "namespaceSelector",
+                        ),
                     )
                 } else if !names_namespace {
                     single(
                         "Add a namespaceSelector to the same entry",
-                        insert_entry(src, path, "namespaceSelector", &ns_sel),
+                        insert_entry(src, &path.to_string(), "namespaceSelector", &ns_sel),
                     )
                 } else {
                     None
@@ -510,7 +517,7 @@ fn lint_peer(peer: &NetworkPolicyPeer, path: &str, ns: &str, l: &mut Lints<'_>) 
             };
             l.emit(
                 "PA004",
-                &format!("{path}.podSelector"),
+                &path.field("podSelector").to_string(),
                 format!("podSelector without namespaceSelector only selects pods in namespace {ns}; {detail}"),
                 fix,
             );
@@ -540,7 +547,7 @@ fn lint_peer(peer: &NetworkPolicyPeer, path: &str, ns: &str, l: &mut Lints<'_>) 
         if !both && pods_alone && ns_alone {
             l.emit(
                 "PA003",
-                path,
+                &path.to_string(),
                 "namespaceSelector and podSelector in one entry are ANDed, and no pod in the cluster matches both; if either should be enough, make them two entries".into(),
                 None,
             );
@@ -548,11 +555,11 @@ fn lint_peer(peer: &NetworkPolicyPeer, path: &str, ns: &str, l: &mut Lints<'_>) 
     }
 
     if let Some(ns_sel) = &peer.namespace_selector {
-        lint_namespace_name_label(ns_sel, &format!("{path}.namespaceSelector"), l);
+        lint_namespace_name_label(ns_sel, path.field("namespaceSelector"), l);
     }
 
     if let Some(ipb) = &peer.ip_block {
-        let ip_path = format!("{path}.ipBlock");
+        let ip_path = path.field("ipBlock").to_string();
         lint_cidrs(
             &ipb.cidr,
             ipb.except.as_deref().unwrap_or(&[]),
@@ -565,7 +572,11 @@ fn lint_peer(peer: &NetworkPolicyPeer, path: &str, ns: &str, l: &mut Lints<'_>) 
 }
 
 /// PA016: `namespaceSelector: {matchLabels: {name: x}}`.
-pub(crate) fn lint_namespace_name_label(sel: &LabelSelector, path: &str, l: &mut Lints<'_>) {
+pub(crate) fn lint_namespace_name_label(
+    sel: &LabelSelector,
+    path: FieldPath<'_>,
+    l: &mut Lints<'_>,
+) {
     for (k, v) in sel.match_labels.iter().flatten() {
         if k != "name" {
             continue;
@@ -581,7 +592,7 @@ pub(crate) fn lint_namespace_name_label(sel: &LabelSelector, path: &str, l: &mut
         if labelled {
             continue;
         }
-        let field = format!("{path}.matchLabels.name");
+        let field = path.field("matchLabels").field("name").to_string();
         let fix = l.src.and_then(|src| {
             single(
                 "Use kubernetes.io/metadata.name",

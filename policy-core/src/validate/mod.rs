@@ -28,12 +28,48 @@ pub fn validate(policy: &Policy) -> Vec<Diagnostic> {
         Policy::CiliumNetworkPolicy(cp) => cilium::validate(cp, true, &mut f),
         Policy::CiliumClusterwideNetworkPolicy(cp) => cilium::validate(cp, false, &mut f),
     }
-    let name = policy.display_name();
     let mut out = f.into_diagnostics();
-    for d in &mut out {
-        d.policy = Some(name.clone());
+    if !out.is_empty() {
+        let name = policy.display_name();
+        for d in &mut out {
+            d.policy = Some(name.clone());
+        }
     }
     out
+}
+
+/// A field path (`spec.ingress[0].from[1]`), written out only when a
+/// finding needs it: validating a valid policy formats no paths.
+#[derive(Clone, Copy, Debug)]
+pub enum FieldPath<'a> {
+    /// A path written as is (`spec.podSelector`).
+    Root(&'a str),
+    /// `parent.name`
+    Field(&'a FieldPath<'a>, &'static str),
+    /// `parent[i]`
+    Index(&'a FieldPath<'a>, usize),
+}
+
+impl<'a> FieldPath<'a> {
+    /// `self.name`
+    pub fn field(&'a self, name: &'static str) -> FieldPath<'a> {
+        FieldPath::Field(self, name)
+    }
+
+    /// `self[i]`
+    pub fn index(&'a self, i: usize) -> FieldPath<'a> {
+        FieldPath::Index(self, i)
+    }
+}
+
+impl std::fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldPath::Root(path) => f.write_str(path),
+            FieldPath::Field(parent, name) => write!(f, "{parent}.{name}"),
+            FieldPath::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
 }
 
 /// Collects field errors in the apiserver's wording.

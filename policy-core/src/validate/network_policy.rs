@@ -10,7 +10,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::names::{
     dns1123_label, dns1123_subdomain, label_value, port_name, port_number, qualified_name,
 };
-use super::{Findings, quote};
+use super::{FieldPath, Findings, quote};
 use crate::diagnostic::Severity;
 
 /// Validates a NetworkPolicy as the apiserver does on create.
@@ -18,24 +18,28 @@ pub fn validate(np: &NetworkPolicy, f: &mut Findings) {
     validate_object_meta(&np.metadata, true, f);
     let Some(spec) = &np.spec else { return };
     if let Some(sel) = &spec.pod_selector {
-        validate_label_selector(sel, "spec.podSelector", f);
+        validate_label_selector(sel, FieldPath::Root("spec.podSelector"), f);
     }
+    let ingress = FieldPath::Root("spec.ingress");
     for (i, rule) in spec.ingress.iter().flatten().enumerate() {
-        let path = format!("spec.ingress[{i}]");
+        let path = ingress.index(i);
+        let (ports, from) = (path.field("ports"), path.field("from"));
         for (j, port) in rule.ports.iter().flatten().enumerate() {
-            validate_port(port, &format!("{path}.ports[{j}]"), f);
+            validate_port(port, ports.index(j), f);
         }
         for (j, peer) in rule.from.iter().flatten().enumerate() {
-            validate_peer(peer, &format!("{path}.from[{j}]"), f);
+            validate_peer(peer, from.index(j), f);
         }
     }
+    let egress = FieldPath::Root("spec.egress");
     for (i, rule) in spec.egress.iter().flatten().enumerate() {
-        let path = format!("spec.egress[{i}]");
+        let path = egress.index(i);
+        let (ports, to) = (path.field("ports"), path.field("to"));
         for (j, port) in rule.ports.iter().flatten().enumerate() {
-            validate_port(port, &format!("{path}.ports[{j}]"), f);
+            validate_port(port, ports.index(j), f);
         }
         for (j, peer) in rule.to.iter().flatten().enumerate() {
-            validate_peer(peer, &format!("{path}.to[{j}]"), f);
+            validate_peer(peer, to.index(j), f);
         }
     }
     if let Some(types) = &spec.policy_types {
@@ -48,16 +52,17 @@ pub fn validate(np: &NetworkPolicy, f: &mut Findings) {
             );
             return;
         }
+        let types_path = FieldPath::Root("spec.policyTypes");
         for (i, t) in types.iter().enumerate() {
-            let path = format!("spec.policyTypes[{i}]");
+            let path = types_path.index(i);
             if t != "Ingress" && t != "Egress" {
-                f.not_supported(&path, t, &["Ingress", "Egress"]);
+                f.not_supported(&path.to_string(), t, &["Ingress", "Egress"]);
             } else if types[..i].contains(t) {
                 // The apiserver accepts duplicates; they are still a mistake.
                 f.push(
                     Severity::Warning,
                     "duplicate-policy-type",
-                    &path,
+                    &path.to_string(),
                     format!("Duplicate value: {}: listed twice; remove one", quote(t)),
                 );
             }
@@ -126,98 +131,103 @@ pub fn validate_object_meta(meta: &ObjectMeta, namespaced: bool, f: &mut Finding
 }
 
 /// `ValidateLabelSelector`, including label values of `In`/`NotIn`.
-pub fn validate_label_selector(sel: &LabelSelector, path: &str, f: &mut Findings) {
-    let ml = format!("{path}.matchLabels");
+pub fn validate_label_selector(sel: &LabelSelector, path: FieldPath<'_>, f: &mut Findings) {
+    let ml = path.field("matchLabels");
     for (k, v) in sel.match_labels.iter().flatten() {
         for msg in qualified_name(k) {
-            f.invalid(&ml, &quote(k), &msg);
+            f.invalid(&ml.to_string(), &quote(k), &msg);
         }
         for msg in label_value(v) {
-            f.invalid(&ml, &quote(v), &msg);
+            f.invalid(&ml.to_string(), &quote(v), &msg);
         }
     }
+    let expressions = path.field("matchExpressions");
     for (i, expr) in sel.match_expressions.iter().flatten().enumerate() {
-        let ep = format!("{path}.matchExpressions[{i}]");
+        let ep = expressions.index(i);
         let values = expr.values.as_deref().unwrap_or(&[]);
         match expr.operator.as_str() {
             "In" | "NotIn" => {
                 if values.is_empty() {
                     f.required(
-                        &format!("{ep}.values"),
+                        &ep.field("values").to_string(),
                         "must be specified when `operator` is 'In' or 'NotIn'",
                     );
                 }
                 for (j, v) in values.iter().enumerate() {
                     for msg in label_value(v) {
-                        f.invalid(&format!("{ep}.values[{j}]"), &quote(v), &msg);
+                        f.invalid(&ep.field("values").index(j).to_string(), &quote(v), &msg);
                     }
                 }
             }
             "Exists" | "DoesNotExist" => {
                 if !values.is_empty() {
                     f.forbidden(
-                        &format!("{ep}.values"),
+                        &ep.field("values").to_string(),
                         "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
                     );
                 }
             }
             op => {
                 f.invalid(
-                    &format!("{ep}.operator"),
+                    &ep.field("operator").to_string(),
                     &quote(op),
                     "not a valid selector operator",
                 );
             }
         }
         for msg in qualified_name(&expr.key) {
-            f.invalid(&format!("{ep}.key"), &quote(&expr.key), &msg);
+            f.invalid(&ep.field("key").to_string(), &quote(&expr.key), &msg);
         }
     }
 }
 
 /// `ValidateNetworkPolicyPort`.
-pub fn validate_port(port: &NetworkPolicyPort, path: &str, f: &mut Findings) {
+pub fn validate_port(port: &NetworkPolicyPort, path: FieldPath<'_>, f: &mut Findings) {
     if let Some(proto) = &port.protocol
         && proto != "TCP"
         && proto != "UDP"
         && proto != "SCTP"
     {
-        f.not_supported(&format!("{path}.protocol"), proto, &["TCP", "UDP", "SCTP"]);
+        f.not_supported(
+            &path.field("protocol").to_string(),
+            proto,
+            &["TCP", "UDP", "SCTP"],
+        );
     }
     match &port.port {
         Some(IntOrString::Int(p)) => {
             for msg in port_number(i64::from(*p)) {
-                f.invalid(&format!("{path}.port"), &p.to_string(), &msg);
+                f.invalid(&path.field("port").to_string(), &p.to_string(), &msg);
             }
             if let Some(end) = port.end_port {
                 if end < *p {
                     f.invalid(
-                        &format!("{path}.endPort"),
+                        &path.field("endPort").to_string(),
                         &end.to_string(),
                         "must be greater than or equal to `port`",
                     );
                 }
                 for msg in port_number(i64::from(end)) {
-                    f.invalid(&format!("{path}.endPort"), &end.to_string(), &msg);
+                    f.invalid(&path.field("endPort").to_string(), &end.to_string(), &msg);
                 }
             }
         }
         Some(IntOrString::String(name)) => {
             if let Some(end) = port.end_port {
                 f.invalid(
-                    &format!("{path}.endPort"),
+                    &path.field("endPort").to_string(),
                     &end.to_string(),
                     "may not be specified when `port` is non-numeric",
                 );
             }
             for msg in port_name(name) {
-                f.invalid(&format!("{path}.port"), &quote(name), &msg);
+                f.invalid(&path.field("port").to_string(), &quote(name), &msg);
             }
         }
         None => {
             if let Some(end) = port.end_port {
                 f.invalid(
-                    &format!("{path}.endPort"),
+                    &path.field("endPort").to_string(),
                     &end.to_string(),
                     "may not be specified when `port` is not specified",
                 );
@@ -227,24 +237,27 @@ pub fn validate_port(port: &NetworkPolicyPort, path: &str, f: &mut Findings) {
 }
 
 /// `ValidateNetworkPolicyPeer`.
-pub fn validate_peer(peer: &NetworkPolicyPeer, path: &str, f: &mut Findings) {
+pub fn validate_peer(peer: &NetworkPolicyPeer, path: FieldPath<'_>, f: &mut Findings) {
     let mut n = 0;
     if let Some(sel) = &peer.pod_selector {
         n += 1;
-        validate_label_selector(sel, &format!("{path}.podSelector"), f);
+        validate_label_selector(sel, path.field("podSelector"), f);
     }
     if let Some(sel) = &peer.namespace_selector {
         n += 1;
-        validate_label_selector(sel, &format!("{path}.namespaceSelector"), f);
+        validate_label_selector(sel, path.field("namespaceSelector"), f);
     }
     if let Some(ipb) = &peer.ip_block {
         n += 1;
-        validate_ip_block(ipb, &format!("{path}.ipBlock"), f);
+        validate_ip_block(ipb, path.field("ipBlock"), f);
     }
     if n == 0 {
-        f.required(path, "must specify a peer");
+        f.required(&path.to_string(), "must specify a peer");
     } else if n > 1 && peer.ip_block.is_some() {
-        f.forbidden(path, "may not specify both ipBlock and another peer");
+        f.forbidden(
+            &path.to_string(),
+            "may not specify both ipBlock and another peer",
+        );
     }
 }
 
@@ -256,25 +269,30 @@ pub fn parse_cidr(s: &str) -> Option<IpNet> {
 const CIDR_MSG: &str = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
 
 /// `ValidateIPBlock`.
-pub fn validate_ip_block(ipb: &IPBlock, path: &str, f: &mut Findings) {
+pub fn validate_ip_block(ipb: &IPBlock, path: FieldPath<'_>, f: &mut Findings) {
     if ipb.cidr.is_empty() {
-        f.required(&format!("{path}.cidr"), "");
+        f.required(&path.field("cidr").to_string(), "");
         return;
     }
     let Some(cidr) = parse_cidr(&ipb.cidr) else {
-        f.invalid(&format!("{path}.cidr"), &quote(&ipb.cidr), CIDR_MSG);
+        f.invalid(&path.field("cidr").to_string(), &quote(&ipb.cidr), CIDR_MSG);
         return;
     };
     let cidr = cidr.trunc();
     for (i, ex) in ipb.except.iter().flatten().enumerate() {
-        let ep = format!("{path}.except[{i}]");
+        let ep = path.field("except");
+        let ep = ep.index(i);
         let Some(except) = parse_cidr(ex) else {
-            f.invalid(&ep, &quote(ex), CIDR_MSG);
+            f.invalid(&ep.to_string(), &quote(ex), CIDR_MSG);
             continue;
         };
         let except = except.trunc();
         if !cidr.contains(&except.network()) || cidr.prefix_len() >= except.prefix_len() {
-            f.invalid(&ep, &quote(ex), "must be a strict subset of `cidr`");
+            f.invalid(
+                &ep.to_string(),
+                &quote(ex),
+                "must be a strict subset of `cidr`",
+            );
         }
     }
 }
