@@ -29,10 +29,14 @@ test('bench: navigation to an interactive editor', async ({ page, problems }, in
     // marks count from navigation start.
     samples.push(await page.evaluate(() => performance.getEntriesByName('palisade-ready')[0].startTime));
   }
-  const best = Math.min(...samples);
   info.annotations.push({ type: 'navigation-to-interactive-ms', description: samples.map((s) => s.toFixed(0)).join(', ') });
-  console.log(`BENCH navigation -> interactive: ${samples.map((s) => s.toFixed(1)).join(' / ')} ms`);
-  expect(best).toBeLessThanOrEqual(budget(500));
+  console.log(
+    `BENCH navigation -> interactive: first visit ${samples[0].toFixed(1)} ms, then ${samples.slice(1).map((s) => s.toFixed(1)).join(' / ')} ms (cached)`,
+  );
+  // The budget holds for the first visit, in a fresh browser context with
+  // an empty HTTP cache, not only for the cached reloads after it.
+  expect(samples[0]).toBeLessThanOrEqual(budget(500));
+  expect(Math.max(...samples)).toBeLessThanOrEqual(budget(500));
 });
 
 test('bench: keystroke to updated graph on a 100-rule policy', async ({ page, problems }, info) => {
@@ -90,10 +94,16 @@ test('bench: WASM bundle size', async ({ page, request, problems }, info) => {
     () => performance.getEntriesByType('resource').map((e) => e.name).find((n) => n.endsWith('.wasm')) ?? '',
   );
   expect(wasmUrl).not.toBe('');
-  const body = await (await request.get(wasmUrl)).body();
+  const body = await (await request.get(wasmUrl, { headers: { 'accept-encoding': 'identity' } })).body();
   const gz = zlib.gzipSync(body, { level: 9 }).length;
-  info.annotations.push({ type: 'wasm-bytes', description: `${body.length} raw, ${gz} gzip` });
-  console.log(`BENCH wasm: ${(body.length / 1024).toFixed(0)} KiB raw, ${(gz / 1024).toFixed(0)} KiB gzip`);
+  // What a browser is sent: the server's precompressed brotli variant.
+  const sent = await request.get(wasmUrl, { headers: { 'accept-encoding': 'br' } });
+  expect(sent.headers()['content-encoding']).toBe('br');
+  const br = Number(sent.headers()['content-length'] ?? (await sent.body()).length);
+  info.annotations.push({ type: 'wasm-bytes', description: `${body.length} raw, ${gz} gzip, ${br} brotli as sent` });
+  console.log(
+    `BENCH wasm: ${(body.length / 1024).toFixed(0)} KiB raw, ${(gz / 1024).toFixed(0)} KiB gzip, ${(br / 1024).toFixed(0)} KiB brotli (as sent)`,
+  );
   // The size budget (700 KiB gzip) does not depend on the machine, so it is
   // always enforced; growing past it means trimming something first.
   expect(gz).toBeLessThanOrEqual(700 * 1024);

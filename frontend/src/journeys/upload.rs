@@ -1,17 +1,9 @@
-//! Reading dropped or chosen files, and uploading large ones with progress
-//! (`XMLHttpRequest`, whose upload events report bytes sent; `fetch` cannot).
+//! Uploading dropped or chosen files with progress (`XMLHttpRequest`, whose
+//! upload events report bytes sent; `fetch` cannot).
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::JsFuture;
-
-/// Reads a file's bytes.
-pub async fn read_bytes(file: &web_sys::File) -> Result<Vec<u8>, String> {
-    let buf = JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|e| format!("{e:?}"))?;
-    Ok(js_sys::Uint8Array::new(&buf).to_vec())
-}
 
 /// POSTs `file` as the raw request body to `url`, calling `progress` with
 /// the fraction sent (0.0 to 1.0). Answers (status, body text).

@@ -46,7 +46,6 @@
 
 mod de;
 mod emit;
-#[cfg(not(target_arch = "wasm32"))]
 mod fast;
 pub mod reader;
 

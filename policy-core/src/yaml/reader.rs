@@ -115,11 +115,7 @@ enum Frame {
 ///
 /// Plain block YAML takes a fast path ([`super::fast`]); everything else,
 /// and every text with a problem, is read by [`read_documents_general`].
-///
-/// The page's build (wasm32) leaves the fast path out: the bundle has a size
-/// budget, and the page's time per keystroke goes to drawing, not reading.
 pub fn read_documents(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>) {
-    #[cfg(not(target_arch = "wasm32"))]
     if let Some(docs) = super::fast::read(text) {
         return (docs, Vec::new());
     }
@@ -128,7 +124,6 @@ pub fn read_documents(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>) {
 
 /// The fast path alone: `None` when `text` is outside its subset. For tests
 /// and benchmarks; [`read_documents`] is what to call.
-#[cfg(not(target_arch = "wasm32"))]
 pub fn read_documents_fast(text: &str) -> Option<Vec<RawDocument>> {
     super::fast::read(text)
 }

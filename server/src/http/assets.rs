@@ -6,8 +6,12 @@
 //! - other top-level files (`favicon.svg`, …) are revalidated (`no-cache`).
 //!
 //! Every file carries a weak `ETag` (a hash of its content; weak because
-//! the compression layer may re-encode the body) and answers
+//! the same content is sent in several encodings) and answers
 //! `If-None-Match` with `304 Not Modified`.
+//!
+//! Compressible files come with brotli and gzip variants made at build time
+//! (`build.rs`); a request gets the best one its `Accept-Encoding` allows,
+//! with `Vary: Accept-Encoding`, so no asset is compressed per request.
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -21,6 +25,8 @@ use include_dir::{Dir, include_dir};
 use crate::http::error::ApiError;
 
 static WEB: Dir<'static> = include_dir!("$OUT_DIR/web");
+static WEB_BROTLI: Dir<'static> = include_dir!("$OUT_DIR/web-br");
+static WEB_GZIP: Dir<'static> = include_dir!("$OUT_DIR/web-gz");
 
 /// Cache policy of content-hashed files.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -30,6 +36,10 @@ pub const REVALIDATE: &str = "no-cache";
 /// One embedded file with its precomputed headers.
 struct Asset {
     body: &'static [u8],
+    /// The body compressed with brotli, when the build made a variant.
+    brotli: Option<&'static [u8]>,
+    /// The body compressed with gzip, when the build made a variant.
+    gzip: Option<&'static [u8]>,
     content_type: HeaderValue,
     etag: HeaderValue,
 }
@@ -38,9 +48,20 @@ struct Asset {
 struct Assets(HashMap<String, Asset>);
 
 impl Assets {
-    fn from_dir(dir: &'static Dir<'static>) -> Assets {
+    /// The files of `dir`, with the variants found at the same relative
+    /// paths in `brotli` and `gzip`.
+    fn from_dirs(
+        dir: &'static Dir<'static>,
+        brotli: &'static Dir<'static>,
+        gzip: &'static Dir<'static>,
+    ) -> Assets {
         let mut files = HashMap::new();
         collect(dir, &mut files);
+        for asset_path in files.keys().cloned().collect::<Vec<_>>() {
+            let asset = files.get_mut(&asset_path).expect("key just listed");
+            asset.brotli = brotli.get_file(&asset_path).map(|f| f.contents());
+            asset.gzip = gzip.get_file(&asset_path).map(|f| f.contents());
+        }
         Assets(files)
     }
 
@@ -49,7 +70,7 @@ impl Assets {
     }
 }
 
-static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets::from_dir(&WEB));
+static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets::from_dirs(&WEB, &WEB_BROTLI, &WEB_GZIP));
 
 fn collect(dir: &'static Dir<'static>, into: &mut HashMap<String, Asset>) {
     for file in dir.files() {
@@ -66,6 +87,8 @@ fn collect(dir: &'static Dir<'static>, into: &mut HashMap<String, Asset>) {
             path.clone(),
             Asset {
                 body: file.contents(),
+                brotli: None,
+                gzip: None,
                 content_type: content_type(&path),
                 etag,
             },
@@ -153,6 +176,71 @@ fn looks_like_file(relative: &str) -> bool {
         .is_some_and(|last| last.contains('.'))
 }
 
+/// A content coding the server has a variant in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Coding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+/// The quality (0 to 1000, per mille) `accept` gives `coding`: its own entry,
+/// else `*`'s, else 0 (RFC 9110 §12.5.3). `None` when neither is named.
+fn accepted(accept: &str, coding: &str) -> Option<u16> {
+    let mut wildcard = None;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let quality = parts
+            .find_map(|p| {
+                let (key, value) = p.split_once('=')?;
+                (key.trim().eq_ignore_ascii_case("q")).then(|| parse_quality(value.trim()))
+            })
+            .unwrap_or(Some(1000));
+        let Some(quality) = quality else { continue };
+        if name.eq_ignore_ascii_case(coding) {
+            return Some(quality);
+        }
+        if name == "*" {
+            wildcard = Some(quality);
+        }
+    }
+    wildcard
+}
+
+/// `q` values: `0`, `0.5`, `1`, `1.000`; anything else is ignored.
+fn parse_quality(value: &str) -> Option<u16> {
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    if fraction.len() > 3 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits = format!("{fraction:0<3}");
+    match whole {
+        "0" => digits.parse().ok(),
+        "1" if digits == "000" => Some(1000),
+        _ => None,
+    }
+}
+
+/// The coding to send `asset` in: brotli, then gzip, when the request
+/// accepts them (a positive quality) and the variant exists.
+fn choose_coding(asset: &Asset, request: &HeaderMap) -> Coding {
+    let accept = request
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    let positive = |coding: &str| accepted(&accept, coding).is_some_and(|q| q > 0);
+    if asset.brotli.is_some() && positive("br") {
+        Coding::Brotli
+    } else if asset.gzip.is_some() && (positive("gzip") || positive("x-gzip")) {
+        Coding::Gzip
+    } else {
+        Coding::Identity
+    }
+}
+
 fn respond(asset: &Asset, cache: &'static str, request: &HeaderMap, method: &Method) -> Response {
     let not_modified = request
         .get(header::IF_NONE_MATCH)
@@ -167,14 +255,28 @@ fn respond(asset: &Asset, cache: &'static str, request: &HeaderMap, method: &Met
         .header(header::CACHE_CONTROL, cache)
         .header(header::ETAG, asset.etag.clone())
         .header(header::CONTENT_TYPE, asset.content_type.clone());
+    if asset.brotli.is_some() || asset.gzip.is_some() {
+        builder = builder.header(header::VARY, "accept-encoding");
+    }
+    let bytes = match choose_coding(asset, request) {
+        Coding::Brotli => {
+            builder = builder.header(header::CONTENT_ENCODING, "br");
+            asset.brotli.unwrap_or(asset.body)
+        }
+        Coding::Gzip => {
+            builder = builder.header(header::CONTENT_ENCODING, "gzip");
+            asset.gzip.unwrap_or(asset.body)
+        }
+        Coding::Identity => asset.body,
+    };
     let body = if not_modified {
         builder = builder.status(StatusCode::NOT_MODIFIED);
         Body::empty()
     } else if method == Method::HEAD {
-        builder = builder.header(header::CONTENT_LENGTH, asset.body.len());
+        builder = builder.header(header::CONTENT_LENGTH, bytes.len());
         Body::empty()
     } else {
-        Body::from(asset.body)
+        Body::from(bytes)
     };
     builder
         .body(body)
@@ -229,13 +331,100 @@ mod tests {
         ],
     );
 
-    fn get(path: &str) -> Response {
+    static BUNDLE_BROTLI: Dir<'static> = Dir::new(
+        "",
+        &[include_dir::DirEntry::Dir(Dir::new(
+            "assets",
+            &[include_dir::DirEntry::File(include_dir::File::new(
+                "assets/app-1a2b.wasm",
+                b"BROTLI",
+            ))],
+        ))],
+    );
+
+    static BUNDLE_GZIP: Dir<'static> = Dir::new(
+        "",
+        &[include_dir::DirEntry::Dir(Dir::new(
+            "assets",
+            &[include_dir::DirEntry::File(include_dir::File::new(
+                "assets/app-1a2b.wasm",
+                b"GZIP",
+            ))],
+        ))],
+    );
+
+    fn get_with(path: &str, headers: &HeaderMap) -> Response {
         answer(
-            &Assets::from_dir(&BUNDLE),
+            &Assets::from_dirs(&BUNDLE, &BUNDLE_BROTLI, &BUNDLE_GZIP),
             &Method::GET,
             path,
-            &HeaderMap::new(),
+            headers,
         )
+    }
+
+    fn get(path: &str) -> Response {
+        get_with(path, &HeaderMap::new())
+    }
+
+    async fn wasm_with(accept: &str) -> (Option<String>, Vec<u8>) {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(accept).unwrap(),
+        );
+        let response = get_with("/assets/app-1a2b.wasm", &headers);
+        assert_eq!(response.headers()[header::VARY], "accept-encoding");
+        let coding = response
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (coding, body.to_vec())
+    }
+
+    #[tokio::test]
+    async fn precompressed_variants_follow_accept_encoding() {
+        let br = (Some("br".to_owned()), b"BROTLI".to_vec());
+        let gzip = (Some("gzip".to_owned()), b"GZIP".to_vec());
+        let plain = (None, b"\0asm\x01\0\0\0".to_vec());
+        for (accept, expected) in [
+            ("gzip, deflate, br, zstd", &br),
+            ("br;q=0.5, gzip", &br),
+            ("gzip, br;q=0", &gzip),
+            ("gzip;q=1.0", &gzip),
+            ("*", &br),
+            ("*;q=0, gzip", &gzip),
+            ("identity", &plain),
+            ("br;q=0, gzip;q=0", &plain),
+            ("br;q=2", &plain),
+            ("", &plain),
+        ] {
+            assert_eq!(
+                &wasm_with(accept).await,
+                expected,
+                "Accept-Encoding: {accept}"
+            );
+        }
+        // Files without variants are sent as they are.
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("br"));
+        let js = get_with("/assets/app-1a2b.js", &headers);
+        assert!(js.headers().get(header::CONTENT_ENCODING).is_none());
+        assert!(js.headers().get(header::VARY).is_none());
+    }
+
+    #[test]
+    fn quality_values_parse_as_rfc_9110_writes_them() {
+        assert_eq!(parse_quality("1"), Some(1000));
+        assert_eq!(parse_quality("1.000"), Some(1000));
+        assert_eq!(parse_quality("0.5"), Some(500));
+        assert_eq!(parse_quality("0.25"), Some(250));
+        assert_eq!(parse_quality("0"), Some(0));
+        assert_eq!(parse_quality("1.5"), None);
+        assert_eq!(parse_quality("0.1234"), None);
+        assert_eq!(parse_quality("x"), None);
     }
 
     #[test]
