@@ -70,6 +70,32 @@ test('invalid YAML shows the error at its line and keeps the last graph', async 
   await shot(page, 'editor-invalid-yaml');
 });
 
+test('deleting peers from the keyboard keeps focus in their group', async ({ page, problems }) => {
+  await openEditor(page);
+  const yaml = await yamlText(page);
+  const withAdmin = yaml.replace(
+    '          app: frontend\n',
+    '          app: frontend\n    - podSelector:\n        matchLabels:\n          app: admin\n',
+  );
+  expect(withAdmin).not.toBe(yaml);
+  await setYaml(page, withAdmin);
+  const group = peers(page, 'ingress-in-namespace');
+  await expect(group).toHaveCount(2);
+  await group.first().focus();
+  await page.keyboard.press('Delete');
+  await expect(group).toHaveCount(1);
+  // Focus moved to the peer now in that place, so Delete can go on.
+  await expect(group.first()).toBeFocused();
+  await expect(group.first()).toContainText('app=admin');
+  await page.keyboard.press('Delete');
+  await expect(group).toHaveCount(0);
+  // The group is empty: focus is on its add button, and Enter opens the form.
+  const add = page.getByRole('button', { name: 'Add in namespace peer (ingress)' });
+  await expect(add).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('button', { name: 'Add peer' })).toBeVisible();
+});
+
 test('undo and redo, by button and keyboard', async ({ page, problems }) => {
   await openEditor(page);
   const original = await yamlText(page);

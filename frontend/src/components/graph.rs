@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use policy_core::view::{Direction, GroupKind, Isolation, PeerKind, PolicyGraph};
+use wasm_bindgen::JsCast;
 
 use crate::layout::{self, EdgePath, GroupBox, LEAD, Layout, PeerBox, WIDTH};
 use crate::state::{AppState, Selection};
@@ -327,6 +328,8 @@ fn PeerNode(peer: PeerBox) -> impl IntoView {
     let data_group = format!("{}-{}", peer.at.rule.direction.as_str(), group.id());
     let at = peer.at;
     let id = at.id();
+    let key_group = data_group.clone();
+    let key_id = id.to_string();
     let sentence = peer.sentence.clone();
     let s1 = sentence.clone();
     let s2 = sentence.clone();
@@ -338,8 +341,16 @@ fn PeerNode(peer: PeerBox) -> impl IntoView {
         }
         "Delete" | "Backspace" => {
             ev.prevent_default();
+            let position = group_peers(&key_group)
+                .iter()
+                .position(|e| e.get_attribute("data-peer").as_deref() == Some(key_id.as_str()))
+                .unwrap_or(0);
             if state.edit(|p| policy_core::edit::remove_peer(p, &at)) {
                 state.selection.set(Selection::None);
+                // Keyboard users stay in the group: focus moves to the peer
+                // now at this place (or the last one), else the group's "+".
+                let group = key_group.clone();
+                request_animation_frame(move || focus_after_removal(&group, position));
             }
         }
         _ => {}
@@ -362,6 +373,36 @@ fn PeerNode(peer: PeerBox) -> impl IntoView {
                 <text class="peer-detail" x=x + 30.0 y=y + 38.0 + 15.0 * i as f64>{fit(&d, 26)}</text>
             }).collect_view()}
         </g>
+    }
+}
+
+/// The peer nodes of one group (`data-group`), in document order.
+fn group_peers(group: &str) -> Vec<web_sys::Element> {
+    let Some(list) = document()
+        .query_selector_all(&format!("g.peer[data-group=\"{group}\"]"))
+        .ok()
+    else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|node| node.dyn_into::<web_sys::Element>().ok())
+        .collect()
+}
+
+/// Focuses the peer at `position` in `group` (or its last peer), else the
+/// group's add button: where focus belongs after a peer is removed.
+fn focus_after_removal(group: &str, position: usize) {
+    let peers = group_peers(group);
+    let target = match peers.len() {
+        0 => document()
+            .query_selector(&format!("g.group[data-group=\"{group}\"] .add-btn"))
+            .ok()
+            .flatten(),
+        n => peers.into_iter().nth(position.min(n - 1)),
+    };
+    if let Some(svg) = target.and_then(|e| e.dyn_into::<web_sys::SvgElement>().ok()) {
+        let _ = svg.focus();
     }
 }
 

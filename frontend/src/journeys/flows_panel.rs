@@ -376,7 +376,7 @@ pub fn FlowsPanel() -> impl IntoView {
                     "Choose a flow file…"
                     <input type="file" class="visually-hidden flow-file" accept=".json,.jsonl,.log,.txt,application/json" aria-label="Choose a flow file" on:change=on_file/>
                 </label>
-                <p class="hint">"Files up to 16 MB are read in your browser; larger ones are uploaded to the server, which reads them as a stream and sends back the distinct flows."</p>
+                <p class="hint">"The file is uploaded to the server (up to 256 MiB unless it is configured otherwise), which reads it as a stream and sends back the distinct flows. Generating policies and the impact preview then run in your browser, following every edit."</p>
             </div>
             {move || match upload.get() {
                 Upload::Idle => ().into_any(),
