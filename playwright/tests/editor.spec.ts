@@ -21,6 +21,27 @@ test('the sample shows the right peers in the right groups', async ({ page, prob
   await expect(page.getByTestId('explanation')).toHaveText(
     'Pods app=frontend in prod may connect to pods app=web in prod on 80/TCP.',
   );
+  // So do hovering over an edge, its label, and focusing the label.
+  const ingressSentence = 'Pods app=prometheus in namespace monitoring may connect to pods app=web in prod on 9090/TCP.';
+  await page.mouse.move(0, 0);
+  // A point a third along the second ingress edge, in page coordinates.
+  const point = await page.locator('g.edge-line path.edge').nth(1).evaluate((el) => {
+    const path = el as SVGPathElement;
+    const p = path.getPointAtLength(path.getTotalLength() / 3);
+    const m = path.getScreenCTM()!;
+    return { x: p.x * m.a + p.y * m.c + m.e, y: p.x * m.b + p.y * m.d + m.f };
+  });
+  await page.mouse.move(point.x, point.y);
+  await expect(page.getByTestId('explanation')).toHaveText(ingressSentence);
+  await page.mouse.move(0, 0);
+  await expect(page.getByTestId('explanation')).not.toHaveText(ingressSentence);
+  await page.locator('g.edge-label').nth(1).hover();
+  await expect(page.getByTestId('explanation')).toHaveText(ingressSentence);
+  await page.mouse.move(0, 0);
+  await page.locator('g.edge-label').first().focus();
+  await expect(page.getByTestId('explanation')).toHaveText(
+    'Pods app=frontend in prod may connect to pods app=web in prod on 80/TCP.',
+  );
   await shot(page, 'editor-sample');
 });
 

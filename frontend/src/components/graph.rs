@@ -186,8 +186,6 @@ fn Svg(laid_out: Memo<Option<(PolicyGraph, Layout)>>) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
-    let edges =
-        move || laid_out.with(|l| l.as_ref().map(|(_, l)| l.edges.clone()).unwrap_or_default());
     let labels = move || {
         laid_out.with(|l| {
             l.as_ref()
@@ -250,9 +248,8 @@ fn Svg(laid_out: Memo<Option<(PolicyGraph, Layout)>>) -> impl IntoView {
                 <PeerNode peer=p/>
             </For>
             <g class="edges">
-                <For each=edges key=key_of let:e>
-                    <path d=e.d.clone() class="edge" class:deny=e.deny data-edge=e.id.clone()
-                        marker-end=if e.deny { "url(#arrow-deny)" } else { "url(#arrow)" }/>
+                <For each=labels key=key_of let:pair>
+                    <EdgeLine edge=pair.0 sentence=pair.1.peer.sentence/>
                 </For>
             </g>
             <For each=labels key=key_of let:pair>
@@ -364,7 +361,8 @@ fn PeerNode(peer: PeerBox) -> impl IntoView {
             on:keydown=on_key
             on:mouseenter=move |_| state.hover.set(Some(s1.clone()))
             on:mouseleave=move |_| state.hover.set(None)
-            on:focus=move |_| state.hover.set(Some(s2.clone()))>
+            on:focus=move |_| state.hover.set(Some(s2.clone()))
+            on:blur=move |_| state.hover.set(None)>
             <title>{sentence}</title>
             <rect class="peer-box" x=x y=y width=w height=h rx="8"/>
             <text class="peer-icon" x=x + 12.0 y=y + 22.0>{kind_icon(peer.kind)}</text>
@@ -406,8 +404,32 @@ fn focus_after_removal(group: &str, position: usize) {
     }
 }
 
+/// One edge: the drawn path, and a wider transparent one over it that
+/// catches the pointer; hovering shows the edge's explanation.
+#[component]
+fn EdgeLine(edge: EdgePath, sentence: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let marker = if edge.deny {
+        "url(#arrow-deny)"
+    } else {
+        "url(#arrow)"
+    };
+    view! {
+        <g class="edge-line"
+            on:mouseenter=move |_| state.hover.set(Some(sentence.clone()))
+            on:mouseleave=move |_| state.hover.set(None)>
+            <path d=edge.d.clone() class="edge" class:deny=edge.deny data-edge=edge.id.clone()
+                marker-end=marker/>
+            <path d=edge.d class="edge-hit" aria-hidden="true"/>
+        </g>
+    }
+}
+
 #[component]
 fn EdgeLabel(edge: EdgePath, peer: PeerBox) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let sentence = peer.peer.sentence.clone();
+    let (s1, s2, aria) = (sentence.clone(), sentence.clone(), sentence);
     let label = peer.peer.edge.label();
     let label = if peer.peer.edge.deny {
         format!("deny {label}")
@@ -419,7 +441,11 @@ fn EdgeLabel(edge: EdgePath, peer: PeerBox) -> impl IntoView {
     let (cx, cy) = (edge.label_x, edge.label_y);
     let l7 = peer.peer.edge.l7.clone();
     view! {
-        <g class="edge-label" class:deny=edge.deny>
+        <g class="edge-label" class:deny=edge.deny tabindex="0" role="note" aria-label=aria
+            on:mouseenter=move |_| state.hover.set(Some(s1.clone()))
+            on:mouseleave=move |_| state.hover.set(None)
+            on:focus=move |_| state.hover.set(Some(s2.clone()))
+            on:blur=move |_| state.hover.set(None)>
             <title>{label.clone()}</title>
             <rect x=cx - pill_w / 2.0 y=cy - 9.0 width=pill_w height="18" rx="9"/>
             <text x=cx y=cy + 4.0 text-anchor="middle">{shown}</text>
@@ -472,6 +498,7 @@ fn Centre(graph: PolicyGraph, centre: (f64, f64, f64, f64)) -> impl IntoView {
         graph.egress.isolation.label()
     );
     let s1 = summary.clone();
+    let s2 = summary.clone();
     let aria = summary.clone();
     let selected = move || state.selection.get() == Selection::Subject;
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
@@ -486,7 +513,9 @@ fn Centre(graph: PolicyGraph, centre: (f64, f64, f64, f64)) -> impl IntoView {
             on:click=move |_| state.selection.set(Selection::Subject)
             on:keydown=on_key
             on:mouseenter=move |_| state.hover.set(Some(s1.clone()))
-            on:mouseleave=move |_| state.hover.set(None)>
+            on:mouseleave=move |_| state.hover.set(None)
+            on:focus=move |_| state.hover.set(Some(s2.clone()))
+            on:blur=move |_| state.hover.set(None)>
             <title>{summary}</title>
             <rect class="centre-box" x=x y=y width=w height=h rx="14"/>
             <text class="centre-kind" x=x + w / 2.0 y=y + 22.0 text-anchor="middle">{graph.kind.as_str()}</text>
