@@ -1,9 +1,11 @@
 //! Configuration of `palisade serve`: command-line flags, each with an
 //! environment variable, resolved into a [`ServeConfig`].
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
+
+use ipnet::IpNet;
 
 /// How log lines are written (to stdout).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -85,6 +87,22 @@ pub struct ServeArgs {
     /// Seconds to let in-flight requests finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "PALISADE_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
+
+    /// Reverse proxies whose `X-Forwarded-For` is believed, as IPs or CIDRs
+    /// separated by commas (`10.0.0.0/8,192.0.2.7`). The client is then the
+    /// rightmost address in the header that is not itself a trusted proxy.
+    /// Empty (the default): the TCP peer is the client and the header is
+    /// ignored, since any client can write it.
+    #[arg(long, env = "PALISADE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+/// An IP network (`10.0.0.0/8`) or a single address (`192.0.2.7`).
+pub fn parse_net(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("`{text}` is neither an IP address nor a CIDR network"))
 }
 
 /// Resolved configuration of the server.
@@ -118,6 +136,8 @@ pub struct ServeConfig {
     pub idle_timeout: Duration,
     /// Grace period for in-flight requests at shutdown.
     pub shutdown_grace: Duration,
+    /// Proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// The configuration cannot be resolved.
@@ -152,6 +172,7 @@ impl ServeArgs {
             share_burst: self.share_burst,
             idle_timeout: Duration::from_secs(self.idle_timeout_secs),
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+            trusted_proxies: self.trusted_proxies,
         })
     }
 }
@@ -175,6 +196,7 @@ impl ServeConfig {
             share_burst: 10,
             idle_timeout: Duration::from_secs(120),
             shutdown_grace: Duration::from_secs(10),
+            trusted_proxies: Vec::new(),
         }
     }
 }

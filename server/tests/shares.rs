@@ -230,6 +230,52 @@ async fn share_creation_is_rate_limited_per_client() {
     server.stop().await;
 }
 
+async fn create_from(server: &TestServer, forwarded_for: &str) -> u16 {
+    server
+        .client
+        .post(server.url("/api/shares"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"yaml": POLICY}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let server = TestServer::start_with(|config| {
+        config.share_burst = 1;
+        config.share_rate_per_minute = 1;
+        config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    assert_eq!(create_from(&server, "198.51.100.1").await, 201);
+    assert_eq!(create_from(&server, "198.51.100.1").await, 429);
+    // Another client behind the same proxy is not held back by the first.
+    assert_eq!(create_from(&server, "198.51.100.2").await, 201);
+    // A client cannot escape its limit by writing its own header: the proxy
+    // appends the real address, and that rightmost entry counts.
+    assert_eq!(
+        create_from(&server, "203.0.113.50, 198.51.100.1").await,
+        429
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn without_trusted_proxies_forwarded_for_is_ignored() {
+    let server = TestServer::start_with(|config| {
+        config.share_burst = 1;
+        config.share_rate_per_minute = 1;
+    })
+    .await;
+    assert_eq!(create_from(&server, "198.51.100.1").await, 201);
+    assert_eq!(create_from(&server, "198.51.100.2").await, 429);
+    server.stop().await;
+}
+
 // ---------------------------------------------------------------------------
 // A local server speaking GitHub's gist API (shapes from docs.github.com,
 // "REST API endpoints for gists": create a gist, get a gist).
