@@ -57,10 +57,9 @@ impl Assets {
     ) -> Assets {
         let mut files = HashMap::new();
         collect(dir, &mut files);
-        for asset_path in files.keys().cloned().collect::<Vec<_>>() {
-            let asset = files.get_mut(&asset_path).expect("key just listed");
-            asset.brotli = brotli.get_file(&asset_path).map(|f| f.contents());
-            asset.gzip = gzip.get_file(&asset_path).map(|f| f.contents());
+        for (asset_path, asset) in &mut files {
+            asset.brotli = brotli.get_file(asset_path).map(|f| f.contents());
+            asset.gzip = gzip.get_file(asset_path).map(|f| f.contents());
         }
         Assets(files)
     }
