@@ -38,8 +38,10 @@ test('upload a real Hubble log, generate a policy, and the impact preview allows
   await expect(generate).toHaveText(`Generate a policy from ${n} ticked flows`);
   await generate.click();
   await expect.poll(async () => (await workspaceTexts(page)).length).toBeGreaterThan(before);
-  const texts = await workspaceTexts(page);
-  expect(texts.some((t) => t.includes('palisade.dev/generated'))).toBe(true);
+  // The workspace is saved a tick after the new document appears: poll until the generated text is there.
+  await expect
+    .poll(async () => (await workspaceTexts(page)).some((t) => t.includes('palisade.dev/generated')))
+    .toBe(true);
 
   // Every observed, evaluable forwarded flow is allowed now, and the change is highlighted.
   await expect(page.locator('tr.flow-row[data-allowed="false"]')).toHaveCount(0);
