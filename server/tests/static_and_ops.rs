@@ -213,7 +213,7 @@ async fn healthz_and_metrics() {
         metrics.headers()["content-type"]
             .to_str()
             .unwrap()
-            .starts_with("text/plain; version=0.0.4")
+            .starts_with("application/openmetrics-text; version=1.0.0")
     );
     let text = metrics.text().await.unwrap();
     // The harness polled /healthz until the server was up: at least two answers.
@@ -221,16 +221,16 @@ async fn healthz_and_metrics() {
         .lines()
         .find_map(|line| {
             line.strip_prefix(
-                "palisade_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} ",
+                "palisade_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"2xx\"} ",
             )
         })
         .expect("healthz counted");
     assert!(healthz.parse::<u64>().unwrap() >= 2, "{text}");
     assert!(text.contains(
-        "palisade_http_requests_total{method=\"GET\",route=\"/api/shares/{id}\",status=\"400\"} 1\n"
+        "palisade_http_requests_total{method=\"GET\",route=\"/api/shares/{id}\",status=\"4xx\"} 1\n"
     ));
-    assert!(text.contains("palisade_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/shares/{id}\",le=\"+Inf\"} 1\n"));
-    assert!(text.contains("# TYPE palisade_shares_created_total counter\n"));
+    assert!(text.contains("palisade_http_request_duration_seconds_bucket{le=\"+Inf\",method=\"GET\",route=\"/api/shares/{id}\"} 1\n"));
+    assert!(text.contains("# TYPE palisade_shares_created counter\n"));
     server.stop().await;
 }
 
