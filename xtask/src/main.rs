@@ -11,6 +11,7 @@
 //! wasm32 standard library (default: rustup, falling back to Debian's
 //! rustc-web with `-Zbuild-std`); `PALISADE_CACHE` moves the tool cache.
 
+mod machete;
 mod process;
 mod tools;
 mod web;
@@ -115,6 +116,8 @@ fn cmd_test() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
+
+    machete::check_unused_dependencies(&root)?;
 
     // The page bundle first: the server embeds dist/ at compile time, so the
     // Rust tests (and Playwright) run against the real page.

@@ -121,7 +121,7 @@ pub fn cache_dir() -> PathBuf {
 
 /// Removes the variables the outer `cargo xtask` sets, so that a nested cargo
 /// with another toolchain does not inherit them.
-fn clear_cargo_env(cmd: &mut Command) {
+pub fn clear_cargo_env(cmd: &mut Command) {
     for var in [
         "RUSTUP_TOOLCHAIN",
         "RUSTC",

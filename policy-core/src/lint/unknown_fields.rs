@@ -7,7 +7,7 @@ use super::Lints;
 use super::fix::{rename_key, single};
 use crate::model::PolicyKind;
 use crate::source_map::{SourceNode, SourceValue};
-use crate::yaml::edit_distance;
+use crate::yaml::{edit_distance, within_edit_distance};
 
 /// The shape of a node: which keys a mapping may have.
 #[derive(Debug)]
@@ -230,10 +230,11 @@ pub(crate) fn lint(kind: PolicyKind, src: &LintSource<'_>, l: &mut Lints<'_>) {
                                 .map(|(k, _)| *k)
                                 .filter(|k| {
                                     k.eq_ignore_ascii_case(&e.key)
-                                        || edit_distance(
+                                        || within_edit_distance(
                                             &k.to_ascii_lowercase(),
                                             &e.key.to_ascii_lowercase(),
-                                        ) <= 2
+                                            2,
+                                        )
                                 })
                                 .min_by_key(|k| edit_distance(k, &e.key));
                             let known: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();

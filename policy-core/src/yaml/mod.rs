@@ -425,11 +425,19 @@ fn suggest_kind(kind: &str) -> Option<&'static str> {
     .into_iter()
     .find(|k| {
         let kl = k.to_ascii_lowercase();
-        kl == lower || crate::yaml::edit_distance(&kl, &lower) <= 2
+        kl == lower || crate::yaml::within_edit_distance(&kl, &lower, 2)
     })
 }
 
-/// Levenshtein distance, for "did you mean" hints.
+/// Whether `a` and `b` are at most `max` edits apart. Linear in the longer
+/// string when their lengths differ by more than `max` (a 900 KiB scalar is
+/// not compared cell by cell with every known name).
+pub fn within_edit_distance(a: &str, b: &str, max: usize) -> bool {
+    a.chars().count().abs_diff(b.chars().count()) <= max && edit_distance(a, b) <= max
+}
+
+/// Levenshtein distance, for "did you mean" hints. Quadratic: callers
+/// filter with [`within_edit_distance`] first.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();

@@ -697,3 +697,28 @@ spec:
         "{emitted}"
     );
 }
+
+#[test]
+fn within_edit_distance_agrees_with_the_distance_and_skips_long_strings() {
+    use super::{edit_distance, within_edit_distance};
+    for (a, b) in [
+        ("networkpolicy", "networkpolcy"),
+        ("ingress", "ingres"),
+        ("egress", "ingress"),
+        ("pod", "podselector"),
+        ("", "ab"),
+        ("été", "ete"),
+    ] {
+        for max in 0..4 {
+            assert_eq!(
+                within_edit_distance(a, b, max),
+                edit_distance(a, b) <= max,
+                "{a} {b} {max}"
+            );
+        }
+    }
+    // A 900 KiB scalar is refused by its length alone (the quadratic
+    // distance would take seconds: found by the server's bad-input catalogue).
+    let huge = "v".repeat(900 * 1024);
+    assert!(!within_edit_distance(&huge, "networkpolicy", 2));
+}

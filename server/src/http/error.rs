@@ -49,6 +49,11 @@ pub enum ApiError {
         /// What the route reads.
         expected: &'static str,
     },
+    /// The request body is compressed; bodies are read as sent.
+    #[error(
+        "request bodies are read uncompressed; `Content-Encoding: {0}` is not accepted (send the body as is)"
+    )]
+    UnsupportedContentEncoding(String),
     /// The route exists but not with this method.
     #[error("method not allowed here")]
     MethodNotAllowed,
@@ -115,7 +120,9 @@ impl ApiError {
             | ApiError::MalformedShareId(_) => StatusCode::BAD_REQUEST,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType { .. } | ApiError::UnsupportedContentEncoding(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::ForbiddenTarget(_) => StatusCode::FORBIDDEN,
@@ -135,6 +142,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method-not-allowed",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType { .. } => "unsupported-media-type",
+            ApiError::UnsupportedContentEncoding(_) => "unsupported-content-encoding",
             ApiError::MalformedShareId(_) => "malformed-id",
             ApiError::NotFound(_) => "not-found",
             ApiError::RateLimited { .. } => "rate-limited",

@@ -1,10 +1,11 @@
-//! A TCP listener whose connections close after a period without traffic.
+//! Accepted connections that close after a period without traffic.
 //!
-//! axum's server has no header-read timeout: a client could open connections
-//! and never finish a request (slowloris), or hold idle keep-alive
-//! connections forever. [`IdleTimeoutListener`] wraps every accepted stream
-//! in [`IdleTimeoutStream`], which fails a read once nothing was read or
-//! written for the configured time; hyper then closes the connection.
+//! A client could hold idle keep-alive connections forever, or promise a
+//! body and never send it. [`accept`] wraps every accepted stream in
+//! [`IdleTimeoutStream`], which fails a read once nothing was read or
+//! written for the configured time; hyper then closes the connection. A
+//! client that trickles its headers a byte at a time (slowloris) is cut off
+//! by hyper's header-read timeout instead (see `serve_on`).
 
 use std::future::Future;
 use std::io;
@@ -17,43 +18,23 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{Instant, Sleep};
 
-/// A [`TcpListener`] handing out [`IdleTimeoutStream`]s with `TCP_NODELAY` set.
-pub struct IdleTimeoutListener {
-    inner: TcpListener,
-    idle: Duration,
-}
-
-impl IdleTimeoutListener {
-    /// Wraps `inner`; connections idle for `idle` are closed.
-    pub fn new(inner: TcpListener, idle: Duration) -> Self {
-        IdleTimeoutListener { inner, idle }
-    }
-}
-
-impl axum::serve::Listener for IdleTimeoutListener {
-    type Io = IdleTimeoutStream;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            match self.inner.accept().await {
-                Ok((stream, addr)) => {
-                    if let Err(err) = stream.set_nodelay(true) {
-                        tracing::trace!("cannot set TCP_NODELAY: {err}");
-                    }
-                    return (IdleTimeoutStream::new(stream, self.idle), addr);
+/// Accepts the next connection, with `TCP_NODELAY` set, wrapped in an
+/// [`IdleTimeoutStream`]. Accept errors (out of file descriptors and the
+/// like) are logged and waited out instead of spun on.
+pub async fn accept(listener: &TcpListener, idle: Duration) -> (IdleTimeoutStream, SocketAddr) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, addr)) => {
+                if let Err(err) = stream.set_nodelay(true) {
+                    tracing::trace!("cannot set TCP_NODELAY: {err}");
                 }
-                Err(err) => {
-                    // Out of file descriptors and the like: wait instead of spinning.
-                    tracing::warn!("accept failed: {err}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
+                return (IdleTimeoutStream::new(stream, idle), addr);
+            }
+            Err(err) => {
+                tracing::warn!("accept failed: {err}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.inner.local_addr()
     }
 }
 

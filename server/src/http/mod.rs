@@ -18,9 +18,14 @@ pub mod security;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::serve::ListenerExt;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tower::ServiceExt as _;
 
 use crate::config::ServeConfig;
 use crate::fetch::Fetcher;
@@ -117,6 +122,11 @@ impl AppState {
     }
 }
 
+/// The longest a client may take to send a request's headers (shorter when
+/// the request timeout is): a slowloris client trickling header bytes is
+/// cut off after it, whatever the idle timeout.
+const MAX_HEADER_READ_TIME: Duration = Duration::from_secs(10);
+
 /// Binds `config.addr` and serves until SIGTERM or Ctrl-C.
 ///
 /// The signal handlers are installed before the address is bound, so once
@@ -150,26 +160,44 @@ pub async fn serve_on(
         page_bundle = assets::bundle_built(),
         "palisade listening on http://{local_addr}"
     );
-    // `tap_io` (a no-op here) gives the listener axum's `ConnectInfo<SocketAddr>` support.
-    let listener =
-        listener::IdleTimeoutListener::new(listener, state.config().idle_timeout).tap_io(|_| {});
-    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutting down: finishing in-flight requests");
-        let _ = stopping_tx.send(());
-    });
-    let deadline = async move {
-        if stopping_rx.await.is_ok() {
-            tokio::time::sleep(grace).await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
+    let idle = state.config().idle_timeout;
+    let header_timeout = state.config().request_timeout.min(MAX_HEADER_READ_TIME);
+    let app = router(state);
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener::accept(&listener, idle) => accepted,
+            () = &mut shutdown => break,
+        };
+        // The handlers read the client address as axum's `ConnectInfo`.
+        let service =
+            app.clone()
+                .map_request(move |mut request: axum::extract::Request<Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(remote));
+                    request
+                });
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service))
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(%remote, "connection ended: {err}");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: finishing in-flight requests");
     tokio::select! {
-        result = server => result?,
-        () = deadline => tracing::warn!("in-flight requests still running after {grace:?}; exiting anyway"),
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(grace) => tracing::warn!("in-flight requests still running after {grace:?}; exiting anyway"),
     }
     tracing::info!("stopped");
     Ok(())

@@ -4,8 +4,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::from_fn_with_state;
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
+use axum::response::Response;
 use axum::routing::{get, post};
 use tower_http::LatencyUnit;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -34,6 +37,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/fetch", get(fetch::fetch))
         .route("/api/openapi.json", get(openapi::openapi_json))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(from_fn_with_state(
+            config.max_body_bytes as u64,
+            refuse_declared_oversize,
+        ))
         .layer(from_fn_with_state(request_timeout, timeout::limit));
 
     // Reachability: cluster dumps are larger than policies.
@@ -42,6 +49,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/diff", post(reachability::diff_policies))
         .layer(DefaultBodyLimit::max(
             reachability::reachability_body_limit(config.max_body_bytes),
+        ))
+        .layer(from_fn_with_state(
+            reachability::reachability_body_limit(config.max_body_bytes) as u64,
+            refuse_declared_oversize,
         ))
         .layer(from_fn_with_state(request_timeout, timeout::limit));
 
@@ -52,6 +63,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/replay", post(replay::replay))
         .layer(DefaultBodyLimit::max(
             usize::try_from(config.max_upload_bytes).unwrap_or(usize::MAX),
+        ))
+        .layer(from_fn_with_state(
+            config.max_upload_bytes,
+            refuse_declared_oversize,
         ))
         .layer(from_fn_with_state(
             upload_timeout(request_timeout),
@@ -65,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reachability_routes)
         .merge(uploads)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn(refuse_compressed_bodies))
         .fallback(assets::serve_asset)
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::Internal("handler panicked".to_owned()).into_response()
@@ -84,6 +100,45 @@ pub fn router(state: AppState) -> Router {
                 ),
         )
         .with_state(state)
+}
+
+/// Answers 413 at once when the declared `Content-Length` is over the
+/// route's limit, instead of waiting for a body that will be refused anyway
+/// (the body limit itself still counts what arrives, for chunked bodies).
+async fn refuse_declared_oversize(
+    State(limit): State<u64>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    match declared {
+        Some(length) if length > limit => ApiError::PayloadTooLarge { limit }.into_response(),
+        _ => next.run(request).await,
+    }
+}
+
+/// Refuses request bodies with a content coding (RFC 9110 §15.5.16: 415).
+/// Nothing here decompresses request bodies, so a gzip body would otherwise
+/// be read as garbage, and accepting one would invite decompression bombs.
+async fn refuse_compressed_bodies(request: Request, next: Next) -> Response {
+    let coding = request
+        .headers()
+        .get_all(header::CONTENT_ENCODING)
+        .iter()
+        .flat_map(|value| value.to_str().unwrap_or("?").split(','))
+        .map(str::trim)
+        .find(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("identity"));
+    match coding {
+        Some(coding) => {
+            let shown: String = coding.chars().take(40).collect();
+            ApiError::UnsupportedContentEncoding(shown).into_response()
+        }
+        None => next.run(request).await,
+    }
 }
 
 async fn method_not_allowed() -> ApiError {
