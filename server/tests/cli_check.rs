@@ -141,6 +141,29 @@ fn warnings_alone_exit_zero() {
 }
 
 #[test]
+fn notes_are_shown_but_are_not_warnings() {
+    // A port without protocol (PA008) is a note: listed, counted apart,
+    // never a warning and never a failure.
+    let text = GOOD.replace("{port: 80, protocol: TCP}", "{port: 80}");
+    let out = palisade(&["check", "-", "-o", "json"], Some(text.as_bytes()));
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "PA008");
+    assert_eq!(diags[0]["severity"], "info");
+    let out = palisade(&["check", "-"], Some(text.as_bytes()));
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(": info[PA008]: "), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("0 errors, 0 warnings, 1 note in 1 file"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn syntax_errors_and_invalid_utf8_are_findings() {
     let out = palisade(&["check", "-"], Some(b"kind: [NetworkPolicy\n"));
     assert_eq!(out.status.code(), Some(1));

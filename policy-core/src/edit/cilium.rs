@@ -83,7 +83,7 @@ pub(crate) fn endpoints_in_namespaces(
     pods: Option<&LabelSelector>,
 ) -> LabelSelector {
     let map_key = |k: &str| {
-        if k == "kubernetes.io/metadata.name" {
+        if k == crate::model::NAMESPACE_NAME_LABEL {
             NAMESPACE_LABEL.to_string()
         } else {
             format!("{NAMESPACE_LABELS_PREFIX}{k}")

@@ -380,7 +380,7 @@ pub(super) fn allow_dns(np: &mut NetworkPolicy) {
     let peer = NetworkPolicyPeer {
         namespace_selector: Some(LabelSelector {
             match_labels: Some(BTreeMap::from([(
-                "kubernetes.io/metadata.name".to_string(),
+                crate::model::NAMESPACE_NAME_LABEL.to_string(),
                 "kube-system".to_string(),
             )])),
             ..Default::default()

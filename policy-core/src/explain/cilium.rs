@@ -285,9 +285,8 @@ fn explain_rule(
     let ingress_deny = rule.ingress_deny.as_deref().unwrap_or(&[]);
     let egress = rule.egress.as_deref().unwrap_or(&[]);
     let egress_deny = rule.egress_deny.as_deref().unwrap_or(&[]);
-    let dd = rule.enable_default_deny.clone().unwrap_or_default();
-    let ing_dd = (!ingress.is_empty() || !ingress_deny.is_empty()) && dd.ingress != Some(false);
-    let eg_dd = (!egress.is_empty() || !egress_deny.is_empty()) && dd.egress != Some(false);
+    let isolated = rule.isolated_directions();
+    let (ing_dd, eg_dd) = (isolated.ingress, isolated.egress);
 
     let mut allow_in = Vec::new();
     for (i, r) in ingress.iter().enumerate() {

@@ -52,7 +52,7 @@ pub fn peer(p: &NetworkPolicyPeer) -> String {
     let named_ns = p.namespace_selector.as_ref().and_then(|s| {
         let ml = s.match_labels.as_ref()?;
         (s.match_expressions.as_ref().is_none_or(Vec::is_empty) && ml.len() == 1)
-            .then(|| ml.get("kubernetes.io/metadata.name").cloned())
+            .then(|| ml.get(crate::model::NAMESPACE_NAME_LABEL).cloned())
             .flatten()
     });
     if let Some(ns) = named_ns {
@@ -81,6 +81,16 @@ fn only(part: &str, sep: &str) -> String {
     }
 }
 
+/// What one rule does: it allows `what`, or nothing at all when the policy
+/// does not isolate its direction (then the rule is ignored).
+fn rule_text(what: &str, isolated: bool, policy_type: &str) -> String {
+    if isolated {
+        format!("Allows {what}.")
+    } else {
+        format!("Ignored: policyTypes does not list {policy_type}, so this rule allows nothing.")
+    }
+}
+
 /// Summary and per-rule sentences.
 pub fn explain(np: &NetworkPolicy) -> (Vec<String>, Vec<RuleExplanation>) {
     let ns = np.metadata.namespace.as_deref().unwrap_or("default");
@@ -96,13 +106,8 @@ pub fn explain(np: &NetworkPolicy) -> (Vec<String>, Vec<RuleExplanation>) {
     };
     let ingress = spec.ingress.as_deref().unwrap_or(&[]);
     let egress = spec.egress.as_deref().unwrap_or(&[]);
-    let (ing_iso, eg_iso) = match &spec.policy_types {
-        Some(t) => (
-            t.iter().any(|t| t == "Ingress"),
-            t.iter().any(|t| t == "Egress"),
-        ),
-        None => (true, !egress.is_empty()),
-    };
+    let isolated = np.isolated_directions();
+    let (ing_iso, eg_iso) = (isolated.ingress, isolated.egress);
 
     let mut rules = Vec::new();
     let mut ing_parts = Vec::new();
@@ -114,7 +119,7 @@ pub fn explain(np: &NetworkPolicy) -> (Vec<String>, Vec<RuleExplanation>) {
         );
         rules.push(RuleExplanation {
             field: format!("spec.ingress[{i}]"),
-            text: format!("Allows {what}."),
+            text: rule_text(&what, ing_iso, "Ingress"),
         });
         ing_parts.push(what);
     }
@@ -123,7 +128,7 @@ pub fn explain(np: &NetworkPolicy) -> (Vec<String>, Vec<RuleExplanation>) {
         let what = format!("{} to {}", ports(r.ports.as_ref()), peers(r.to.as_ref()));
         rules.push(RuleExplanation {
             field: format!("spec.egress[{i}]"),
-            text: format!("Allows {what}."),
+            text: rule_text(&what, eg_iso, "Egress"),
         });
         eg_parts.push(what);
     }

@@ -38,9 +38,16 @@ pub fn selector(sel: &LabelSelector, skip_key: impl Fn(&str) -> bool) -> Option<
     (!parts.is_empty()).then(|| format!("labelled {}", join(&parts, "and")))
 }
 
-/// `k8s:app` → `app`.
-pub fn clean_key(k: &str) -> &str {
-    crate::lint::selector::strip_source(k)
+/// `k8s:app` → `app`: a Cilium key without its source prefix, for display.
+pub fn clean_key(key: &str) -> &str {
+    match key.split_once(':') {
+        Some((src, rest))
+            if !src.is_empty() && src.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') =>
+        {
+            rest
+        }
+        _ => key,
+    }
 }
 
 /// Capitalises the first letter.

@@ -115,10 +115,7 @@ pub fn format_text(file: &str, d: &Diagnostic) -> String {
         (Some(l), None) => format!("{file}:{l}"),
         _ => file.to_string(),
     };
-    let sev = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
+    let sev = d.severity.as_str();
     let field = d
         .field
         .as_deref()
@@ -158,12 +155,13 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         }
     }
 
-    let (mut errors, mut warnings) = (0usize, 0usize);
+    let (mut errors, mut warnings, mut infos) = (0usize, 0usize, 0usize);
     for (_, diags) in &results {
         for d in diags {
             match d.severity {
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,
+                Severity::Info => infos += 1,
             }
         }
     }
@@ -194,9 +192,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             }
             let files = results.len();
             eprintln!(
-                "palisade check: {errors} error{}, {warnings} warning{} in {files} file{}",
+                "palisade check: {errors} error{}, {warnings} warning{}, {infos} note{} in {files} file{}",
                 if errors == 1 { "" } else { "s" },
                 if warnings == 1 { "" } else { "s" },
+                if infos == 1 { "" } else { "s" },
                 if files == 1 { "" } else { "s" }
             );
         }

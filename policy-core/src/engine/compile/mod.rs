@@ -418,13 +418,6 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Parses a CIDR, accepting a bare address as a host route (as Cilium does).
-pub(crate) fn parse_cidr(s: &str) -> Option<IpNet> {
-    s.parse::<IpNet>()
-        .ok()
-        .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
-}
-
 /// Compiles `policies` for `cluster`.
 pub(crate) fn compile(cluster: &Cluster, policies: &[Policy]) -> Compiled {
     let mut b = Builder::new(cluster);
