@@ -7,12 +7,12 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::networking::v1::{
+use crate::model::IntOrString;
+use crate::model::LabelSelectorRequirement;
+use crate::model::{
     IPBlock, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
     NetworkPolicyPort, NetworkPolicySpec,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::EditError;
 use super::cilium::{NAMESPACE_LABELS_PREFIX, endpoints_in_namespaces};

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::networking::v1::{
+use crate::model::IntOrString;
+use crate::model::{
     IPBlock, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
     NetworkPolicyPort, NetworkPolicySpec,
 };
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{EditError, NewPeer, NewPort};
 use crate::model::{LabelSelector, NetworkPolicy, ObjectMeta};

@@ -7,9 +7,9 @@
 
 use std::net::IpAddr;
 
+use crate::model::IntOrString;
+use crate::model::{NetworkPolicyPeer, NetworkPolicyPort};
 use ipnet::IpNet;
-use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::port::{PortKey, Protocol};
 use super::selector::{self, Labels};

@@ -1,6 +1,6 @@
 //! Explaining CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use crate::model::LabelSelector;
 
 use super::RuleExplanation;
 use super::phrase::{capitalise, join, selector};
@@ -411,7 +411,10 @@ fn explain_rule(
 }
 
 /// Summary and per-rule sentences.
-pub fn explain(policy: &CiliumPolicy, namespaced: bool) -> (Vec<String>, Vec<RuleExplanation>) {
+pub(super) fn explain(
+    policy: &CiliumPolicy,
+    namespaced: bool,
+) -> (Vec<String>, Vec<RuleExplanation>) {
     let ns = policy.metadata.namespace.as_deref().unwrap_or("default");
     let mut summary = Vec::new();
     let mut rules = Vec::new();

@@ -1,8 +1,8 @@
 //! Explaining Kubernetes NetworkPolicy.
 
+use crate::model::IntOrString;
 use crate::model::NetworkPolicy;
-use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use crate::model::{NetworkPolicyPeer, NetworkPolicyPort};
 
 use super::RuleExplanation;
 use super::phrase::{capitalise, join, selector};
@@ -12,7 +12,7 @@ fn no_skip(_: &str) -> bool {
 }
 
 /// `TCP 80`, `UDP 53`, `TCP 8000-9000`, `TCP port "http"`, `all UDP ports`.
-pub fn port(p: &NetworkPolicyPort) -> String {
+pub(super) fn port(p: &NetworkPolicyPort) -> String {
     let proto = p.protocol.as_deref().unwrap_or("TCP");
     match (&p.port, p.end_port) {
         (None, _) => format!("all {proto} ports"),
@@ -30,7 +30,7 @@ fn ports(ps: Option<&Vec<NetworkPolicyPort>>) -> String {
 }
 
 /// One peer, e.g. `pods labelled app=db in namespaces labelled team=a`.
-pub fn peer(p: &NetworkPolicyPeer) -> String {
+pub(super) fn peer(p: &NetworkPolicyPeer) -> String {
     if let Some(ipb) = &p.ip_block {
         let except = ipb.except.as_deref().unwrap_or(&[]);
         return if except.is_empty() {
@@ -92,7 +92,7 @@ fn rule_text(what: &str, isolated: bool, policy_type: &str) -> String {
 }
 
 /// Summary and per-rule sentences.
-pub fn explain(np: &NetworkPolicy) -> (Vec<String>, Vec<RuleExplanation>) {
+pub(super) fn explain(np: &NetworkPolicy) -> (Vec<String>, Vec<RuleExplanation>) {
     let ns = np.metadata.namespace.as_deref().unwrap_or("default");
     let default_spec = Default::default();
     let spec = np.spec.as_ref().unwrap_or(&default_spec);

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use crate::model::IntOrString;
+use crate::model::LabelSelector;
+use crate::model::{NetworkPolicyPeer, NetworkPolicyPort};
 use serde_json::{Value, json};
 
 use super::cidr::{ipblock_covers_cluster, non_canonical_cidr};

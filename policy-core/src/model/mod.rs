@@ -15,7 +15,14 @@ pub mod pod;
 pub mod port;
 
 pub use cilium::{CiliumPolicy, CiliumRule};
-pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+/// The Kubernetes spec types, re-exported so that only `model/` names
+/// k8s-openapi (an invariant the tidy test checks).
+pub use k8s_openapi::api::networking::v1::{
+    IPBlock, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
+    NetworkPolicyPort, NetworkPolicySpec,
+};
+pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
+pub use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 pub use kubernetes::{IsolatedDirections, Namespace, NetworkPolicy, ObjectMeta};
 pub use labels::{Labels, NAMESPACE_NAME_LABEL};
 pub use pod::Pod;

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use crate::model::LabelSelector;
 use serde_json::Value;
 
 use super::names::{is_svc_name, label_value, qualified_name};

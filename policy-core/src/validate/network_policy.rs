@@ -1,10 +1,10 @@
 //! `ValidateNetworkPolicy` (Kubernetes `pkg/apis/networking/validation`).
 
-use k8s_openapi::api::networking::v1::{IPBlock, NetworkPolicyPeer, NetworkPolicyPort};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use crate::model::LabelSelector;
+use crate::model::{IPBlock, NetworkPolicyPeer, NetworkPolicyPort};
 
+use crate::model::IntOrString;
 use crate::model::{NetworkPolicy, ObjectMeta};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::names::{
     dns1123_label, dns1123_subdomain, label_value, port_name, port_number, qualified_name,

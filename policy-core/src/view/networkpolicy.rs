@@ -1,7 +1,7 @@
 //! The graph of a Kubernetes NetworkPolicy.
 
-use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use crate::model::IntOrString;
+use crate::model::{NetworkPolicyPeer, NetworkPolicyPort};
 
 use super::{
     Direction, Edge, GroupKind, Isolation, Peer, PeerField, PeerKind, PeerRef, PeerSelector,

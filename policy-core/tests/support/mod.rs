@@ -1,7 +1,7 @@
 //! Random clusters and policies for the property tests (shared by
 //! `engine_vs_reference` and `semantics_agree`).
 
-#![allow(dead_code)] // Each test target uses part of it.
+#![allow(dead_code, unreachable_pub)] // Each test target uses part of it; the crate is a test.
 
 use std::collections::BTreeMap;
 

@@ -5,8 +5,8 @@
 //! rules; a peer with only `podSelector` means the policy's namespace; named
 //! ports resolve on the destination pod; a port without protocol is TCP.
 
-use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use crate::model::IntOrString;
+use crate::model::{NetworkPolicyPeer, NetworkPolicyPort};
 
 use super::{Builder, CidrPeer, Compiled, Group, Peer, PortClause, Rule, push_rule};
 use crate::engine::bitset::BitSet;
