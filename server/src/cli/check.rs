@@ -10,7 +10,7 @@ use std::io::Read as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use policy_core::check::check_bytes;
+use policy_core::check::check_files;
 use policy_core::diagnostic::{Diagnostic, Severity};
 use policy_core::lint::ClusterView;
 use policy_core::yaml::{Object, parse_bytes};
@@ -141,19 +141,23 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         .map(|(namespaces, pods)| ClusterView { namespaces, pods });
 
     let mut io_failed = false;
-    let mut results: Vec<(String, Vec<Diagnostic>)> = Vec::new();
+    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
     for file in &args.files {
         match read_input(file) {
-            Ok((name, bytes)) => {
-                let diags = check_bytes(&bytes, view.as_ref());
-                results.push((name, diags));
-            }
+            Ok(input) => inputs.push(input),
             Err(msg) => {
                 eprintln!("{msg}");
                 io_failed = true;
             }
         }
     }
+    // The files are one workspace: cross-policy lints see them all.
+    let texts: Vec<&[u8]> = inputs.iter().map(|(_, bytes)| bytes.as_slice()).collect();
+    let results: Vec<(String, Vec<Diagnostic>)> = inputs
+        .iter()
+        .map(|(name, _)| name.clone())
+        .zip(check_files(&texts, view.as_ref()))
+        .collect();
 
     let (mut errors, mut warnings, mut infos) = (0usize, 0usize, 0usize);
     for (_, diags) in &results {
