@@ -58,6 +58,8 @@ impl Analysis {
                 let m = match d.severity {
                     Severity::Error => LineMark::Error,
                     Severity::Warning => LineMark::Warning,
+                    // Notes are listed under Problems but not underlined.
+                    Severity::Info => continue,
                 };
                 let e = marks.entry(line).or_insert(m);
                 if m > *e {
@@ -106,36 +108,11 @@ pub fn doc_title(text: &str) -> String {
     }
 }
 
-/// Splits a multi-document text into one text per document, keeping each
-/// document's own text (comments included).
-pub fn split_documents(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    for line in text.split_inclusive('\n') {
-        if line.trim_end() == "---" || line.starts_with("--- ") {
-            if !current.trim().is_empty() {
-                out.push(std::mem::take(&mut current));
-            }
-            current.clear();
-            continue;
-        }
-        current.push_str(line);
-    }
-    if !current.trim().is_empty() {
-        out.push(current);
-    }
-    out
-}
+pub use policy_core::yaml::split_documents;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn splits_documents() {
-        let docs = split_documents("---\na: 1\n---\n# c\nb: 2\n---\n");
-        assert_eq!(docs, vec!["a: 1\n".to_string(), "# c\nb: 2\n".to_string()]);
-    }
 
     #[test]
     fn titles() {

@@ -223,3 +223,29 @@ test('a lint fix applies with one click', async ({ page, problems }) => {
   await expect(page.locator('.problem', { hasText: 'PA015' })).toHaveCount(1);
 });
 
+
+// Issue 12: `egress: []` without policyTypes does not isolate egress. The
+// graph, the toggle and the explanation say so, and lint PA019 says why.
+const EGRESS_EMPTY = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: egress-empty, namespace: prod}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  ingress:
+  - from:
+    - podSelector: {}
+  egress: []
+`;
+
+test('egress: [] without policyTypes shows egress open, and PA019 explains why', async ({ page, problems }) => {
+  await openEditor(page);
+  await setYaml(page, EGRESS_EMPTY);
+  await expect(page.locator('g.centre')).toContainText('egress · open');
+  await expect(page.locator('g.centre')).toContainText('ingress · rules only');
+  await expect(page.getByRole('button', { name: /Egress default deny/ })).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.getByTestId('explanation')).toContainText('Their egress is not restricted');
+  const pa019 = page.locator('.problem', { hasText: 'PA019' });
+  await expect(pa019).toHaveCount(1);
+  await expect(pa019).toContainText('does not restrict egress');
+  await shot(page, 'editor-egress-empty-list');
+});

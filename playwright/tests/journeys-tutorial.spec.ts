@@ -84,3 +84,29 @@ test('complete the AND/OR trap tutorial from start to end by editing YAML', asyn
   await shot(page, 'journeys-tutorial-complete');
   expect(problems).toEqual([]);
 });
+
+for (const width of [1280, 1440, 1920]) {
+  test(`tutorial Start buttons fit inside their cards at ${width} px`, async ({ page }) => {
+    await page.setViewportSize({ width, height: 900 });
+    await openEditor(page);
+    await openJourney(page, 'Tutorials');
+    const cards = page.locator('.tutorial-card');
+    await expect(cards).toHaveCount(6);
+    await shot(page, `journeys-tutorials-cards-${width}`);
+    for (let i = 0; i < 6; i++) {
+      const card = cards.nth(i);
+      const cardBox = (await card.boundingBox())!;
+      const button = card.locator('button');
+      await button.scrollIntoViewIfNeeded();
+      const box = (await button.boundingBox())!;
+      const id = await card.getAttribute('data-tutorial');
+      // The button lies within the card's border box (1 px for rounding).
+      expect(box.x, `${id}: left edge`).toBeGreaterThanOrEqual(cardBox.x - 1);
+      expect(box.x + box.width, `${id}: right edge`).toBeLessThanOrEqual(cardBox.x + cardBox.width + 1);
+      expect(box.y + box.height, `${id}: bottom edge`).toBeLessThanOrEqual(cardBox.y + cardBox.height + 1);
+      // And its text is not clipped inside the button.
+      const clipped = await button.evaluate((b) => b.scrollWidth > b.clientWidth + 1);
+      expect(clipped, `${id}: label clipped`).toBe(false);
+    }
+  });
+}

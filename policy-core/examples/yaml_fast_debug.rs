@@ -1,3 +1,6 @@
+//! Prints what the fast YAML path and the general reader make of one text
+//! (`\n` escapes allowed), to debug a disagreement between them.
+
 use policy_core::yaml::reader::{read_documents_fast, read_documents_general};
 fn main() {
     let text = std::env::args().nth(1).unwrap().replace("\\n", "\n");

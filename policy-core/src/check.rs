@@ -4,6 +4,7 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::{self, ClusterView, LintSource};
+use crate::model::Policy;
 use crate::validate::validate;
 use crate::yaml::{ParseOutput, parse_bytes, parse_documents};
 
@@ -23,14 +24,51 @@ pub fn check_bytes(bytes: &[u8], cluster: Option<&ClusterView<'_>>) -> Vec<Diagn
     }
 }
 
+/// Checks several files together, as one workspace: each file's findings,
+/// in order, where the lints that look across policies (a DNS rule in
+/// another policy, two policies with one name) see the policies of every
+/// file. What `palisade check FILE...` runs.
+pub fn check_files(files: &[&[u8]], cluster: Option<&ClusterView<'_>>) -> Vec<Vec<Diagnostic>> {
+    let parsed: Vec<Result<(&str, ParseOutput), Vec<Diagnostic>>> = files
+        .iter()
+        .map(|bytes| match std::str::from_utf8(bytes) {
+            Ok(text) => Ok((text, parse_documents(text))),
+            Err(_) => Err(parse_bytes(bytes).diagnostics),
+        })
+        .collect();
+    let all: Vec<Policy> = parsed
+        .iter()
+        .flatten()
+        .flat_map(|(_, p)| p.policies().cloned())
+        .collect();
+    parsed
+        .iter()
+        .map(|file| match file {
+            Ok((text, p)) => check_among(text, p, &all, cluster),
+            Err(diags) => diags.clone(),
+        })
+        .collect()
+}
+
 /// [`check`] when the text was already parsed (`parsed` must come from `text`).
 pub fn check_parsed(
     text: &str,
     parsed: &ParseOutput,
     cluster: Option<&ClusterView<'_>>,
 ) -> Vec<Diagnostic> {
-    let mut out = parsed.diagnostics.clone();
     let policies: Vec<_> = parsed.policies().cloned().collect();
+    check_among(text, parsed, &policies, cluster)
+}
+
+/// [`check_parsed`], linting among `policies` (the text's own and others
+/// checked with it).
+fn check_among(
+    text: &str,
+    parsed: &ParseOutput,
+    policies: &[Policy],
+    cluster: Option<&ClusterView<'_>>,
+) -> Vec<Diagnostic> {
+    let mut out = parsed.diagnostics.clone();
     for obj in &parsed.objects {
         let Some(policy) = obj.policy() else { continue };
         let source = LintSource {
@@ -43,7 +81,7 @@ pub fn check_parsed(
                 d.fix = lint::fix::fix_validation(d, &source);
             }
         }
-        diags.extend(lint::lint(policy, Some(&source), &policies, cluster));
+        diags.extend(lint::lint(policy, Some(&source), policies, cluster));
         for mut d in diags {
             obj.locate(&mut d);
             if !obj.path_prefix.is_empty() {

@@ -14,6 +14,20 @@ pub enum Severity {
     Error,
     /// Accepted, but probably not what the author meant.
     Warning,
+    /// Worth knowing, but not a mistake: shown, never counted as a warning,
+    /// never fails `check`.
+    Info,
+}
+
+impl Severity {
+    /// `error`, `warning` or `info`, as in the JSON contract.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
 }
 
 /// A text edit that fixes a finding: replace the byte range

@@ -320,6 +320,91 @@ fn cases() -> Vec<Case> {
             false,
             true,
         ),
+        case(
+            "PA019",
+            np(
+                "  podSelector:\n    matchLabels:\n      app: web\n  ingress:\n  - from:\n    - podSelector: {}\n  egress: []\n",
+            ),
+            np(
+                "  podSelector:\n    matchLabels:\n      app: web\n  policyTypes: [Ingress, Egress]\n  ingress:\n  - from:\n    - podSelector: {}\n  egress: []\n",
+            ),
+            false,
+            true,
+        ),
+        case(
+            "PA019",
+            np(&format!("  podSelector: {{}}\n  policyTypes: [Egress]\n  ingress: []\n  egress:\n{DNS_NP}")),
+            np(&format!("  podSelector: {{}}\n  policyTypes: [Egress, Ingress]\n  ingress: []\n  egress:\n{DNS_NP}")),
+            false,
+            true,
+        ),
+        case(
+            "PA020",
+            format!(
+                "{}---\n{}",
+                np("  podSelector: {}\n  policyTypes: [Ingress]\n"),
+                np("  podSelector: {}\n  policyTypes: [Ingress]\n  ingress:\n  - from:\n    - podSelector: {}\n")
+            ),
+            format!(
+                "{}---\n{}",
+                np("  podSelector: {}\n  policyTypes: [Ingress]\n"),
+                np("  podSelector: {}\n  policyTypes: [Ingress]\n  ingress:\n  - from:\n    - podSelector: {}\n")
+                    .replace("name: web", "name: web-from-namespace")
+            ),
+            false,
+            false,
+        ),
+        case(
+            "PA021",
+            np(&format!(
+                "  podSelector: {{}}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock:\n        cidr: 203.0.113.0/24\n    ports:\n    - port: https\n      protocol: TCP\n{DNS_NP}"
+            )),
+            np(&format!(
+                "  podSelector: {{}}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - ipBlock:\n        cidr: 203.0.113.0/24\n    ports:\n    - port: 443\n      protocol: TCP\n{DNS_NP}"
+            )),
+            false,
+            true,
+        ),
+        case(
+            "PA022",
+            cnp(
+                "  endpointSelector: {}\n  egress:\n  - toEndpoints:\n    - matchLabels:\n        k8s:io.kubernetes.pod.namespace: kube-system\n        k8s:k8s-app: kube-dns\n    toPorts:\n    - ports:\n      - port: \"53\"\n        protocol: ANY\n      - port: \"9153\"\n        protocol: TCP\n      rules:\n        dns:\n        - matchPattern: \"*\"\n",
+            ),
+            cnp(
+                "  endpointSelector: {}\n  egress:\n  - toEndpoints:\n    - matchLabels:\n        k8s:io.kubernetes.pod.namespace: kube-system\n        k8s:k8s-app: kube-dns\n    toPorts:\n    - ports:\n      - port: \"53\"\n        protocol: ANY\n      rules:\n        dns:\n        - matchPattern: \"*\"\n    - ports:\n      - port: \"9153\"\n        protocol: TCP\n",
+            ),
+            false,
+            false,
+        ),
+        case(
+            "PA023",
+            cnp(
+                "  endpointSelector:\n    matchLabels:\n      app: web\n  ingress:\n  - fromEndpoints:\n    - matchLabels:\n        app: agent\n    auth:\n      type: spire\n",
+            ),
+            cnp(
+                "  endpointSelector:\n    matchLabels:\n      app: web\n  ingress:\n  - fromEndpoints:\n    - matchLabels:\n        app: agent\n    authentication:\n      mode: required\n",
+            ),
+            false,
+            true,
+        ),
+        // PA011 reads Cilium's endpoint labels as the engine does: namespace
+        // labels and the service account select pods (no false alarm).
+        case(
+            "PA011",
+            cnp("  endpointSelector:\n    matchLabels:\n      io.cilium.k8s.namespace.labels.team: nobody\n  ingress:\n  - {}\n")
+                .replace("namespace: prod", "namespace: monitoring"),
+            cnp("  endpointSelector:\n    matchLabels:\n      io.cilium.k8s.namespace.labels.team: ops\n  ingress:\n  - {}\n")
+                .replace("namespace: prod", "namespace: monitoring"),
+            true,
+            false,
+        ),
+        case(
+            "PA011",
+            cnp("  endpointSelector:\n    matchLabels:\n      k8s:io.cilium.k8s.policy.serviceaccount: builder\n  ingress:\n  - {}\n"),
+            cnp("  endpointSelector:\n    matchLabels:\n      k8s:io.cilium.k8s.policy.serviceaccount: default\n  ingress:\n  - {}\n"),
+            true,
+            false,
+        ),
     ]
 }
 

@@ -661,7 +661,8 @@ fn cilium_cases() -> Vec<(&'static str, String, Expect)> {
         ("http over udp", cnp(&format!("{{{SEL}, ingress: [{{toPorts: [{{ports: [{{port: '80', protocol: UDP}}], rules: {{http: [{{}}]}}}}]}}]}}")), Some(("spec.ingress[0].toPorts[0].ports[0].protocol", "cilium-l7-protocol"))),
         ("http without protocol", cnp(&format!("{{{SEL}, ingress: [{{toPorts: [{{ports: [{{port: '80'}}], rules: {{http: [{{}}]}}}}]}}]}}")), Some(("spec.ingress[0].toPorts[0].ports[0]", "cilium-l7-protocol"))),
         ("dns on ingress", cnp(&format!("{{{SEL}, ingress: [{{toPorts: [{{ports: [{{port: '53', protocol: UDP}}], rules: {{dns: [{{matchName: a.com}}]}}}}]}}]}}")), Some(("spec.ingress[0].toPorts[0].rules.dns", "cilium-dns-ingress"))),
-        ("dns on other port", cnp(&format!("{{{SEL}, egress: [{{toPorts: [{{ports: [{{port: '5353', protocol: UDP}}], rules: {{dns: [{{matchName: a.com}}]}}}}]}}]}}")), Some(("spec.egress[0].toPorts[0].ports[0].port", "cilium-dns-port"))),
+        // Cilium accepts DNS rules on any port (lint PA022 warns).
+        ("dns on other port", cnp(&format!("{{{SEL}, egress: [{{toPorts: [{{ports: [{{port: '5353', protocol: UDP}}], rules: {{dns: [{{matchName: a.com}}]}}}}]}}]}}")), None),
         ("dns without ports", cnp(&format!("{{{SEL}, egress: [{{toPorts: [{{rules: {{dns: [{{matchName: a.com}}]}}}}]}}]}}")), Some(("spec.egress[0].toPorts[0]", "cilium-dns-port"))),
         ("too many ports", cnp(&format!("{{{SEL}, egress: [{{toPorts: [{{ports: [{}]}}]}}]}}", ports41.join(", "))), Some(("spec.egress[0].toPorts[0].ports", "cilium-too-many-ports"))),
         ("icmps with toPorts", cnp(&format!("{{{SEL}, egress: [{{icmps: [{{fields: [{{type: 8}}]}}], toPorts: [{{ports: [{{port: '80'}}]}}]}}]}}")), Some(("spec.egress[0].icmps", "cilium-icmp-with-ports"))),

@@ -11,10 +11,17 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Visual network policy editor for Kubernetes NetworkPolicy and Cilium
-/// policies: checks, explanations, reachability, generation from Hubble flows.
+/// Palisade helps you write Kubernetes NetworkPolicies and Cilium network
+/// policies that do what you mean.
+///
+/// It checks policies as the apiserver and Cilium would and flags common
+/// mistakes (an extra `-` that turns AND into OR, egress rules that break
+/// DNS), explains in plain words what each policy allows, answers who can
+/// reach whom in your cluster and why, shows what an edit changes, and
+/// writes least-privilege policies from the traffic Hubble observed.
+/// `palisade serve` opens the same in a visual editor in the browser.
 #[derive(Parser)]
-#[command(name = "palisade", version, about, propagate_version = true)]
+#[command(name = "palisade", version, propagate_version = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -65,5 +72,24 @@ fn main() -> ExitCode {
             eprintln!("palisade: {err:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn help_says_what_palisade_does() {
+        let help = Cli::command().render_help().to_string();
+        assert!(
+            help.starts_with("Palisade helps you write Kubernetes NetworkPolicies"),
+            "{help}"
+        );
+        assert!(!help.contains("adapter"), "{help}");
+        let long = Cli::command().render_long_help().to_string();
+        assert!(long.contains("who can"), "{long}");
     }
 }

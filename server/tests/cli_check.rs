@@ -112,7 +112,9 @@ fn json_output_has_the_contract_shape() {
 #[test]
 fn stdin_and_multiple_files() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(&dir, "good.yaml", GOOD.as_bytes());
+    // Another name: the same namespace/name in both would be PA020 in both.
+    let good = GOOD.replace("name: api,", "name: api-v2,");
+    let f = write(&dir, "good.yaml", good.as_bytes());
     let out = palisade(&["check", &f, "-", "-o", "json"], Some(BAD.as_bytes()));
     assert_eq!(out.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -138,6 +140,54 @@ fn warnings_alone_exit_zero() {
     let diags = v["diagnostics"].as_array().unwrap();
     assert!(!diags.is_empty());
     assert!(diags.iter().all(|d| d["severity"] == "warning"));
+}
+
+#[test]
+fn notes_are_shown_but_are_not_warnings() {
+    // A port without protocol (PA008) is a note: listed, counted apart,
+    // never a warning and never a failure.
+    let text = GOOD.replace("{port: 80, protocol: TCP}", "{port: 80}");
+    let out = palisade(&["check", "-", "-o", "json"], Some(text.as_bytes()));
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "PA008");
+    assert_eq!(diags[0]["severity"], "info");
+    let out = palisade(&["check", "-"], Some(text.as_bytes()));
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(": info[PA008]: "), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("0 errors, 0 warnings, 1 note in 1 file"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn files_are_checked_together_as_one_workspace() {
+    // The same namespace/name in two files: applying both keeps one (PA020).
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(&dir, "a.yaml", GOOD.as_bytes());
+    let b = write(&dir, "b.yaml", GOOD.as_bytes());
+    let out = palisade(&["check", &a, &b, "-o", "json"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dups: Vec<&serde_json::Value> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "PA020")
+        .collect();
+    assert_eq!(dups.len(), 2, "{v}");
+    assert_eq!(dups[0]["file"], a.as_str());
+    assert_eq!(dups[1]["file"], b.as_str());
+    assert_eq!(dups[0]["severity"], "warning");
+    // One file alone has no duplicate.
+    let out = palisade(&["check", &a, "-o", "json"], None);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["diagnostics"].as_array().unwrap().is_empty(), "{v}");
 }
 
 #[test]

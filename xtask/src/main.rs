@@ -13,6 +13,7 @@
 
 mod machete;
 mod process;
+mod target_dir;
 mod tools;
 mod web;
 
@@ -81,7 +82,7 @@ fn cmd_run(args: &[String]) -> Result<()> {
         "--bin",
         "palisade",
     ]))?;
-    let bin = root.join("target/release/palisade");
+    let bin = target_dir::target_dir(&root)?.join("release/palisade");
     let addr = std::env::var("PALISADE_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".into());
     eprintln!(
         "\nxtask: page bundle {} KB wasm ({} KB gzip)",
@@ -138,7 +139,8 @@ fn cmd_test() -> Result<()> {
     run(Command::new(cargo())
         .current_dir(&root)
         .args(["build", "-p", "server", "--bin", "palisade"]))?;
-    let browser = web::playwright(&root, &root.join("target/debug/palisade"))?;
+    let bin = target_dir::target_dir(&root)?.join("debug/palisade");
+    let browser = web::playwright(&root, &bin)?;
 
     step("summary");
     eprintln!(

@@ -41,6 +41,9 @@ pub struct Toolchain {
     pub wasm_bindgen: PathBuf,
     /// wasm-opt from npm binaryen.
     pub wasm_opt: PathBuf,
+    /// cargo's target directory for the workspace (wherever the developer's
+    /// setup puts it).
+    pub target: PathBuf,
 }
 
 impl Toolchain {
@@ -53,11 +56,13 @@ impl Toolchain {
         let route = wasm_std_route(&cache)?;
         let wasm_bindgen = wasm_bindgen_cli(root, &cache)?;
         let wasm_opt = wasm_opt(&cache)?;
+        let target = crate::target_dir::target_dir(root)?;
         eprintln!("    wasm32 std route: {route:?}");
         Ok(Toolchain {
             route,
             wasm_bindgen,
             wasm_opt,
+            target,
         })
     }
 
@@ -68,14 +73,14 @@ impl Toolchain {
         clear_cargo_env(&mut cmd);
         match self.route {
             Route::Rustup => {
-                cmd.arg(subcommand);
+                cmd.arg(subcommand).env("CARGO_TARGET_DIR", &self.target);
             }
             Route::Debian => {
                 cmd.arg(format!("+{FALLBACK_TOOLCHAIN}"))
                     .arg(subcommand)
                     .args(["-Zbuild-std=std,panic_abort"])
                     // Keep the build-std artefacts apart from the stable ones.
-                    .env("CARGO_TARGET_DIR", root.join("target/wasm-debian"));
+                    .env("CARGO_TARGET_DIR", self.target.join("wasm-debian"));
             }
         }
         cmd.args(["-p", "frontend", "--target", "wasm32-unknown-unknown"]);
@@ -83,10 +88,10 @@ impl Toolchain {
     }
 
     /// Where cargo puts the frontend's wasm for a profile.
-    pub fn wasm_artifact(&self, root: &Path, profile: &str) -> PathBuf {
+    pub fn wasm_artifact(&self, profile: &str) -> PathBuf {
         let base = match self.route {
-            Route::Rustup => root.join("target"),
-            Route::Debian => root.join("target/wasm-debian"),
+            Route::Rustup => self.target.clone(),
+            Route::Debian => self.target.join("wasm-debian"),
         };
         let dir = if profile == "dev" { "debug" } else { profile };
         base.join("wasm32-unknown-unknown")

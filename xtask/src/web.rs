@@ -32,7 +32,7 @@ pub fn build(root: &Path, tools: &Toolchain, release: bool) -> Result<Bundle> {
     let mut cargo = tools.cargo_wasm(root, "build");
     cargo.args(["--profile", profile]);
     run(&mut cargo)?;
-    let wasm = tools.wasm_artifact(root, profile);
+    let wasm = tools.wasm_artifact(profile);
     let hash = short_hash(&fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?);
     let name = format!("palisade-{hash}");
 
@@ -40,9 +40,9 @@ pub fn build(root: &Path, tools: &Toolchain, release: bool) -> Result<Bundle> {
     // per input hash (and keep-names setting), so a warm run with an
     // unchanged page skips them.
     let keep_names = std::env::var_os("PALISADE_WASM_NAMES").is_some_and(|v| v == "1");
-    let staging = root.join("target/web-staging");
-    let optimized = root.join(format!(
-        "target/web-optimized/{name}{}",
+    let staging = tools.target.join("web-staging");
+    let optimized = tools.target.join(format!(
+        "web-optimized/{name}{}",
         if keep_names { "-names" } else { "" }
     ));
     let _ = fs::remove_dir_all(&staging);
@@ -87,7 +87,7 @@ pub fn build(root: &Path, tools: &Toolchain, release: bool) -> Result<Bundle> {
         }
         if release {
             // Only the latest page is kept.
-            let _ = fs::remove_dir_all(root.join("target/web-optimized"));
+            let _ = fs::remove_dir_all(tools.target.join("web-optimized"));
             copy_tree(&staging, &optimized)?;
             fs::write(optimized.join(".complete"), b"")?;
         }
@@ -97,7 +97,7 @@ pub fn build(root: &Path, tools: &Toolchain, release: bool) -> Result<Bundle> {
     // Assembled next to it, then synced: unchanged files keep their
     // modification times, so the server's build script (which embeds
     // dist/) does not rerun and a warm `cargo xtask run` skips relinking.
-    let dist = root.join("target/dist-next");
+    let dist = tools.target.join("dist-next");
     let _ = fs::remove_dir_all(&dist);
     let assets = dist.join("assets");
     fs::create_dir_all(&assets)?;

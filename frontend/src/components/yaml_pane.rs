@@ -2,7 +2,7 @@
 //! finding marks, and the problems list under it.
 
 use leptos::prelude::*;
-use policy_core::diagnostic::{Diagnostic, Severity};
+use policy_core::diagnostic::Diagnostic;
 use wasm_bindgen::JsCast;
 
 use crate::highlight::{LineMark, highlight_lines};
@@ -214,7 +214,7 @@ fn Problems() -> impl IntoView {
                     }
                     ds.into_iter().map(|d| {
                         let line = d.line.unwrap_or(1);
-                        let sev = if d.severity == Severity::Error { "error" } else { "warning" };
+                        let sev = d.severity.as_str();
                         let where_ = match (d.line, d.column) {
                             (Some(l), Some(c)) => format!("{l}:{c}"),
                             (Some(l), None) => format!("{l}"),
@@ -226,7 +226,7 @@ fn Problems() -> impl IntoView {
                             <li class=format!("problem {sev}")>
                                 <button type="button" class="problem-jump" data-line=line
                                     on:click=move |_| jump(line)>
-                                    <span class="sev" aria-label=sev>{if sev == "error" { "✕" } else { "!" }}</span>
+                                    <span class="sev" aria-label=sev>{match sev { "error" => "✕", "info" => "i", _ => "!" }}</span>
                                     <span class="where">{where_}</span>
                                     <span class="msg">{d.message.clone()}</span>
                                     <span class="code-tag">{d.code.clone()}</span>

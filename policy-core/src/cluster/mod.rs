@@ -8,7 +8,6 @@
 mod endpoint;
 mod objects;
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
@@ -16,13 +15,8 @@ use serde::{Deserialize, Serialize};
 pub use endpoint::{EndpointRef, EndpointRefError};
 pub use objects::ClusterError;
 
-use crate::engine::Protocol;
-
-/// Labels as a sorted map.
-pub type Labels = BTreeMap<String, String>;
-
-/// The label every namespace carries with its own name (Kubernetes 1.21+).
-pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+pub use crate::model::labels::{Labels, NAMESPACE_NAME_LABEL};
+use crate::model::port::Protocol;
 
 /// A namespace and its labels.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use crate::engine::Protocol;
+use crate::model::port::Protocol;
 use crate::model::{Namespace, Pod};
 
 use super::{Cluster, ContainerPort, PodInfo};

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
+use crate::model::LabelSelectorRequirement;
 
 use super::{EditError, NewPeer, NewPort};
 use crate::model::cilium::{
@@ -83,7 +83,7 @@ pub(crate) fn endpoints_in_namespaces(
     pods: Option<&LabelSelector>,
 ) -> LabelSelector {
     let map_key = |k: &str| {
-        if k == "kubernetes.io/metadata.name" {
+        if k == crate::model::NAMESPACE_NAME_LABEL {
             NAMESPACE_LABEL.to_string()
         } else {
             format!("{NAMESPACE_LABELS_PREFIX}{k}")

@@ -7,18 +7,18 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::networking::v1::{
+use crate::model::IntOrString;
+use crate::model::LabelSelectorRequirement;
+use crate::model::{
     IPBlock, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
     NetworkPolicyPort, NetworkPolicySpec,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::EditError;
 use super::cilium::{NAMESPACE_LABELS_PREFIX, endpoints_in_namespaces};
 use crate::model::cilium::{CidrRule, CiliumRule, EgressRule, IngressRule, PortProtocol, PortRule};
 use crate::model::{CiliumPolicy, LabelSelector, NetworkPolicy, ObjectMeta, Policy, PolicyKind};
-use crate::view::{Direction, NAMESPACE_LABEL, networkpolicy_isolates};
+use crate::view::NAMESPACE_LABEL;
 
 /// A converted policy and what the user should know about it.
 #[derive(Debug, Clone, PartialEq)]
@@ -141,7 +141,8 @@ fn to_cilium(np: &NetworkPolicy) -> (CiliumPolicy, Vec<String>) {
         endpoint_selector: Some(spec.pod_selector.clone().unwrap_or_default()),
         ..Default::default()
     };
-    if networkpolicy_isolates(np, Direction::Ingress) {
+    let isolated = np.isolated_directions();
+    if isolated.ingress {
         let mut rules: Vec<IngressRule> = spec
             .ingress
             .iter()
@@ -164,7 +165,7 @@ fn to_cilium(np: &NetworkPolicy) -> (CiliumPolicy, Vec<String>) {
         }
         rule.ingress = Some(rules);
     }
-    if networkpolicy_isolates(np, Direction::Egress) {
+    if isolated.egress {
         let mut rules: Vec<EgressRule> = spec
             .egress
             .iter()
@@ -211,7 +212,7 @@ fn split_endpoints(
     let mut pod_exprs = Vec::new();
     let classify = |key: &str, why: &mut Vec<String>| -> Option<(bool, String)> {
         if key == NAMESPACE_LABEL || key == "io.kubernetes.pod.namespace" {
-            return Some((true, "kubernetes.io/metadata.name".to_string()));
+            return Some((true, crate::model::NAMESPACE_NAME_LABEL.to_string()));
         }
         if let Some(k) = key
             .strip_prefix(NAMESPACE_LABELS_PREFIX)
@@ -474,15 +475,18 @@ fn to_networkpolicy(p: &CiliumPolicy) -> Result<(NetworkPolicy, Vec<String>), Ed
     if let Some(ns) = ns {
         let pinned_here = ns.match_expressions.is_none()
             && ns.match_labels.as_ref().is_some_and(|l| {
-                l.len() == 1 && l.get("kubernetes.io/metadata.name") == Some(&namespace)
+                l.len() == 1 && l.get(crate::model::NAMESPACE_NAME_LABEL) == Some(&namespace)
             });
         if !pinned_here {
             why.push(format!("{path}.endpointSelector selects by namespace; a NetworkPolicy selects pods of its own namespace only"));
         }
     }
+    // The directions Cilium isolates become policyTypes; `ingress: []`
+    // isolates nothing in Cilium, so it must not become policyTypes [Ingress].
+    let isolated = rule.isolated_directions();
     let mut policy_types = Vec::new();
     let mut ingress = Vec::new();
-    if let Some(list) = &rule.ingress {
+    if let Some(list) = rule.ingress.as_ref().filter(|_| isolated.ingress) {
         policy_types.push("Ingress".to_string());
         for (i, r) in list.iter().enumerate() {
             let peers = CiliumPeers {
@@ -508,7 +512,7 @@ fn to_networkpolicy(p: &CiliumPolicy) -> Result<(NetworkPolicy, Vec<String>), Ed
         }
     }
     let mut egress = Vec::new();
-    if let Some(list) = &rule.egress {
+    if let Some(list) = rule.egress.as_ref().filter(|_| isolated.egress) {
         policy_types.push("Egress".to_string());
         for (i, r) in list.iter().enumerate() {
             let mut others = Vec::new();

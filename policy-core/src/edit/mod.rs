@@ -421,9 +421,9 @@ fn unsupported(policy: &Policy, reason: &str) -> EditError {
 
 /// Checks a CIDR (`10.0.0.0/16`, `2001:db8::/32`).
 fn check_cidr(cidr: &str) -> Result<(), EditError> {
-    cidr.parse::<ipnet::IpNet>()
+    crate::model::cidr::parse_ip_block_cidr(cidr)
         .map(|_| ())
-        .map_err(|_| EditError::Invalid(format!("{cidr:?} is not a CIDR such as 10.0.0.0/16")))
+        .ok_or_else(|| EditError::Invalid(format!("{cidr:?} is not a CIDR such as 10.0.0.0/16")))
 }
 
 #[cfg(test)]

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::networking::v1::{
+use crate::model::IntOrString;
+use crate::model::{
     IPBlock, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
     NetworkPolicyPort, NetworkPolicySpec,
 };
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{EditError, NewPeer, NewPort};
 use crate::model::{LabelSelector, NetworkPolicy, ObjectMeta};
@@ -380,7 +380,7 @@ pub(super) fn allow_dns(np: &mut NetworkPolicy) {
     let peer = NetworkPolicyPeer {
         namespace_selector: Some(LabelSelector {
             match_labels: Some(BTreeMap::from([(
-                "kubernetes.io/metadata.name".to_string(),
+                crate::model::NAMESPACE_NAME_LABEL.to_string(),
                 "kube-system".to_string(),
             )])),
             ..Default::default()

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
+use crate::model::LabelSelectorRequirement;
 
 use crate::model::LabelSelector;
 

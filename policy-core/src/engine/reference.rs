@@ -7,9 +7,9 @@
 
 use std::net::IpAddr;
 
+use crate::model::IntOrString;
+use crate::model::{NetworkPolicyPeer, NetworkPolicyPort};
 use ipnet::IpNet;
-use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::port::{PortKey, Protocol};
 use super::selector::{self, Labels};
@@ -172,22 +172,13 @@ fn np_side(
     if !selector::matches(&spec.pod_selector.clone().unwrap_or_default(), &pod.labels) {
         return (false, false);
     }
-    let types: Vec<String> = match &spec.policy_types {
-        Some(t) if !t.is_empty() => t.clone(),
-        _ => {
-            let mut t = vec!["Ingress".to_string()];
-            if spec.egress.as_ref().is_some_and(|e| !e.is_empty()) {
-                t.push("Egress".to_string());
-            }
-            t
-        }
-    };
-    let want = if dir == Direction::Ingress {
-        "Ingress"
+    let isolated = np.isolated_directions();
+    let isolates = if dir == Direction::Ingress {
+        isolated.ingress
     } else {
-        "Egress"
+        isolated.egress
     };
-    if !types.iter().any(|t| t == want) {
+    if !isolates {
         return (false, false);
     }
     type RuleParts = (

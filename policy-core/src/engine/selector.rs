@@ -1,21 +1,11 @@
 //! Label selector evaluation: Kubernetes `LabelSelector` semantics, and
 //! Cilium's reading of the same selector over an endpoint's label set.
 
-use std::collections::BTreeMap;
-
 use crate::model::LabelSelector;
-
-/// Labels as a sorted map.
-pub type Labels = BTreeMap<String, String>;
-
-/// Cilium's label holding an endpoint's namespace.
-pub const CILIUM_NAMESPACE_LABEL: &str = "io.kubernetes.pod.namespace";
-/// Cilium's prefix for the labels of an endpoint's namespace.
-pub const CILIUM_NAMESPACE_LABELS_PREFIX: &str = "io.cilium.k8s.namespace.labels.";
-/// Cilium's label holding an endpoint's service account.
-pub const CILIUM_SERVICE_ACCOUNT_LABEL: &str = "io.cilium.k8s.policy.serviceaccount";
-/// Cilium's label holding an endpoint's cluster name.
-pub const CILIUM_CLUSTER_LABEL: &str = "io.cilium.k8s.policy.cluster";
+pub use crate::model::labels::{
+    CILIUM_CLUSTER_LABEL, CILIUM_NAMESPACE_LABEL, CILIUM_NAMESPACE_LABELS_PREFIX,
+    CILIUM_SERVICE_ACCOUNT_LABEL, Labels,
+};
 
 /// Whether `labels` satisfy a Kubernetes label selector: every `matchLabels`
 /// pair AND every `matchExpressions` requirement (`In`, `NotIn`, `Exists`,
@@ -23,6 +13,15 @@ pub const CILIUM_CLUSTER_LABEL: &str = "io.cilium.k8s.policy.cluster";
 /// operator matches nothing (the apiserver rejects it).
 pub fn matches(selector: &LabelSelector, labels: &Labels) -> bool {
     matches_with(selector, |key| labels.get(key).map(String::as_str))
+}
+
+/// Whether the selector has no requirement at all (it matches everything).
+pub fn is_empty(selector: &LabelSelector) -> bool {
+    selector.match_labels.as_ref().is_none_or(|m| m.is_empty())
+        && selector
+            .match_expressions
+            .as_ref()
+            .is_none_or(Vec::is_empty)
 }
 
 /// Whether a Cilium endpoint's label set (see [`cilium_labels`]) satisfies a

@@ -1,6 +1,6 @@
 //! Explaining CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use crate::model::LabelSelector;
 
 use super::RuleExplanation;
 use super::phrase::{capitalise, join, selector};
@@ -285,9 +285,8 @@ fn explain_rule(
     let ingress_deny = rule.ingress_deny.as_deref().unwrap_or(&[]);
     let egress = rule.egress.as_deref().unwrap_or(&[]);
     let egress_deny = rule.egress_deny.as_deref().unwrap_or(&[]);
-    let dd = rule.enable_default_deny.clone().unwrap_or_default();
-    let ing_dd = (!ingress.is_empty() || !ingress_deny.is_empty()) && dd.ingress != Some(false);
-    let eg_dd = (!egress.is_empty() || !egress_deny.is_empty()) && dd.egress != Some(false);
+    let isolated = rule.isolated_directions();
+    let (ing_dd, eg_dd) = (isolated.ingress, isolated.egress);
 
     let mut allow_in = Vec::new();
     for (i, r) in ingress.iter().enumerate() {
@@ -412,7 +411,10 @@ fn explain_rule(
 }
 
 /// Summary and per-rule sentences.
-pub fn explain(policy: &CiliumPolicy, namespaced: bool) -> (Vec<String>, Vec<RuleExplanation>) {
+pub(super) fn explain(
+    policy: &CiliumPolicy,
+    namespaced: bool,
+) -> (Vec<String>, Vec<RuleExplanation>) {
     let ns = policy.metadata.namespace.as_deref().unwrap_or("default");
     let mut summary = Vec::new();
     let mut rules = Vec::new();

@@ -1,8 +1,8 @@
 //! Explaining Kubernetes NetworkPolicy.
 
+use crate::model::IntOrString;
 use crate::model::NetworkPolicy;
-use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use crate::model::{NetworkPolicyPeer, NetworkPolicyPort};
 
 use super::RuleExplanation;
 use super::phrase::{capitalise, join, selector};
@@ -12,7 +12,7 @@ fn no_skip(_: &str) -> bool {
 }
 
 /// `TCP 80`, `UDP 53`, `TCP 8000-9000`, `TCP port "http"`, `all UDP ports`.
-pub fn port(p: &NetworkPolicyPort) -> String {
+pub(super) fn port(p: &NetworkPolicyPort) -> String {
     let proto = p.protocol.as_deref().unwrap_or("TCP");
     match (&p.port, p.end_port) {
         (None, _) => format!("all {proto} ports"),
@@ -30,7 +30,7 @@ fn ports(ps: Option<&Vec<NetworkPolicyPort>>) -> String {
 }
 
 /// One peer, e.g. `pods labelled app=db in namespaces labelled team=a`.
-pub fn peer(p: &NetworkPolicyPeer) -> String {
+pub(super) fn peer(p: &NetworkPolicyPeer) -> String {
     if let Some(ipb) = &p.ip_block {
         let except = ipb.except.as_deref().unwrap_or(&[]);
         return if except.is_empty() {
@@ -52,7 +52,7 @@ pub fn peer(p: &NetworkPolicyPeer) -> String {
     let named_ns = p.namespace_selector.as_ref().and_then(|s| {
         let ml = s.match_labels.as_ref()?;
         (s.match_expressions.as_ref().is_none_or(Vec::is_empty) && ml.len() == 1)
-            .then(|| ml.get("kubernetes.io/metadata.name").cloned())
+            .then(|| ml.get(crate::model::NAMESPACE_NAME_LABEL).cloned())
             .flatten()
     });
     if let Some(ns) = named_ns {
@@ -81,8 +81,18 @@ fn only(part: &str, sep: &str) -> String {
     }
 }
 
+/// What one rule does: it allows `what`, or nothing at all when the policy
+/// does not isolate its direction (then the rule is ignored).
+fn rule_text(what: &str, isolated: bool, policy_type: &str) -> String {
+    if isolated {
+        format!("Allows {what}.")
+    } else {
+        format!("Ignored: policyTypes does not list {policy_type}, so this rule allows nothing.")
+    }
+}
+
 /// Summary and per-rule sentences.
-pub fn explain(np: &NetworkPolicy) -> (Vec<String>, Vec<RuleExplanation>) {
+pub(super) fn explain(np: &NetworkPolicy) -> (Vec<String>, Vec<RuleExplanation>) {
     let ns = np.metadata.namespace.as_deref().unwrap_or("default");
     let default_spec = Default::default();
     let spec = np.spec.as_ref().unwrap_or(&default_spec);
@@ -96,13 +106,8 @@ pub fn explain(np: &NetworkPolicy) -> (Vec<String>, Vec<RuleExplanation>) {
     };
     let ingress = spec.ingress.as_deref().unwrap_or(&[]);
     let egress = spec.egress.as_deref().unwrap_or(&[]);
-    let (ing_iso, eg_iso) = match &spec.policy_types {
-        Some(t) => (
-            t.iter().any(|t| t == "Ingress"),
-            t.iter().any(|t| t == "Egress"),
-        ),
-        None => (true, !egress.is_empty()),
-    };
+    let isolated = np.isolated_directions();
+    let (ing_iso, eg_iso) = (isolated.ingress, isolated.egress);
 
     let mut rules = Vec::new();
     let mut ing_parts = Vec::new();
@@ -114,7 +119,7 @@ pub fn explain(np: &NetworkPolicy) -> (Vec<String>, Vec<RuleExplanation>) {
         );
         rules.push(RuleExplanation {
             field: format!("spec.ingress[{i}]"),
-            text: format!("Allows {what}."),
+            text: rule_text(&what, ing_iso, "Ingress"),
         });
         ing_parts.push(what);
     }
@@ -123,7 +128,7 @@ pub fn explain(np: &NetworkPolicy) -> (Vec<String>, Vec<RuleExplanation>) {
         let what = format!("{} to {}", ports(r.ports.as_ref()), peers(r.to.as_ref()));
         rules.push(RuleExplanation {
             field: format!("spec.egress[{i}]"),
-            text: format!("Allows {what}."),
+            text: rule_text(&what, eg_iso, "Egress"),
         });
         eg_parts.push(what);
     }

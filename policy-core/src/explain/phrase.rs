@@ -1,9 +1,9 @@
 //! Small phrase builders shared by both flavours.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use crate::model::LabelSelector;
 
 /// Joins with commas and a final "or"/"and": `a`, `a or b`, `a, b or c`.
-pub fn join(items: &[String], last: &str) -> String {
+pub(super) fn join(items: &[String], last: &str) -> String {
     match items {
         [] => String::new(),
         [one] => one.clone(),
@@ -13,7 +13,7 @@ pub fn join(items: &[String], last: &str) -> String {
 
 /// Describes what a selector requires, or `None` when it selects everything:
 /// `labelled app=web and tier in (a, b)`.
-pub fn selector(sel: &LabelSelector, skip_key: impl Fn(&str) -> bool) -> Option<String> {
+pub(super) fn selector(sel: &LabelSelector, skip_key: impl Fn(&str) -> bool) -> Option<String> {
     let mut parts = Vec::new();
     for (k, v) in sel.match_labels.iter().flatten() {
         if skip_key(k) {
@@ -38,13 +38,20 @@ pub fn selector(sel: &LabelSelector, skip_key: impl Fn(&str) -> bool) -> Option<
     (!parts.is_empty()).then(|| format!("labelled {}", join(&parts, "and")))
 }
 
-/// `k8s:app` → `app`.
-pub fn clean_key(k: &str) -> &str {
-    crate::lint::selector::strip_source(k)
+/// `k8s:app` → `app`: a Cilium key without its source prefix, for display.
+pub(super) fn clean_key(key: &str) -> &str {
+    match key.split_once(':') {
+        Some((src, rest))
+            if !src.is_empty() && src.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-') =>
+        {
+            rest
+        }
+        _ => key,
+    }
 }
 
 /// Capitalises the first letter.
-pub fn capitalise(s: &str) -> String {
+pub(super) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),

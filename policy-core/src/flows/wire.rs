@@ -63,7 +63,7 @@ macro_rules! flow_struct {
         #[allow(dead_code)]
         impl $name<'_> {
             /// Whether any Flow field is present (a bare Flow must have one).
-            pub fn has_flow_fields(&self) -> bool {
+            pub(super) fn has_flow_fields(&self) -> bool {
                 self.verdict.is_some()
                     || self.ip.is_some()
                     || self.l4.is_some()
@@ -106,7 +106,7 @@ flow_struct! {
 
 impl Record<'_> {
     /// Whether this is a non-flow response (`node_status`, …).
-    pub fn is_other_event(&self) -> bool {
+    pub(super) fn is_other_event(&self) -> bool {
         self.node_status.is_some()
             || self.lost_events.is_some()
             || self.agent_event.is_some()

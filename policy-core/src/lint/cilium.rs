@@ -1,15 +1,18 @@
-//! Lints for CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy.
+//! Lints for CiliumNetworkPolicy and CiliumClusterwideNetworkPolicy, one
+//! function per lint (`namespaced` is true for CiliumNetworkPolicy). They
+//! are registered in [`super::LINTS`].
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
 use super::Lints;
-use super::fix::{append_item, delete_item, insert_entry, single};
-use super::network_policy::lint_cidrs;
-use super::selector::{matches, strip_source};
+use super::cidr::non_canonical_cidr;
+use super::fix::{append_item, delete_item, insert_entry, rename_key, replace_value, single};
+use crate::engine::selector::{cilium_key, cilium_labels, cilium_matches, is_empty};
 use crate::model::Policy;
-use crate::model::cilium::{CiliumPolicy, CiliumRule, EgressRule};
+use crate::model::cilium::{CiliumPolicy, CiliumRule, EgressRule, PortRule};
+use crate::model::labels::CILIUM_NAMESPACE_LABEL;
 
 /// The egress rule the Cilium DNS fixes add: kube-dns on 53, through the DNS proxy.
 pub fn dns_egress_rule() -> Value {
@@ -23,6 +26,14 @@ pub fn dns_egress_rule() -> Value {
             "rules": {"dns": [{"matchPattern": "*"}]}
         }]
     })
+}
+
+fn namespace(policy: &CiliumPolicy) -> String {
+    policy
+        .metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".into())
 }
 
 /// Whether the rule's peers may include the DNS server.
@@ -54,11 +65,11 @@ fn peers_may_be_dns(r: &EgressRule, namespaced: bool, own_ns: &str) -> bool {
             .match_labels
             .iter()
             .flatten()
-            .map(|(k, v)| (strip_source(k), v.as_str()))
+            .filter_map(|(k, v)| Some((cilium_key(k)?, v.as_str())))
             .collect();
         let ns = labels
             .iter()
-            .find(|(k, _)| *k == "io.kubernetes.pod.namespace")
+            .find(|(k, _)| *k == CILIUM_NAMESPACE_LABEL)
             .map(|(_, v)| *v);
         let dns_label = labels
             .iter()
@@ -99,239 +110,288 @@ fn cilium_rules(p: &Policy) -> Vec<&CiliumRule> {
     }
 }
 
-/// Lints one Cilium policy.
-pub(crate) fn lint(policy: &CiliumPolicy, namespaced: bool, l: &mut Lints<'_>) {
-    let ns = policy
-        .metadata
-        .namespace
-        .clone()
-        .unwrap_or_else(|| "default".into());
-    let other_dns_proxy = l.all.iter().flat_map(cilium_rules).any(has_dns_proxy_rule);
+/// PA001: egress under default deny without a rule that lets DNS through.
+pub(super) fn egress_without_dns(policy: &CiliumPolicy, namespaced: bool, l: &mut Lints<'_>) {
+    let ns = namespace(policy);
     for (path, rule) in policy.rules() {
         let egress = rule.egress.as_deref().unwrap_or(&[]);
-        let egress_deny = rule.egress_deny.as_deref().unwrap_or(&[]);
-        let default_deny = rule.enable_default_deny.as_ref().and_then(|d| d.egress) != Some(false);
-
-        // PA001 egress without DNS.
-        if default_deny
-            && (!egress.is_empty() || !egress_deny.is_empty())
-            && !egress
+        if !rule.isolated_directions().egress
+            || egress
                 .iter()
                 .any(|r| egress_allows_dns(r) && peers_may_be_dns(r, namespaced, &ns))
         {
-            let fix = l.src.and_then(|src| {
-                let edit = if src.map.node(&format!("{path}.egress")).is_some() {
-                    append_item(src, &format!("{path}.egress"), &dns_egress_rule())
+            continue;
+        }
+        let fix = l.src.and_then(|src| {
+            let edit = if src.map.node(&format!("{path}.egress")).is_some() {
+                append_item(src, &format!("{path}.egress"), &dns_egress_rule())
+            } else {
+                insert_entry(src, &path, "egress", &json!([dns_egress_rule()]))
+            };
+            single("Allow DNS to kube-dns through the DNS proxy", edit)
+        });
+        l.emit(
+            "PA001",
+            &format!(
+                "{path}.{}",
+                if egress.is_empty() {
+                    "egressDeny"
                 } else {
-                    insert_entry(src, &path, "egress", &json!([dns_egress_rule()]))
-                };
-                single("Allow DNS to kube-dns through the DNS proxy", edit)
+                    "egress"
+                }
+            ),
+            "egress is restricted (default deny) but DNS (port 53) is not allowed, so name lookups will fail".into(),
+            fix,
+        );
+    }
+}
+
+/// PA018: an empty endpoint selector in a namespaced policy means "this
+/// namespace", not "everywhere".
+pub(super) fn empty_endpoint_selector(policy: &CiliumPolicy, namespaced: bool, l: &mut Lints<'_>) {
+    if !namespaced {
+        return;
+    }
+    let ns = namespace(policy);
+    let all_ns = json!({"matchExpressions": [{"key": "k8s:io.kubernetes.pod.namespace", "operator": "Exists"}]});
+    for (path, rule) in policy.rules() {
+        let mut empties = Vec::new();
+        for (i, r) in rule.ingress.iter().flatten().enumerate() {
+            for (j, sel) in r.from_endpoints.iter().flatten().enumerate() {
+                if is_empty(sel) {
+                    empties.push(format!("{path}.ingress[{i}].fromEndpoints[{j}]"));
+                }
+            }
+        }
+        for (i, r) in rule.egress.iter().flatten().enumerate() {
+            for (j, sel) in r.to_endpoints.iter().flatten().enumerate() {
+                if is_empty(sel) {
+                    empties.push(format!("{path}.egress[{i}].toEndpoints[{j}]"));
+                }
+            }
+        }
+        for field in empties {
+            let fix = l.src.and_then(|src| {
+                single(
+                    "Select endpoints in all namespaces",
+                    replace_value(src, &field, &all_ns),
+                )
             });
             l.emit(
-                "PA001",
-                &format!("{path}.{}", if egress.is_empty() { "egressDeny" } else { "egress" }),
-                "egress is restricted (default deny) but DNS (port 53) is not allowed, so name lookups will fail".into(),
+                "PA018",
+                &field,
+                format!(
+                    "an empty endpoint selector in a CiliumNetworkPolicy selects only endpoints in namespace {ns}; to select every namespace match `k8s:io.kubernetes.pod.namespace` with operator Exists"
+                ),
                 fix,
             );
         }
+    }
+}
 
-        // PA018 an empty endpoint selector in a namespaced policy means "this namespace".
-        if namespaced {
-            let all_ns = json!({"matchExpressions": [{"key": "k8s:io.kubernetes.pod.namespace", "operator": "Exists"}]});
-            let mut empties = Vec::new();
-            for (dir, key, sels) in rule
-                .ingress
-                .iter()
-                .flatten()
-                .enumerate()
-                .map(|(i, r)| {
-                    (
-                        format!("ingress[{i}]"),
-                        "fromEndpoints",
-                        r.from_endpoints.as_ref(),
-                    )
-                })
-                .chain(rule.egress.iter().flatten().enumerate().map(|(i, r)| {
-                    (
-                        format!("egress[{i}]"),
-                        "toEndpoints",
-                        r.to_endpoints.as_ref(),
-                    )
-                }))
-            {
-                for (j, sel) in sels.into_iter().flatten().enumerate() {
-                    if super::selector::is_empty(sel) {
-                        empties.push(format!("{path}.{dir}.{key}[{j}]"));
-                    }
-                }
+/// PA014: toFQDNs with no DNS proxy rule anywhere in the file.
+pub(super) fn fqdn_without_dns_rule(policy: &CiliumPolicy, _namespaced: bool, l: &mut Lints<'_>) {
+    let other_dns_proxy = l.all.iter().flat_map(cilium_rules).any(has_dns_proxy_rule);
+    if other_dns_proxy {
+        return;
+    }
+    for (path, rule) in policy.rules() {
+        if has_dns_proxy_rule(rule) {
+            continue;
+        }
+        for (i, e) in rule.egress.iter().flatten().enumerate() {
+            if e.to_fqdns.as_ref().is_none_or(|q| q.is_empty()) {
+                continue;
             }
-            for field in empties {
-                let fix = l.src.and_then(|src| {
-                    single(
-                        "Select endpoints in all namespaces",
-                        super::fix::replace_value(src, &field, &all_ns),
-                    )
-                });
-                l.emit(
-                    "PA018",
-                    &field,
-                    format!(
-                        "an empty endpoint selector in a CiliumNetworkPolicy selects only endpoints in namespace {ns}; to select every namespace match `k8s:io.kubernetes.pod.namespace` with operator Exists"
-                    ),
-                    fix,
-                );
+            let fix = l.src.and_then(|src| {
+                single(
+                    "Add a DNS rule (kube-dns, matchPattern \"*\")",
+                    append_item(src, &format!("{path}.egress"), &dns_egress_rule()),
+                )
+            });
+            l.emit(
+                "PA014",
+                &format!("{path}.egress[{i}].toFQDNs"),
+                "toFQDNs never matches without an egress rule carrying `rules: {dns: ...}` to the DNS server".into(),
+                fix,
+            );
+        }
+    }
+}
+
+/// PA015: CIDRs with host bits set. Only the canonical-form lint applies to
+/// Cilium: its CIDR rules never match endpoints inside the cluster (they
+/// have identities), so private ranges are not ambiguous as they are for
+/// NetworkPolicy ipBlocks.
+pub(super) fn non_canonical_cidrs(policy: &CiliumPolicy, _namespaced: bool, l: &mut Lints<'_>) {
+    for (path, rule) in policy.rules() {
+        let ingress = [
+            ("ingress", &rule.ingress),
+            ("ingressDeny", &rule.ingress_deny),
+        ];
+        for (dir, list) in ingress {
+            for (i, r) in list.iter().flatten().enumerate() {
+                let rp = format!("{path}.{dir}[{i}]");
+                cidrs(&rp, "fromCIDR", r.from_cidr.as_deref(), l);
+                cidr_sets(&rp, "fromCIDRSet", r.from_cidr_set.as_deref(), l);
             }
         }
-
-        // PA014 toFQDNs without a DNS rule.
-        for (i, e) in egress.iter().enumerate() {
-            if e.to_fqdns.as_ref().is_some_and(|q| !q.is_empty())
-                && !has_dns_proxy_rule(rule)
-                && !other_dns_proxy
-            {
-                let fix = l.src.and_then(|src| {
-                    single(
-                        "Add a DNS rule (kube-dns, matchPattern \"*\")",
-                        append_item(src, &format!("{path}.egress"), &dns_egress_rule()),
-                    )
-                });
-                l.emit(
-                    "PA014",
-                    &format!("{path}.egress[{i}].toFQDNs"),
-                    "toFQDNs never matches without an egress rule carrying `rules: {dns: ...}` to the DNS server".into(),
-                    fix,
-                );
+        let egress = [("egress", &rule.egress), ("egressDeny", &rule.egress_deny)];
+        for (dir, list) in egress {
+            for (i, r) in list.iter().flatten().enumerate() {
+                let rp = format!("{path}.{dir}[{i}]");
+                cidrs(&rp, "toCIDR", r.to_cidr.as_deref(), l);
+                cidr_sets(&rp, "toCIDRSet", r.to_cidr_set.as_deref(), l);
             }
         }
+    }
+}
 
-        // PA015 CIDRs.
-        for (dir, list) in [
-            ("ingress", rule.ingress.as_deref()),
-            ("ingressDeny", rule.ingress_deny.as_deref()),
-        ] {
-            for (i, r) in list.unwrap_or(&[]).iter().enumerate() {
-                for (j, c) in r.from_cidr.iter().flatten().enumerate() {
-                    canonical(c, &format!("{path}.{dir}[{i}].fromCIDR[{j}]"), l);
-                }
-                for (j, c) in r.from_cidr_set.iter().flatten().enumerate() {
-                    if let Some(cidr) = &c.cidr {
-                        lint_cidr_set(
-                            cidr,
-                            c.except.as_deref().unwrap_or(&[]),
-                            &format!("{path}.{dir}[{i}].fromCIDRSet[{j}]"),
-                            l,
-                        );
-                    }
-                }
-            }
-        }
-        for (dir, list) in [
-            ("egress", rule.egress.as_deref()),
-            ("egressDeny", rule.egress_deny.as_deref()),
-        ] {
-            for (i, r) in list.unwrap_or(&[]).iter().enumerate() {
-                for (j, c) in r.to_cidr.iter().flatten().enumerate() {
-                    canonical(c, &format!("{path}.{dir}[{i}].toCIDR[{j}]"), l);
-                }
-                for (j, c) in r.to_cidr_set.iter().flatten().enumerate() {
-                    if let Some(cidr) = &c.cidr {
-                        lint_cidr_set(
-                            cidr,
-                            c.except.as_deref().unwrap_or(&[]),
-                            &format!("{path}.{dir}[{i}].toCIDRSet[{j}]"),
-                            l,
-                        );
-                    }
-                }
-            }
-        }
+fn cidrs(rule_path: &str, key: &str, list: Option<&[String]>, l: &mut Lints<'_>) {
+    for (j, c) in list.unwrap_or(&[]).iter().enumerate() {
+        non_canonical_cidr(c, &format!("{rule_path}.{key}[{j}]"), l);
+    }
+}
 
-        // PA009 duplicate rules.
+fn cidr_sets(
+    rule_path: &str,
+    key: &str,
+    list: Option<&[crate::model::cilium::CidrRule]>,
+    l: &mut Lints<'_>,
+) {
+    for (j, c) in list.unwrap_or(&[]).iter().enumerate() {
+        let Some(cidr) = &c.cidr else { continue };
+        let at = format!("{rule_path}.{key}[{j}]");
+        non_canonical_cidr(cidr, &format!("{at}.cidr"), l);
+        for (k, e) in c.except.iter().flatten().enumerate() {
+            non_canonical_cidr(e, &format!("{at}.except[{k}]"), l);
+        }
+    }
+}
+
+/// PA009: the same rule twice in one list.
+pub(super) fn duplicate_rule(policy: &CiliumPolicy, _namespaced: bool, l: &mut Lints<'_>) {
+    fn values<T: serde::Serialize>(list: &Option<Vec<T>>) -> Vec<Value> {
+        list.iter()
+            .flatten()
+            .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+            .collect()
+    }
+    for (path, rule) in policy.rules() {
         for (dir, values) in [
-            (
-                "ingress",
-                rule.ingress
-                    .iter()
-                    .flatten()
-                    .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
-                    .collect::<Vec<_>>(),
-            ),
-            (
-                "egress",
-                rule.egress
-                    .iter()
-                    .flatten()
-                    .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
-                    .collect(),
-            ),
-            (
-                "ingressDeny",
-                rule.ingress_deny
-                    .iter()
-                    .flatten()
-                    .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
-                    .collect(),
-            ),
-            (
-                "egressDeny",
-                rule.egress_deny
-                    .iter()
-                    .flatten()
-                    .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
-                    .collect(),
-            ),
+            ("ingress", values(&rule.ingress)),
+            ("egress", values(&rule.egress)),
+            ("ingressDeny", values(&rule.ingress_deny)),
+            ("egressDeny", values(&rule.egress_deny)),
         ] {
             for i in 0..values.len() {
-                if let Some(k) = values[..i].iter().position(|v| *v == values[i]) {
-                    let list_path = format!("{path}.{dir}");
-                    let fix = l.src.and_then(|src| {
-                        single("Remove this rule", delete_item(src, &list_path, i))
-                    });
-                    l.emit(
-                        "PA009",
-                        &format!("{list_path}[{i}]"),
-                        format!("this rule repeats {list_path}[{k}]"),
-                        fix,
-                    );
-                }
+                let Some(k) = values[..i].iter().position(|v| *v == values[i]) else {
+                    continue;
+                };
+                let list_path = format!("{path}.{dir}");
+                let fix = l
+                    .src
+                    .and_then(|src| single("Remove this rule", delete_item(src, &list_path, i)));
+                l.emit(
+                    "PA009",
+                    &format!("{list_path}[{i}]"),
+                    format!("this rule repeats {list_path}[{k}]"),
+                    fix,
+                );
             }
         }
+    }
+}
 
-        // PA011 selects no pods.
-        if let (Some(c), Some(sel)) = (l.cluster, &rule.endpoint_selector)
-            && !c.pods.is_empty()
-        {
-            let empty = BTreeMap::new();
-            let any = c.pods.iter().any(|p| {
-                let pod_ns = p.metadata.namespace.as_deref().unwrap_or("default");
-                if namespaced && pod_ns != ns {
-                    return false;
+/// PA011: the endpointSelector matches no pod of the cluster. Pods are
+/// matched on the label set Cilium gives their endpoints (namespace,
+/// namespace labels, service account), as the engine does.
+pub(super) fn selects_no_pods(policy: &CiliumPolicy, namespaced: bool, l: &mut Lints<'_>) {
+    let Some(c) = l.cluster else { return };
+    if c.pods.is_empty() {
+        return;
+    }
+    let ns = namespace(policy);
+    for (path, rule) in policy.rules() {
+        let Some(sel) = &rule.endpoint_selector else {
+            continue;
+        };
+        // A key of another source (`reserved:host`, `cidr:…`) selects
+        // something other than pods: the rule is not about pods at all.
+        let other_source = sel
+            .match_labels
+            .iter()
+            .flatten()
+            .map(|(k, _)| k)
+            .chain(sel.match_expressions.iter().flatten().map(|e| &e.key))
+            .any(|k| cilium_key(k).is_none());
+        if other_source {
+            continue;
+        }
+        let no_labels = BTreeMap::new();
+        let any = c.pods.iter().any(|p| {
+            let pod_ns = p.metadata.namespace.as_deref().unwrap_or("default");
+            if namespaced && pod_ns != ns {
+                return false;
+            }
+            let labels = cilium_labels(
+                p.metadata.labels.as_ref().unwrap_or(&no_labels),
+                pod_ns,
+                &c.namespace_labels(pod_ns),
+                p.spec
+                    .as_ref()
+                    .and_then(|s| s.service_account_name.as_deref()),
+            );
+            cilium_matches(sel, &labels)
+        });
+        if !any {
+            l.emit(
+                "PA011",
+                &format!("{path}.endpointSelector"),
+                format!(
+                    "no pod{} matches the endpointSelector, so the rule has no effect",
+                    if namespaced {
+                        format!(" in namespace {ns}")
+                    } else {
+                        String::new()
+                    }
+                ),
+                None,
+            );
+        }
+    }
+}
+
+/// Every `toPorts` entry of the egress rules: (field path, port rule).
+fn egress_port_rules<'r>(rule_path: &str, rule: &'r CiliumRule) -> Vec<(String, &'r PortRule)> {
+    let mut out = Vec::new();
+    for (i, e) in rule.egress.iter().flatten().enumerate() {
+        for (j, pr) in e.to_ports.iter().flatten().enumerate() {
+            out.push((format!("{rule_path}.egress[{i}].toPorts[{j}]"), pr));
+        }
+    }
+    out
+}
+
+/// PA022: DNS rules on a port other than 53. Cilium accepts them (its rule
+/// validation only requires that some port is given), and redirects every
+/// connection on those ports to its DNS proxy.
+pub(super) fn dns_rule_port(policy: &CiliumPolicy, _namespaced: bool, l: &mut Lints<'_>) {
+    for (path, rule) in policy.rules() {
+        for (at, pr) in egress_port_rules(&path, rule) {
+            if pr.rules.as_ref().is_none_or(|r| r.dns.is_none()) {
+                continue;
+            }
+            for (k, pp) in pr.ports.iter().flatten().enumerate() {
+                if pp.port.is_empty() || pp.port == "53" || pp.port == "0" {
+                    continue;
                 }
-                let mut labels = p.metadata.labels.clone().unwrap_or_else(|| empty.clone());
-                labels.insert("io.kubernetes.pod.namespace".into(), pod_ns.to_string());
-                matches(sel, &labels)
-            });
-            let reserved = sel
-                .match_labels
-                .iter()
-                .flatten()
-                .any(|(k, _)| k.starts_with("reserved:"))
-                || sel
-                    .match_expressions
-                    .iter()
-                    .flatten()
-                    .any(|e| strip_source(&e.key) != e.key && e.key.starts_with("reserved:"));
-            if !any && !reserved {
                 l.emit(
-                    "PA011",
-                    &format!("{path}.endpointSelector"),
+                    "PA022",
+                    &format!("{at}.ports[{k}].port"),
                     format!(
-                        "no pod{} matches the endpointSelector, so the rule has no effect",
-                        if namespaced {
-                            format!(" in namespace {ns}")
-                        } else {
-                            String::new()
-                        }
+                        "DNS rules also apply to port {}: Cilium redirects every connection on this port to its DNS proxy, which parses the traffic as DNS, answers only queries the `dns` patterns allow and drops anything that is not DNS (such as CoreDNS metrics on 9153); allow non-DNS ports in a separate toPorts entry without `rules`",
+                        pp.port
                     ),
                     None,
                 );
@@ -340,38 +400,57 @@ pub(crate) fn lint(policy: &CiliumPolicy, namespaced: bool, l: &mut Lints<'_>) {
     }
 }
 
-fn canonical(cidr: &str, field: &str, l: &mut Lints<'_>) {
-    if let Ok(n) = cidr.parse::<ipnet::IpNet>()
-        && n.trunc() != n
-    {
-        let fixed = n.trunc().to_string();
-        let fix = l.src.and_then(|src| {
-            single(
-                format!("Write {fixed}"),
-                super::fix::replace_value(src, field, &json!(fixed)),
-            )
-        });
-        l.emit(
-            "PA015",
-            field,
-            format!("{cidr} has host bits set; it means {fixed}"),
-            fix,
-        );
+/// The `authentication.mode` that an old `auth.type` value means.
+fn authentication_mode(auth: &Value) -> &'static str {
+    match auth.get("type").and_then(Value::as_str) {
+        Some("disabled") | Some("disable") => "disabled",
+        Some("always-fail") | Some("test-always-fail") => "test-always-fail",
+        _ => "required",
     }
 }
 
-fn lint_cidr_set(cidr: &str, except: &[String], path: &str, l: &mut Lints<'_>) {
-    // Only the canonical-form lint applies: Cilium's CIDR rules never match
-    // endpoints inside the cluster (they have identities), so private
-    // ranges are not ambiguous as they are for NetworkPolicy ipBlocks.
-    let before = l.out.len();
-    lint_cidrs(cidr, except, path, "cidr", "except", l);
-    let mut i = before;
-    while i < l.out.len() {
-        if l.out[i].code == "PA005" {
-            l.out.remove(i);
-        } else {
-            i += 1;
+/// PA023: the pre-1.14 `auth:` field. Cilium's development builds before
+/// 1.14 read `auth: {type: …}` on ingress and egress rules (mutual
+/// authentication); 1.14.0 renamed it to `authentication: {mode: …}`
+/// (`required`, `disabled`, `test-always-fail`), and released Cilium since
+/// then does not know `auth`, so the rule is enforced without
+/// authentication.
+pub(super) fn auth_field(policy: &CiliumPolicy, _namespaced: bool, l: &mut Lints<'_>) {
+    for (path, rule) in policy.rules() {
+        let ingress = rule.ingress.iter().flatten().map(|r| &r.extra);
+        let egress = rule.egress.iter().flatten().map(|r| &r.extra);
+        let tagged = ingress
+            .enumerate()
+            .map(|(i, x)| (format!("{path}.ingress[{i}]"), x))
+            .chain(
+                egress
+                    .enumerate()
+                    .map(|(i, x)| (format!("{path}.egress[{i}]"), x)),
+            );
+        for (rule_path, extra) in tagged {
+            let Some(auth) = extra.get("auth") else {
+                continue;
+            };
+            let mode = authentication_mode(auth);
+            let field = format!("{rule_path}.auth");
+            let fix = l.src.and_then(|src| {
+                // Rename the key, then replace its value: two edits on
+                // disjoint ranges (the key, then the value).
+                let rename = rename_key(src.map, &field, "authentication")?;
+                let value = replace_value(src, &field, &json!({"mode": mode}))?;
+                Some(crate::diagnostic::Fix {
+                    title: format!("Rewrite as authentication: {{mode: {mode}}}"),
+                    edits: vec![rename, value],
+                })
+            });
+            l.emit(
+                "PA023",
+                &field,
+                format!(
+                    "`auth` was read only by Cilium's development builds before 1.14; Cilium 1.14 renamed it to `authentication` with a `mode` (required, disabled), and later releases do not know `auth`, so this rule is enforced without mutual authentication; write `authentication: {{mode: {mode}}}`"
+                ),
+                fix,
+            );
         }
     }
 }

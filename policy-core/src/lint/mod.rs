@@ -14,17 +14,19 @@
 //! ([`ClusterView`]: Namespaces and Pods, e.g. from `kubectl get
 //! namespaces,pods -A -o yaml`) enables the lints that need real labels.
 
+mod cidr;
 pub mod cilium;
 pub mod fix;
 pub mod network_policy;
-pub mod selector;
+mod policy_set;
 pub mod unknown_fields;
 
-use crate::model::{Namespace, Pod};
-
 use crate::diagnostic::{Diagnostic, Fix, Severity};
-use crate::model::Policy;
+use crate::model::cilium::CiliumPolicy;
+use crate::model::{Namespace, NetworkPolicy, Pod, Policy, PolicyKind};
 use crate::source_map::SourceMap;
+
+pub use cidr::PRIVATE_RANGES;
 
 pub use fix::{FixError, apply_fix};
 
@@ -50,7 +52,7 @@ impl ClusterView<'_> {
             .find(|n| n.metadata.name.as_deref() == Some(name))
             .and_then(|n| n.metadata.labels.clone())
             .unwrap_or_default();
-        labels.insert("kubernetes.io/metadata.name".into(), name.to_string());
+        labels.insert(crate::model::NAMESPACE_NAME_LABEL.into(), name.to_string());
         labels
     }
 }
@@ -64,8 +66,26 @@ pub struct LintSource<'a> {
     pub map: &'a SourceMap,
 }
 
-/// A lint's identity and documentation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a lint looks at: the function that runs it, per policy flavour.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Check {
+    /// Runs on each NetworkPolicy.
+    NetworkPolicy(fn(&NetworkPolicy, &mut Lints<'_>)),
+    /// Runs on each Cilium policy (`true`: namespaced).
+    Cilium(fn(&CiliumPolicy, bool, &mut Lints<'_>)),
+    /// Runs on both flavours.
+    Both(
+        fn(&NetworkPolicy, &mut Lints<'_>),
+        fn(&CiliumPolicy, bool, &mut Lints<'_>),
+    ),
+    /// Runs on any policy, with its source text.
+    Source(fn(PolicyKind, &LintSource<'_>, &mut Lints<'_>)),
+    /// Runs on any policy, looking at the others it is checked with.
+    Policy(fn(&Policy, &mut Lints<'_>)),
+}
+
+/// A lint's identity, documentation and implementation.
+#[derive(Clone, Copy, Debug)]
 pub struct LintInfo {
     /// Stable code, `PA001`…
     pub code: &'static str,
@@ -75,6 +95,8 @@ pub struct LintInfo {
     pub severity: Severity,
     /// Why it matters and what to do.
     pub explanation: &'static str,
+    /// The function that runs it.
+    pub(crate) check: Check,
 }
 
 /// Every lint.
@@ -84,108 +106,167 @@ pub const LINTS: &[LintInfo] = &[
         name: "egress-without-dns",
         severity: Severity::Warning,
         explanation: "The policy restricts egress but allows no DNS (port 53/UDP). Pods resolve names through kube-dns, so almost every connection will fail with name-resolution errors. Add an egress rule to kube-dns on port 53 (UDP and TCP).",
+        check: Check::Both(
+            network_policy::egress_without_dns,
+            cilium::egress_without_dns,
+        ),
     },
     LintInfo {
         code: "PA002",
         name: "peers-or-not-and",
         severity: Severity::Warning,
         explanation: "A namespaceSelector and a podSelector in separate `from`/`to` entries are ORed: the rule admits every pod of the selected namespaces, plus the selected pods of the policy's own namespace. To admit only the selected pods of the selected namespaces, put both selectors in one entry (no `-` before podSelector).",
+        check: Check::NetworkPolicy(network_policy::peers_or_not_and),
     },
     LintInfo {
         code: "PA003",
         name: "peers-and-not-or",
         severity: Severity::Warning,
         explanation: "namespaceSelector and podSelector in one entry are ANDed: only pods matching the podSelector inside the matching namespaces. In the given cluster that combination matches no pod although each selector alone matches something, so the author probably meant two entries (OR).",
+        check: Check::NetworkPolicy(network_policy::peers_and_not_or),
     },
     LintInfo {
         code: "PA004",
         name: "pod-selector-own-namespace",
         severity: Severity::Warning,
         explanation: "A podSelector without namespaceSelector only selects pods in the policy's own namespace. The selector looks like it targets pods elsewhere (it names a namespace label, or matches pods only in other namespaces). Add a namespaceSelector in the same entry.",
+        check: Check::NetworkPolicy(network_policy::pod_selector_own_namespace),
     },
     LintInfo {
         code: "PA005",
         name: "ipblock-covers-cluster",
         severity: Severity::Warning,
         explanation: "The ipBlock covers private address ranges that pod and service IPs usually come from. Whether ipBlock matches pod-to-pod traffic depends on the network plugin (traffic may be NATed), so such rules behave differently across clusters. Select pods with pod/namespace selectors, and except the cluster ranges from the ipBlock.",
+        check: Check::NetworkPolicy(network_policy::ipblock_private_ranges),
     },
     LintInfo {
         code: "PA006",
         name: "empty-rule-allows-all",
         severity: Severity::Warning,
         explanation: "An empty rule (`- {}`) allows all traffic in that direction: from every pod in every namespace and from outside the cluster. To deny everything write `ingress: []` (or leave the list out and keep policyTypes); to allow only pods of this namespace write `from: [{podSelector: {}}]`.",
+        check: Check::NetworkPolicy(network_policy::empty_rule_allows_all),
     },
     LintInfo {
         code: "PA007",
         name: "policy-types-missing",
         severity: Severity::Warning,
         explanation: "Without policyTypes, a NetworkPolicy always isolates ingress. A policy with only egress rules therefore also denies all ingress to the selected pods. Add `policyTypes: [Egress]` if only egress should be restricted.",
+        check: Check::NetworkPolicy(network_policy::policy_types_missing),
     },
     LintInfo {
         code: "PA008",
         name: "port-without-protocol",
-        severity: Severity::Warning,
-        explanation: "A port without protocol means TCP only. DNS (53) and many other services also use UDP. Write the protocol explicitly.",
+        severity: Severity::Info,
+        explanation: "A port without protocol means TCP, which is what most services use, so this is a note rather than a warning. DNS (53) and some other services also use UDP: for those, list UDP explicitly.",
+        check: Check::NetworkPolicy(network_policy::port_without_protocol),
     },
     LintInfo {
         code: "PA009",
         name: "duplicate-rule",
         severity: Severity::Warning,
         explanation: "The same rule appears twice in one direction; the copy has no effect. Remove it.",
+        check: Check::Both(network_policy::duplicate_rule, cilium::duplicate_rule),
     },
     LintInfo {
         code: "PA010",
         name: "shadowed-rule",
         severity: Severity::Warning,
         explanation: "Another rule in the same direction already allows everything this rule allows (the same or more peers, on the same or more ports), so this rule has no effect. Remove it, or narrow the other rule.",
+        check: Check::NetworkPolicy(network_policy::shadowed_rule),
     },
     LintInfo {
         code: "PA011",
         name: "selects-no-pods",
         severity: Severity::Warning,
         explanation: "In the given cluster the policy selects no pod, so it has no effect. Check the labels and the namespace.",
+        check: Check::Both(network_policy::selects_no_pods, cilium::selects_no_pods),
     },
     LintInfo {
         code: "PA012",
         name: "named-port-not-found",
         severity: Severity::Warning,
         explanation: "No pod the rule applies to declares a container port with this name, so the rule matches no traffic. Check the port name in the pods' `containers[].ports[].name`.",
+        check: Check::NetworkPolicy(network_policy::named_port_not_found),
     },
     LintInfo {
         code: "PA013",
         name: "unknown-field",
         severity: Severity::Error,
         explanation: "The field is not part of the schema. kubectl (strict field validation) rejects it; older clients silently drop it, which changes what the policy means (a misspelt `podSelector` selects every pod). Fix the spelling.",
+        check: Check::Source(unknown_fields::unknown_field),
     },
     LintInfo {
         code: "PA014",
         name: "fqdn-without-dns-rule",
         severity: Severity::Warning,
         explanation: "toFQDNs only works when Cilium's DNS proxy sees the lookups: an egress rule to the DNS server with `rules: {dns: [...]}` is needed. Without it, the FQDN rule never matches.",
+        check: Check::Cilium(cilium::fqdn_without_dns_rule),
     },
     LintInfo {
         code: "PA015",
         name: "non-canonical-cidr",
         severity: Severity::Warning,
         explanation: "The CIDR has host bits set (10.0.0.1/8); it means the network address (10.0.0.0/8). Write the canonical form so readers are not misled.",
+        check: Check::Both(
+            network_policy::ipblock_canonical,
+            cilium::non_canonical_cidrs,
+        ),
     },
     LintInfo {
         code: "PA016",
         name: "namespace-name-label",
         severity: Severity::Warning,
         explanation: "Namespaces do not carry a `name` label unless someone adds it. The apiserver sets `kubernetes.io/metadata.name` on every namespace; select on that.",
+        check: Check::NetworkPolicy(network_policy::namespace_name_label),
     },
     LintInfo {
         code: "PA017",
         name: "rules-ignored-by-policy-types",
         severity: Severity::Warning,
         explanation: "When policyTypes is set, only the listed directions are enforced: ingress rules in a policy with `policyTypes: [Egress]` (or egress rules with `[Ingress]`) are ignored. Add the direction to policyTypes, or remove the rules.",
+        check: Check::NetworkPolicy(network_policy::rules_ignored_by_policy_types),
     },
     LintInfo {
         code: "PA018",
         name: "cilium-empty-endpoint-selector",
         severity: Severity::Warning,
         explanation: "In a CiliumNetworkPolicy, `fromEndpoints: [{}]` / `toEndpoints: [{}]` select the endpoints of the policy's own namespace only, not the whole cluster. To mean every namespace, match `k8s:io.kubernetes.pod.namespace` with operator Exists (or use a CiliumClusterwideNetworkPolicy, or the `cluster` entity).",
+        check: Check::Cilium(cilium::empty_endpoint_selector),
+    },
+    LintInfo {
+        code: "PA019",
+        name: "empty-list-does-not-isolate",
+        severity: Severity::Warning,
+        explanation: "An empty rule list such as `egress: []` looks like a deny-all, but it isolates nothing by itself: without policyTypes the apiserver sets policyTypes to Ingress, plus Egress only when `egress` has at least one rule, so `egress: []` leaves egress unrestricted (and a policyTypes that leaves a direction out ignores that direction's list). List the direction in policyTypes, e.g. `policyTypes: [Ingress, Egress]`, to deny all of it. (`ingress: []` without policyTypes does deny all ingress, because Ingress is always in the default.)",
+        check: Check::NetworkPolicy(network_policy::empty_list_does_not_isolate),
+    },
+    LintInfo {
+        code: "PA020",
+        name: "duplicate-policy",
+        severity: Severity::Warning,
+        explanation: "Two policies of the same kind have the same namespace and name. They are one object to the apiserver: applying the file (or the workspace) keeps only the last one, and the other silently disappears. Rename one of them.",
+        check: Check::Policy(policy_set::duplicate_policy),
+    },
+    LintInfo {
+        code: "PA021",
+        name: "named-port-on-ip-block",
+        severity: Severity::Warning,
+        explanation: "A named port is resolved on the destination pod's container ports. When every peer of an egress rule is an ipBlock, the destination is usually outside the cluster, where there is no pod to name the port, so the port never matches. Write the port number.",
+        check: Check::NetworkPolicy(network_policy::named_port_on_ip_blocks),
+    },
+    LintInfo {
+        code: "PA022",
+        name: "cilium-dns-rule-port",
+        severity: Severity::Warning,
+        explanation: "Cilium accepts DNS rules on any port (its rule validation only requires that a port is given), and redirects every connection on those ports to its DNS proxy. The proxy parses the traffic as DNS, forwards only the queries the `dns` patterns allow and drops anything else, so a non-DNS service on such a port (CoreDNS metrics on 9153, for instance) stops working. Keep DNS rules on port 53 and allow other ports in a separate toPorts entry without `rules`.",
+        check: Check::Cilium(cilium::dns_rule_port),
+    },
+    LintInfo {
+        code: "PA023",
+        name: "cilium-auth-renamed",
+        severity: Severity::Error,
+        explanation: "`auth: {type: ...}` on an ingress or egress rule was read only by Cilium's development builds before 1.14 (mutual authentication). Cilium 1.14.0 renamed it to `authentication: {mode: required}` (or `disabled`); released Cilium since then does not know `auth`, so the apiserver rejects it under strict field validation or drops it, and the rule is enforced without mutual authentication. Rewrite it as `authentication: {mode: ...}`.",
+        check: Check::Cilium(cilium::auth_field),
     },
 ];
 
@@ -196,10 +277,14 @@ pub fn lint_info(code: &str) -> Option<&'static LintInfo> {
 
 /// Collects lint diagnostics.
 pub(crate) struct Lints<'a> {
-    pub src: Option<&'a LintSource<'a>>,
-    pub all: &'a [Policy],
-    pub cluster: Option<&'a ClusterView<'a>>,
-    pub out: Vec<Diagnostic>,
+    /// The source text, when fixes can be computed.
+    pub(crate) src: Option<&'a LintSource<'a>>,
+    /// Every policy checked together with this one (file or workspace).
+    pub(crate) all: &'a [Policy],
+    /// The cluster, for the lints that need pods and namespaces.
+    pub(crate) cluster: Option<&'a ClusterView<'a>>,
+    /// The diagnostics so far.
+    pub(crate) out: Vec<Diagnostic>,
 }
 
 impl Lints<'_> {
@@ -232,13 +317,25 @@ pub fn lint(
         cluster,
         out: Vec::new(),
     };
-    match policy {
-        Policy::NetworkPolicy(np) => network_policy::lint(np, &mut l),
-        Policy::CiliumNetworkPolicy(cp) => cilium::lint(cp, true, &mut l),
-        Policy::CiliumClusterwideNetworkPolicy(cp) => cilium::lint(cp, false, &mut l),
-    }
-    if let Some(src) = source {
-        unknown_fields::lint(policy.kind(), src, &mut l);
+    for info in LINTS {
+        match (info.check, policy, source) {
+            (Check::NetworkPolicy(run) | Check::Both(run, _), Policy::NetworkPolicy(np), _)
+                if np.spec.is_some() =>
+            {
+                run(np, &mut l)
+            }
+            (Check::Cilium(run) | Check::Both(_, run), Policy::CiliumNetworkPolicy(cp), _) => {
+                run(cp, true, &mut l)
+            }
+            (
+                Check::Cilium(run) | Check::Both(_, run),
+                Policy::CiliumClusterwideNetworkPolicy(cp),
+                _,
+            ) => run(cp, false, &mut l),
+            (Check::Source(run), _, Some(src)) => run(policy.kind(), src, &mut l),
+            (Check::Policy(run), _, _) => run(policy, &mut l),
+            _ => {}
+        }
     }
     if !l.out.is_empty() {
         let name = policy.display_name();

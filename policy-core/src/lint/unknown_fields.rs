@@ -125,6 +125,8 @@ static C_INGRESS: Shape = Map(&[
     ("toPorts", &PORT_RULES),
     ("icmps", &ICMPS),
     ("authentication", &Any),
+    // Renamed to `authentication` in Cilium 1.14: PA023 says so, with the rewrite.
+    ("auth", &Any),
 ]);
 static C_EGRESS: Shape = Map(&[
     ("toEndpoints", &SELS),
@@ -139,6 +141,8 @@ static C_EGRESS: Shape = Map(&[
     ("toPorts", &PORT_RULES),
     ("icmps", &ICMPS),
     ("authentication", &Any),
+    // Renamed to `authentication` in Cilium 1.14: PA023 says so, with the rewrite.
+    ("auth", &Any),
 ]);
 static C_INGRESSES: Shape = Seq(&C_INGRESS);
 static C_EGRESSES: Shape = Seq(&C_EGRESS);
@@ -204,7 +208,8 @@ fn render(steps: &[Step<'_>], at: Option<usize>) -> String {
     path
 }
 
-pub(crate) fn lint(kind: PolicyKind, src: &LintSource<'_>, l: &mut Lints<'_>) {
+/// PA013: fields the schema of `kind` does not have.
+pub(super) fn unknown_field(kind: PolicyKind, src: &LintSource<'_>, l: &mut Lints<'_>) {
     let mut steps: Vec<Step<'_>> = Vec::new();
     let mut stack: Vec<(&SourceNode, &Shape, Option<usize>)> =
         vec![(src.map.root(), schema(kind), None)];

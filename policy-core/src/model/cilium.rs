@@ -49,6 +49,31 @@ impl CiliumPolicy {
     }
 }
 
+impl CiliumRule {
+    /// Which directions the rule puts its endpoints in default deny. This is
+    /// the one place that reads Cilium's rule: a direction is isolated when
+    /// the rule has at least one allow or deny rule in it, unless
+    /// `enableDefaultDeny` turns that off for the direction (Cilium's
+    /// `Rule.Sanitize` defaults `enableDefaultDeny` to "has rules"; an empty
+    /// list, `ingress: []`, has none).
+    pub fn isolated_directions(&self) -> super::IsolatedDirections {
+        let non_empty = |a: bool, b: bool| a || b;
+        let has_in = non_empty(
+            self.ingress.as_ref().is_some_and(|r| !r.is_empty()),
+            self.ingress_deny.as_ref().is_some_and(|r| !r.is_empty()),
+        );
+        let has_eg = non_empty(
+            self.egress.as_ref().is_some_and(|r| !r.is_empty()),
+            self.egress_deny.as_ref().is_some_and(|r| !r.is_empty()),
+        );
+        let dd = self.enable_default_deny.as_ref();
+        super::IsolatedDirections {
+            ingress: has_in && dd.and_then(|d| d.ingress) != Some(false),
+            egress: has_eg && dd.and_then(|d| d.egress) != Some(false),
+        }
+    }
+}
+
 /// One Cilium rule (`spec` or an element of `specs`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

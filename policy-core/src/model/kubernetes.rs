@@ -91,3 +91,87 @@ pub struct Namespace {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Value>,
 }
+
+/// The directions a NetworkPolicy isolates its selected pods in, after the
+/// apiserver's `policyTypes` defaulting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct IsolatedDirections {
+    /// Ingress is isolated: only the policy's ingress rules admit traffic.
+    pub ingress: bool,
+    /// Egress is isolated: only the policy's egress rules admit traffic.
+    pub egress: bool,
+}
+
+impl NetworkPolicy {
+    /// Which directions the policy isolates. This is the one place that
+    /// applies `policyTypes` and its default: when `policyTypes` is absent or
+    /// empty, the apiserver sets it to `Ingress`, plus `Egress` when
+    /// `spec.egress` has at least one rule (so `egress: []` leaves egress
+    /// unrestricted). Otherwise exactly the listed types are isolated.
+    pub fn isolated_directions(&self) -> IsolatedDirections {
+        let Some(spec) = &self.spec else {
+            // A policy without spec is defaulted like an empty spec.
+            return IsolatedDirections {
+                ingress: true,
+                egress: false,
+            };
+        };
+        match &spec.policy_types {
+            Some(types) if !types.is_empty() => IsolatedDirections {
+                ingress: types.iter().any(|t| t == "Ingress"),
+                egress: types.iter().any(|t| t == "Egress"),
+            },
+            _ => IsolatedDirections {
+                ingress: true,
+                egress: spec.egress.as_ref().is_some_and(|e| !e.is_empty()),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn np(spec: &str) -> NetworkPolicy {
+        NetworkPolicy {
+            metadata: ObjectMeta::default(),
+            spec: Some(serde_json::from_str(spec).unwrap()),
+        }
+    }
+
+    fn dirs(ingress: bool, egress: bool) -> IsolatedDirections {
+        IsolatedDirections { ingress, egress }
+    }
+
+    #[test]
+    fn policy_types_defaulting() {
+        assert_eq!(np("{}").isolated_directions(), dirs(true, false));
+        assert_eq!(
+            NetworkPolicy::default().isolated_directions(),
+            dirs(true, false)
+        );
+        // `egress: []` does not add Egress to the default.
+        assert_eq!(
+            np(r#"{"egress": []}"#).isolated_directions(),
+            dirs(true, false)
+        );
+        assert_eq!(
+            np(r#"{"egress": [{}]}"#).isolated_directions(),
+            dirs(true, true)
+        );
+        // An empty policyTypes list is defaulted too.
+        assert_eq!(
+            np(r#"{"policyTypes": [], "egress": [{}]}"#).isolated_directions(),
+            dirs(true, true)
+        );
+        assert_eq!(
+            np(r#"{"policyTypes": ["Egress"]}"#).isolated_directions(),
+            dirs(false, true)
+        );
+        assert_eq!(
+            np(r#"{"policyTypes": ["Ingress", "Egress"], "egress": []}"#).isolated_directions(),
+            dirs(true, true)
+        );
+    }
+}

@@ -7,14 +7,26 @@
 //! interpret as read. Cilium's `cilium.io/v2` policies are our own serde types in
 //! [`cilium`], following Cilium's CRD field for field.
 
+pub mod cidr;
 pub mod cilium;
 pub mod kubernetes;
+pub mod labels;
 pub mod pod;
+pub mod port;
 
 pub use cilium::{CiliumPolicy, CiliumRule};
-pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-pub use kubernetes::{Namespace, NetworkPolicy, ObjectMeta};
+/// The Kubernetes spec types, re-exported so that only `model/` names
+/// k8s-openapi (an invariant the tidy test checks).
+pub use k8s_openapi::api::networking::v1::{
+    IPBlock, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
+    NetworkPolicyPort, NetworkPolicySpec,
+};
+pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
+pub use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+pub use kubernetes::{IsolatedDirections, Namespace, NetworkPolicy, ObjectMeta};
+pub use labels::{Labels, NAMESPACE_NAME_LABEL};
 pub use pod::Pod;
+pub use port::{PortKey, PortKeyError, Protocol};
 
 /// `apiVersion` of Kubernetes NetworkPolicy.
 pub const NETWORKING_V1: &str = "networking.k8s.io/v1";

@@ -135,26 +135,7 @@ pub fn demo_cluster() -> Cluster {
         .unwrap_or_default()
 }
 
-/// Splits a multi-document YAML text at `---` lines, dropping empty documents.
-pub fn split_documents(text: &str) -> Vec<String> {
-    let mut docs = Vec::new();
-    let mut current = String::new();
-    for line in text.lines() {
-        if line.trim_end() == "---" {
-            docs.push(std::mem::take(&mut current));
-        } else {
-            current.push_str(line);
-            current.push('\n');
-        }
-    }
-    docs.push(current);
-    docs.into_iter()
-        .filter(|d| {
-            d.lines()
-                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        })
-        .collect()
-}
+pub use crate::yaml::split_documents;
 
 /// The result for one goal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -179,10 +179,3 @@ fn unknown_step_is_incomplete() {
     assert!(!check_step(&t, 99, t.steps[0].solution).complete);
     assert!(find("nope").is_none());
 }
-
-#[test]
-fn split_documents_drops_empty_parts() {
-    assert_eq!(split_documents("a: 1\n---\n\n---\nb: 2\n---\n").len(), 2);
-    assert!(split_documents("").is_empty());
-    assert!(split_documents("# only a comment\n").is_empty());
-}

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use crate::model::LabelSelector;
 use serde_json::Value;
 
 use super::names::{is_svc_name, label_value, qualified_name};
@@ -404,18 +404,9 @@ fn validate_port_rule(
                 ),
             );
         }
-        if has_dns {
-            match numeric {
-                Some(53) => {}
-                _ if pp.port.is_empty() => {}
-                _ => err(
-                    f,
-                    "cilium-dns-port",
-                    &format!("{pp_path}.port"),
-                    format!("DNS rules apply to port 53 only, not {}", quote(&pp.port)),
-                ),
-            }
-        }
+        // A DNS rule on a port other than 53 is accepted by Cilium (its
+        // rule validation only requires some port); lint PA022 says what
+        // the DNS proxy then does.
     }
     if has_l7 && zero_port {
         err(
@@ -484,7 +475,7 @@ fn parse_go_uint16(s: &str) -> Option<u64> {
 fn validate_cidr(c: &str, path: &str, f: &mut Findings) {
     if c.is_empty() {
         f.required(path, "IP must be specified");
-    } else if c.parse::<ipnet::IpNet>().is_err() && c.parse::<std::net::IpAddr>().is_err() {
+    } else if crate::model::cidr::parse_cilium_cidr(c).is_none() {
         f.invalid(
             path,
             &quote(c),

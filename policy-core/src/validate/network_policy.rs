@@ -1,11 +1,10 @@
 //! `ValidateNetworkPolicy` (Kubernetes `pkg/apis/networking/validation`).
 
-use ipnet::IpNet;
-use k8s_openapi::api::networking::v1::{IPBlock, NetworkPolicyPeer, NetworkPolicyPort};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use crate::model::LabelSelector;
+use crate::model::{IPBlock, NetworkPolicyPeer, NetworkPolicyPort};
 
+use crate::model::IntOrString;
 use crate::model::{NetworkPolicy, ObjectMeta};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::names::{
     dns1123_label, dns1123_subdomain, label_value, port_name, port_number, qualified_name,
@@ -261,10 +260,7 @@ pub fn validate_peer(peer: &NetworkPolicyPeer, path: FieldPath<'_>, f: &mut Find
     }
 }
 
-/// Parses a CIDR as the apiserver does (host bits allowed).
-pub fn parse_cidr(s: &str) -> Option<IpNet> {
-    s.parse::<IpNet>().ok()
-}
+pub use crate::model::cidr::parse_ip_block_cidr as parse_cidr;
 
 const CIDR_MSG: &str = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)";
 

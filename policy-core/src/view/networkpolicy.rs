@@ -1,7 +1,7 @@
 //! The graph of a Kubernetes NetworkPolicy.
 
-use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use crate::model::IntOrString;
+use crate::model::{NetworkPolicyPeer, NetworkPolicyPort};
 
 use super::{
     Direction, Edge, GroupKind, Isolation, Peer, PeerField, PeerKind, PeerRef, PeerSelector,
@@ -10,18 +10,12 @@ use super::{
 };
 use crate::model::{NetworkPolicy, PolicyKind};
 
-/// Whether the policy isolates a direction, following `policyTypes` and its
-/// documented default (Ingress always; Egress when `egress` is set).
+/// Whether the policy isolates a direction ([`NetworkPolicy::isolated_directions`]).
 pub(crate) fn isolates(np: &NetworkPolicy, direction: Direction) -> bool {
-    let spec = np.spec.clone().unwrap_or_default();
-    match &spec.policy_types {
-        Some(types) => types
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case(direction.as_str())),
-        None => match direction {
-            Direction::Ingress => true,
-            Direction::Egress => spec.egress.is_some(),
-        },
+    let isolated = np.isolated_directions();
+    match direction {
+        Direction::Ingress => isolated.ingress,
+        Direction::Egress => isolated.egress,
     }
 }
 
@@ -49,6 +43,7 @@ pub(super) fn graph(np: &NetworkPolicy) -> PolicyGraph {
     };
 
     let mut sides = Vec::new();
+    let mut not_drawn = Vec::new();
     for direction in [Direction::Ingress, Direction::Egress] {
         let mut peers = Vec::new();
         let rules: Vec<RulePeersPorts> = match direction {
@@ -66,7 +61,19 @@ pub(super) fn graph(np: &NetworkPolicy) -> PolicyGraph {
                 .collect(),
         };
         let isolated = isolates(np, direction);
-        for (i, (rule_peers, ports)) in rules.iter().enumerate() {
+        if !isolated && !rules.is_empty() {
+            // The engine ignores these rules: drawing them as edges would
+            // show connections the policy does not allow.
+            let (field, ty) = match direction {
+                Direction::Ingress => ("spec.ingress", "Ingress"),
+                Direction::Egress => ("spec.egress", "Egress"),
+            };
+            not_drawn.push(format!(
+                "{field}: ignored, because policyTypes does not list {ty}"
+            ));
+        }
+        let drawn = if isolated { rules.as_slice() } else { &[] };
+        for (i, (rule_peers, ports)) in drawn.iter().enumerate() {
             let edge = Edge {
                 ports: ports.iter().flatten().map(port_label).collect(),
                 l7: Vec::new(),
@@ -143,7 +150,7 @@ pub(super) fn graph(np: &NetworkPolicy) -> PolicyGraph {
         },
         ingress,
         egress,
-        not_drawn: Vec::new(),
+        not_drawn,
     }
 }
 
@@ -245,7 +252,7 @@ fn peer_box(
                 && nss
                     .match_labels
                     .as_ref()
-                    .and_then(|l| l.get("kubernetes.io/metadata.name"))
+                    .and_then(|l| l.get(crate::model::NAMESPACE_NAME_LABEL))
                     .is_some();
             let where_ = if nss_text == "all namespaces" {
                 "all namespaces".to_string()
@@ -253,7 +260,7 @@ fn peer_box(
                 let name = nss
                     .match_labels
                     .as_ref()
-                    .and_then(|l| l.get("kubernetes.io/metadata.name"))
+                    .and_then(|l| l.get(crate::model::NAMESPACE_NAME_LABEL))
                     .cloned()
                     .unwrap_or_default();
                 format!("namespace {name}")

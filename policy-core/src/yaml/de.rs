@@ -21,7 +21,7 @@ use crate::source_map::{SourceEntry, SourceNode, SourceValue};
 
 /// One step of an error's path.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Step {
+pub(super) enum Step {
     /// A mapping key.
     Key(String),
     /// A sequence index.
@@ -30,7 +30,7 @@ pub enum Step {
 
 /// A deserialization error and where it happened.
 #[derive(Debug)]
-pub struct Error {
+pub(super) struct Error {
     message: String,
     /// Outermost step first once [`from_node`] returns (innermost first
     /// while the error travels up).
@@ -39,12 +39,12 @@ pub struct Error {
 
 impl Error {
     /// The path from the deserialized root to the failing value.
-    pub fn path(&self) -> &[Step] {
+    pub(super) fn path(&self) -> &[Step] {
         &self.path
     }
 
     /// serde's message, without the path.
-    pub fn message(&self) -> &str {
+    pub(super) fn message(&self) -> &str {
         &self.message
     }
 
@@ -74,7 +74,7 @@ impl de::Error for Error {
 /// Deserializes `T` from `root`, ignoring the root mapping's `apiVersion`
 /// and `kind` (the caller has checked them; the types take them from their
 /// variant).
-pub fn from_node<T: DeserializeOwned>(root: &SourceNode) -> Result<T, Error> {
+pub(super) fn from_node<T: DeserializeOwned>(root: &SourceNode) -> Result<T, Error> {
     T::deserialize(Node {
         node: root,
         skip_type_keys: true,

@@ -45,6 +45,7 @@
 //! is skipped; nothing can overflow the stack or blow up memory.
 
 mod de;
+mod documents;
 mod emit;
 mod fast;
 pub mod reader;
@@ -58,6 +59,7 @@ use crate::model::{CILIUM_V2, NETWORKING_V1, Namespace, NetworkPolicy, Pod, Poli
 use crate::source_map::{Position, SourceMap, SourceNode, SourceValue};
 use de::Step;
 
+pub use documents::split_documents;
 pub use emit::{
     emit_object, emit_objects, emit_policies, emit_policy, object_to_json, policy_to_json,
     value_to_block_yaml,

@@ -5,7 +5,7 @@
 //! compare WHOLE truth tables written as grids: rows are sources, columns
 //! destinations, `.` connected and `X` blocked (upstream's notation).
 
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;

@@ -10,7 +10,7 @@ use std::io::Read as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use policy_core::check::check_bytes;
+use policy_core::check::check_files;
 use policy_core::diagnostic::{Diagnostic, Severity};
 use policy_core::lint::ClusterView;
 use policy_core::yaml::{Object, parse_bytes};
@@ -115,10 +115,7 @@ pub fn format_text(file: &str, d: &Diagnostic) -> String {
         (Some(l), None) => format!("{file}:{l}"),
         _ => file.to_string(),
     };
-    let sev = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
+    let sev = d.severity.as_str();
     let field = d
         .field
         .as_deref()
@@ -144,26 +141,31 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         .map(|(namespaces, pods)| ClusterView { namespaces, pods });
 
     let mut io_failed = false;
-    let mut results: Vec<(String, Vec<Diagnostic>)> = Vec::new();
+    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
     for file in &args.files {
         match read_input(file) {
-            Ok((name, bytes)) => {
-                let diags = check_bytes(&bytes, view.as_ref());
-                results.push((name, diags));
-            }
+            Ok(input) => inputs.push(input),
             Err(msg) => {
                 eprintln!("{msg}");
                 io_failed = true;
             }
         }
     }
+    // The files are one workspace: cross-policy lints see them all.
+    let texts: Vec<&[u8]> = inputs.iter().map(|(_, bytes)| bytes.as_slice()).collect();
+    let results: Vec<(String, Vec<Diagnostic>)> = inputs
+        .iter()
+        .map(|(name, _)| name.clone())
+        .zip(check_files(&texts, view.as_ref()))
+        .collect();
 
-    let (mut errors, mut warnings) = (0usize, 0usize);
+    let (mut errors, mut warnings, mut infos) = (0usize, 0usize, 0usize);
     for (_, diags) in &results {
         for d in diags {
             match d.severity {
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,
+                Severity::Info => infos += 1,
             }
         }
     }
@@ -194,9 +196,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             }
             let files = results.len();
             eprintln!(
-                "palisade check: {errors} error{}, {warnings} warning{} in {files} file{}",
+                "palisade check: {errors} error{}, {warnings} warning{}, {infos} note{} in {files} file{}",
                 if errors == 1 { "" } else { "s" },
                 if warnings == 1 { "" } else { "s" },
+                if infos == 1 { "" } else { "s" },
                 if files == 1 { "" } else { "s" }
             );
         }

@@ -17,14 +17,13 @@
 //!   condition.
 //! - CIDR rules match addresses outside the cluster only.
 
-use super::{
-    Builder, CidrPeer, Compiled, Group, NodeRelative, Peer, PortClause, Rule, parse_cidr, push_rule,
-};
+use super::{Builder, CidrPeer, Compiled, Group, NodeRelative, Peer, PortClause, Rule, push_rule};
 use crate::engine::bitset::BitSet;
 use crate::engine::port::{PortSpec, ProtoMatch, Protocol};
 use crate::engine::selector::{describe, names_cilium_namespace, reserved_entity};
 use crate::engine::verdict::Direction;
 use crate::model::LabelSelector;
+use crate::model::cidr::parse_cilium_cidr;
 use crate::model::cilium::{
     CidrRule, CiliumPolicy, CiliumRule, EgressRule, IngressRule, L7Rules, PortRule,
 };
@@ -153,14 +152,8 @@ fn compile_rule(
             return;
         }
     };
-    let non_empty = |n: Option<usize>| n.is_some_and(|n| n > 0);
-    let has_in = non_empty(rule.ingress.as_ref().map(Vec::len))
-        || non_empty(rule.ingress_deny.as_ref().map(Vec::len));
-    let has_eg = non_empty(rule.egress.as_ref().map(Vec::len))
-        || non_empty(rule.egress_deny.as_ref().map(Vec::len));
-    let dd = rule.enable_default_deny.as_ref();
-    let isolates_in = has_in && dd.and_then(|d| d.ingress) != Some(false);
-    let isolates_eg = has_eg && dd.and_then(|d| d.egress) != Some(false);
+    let isolated = rule.isolated_directions();
+    let (isolates_in, isolates_eg) = (isolated.ingress, isolated.egress);
 
     // fromRequires / toRequires of every rule in this group.
     let mut req_in: Vec<LabelSelector> = Vec::new();
@@ -418,9 +411,9 @@ fn cidr_peer(
         conditions: Vec::new(),
         cidr: None,
     };
-    match parse_cidr(cidr) {
+    match parse_cilium_cidr(cidr) {
         Some(net) => {
-            let except = except.iter().filter_map(|e| parse_cidr(e)).collect();
+            let except = except.iter().filter_map(|e| parse_cilium_cidr(e)).collect();
             let c = CidrPeer {
                 net,
                 except,

@@ -5,15 +5,16 @@
 //! rules; a peer with only `podSelector` means the policy's namespace; named
 //! ports resolve on the destination pod; a port without protocol is TCP.
 
-use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort};
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use crate::model::IntOrString;
+use crate::model::{NetworkPolicyPeer, NetworkPolicyPort};
 
-use super::{Builder, CidrPeer, Compiled, Group, Peer, PortClause, Rule, parse_cidr, push_rule};
+use super::{Builder, CidrPeer, Compiled, Group, Peer, PortClause, Rule, push_rule};
 use crate::engine::bitset::BitSet;
 use crate::engine::port::{PortSpec, ProtoMatch, Protocol};
 use crate::engine::selector::{describe, selector_key};
 use crate::engine::verdict::Direction;
 use crate::model::NetworkPolicy;
+use crate::model::cidr::parse_ip_block_cidr;
 
 pub(super) fn compile(b: &mut Builder<'_>, out: &mut Compiled, index: usize, np: &NetworkPolicy) {
     let name = out.policies[index].describe();
@@ -25,13 +26,8 @@ pub(super) fn compile(b: &mut Builder<'_>, out: &mut Compiled, index: usize, np:
     let ns_id = b.ns_id(&ns);
     let spec = np.spec.clone().unwrap_or_default();
 
-    let (ingress_on, egress_on) = match &spec.policy_types {
-        Some(types) if !types.is_empty() => (
-            types.iter().any(|t| t == "Ingress"),
-            types.iter().any(|t| t == "Egress"),
-        ),
-        _ => (true, spec.egress.as_ref().is_some_and(|e| !e.is_empty())),
-    };
+    let isolated = np.isolated_directions();
+    let (ingress_on, egress_on) = (isolated.ingress, isolated.egress);
 
     let key = format!(
         "np|{ns_id:?}|{:?}",
@@ -130,9 +126,9 @@ fn compile_peers(
                 .except
                 .iter()
                 .flatten()
-                .filter_map(|e| parse_cidr(e))
+                .filter_map(|e| parse_ip_block_cidr(e))
                 .collect();
-            match parse_cidr(&block.cidr) {
+            match parse_ip_block_cidr(&block.cidr) {
                 Some(net) => {
                     let cidr = CidrPeer {
                         net,

@@ -182,7 +182,7 @@ pub(crate) struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    pub fn new(cluster: &'a Cluster) -> Self {
+    pub(super) fn new(cluster: &'a Cluster) -> Self {
         let n = cluster.endpoint_count();
         let mut ns_index: HashMap<String, u32> = HashMap::new();
         let mut ns_labels = Vec::new();
@@ -259,7 +259,7 @@ impl<'a> Builder<'a> {
     }
 
     /// The set cached under `key`, computing it with `f` the first time.
-    pub fn cached(&mut self, key: String, f: impl FnOnce(&mut Self) -> BitSet) -> BitSet {
+    pub(super) fn cached(&mut self, key: String, f: impl FnOnce(&mut Self) -> BitSet) -> BitSet {
         if let Some(set) = self.set_cache.get(&key) {
             return set.clone();
         }
@@ -269,7 +269,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Namespace index by name, if known.
-    pub fn ns_id(&self, name: &str) -> Option<u32> {
+    pub(super) fn ns_id(&self, name: &str) -> Option<u32> {
         self.ns_index.get(name).copied()
     }
 
@@ -302,7 +302,7 @@ impl<'a> Builder<'a> {
 
     /// Non-host-network pods whose namespace passes `ns_ok` and whose
     /// Kubernetes labels match `pod_sel` (every pod when `None`).
-    pub fn k8s_pods(
+    pub(super) fn k8s_pods(
         &mut self,
         ns_ok: &dyn Fn(u32) -> bool,
         pod_sel: Option<&LabelSelector>,
@@ -326,13 +326,13 @@ impl<'a> Builder<'a> {
     }
 
     /// Namespace ids matched by a namespace selector.
-    pub fn namespaces_matching(&mut self, sel: &LabelSelector) -> Vec<bool> {
+    pub(super) fn namespaces_matching(&mut self, sel: &LabelSelector) -> Vec<bool> {
         self.ns_eval(sel)
     }
 
     /// Non-host-network pods whose Cilium label set matches `sel`, limited to
     /// namespace `scope` when given.
-    pub fn cilium_pods(&mut self, sel: &LabelSelector, scope: Option<u32>) -> BitSet {
+    pub(super) fn cilium_pods(&mut self, sel: &LabelSelector, scope: Option<u32>) -> BitSet {
         let key = format!("cilium|{scope:?}|{}", selector::selector_key(sel));
         self.cached(key, |b| b.cilium_pods_uncached(sel, scope))
     }
@@ -358,7 +358,7 @@ impl<'a> Builder<'a> {
 
     /// Endpoints (pods, host-network pods, externals) whose Cilium label set
     /// matches every selector in `sels`: the `fromRequires` filter.
-    pub fn cilium_requires(&mut self, sels: &[LabelSelector]) -> BitSet {
+    pub(super) fn cilium_requires(&mut self, sels: &[LabelSelector]) -> BitSet {
         let mut set = BitSet::full(self.n);
         for sel in sels {
             let ok = self.cil_eval(sel).clone();
@@ -373,7 +373,7 @@ impl<'a> Builder<'a> {
 
     /// Endpoints whose address lies in `cidr` minus `except`: externals, and
     /// when `pods` is set, pod IPs and the node IPs of host-network pods.
-    pub fn cidr_endpoints(&mut self, cidr: &CidrPeer) -> BitSet {
+    pub(super) fn cidr_endpoints(&mut self, cidr: &CidrPeer) -> BitSet {
         let key = format!("cidr|{}|{:?}|{}", cidr.net, cidr.except, cidr.matches_pods);
         self.cached(key, |b| b.cidr_endpoints_uncached(cidr))
     }
@@ -397,7 +397,7 @@ impl<'a> Builder<'a> {
     }
 
     /// All external endpoints, optionally of one IP family.
-    pub fn externals(&self, v4: Option<bool>) -> BitSet {
+    pub(super) fn externals(&self, v4: Option<bool>) -> BitSet {
         let mut set = BitSet::new(self.n);
         let base = self.cluster.pods.len();
         for (j, ip) in self.cluster.externals.iter().enumerate() {
@@ -409,20 +409,13 @@ impl<'a> Builder<'a> {
     }
 
     /// All pods (including host-network pods).
-    pub fn all_pods(&self) -> BitSet {
+    pub(super) fn all_pods(&self) -> BitSet {
         let mut set = BitSet::new(self.n);
         for i in 0..self.cluster.pods.len() {
             set.insert(i);
         }
         set
     }
-}
-
-/// Parses a CIDR, accepting a bare address as a host route (as Cilium does).
-pub(crate) fn parse_cidr(s: &str) -> Option<IpNet> {
-    s.parse::<IpNet>()
-        .ok()
-        .or_else(|| s.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
 /// Compiles `policies` for `cluster`.

@@ -1,0 +1,32 @@
+//! Lints about a policy among the others it is checked with (one file, or
+//! a workspace).
+
+use super::Lints;
+use crate::model::Policy;
+
+/// The identity the apiserver gives an object: kind, namespace, name.
+fn identity(p: &Policy) -> (crate::model::PolicyKind, &str, &str) {
+    (p.kind(), p.namespace().unwrap_or(""), p.name())
+}
+
+/// PA020: another policy of the same kind with the same namespace and name.
+pub(super) fn duplicate_policy(policy: &Policy, l: &mut Lints<'_>) {
+    if policy.name().is_empty() {
+        return;
+    }
+    let me = identity(policy);
+    let same = l.all.iter().filter(|p| identity(p) == me).count();
+    if same < 2 {
+        return;
+    }
+    l.emit(
+        "PA020",
+        "metadata.name",
+        format!(
+            "{same} {}s are named {}: they are one object to the apiserver, so applying them keeps only the last and the others are lost; give each a unique name",
+            policy.kind().as_str(),
+            policy.display_name()
+        ),
+        None,
+    );
+}
