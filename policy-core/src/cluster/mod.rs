@@ -6,6 +6,7 @@
 //! [`Cluster::add_pod`] and [`Cluster::add_external`].
 
 mod endpoint;
+pub mod manifests;
 mod objects;
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 pub use endpoint::{EndpointRef, EndpointRefError};
+pub use manifests::{ClusterInput, ClusterReader};
 pub use objects::ClusterError;
 
 use crate::engine::Protocol;
@@ -64,6 +66,19 @@ pub struct PodInfo {
     pub node_ip: Option<IpAddr>,
     /// `spec.serviceAccountName` (Cilium exposes it as a label).
     pub service_account: Option<String>,
+    /// The workload the pod belongs to: its controlling owner reference, or
+    /// the workload manifest it was read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+}
+
+/// The workload a pod belongs to, such as a Deployment or a ReplicaSet.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Owner {
+    /// `Deployment`, `ReplicaSet`, `StatefulSet`, `DaemonSet`, `Job`, …
+    pub kind: String,
+    /// The workload's name.
+    pub name: String,
 }
 
 impl PodInfo {
@@ -78,6 +93,7 @@ impl PodInfo {
             host_network: false,
             node_ip: None,
             service_account: None,
+            owner: None,
         }
     }
 

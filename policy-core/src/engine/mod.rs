@@ -47,6 +47,8 @@
 
 pub mod bitset;
 mod compile;
+pub mod connlist;
+pub mod connset;
 pub mod namespaces;
 pub mod port;
 pub mod selector;
@@ -59,6 +61,7 @@ pub mod reference;
 
 use std::collections::BTreeSet;
 
+pub use connset::{ConnSet, Connections};
 pub use namespaces::{NamespaceCell, NamespaceTable, by_namespace};
 pub use port::{PortKey, PortKeyError, Protocol};
 pub use table::{BitMatrix, TruthTable};
