@@ -153,6 +153,11 @@ impl ClusterReader {
         &self.policies
     }
 
+    /// The policies read, without building a cluster.
+    pub fn into_policies(self) -> Vec<Policy> {
+        self.policies
+    }
+
     /// Builds the cluster from everything read.
     pub fn finish(self) -> Result<ClusterInput, ClusterError> {
         // A workload and a pod (or two workloads of different kinds) may

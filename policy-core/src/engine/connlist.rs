@@ -262,9 +262,8 @@ impl<'e> ConnList<'e> {
                 }
             }
             GroupBy::Workload => {
-                // (namespace, kind, name) → per class, the node index.
-                let mut workloads: HashMap<(&str, String, String), Vec<(u32, usize)>> =
-                    HashMap::new();
+                // (namespace, owner) → per class, the node index.
+                let mut workloads: HashMap<(&str, Owner), Vec<(u32, usize)>> = HashMap::new();
                 for (i, pod) in cluster.pods.iter().enumerate() {
                     let owner = pod.owner.clone().or_else(|| infer_owner(pod));
                     let Some(owner) = owner else {
@@ -272,7 +271,7 @@ impl<'e> ConnList<'e> {
                         continue;
                     };
                     let variants = workloads
-                        .entry((&pod.namespace, owner.kind.clone(), owner.name.clone()))
+                        .entry((&pod.namespace, owner.clone()))
                         .or_default();
                     match variants.iter().find(|(c, _)| *c == class_of[i]) {
                         Some(&(_, n)) => nodes[n].pods.push(EndpointId(i)),

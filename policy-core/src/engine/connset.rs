@@ -53,7 +53,7 @@ impl PortRanges {
     }
 
     fn add(&mut self, start: u16, end: u16) {
-        let (start, end) = (start.max(MIN_PORT), end.min(MAX_PORT));
+        let start = start.max(MIN_PORT);
         if start > end {
             return;
         }
