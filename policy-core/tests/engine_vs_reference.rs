@@ -377,3 +377,54 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// The connection list (pods grouped into equivalence classes computed
+    /// once, address ranges from the policies' CIDRs) prints for every pair
+    /// exactly the set the engine computes for that pair alone, and every
+    /// address of a range gets the range's answer from the reference.
+    #[test]
+    fn connection_list_equals_pair_by_pair(cluster in cluster_strategy(), policies in prop::collection::vec(policy(), 0..5)) {
+        use policy_core::engine::connlist::{ConnList, GroupBy, add_address_ranges};
+        let mut cluster = cluster;
+        cluster.externals.clear();
+        let ranges = Engine::new(&policy_core::cluster::Cluster::new(), &policies).address_ranges();
+        let externals = add_address_ranges(&mut cluster, &ranges);
+        let engine = Engine::new(&cluster, &policies);
+        let list = ConnList::new(&engine, &externals, GroupBy::Pod);
+        let mut listed = std::collections::BTreeMap::new();
+        list.for_each(|s, t, c| {
+            listed.insert((s.representative, t.representative), c.conns.to_string());
+            Ok::<(), ()>(())
+        }).unwrap();
+        for s in cluster.endpoint_ids() {
+            for t in cluster.endpoint_ids() {
+                let both_external = cluster.pod(s).is_none() && cluster.pod(t).is_none();
+                if s == t || both_external {
+                    continue;
+                }
+                let direct = engine.connections(s, t).conns;
+                let want = (!direct.is_empty()).then(|| direct.to_string());
+                prop_assert_eq!(listed.get(&(s, t)).cloned(), want, "{} -> {}",
+                    cluster.endpoint_name(s), cluster.endpoint_name(t));
+            }
+        }
+        // A range's last address behaves as its first (the representative).
+        for (id, range) in &externals {
+            let mut probe = cluster.clone();
+            let last = probe.add_external(range.end);
+            for p in 0..cluster.pods.len() {
+                for key in [PortKey::tcp(80), PortKey::new(53, Protocol::Udp)] {
+                    let pod = EndpointId(p);
+                    prop_assert_eq!(
+                        reference::allowed(&probe, &policies, pod, *id, key),
+                        reference::allowed(&probe, &policies, pod, last, key),
+                        "{} -> {} vs {}", cluster.endpoint_name(pod), range.start, range.end
+                    );
+                }
+            }
+        }
+    }
+}

@@ -312,6 +312,19 @@ items:
     }
 
     #[test]
+    fn items_of_a_typed_list_may_leave_out_their_kind() {
+        // What `kubectl get namespaces -o yaml` printed in older versions.
+        let mut r = ClusterReader::new();
+        let diags = r.read(
+            "apiVersion: v1\nkind: NamespaceList\nitems:\n- metadata: {name: a, labels: {team: x}}\n- metadata: {name: b}\n",
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let c = r.finish().unwrap().cluster;
+        assert_eq!(c.namespace("a").unwrap().labels["team"], "x");
+        assert!(c.namespace("b").is_some());
+    }
+
+    #[test]
     fn a_workload_without_template_says_where() {
         let mut r = ClusterReader::new();
         let diags =

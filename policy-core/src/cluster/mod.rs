@@ -6,6 +6,7 @@
 //! [`Cluster::add_pod`] and [`Cluster::add_external`].
 
 mod endpoint;
+pub mod filter;
 pub mod manifests;
 mod objects;
 

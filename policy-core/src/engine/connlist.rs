@@ -6,13 +6,15 @@
 //!   [`PodInfo::owner`] or inferred from a pod name's stem) or address
 //!   ranges (`a.b.c.d-e.f.g.h`): the partition of the address space that the
 //!   policies' CIDRs and their exceptions induce ([`Engine::address_ranges`]).
-//! - Pods that no policy can tell apart (same namespace, labels, container
-//!   ports, host networking, node, service account and address range) form
-//!   one equivalence class; each pair of classes is computed once. A
-//!   workload whose pods fall in several classes is split, never merged.
+//! - Pods that no policy can tell apart (in exactly the same compiled
+//!   endpoint sets, with the same container ports, host networking and,
+//!   where node-relative entities are used, node) form one equivalence
+//!   class; each pair of classes is computed once. A workload whose pods
+//!   fall in several classes is split, never merged.
 //! - [`ConnList::for_each`] walks the pairs in name order and hands out each
-//!   line as it is computed; only the current source's row of class results
-//!   is kept, so memory does not grow with the number of pairs.
+//!   line as it is computed; results are kept per pair of classes in a
+//!   cache of bounded size, so memory does not grow with the number of
+//!   pairs.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -195,17 +197,54 @@ pub fn infer_owner(pod: &PodInfo) -> Option<Owner> {
     None
 }
 
-/// What makes two pods indistinguishable to every policy.
+/// What makes two pods indistinguishable to every policy: membership in
+/// every endpoint set the policies compiled to (selected pods, peers,
+/// requirements: labels, namespaces, service accounts and addresses only
+/// matter through these), the container ports that resolve named ports,
+/// host networking, and the node where node-relative entities are used.
 #[derive(Hash, PartialEq, Eq)]
 struct ClassKey<'a> {
-    namespace: &'a str,
-    labels: &'a crate::cluster::Labels,
+    sets: Vec<u64>,
     ports: Vec<(Option<&'a str>, u16, super::Protocol)>,
     host_network: bool,
     node_ip: Option<IpAddr>,
-    service_account: Option<&'a str>,
-    /// Index of the address range of each address.
-    ranges: Vec<usize>,
+}
+
+impl Engine {
+    /// Per pod, a bit per distinct compiled endpoint set: whether the pod
+    /// is in it.
+    fn set_signatures(&self) -> Vec<Vec<u64>> {
+        let c = &self.compiled;
+        let mut distinct: HashMap<&super::bitset::BitSet, ()> = HashMap::new();
+        let mut sets: Vec<&super::bitset::BitSet> = Vec::new();
+        let mut add = |set| {
+            if distinct.insert(set, ()).is_none() {
+                sets.push(set);
+            }
+        };
+        for g in &c.groups {
+            add(&g.selected);
+            for r in g.requires.iter().flatten() {
+                add(r);
+            }
+        }
+        for rule in &c.rules {
+            for p in rule.peers.iter().flatten() {
+                add(&p.set);
+            }
+        }
+        let pods = self.cluster.pods.len();
+        let words = sets.len().div_ceil(64);
+        let mut sig = vec![vec![0u64; words]; pods];
+        for (k, set) in sets.iter().enumerate() {
+            for e in set.iter() {
+                if e < pods {
+                    sig[e][k / 64] |= 1 << (k % 64);
+                }
+            }
+        }
+        sig
+    }
 }
 
 impl<'e> ConnList<'e> {
@@ -218,13 +257,13 @@ impl<'e> ConnList<'e> {
         group_by: GroupBy,
     ) -> Self {
         let cluster = engine.cluster();
-        let mut sorted_ranges: Vec<AddressRange> = externals.iter().map(|(_, r)| *r).collect();
-        sorted_ranges.sort();
-        let range_of = |ip: IpAddr| -> usize { sorted_ranges.partition_point(|r| r.end < ip) };
+        // Nodes tell pods apart only for Cilium's `host` and `remote-node`.
+        let by_node = engine.compiled.rules.iter().any(|r| r.node_relative);
+        let signatures = engine.set_signatures();
         // Equivalence classes of pods.
         let mut class_ids: HashMap<ClassKey, u32> = HashMap::new();
         let mut class_of: Vec<u32> = Vec::with_capacity(cluster.pods.len());
-        for pod in &cluster.pods {
+        for (pod, sets) in cluster.pods.iter().zip(signatures) {
             let mut ports: Vec<_> = pod
                 .ports
                 .iter()
@@ -233,13 +272,10 @@ impl<'e> ConnList<'e> {
             ports.sort_unstable();
             ports.dedup();
             let key = ClassKey {
-                namespace: &pod.namespace,
-                labels: &pod.labels,
+                sets,
                 ports,
                 host_network: pod.host_network,
-                node_ip: pod.node_ip,
-                service_account: pod.service_account.as_deref(),
-                ranges: pod.addresses().into_iter().map(range_of).collect(),
+                node_ip: pod.node_ip.filter(|_| by_node || pod.host_network),
             };
             let next = class_ids.len() as u32;
             class_of.push(*class_ids.entry(key).or_insert(next));
@@ -344,21 +380,13 @@ impl<'e> ConnList<'e> {
         &self,
         mut f: impl FnMut(&ListNode, &ListNode, &Connections) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut row: HashMap<u32, Connections> = HashMap::new();
-        let mut row_class = u32::MAX;
+        let mut cache = PairCache::default();
         for (si, src) in self.nodes.iter().enumerate() {
-            if src.class != row_class {
-                row.clear();
-                row_class = src.class;
-            }
             for (ti, dst) in self.nodes.iter().enumerate() {
                 if si == ti || (src.external && dst.external) {
                     continue;
                 }
-                let conns = row.entry(dst.class).or_insert_with(|| {
-                    self.engine
-                        .connections(src.representative, dst.representative)
-                });
+                let conns = cache.get(self.engine, src, dst);
                 if !conns.conns.is_empty() {
                     f(src, dst, conns)?;
                 }
@@ -387,14 +415,9 @@ impl<'e> ConnList<'e> {
                 Endpoint::External(_) => None,
             }
         };
-        let mut row: HashMap<u32, bool> = HashMap::new();
-        let mut row_class = u32::MAX;
+        let mut cache = PairCache::default();
         for (si, src) in self.nodes.iter().enumerate() {
             let Some(sn) = ns_of(src) else { continue };
-            if src.class != row_class {
-                row.clear();
-                row_class = src.class;
-            }
             for (ti, dst) in self.nodes.iter().enumerate() {
                 if si == ti {
                     continue;
@@ -402,14 +425,7 @@ impl<'e> ConnList<'e> {
                 let Some(tn) = ns_of(dst) else { continue };
                 let n = (src.pods.len() * dst.pods.len()) as u64;
                 pairs[sn * k + tn] += n;
-                let ok = *row.entry(dst.class).or_insert_with(|| {
-                    !self
-                        .engine
-                        .connections(src.representative, dst.representative)
-                        .conns
-                        .is_empty()
-                });
-                if ok {
+                if !cache.get(self.engine, src, dst).conns.is_empty() {
                     allowed[sn * k + tn] += n;
                 }
             }
@@ -419,6 +435,27 @@ impl<'e> ConnList<'e> {
             allowed,
             pairs,
         }
+    }
+}
+
+/// Connections per pair of classes, computed on first use. Bounded: when
+/// it holds [`PairCache::LIMIT`] results it starts over, so a cluster with
+/// very many classes costs recomputation, never memory.
+#[derive(Default)]
+struct PairCache {
+    map: HashMap<(u32, u32), Connections>,
+}
+
+impl PairCache {
+    const LIMIT: usize = 1 << 20;
+
+    fn get(&mut self, engine: &Engine, src: &ListNode, dst: &ListNode) -> &Connections {
+        if self.map.len() >= Self::LIMIT && !self.map.contains_key(&(src.class, dst.class)) {
+            self.map.clear();
+        }
+        self.map
+            .entry((src.class, dst.class))
+            .or_insert_with(|| engine.connections(src.representative, dst.representative))
     }
 }
 
@@ -551,9 +588,16 @@ mod tests {
         c.add_pod(pod("a", "web-7d4b9c-zzzzz", "web"));
         c.add_pod(pod("a", "web-7d4b9c-bbbbb", "web-canary"));
         c.add_pod(pod("a", "lone", "lone"));
-        let ranges = Engine::new(&c, &[]).address_ranges();
+        // A policy that tells the canary apart from the other web pods.
+        let np: crate::model::NetworkPolicy = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "x", "namespace": "a"},
+            "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "ingress": [{}]}
+        }))
+        .unwrap();
+        let policies = [Policy::NetworkPolicy(np)];
+        let ranges = Engine::new(&c, &policies).address_ranges();
         let ext = add_address_ranges(&mut c, &ranges);
-        let engine = Engine::new(&c, &[]);
+        let engine = Engine::new(&c, &policies);
         let list = ConnList::new(&engine, &ext, GroupBy::Workload);
         let names: Vec<&str> = list.nodes().iter().map(|n| n.name.as_str()).collect();
         assert_eq!(
@@ -573,6 +617,11 @@ mod tests {
         .unwrap();
         // 4 nodes, 12 ordered pairs, none between two address ranges.
         assert_eq!(lines.len(), 12);
+        // Without the policy the canary is indistinguishable: one workload.
+        let bare = Engine::new(&c, &[]);
+        let merged = ConnList::new(&bare, &ext, GroupBy::Workload);
+        assert_eq!(merged.nodes().len(), 3);
+        assert_eq!(merged.nodes()[2].pods.len(), 3);
         assert!(lines.windows(2).all(|w| w[0] <= w[1]));
         assert!(lines.iter().all(|l| l.ends_with(": All Connections")));
     }

@@ -51,6 +51,7 @@ pub mod connlist;
 pub mod connset;
 pub mod namespaces;
 pub mod port;
+pub mod probe;
 pub mod selector;
 mod table;
 pub mod verdict;
@@ -64,6 +65,7 @@ use std::collections::BTreeSet;
 pub use connset::{ConnSet, Connections};
 pub use namespaces::{NamespaceCell, NamespaceTable, by_namespace};
 pub use port::{PortKey, PortKeyError, Protocol};
+pub use probe::ProbeScope;
 pub use table::{BitMatrix, TruthTable};
 pub use verdict::{Direction, PolicyRef, RuleMatch, SideVerdict, Verdict};
 

@@ -23,7 +23,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use policy_core::cluster::{Cluster, EndpointId, EndpointRef};
 use policy_core::engine::connlist::{self, ConnList, GroupBy};
-use policy_core::engine::{Engine, PortKey};
+use policy_core::engine::{Engine, PortKey, ProbeScope};
 use policy_core::model::Policy;
 use serde::Serialize;
 
@@ -205,53 +205,55 @@ fn probe(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
     } else if no_policies {
         writeln!(out.w, "{NO_POLICIES}")?;
     }
-    for &s in &sources {
-        let from_name = cluster.endpoint_name(s);
-        for &t in &targets {
-            if s == t {
-                continue;
-            }
-            let to_name = cluster.endpoint_name(t);
-            for port in ports_of(t) {
-                let verdict = (reasons || (single && !json)).then(|| engine.verdict(s, t, port));
-                let ok = match &verdict {
-                    Some(v) => v.allowed,
-                    None => engine.is_allowed(s, t, port),
-                };
-                if json {
-                    if probed > 0 {
-                        out.w.write_all(b",")?;
-                    }
-                    out.w.write_all(b"\n")?;
-                    let result = ProbeResult {
-                        from: &from_name,
-                        to: &to_name,
-                        port: port.port,
-                        protocol: port.protocol.as_str(),
-                        allowed: ok,
-                        reasons: verdict.as_ref().filter(|_| reasons).map(|v| v.reasons()),
-                    };
-                    serde_json::to_writer(&mut out.w, &result)?;
-                } else if single && let Some(v) = &verdict {
-                    writeln!(out.w, "{}", v.explain())?;
-                    for r in v.reasons() {
-                        writeln!(out.w, "  - {r}")?;
-                    }
-                } else {
-                    writeln!(
-                        out.w,
-                        "{} {from_name} -> {to_name} {}/{}",
-                        if ok { "ALLOWED" } else { "DENIED " },
-                        port.port,
-                        port.protocol
-                    )?;
-                }
-                probed += 1;
-                allowed += usize::from(ok);
-                denied_single |= single && !ok;
-            }
+    let scope = ProbeScope {
+        from,
+        to,
+        ports: args.port.clone(),
+    };
+    let mut names: Option<(EndpointId, String, EndpointId, String)> = None;
+    engine.probe_each(&scope, |s, t, port| -> anyhow::Result<()> {
+        if names.as_ref().is_none_or(|n| n.0 != s || n.2 != t) {
+            names = Some((s, cluster.endpoint_name(s), t, cluster.endpoint_name(t)));
         }
-    }
+        let (_, from_name, _, to_name) = names.as_ref().expect("just set");
+        let verdict = (reasons || (single && !json)).then(|| engine.verdict(s, t, port));
+        let ok = match &verdict {
+            Some(v) => v.allowed,
+            None => engine.is_allowed(s, t, port),
+        };
+        if json {
+            if probed > 0 {
+                out.w.write_all(b",")?;
+            }
+            out.w.write_all(b"\n")?;
+            let result = ProbeResult {
+                from: from_name,
+                to: to_name,
+                port: port.port,
+                protocol: port.protocol.as_str(),
+                allowed: ok,
+                reasons: verdict.as_ref().filter(|_| reasons).map(|v| v.reasons()),
+            };
+            serde_json::to_writer(&mut out.w, &result)?;
+        } else if single && let Some(v) = &verdict {
+            writeln!(out.w, "{}", v.explain())?;
+            for r in v.reasons() {
+                writeln!(out.w, "  - {r}")?;
+            }
+        } else {
+            writeln!(
+                out.w,
+                "{} {from_name} -> {to_name} {}/{}",
+                if ok { "ALLOWED" } else { "DENIED " },
+                port.port,
+                port.protocol
+            )?;
+        }
+        probed += 1;
+        allowed += usize::from(ok);
+        denied_single |= single && !ok;
+        Ok(())
+    })?;
     if json {
         out.w.write_all(b"\n]")?;
         if no_policies {
