@@ -357,3 +357,61 @@ test('a cluster over 60 pods lands on the namespace view; its counts equal `pali
   await shot(page, 'journeys-cluster-namespaces-dark');
   expect(problems).toEqual([]);
 });
+
+test('the cluster import takes several files at once, workload manifests included, as `palisade probe` does', async ({ page, problems }) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-manifests-'));
+  const apps = path.join(dir, 'apps.yaml');
+  fs.writeFileSync(apps, `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 3
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, ports: [{containerPort: 80, name: http}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {ports: [{port: 80}]}
+`);
+  const db = path.join(dir, 'db.yaml');
+  fs.writeFileSync(db, `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: shop}
+spec:
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, ports: [{containerPort: 5432}]}]}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: backup, namespace: ops}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        metadata: {labels: {app: backup}}
+        spec: {containers: [{name: backup}]}
+`);
+  await openEditor(page);
+  await setYaml(page, POLICIES);
+  await openJourney(page, 'Cluster');
+  await page.locator('input[aria-label="Import a cluster dump"]').setInputFiles([apps, db]);
+  // Three workloads, each one pod of the model; the Service is skipped and counted.
+  await expect(page.locator('.cluster-name')).toHaveText('apps.yaml + 1 more file: 2 namespaces, 3 pods');
+  await expect(page.locator('.toast')).toContainText('3 pods (1 objects of other kinds skipped)');
+  await page.locator('select.cv-port').selectOption('5432/TCP');
+  const cells = await readCells(page);
+  expect(cells.length).toBe(3 * 2);
+  const policyFile = path.join(dir, 'workspace.yaml');
+  fs.writeFileSync(policyFile, (await workspaceTexts(page)).join('\n---\n'));
+  const out = execFileSync(BIN, ['probe', '--cluster', dir, '--policies', policyFile, '--port', '5432/TCP', '--output', 'json'], { encoding: 'utf8' });
+  const results: { from: string; to: string; allowed: boolean }[] = JSON.parse(out).results;
+  for (const c of cells) {
+    const r = results.find((x) => x.from === c.from && x.to === c.to);
+    expect(r, `${c.from} -> ${c.to}`).toBeTruthy();
+    expect(c.allowed, `${c.from} -> ${c.to}`).toBe(r!.allowed);
+  }
+  await shot(page, 'journeys-cluster-manifests');
+});

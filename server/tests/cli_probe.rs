@@ -95,7 +95,68 @@ fn s(p: &Path) -> &str {
 }
 
 #[test]
-fn probe_json_covers_every_pair_on_container_ports() {
+fn probe_json_with_ports_covers_every_pair_and_reasons_need_why() {
+    let f = files();
+    let args = [
+        "probe",
+        "--cluster",
+        s(&f.cluster),
+        "--policies",
+        s(&f.policies),
+        "--port",
+        "5432/TCP",
+        "--port",
+        "8080",
+        "--output",
+        "json",
+    ];
+    let out = palisade(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = v["results"].as_array().unwrap();
+    // 3 pods: 6 ordered pairs, two ports each.
+    assert_eq!(results.len(), 12, "{v:#}");
+    assert!(results.iter().all(|r| r.get("reasons").is_none()), "{v:#}");
+    let find = |results: &[Value], from: &str, to: &str, port: u64| {
+        results
+            .iter()
+            .find(|r| r["from"] == from && r["to"] == to && r["port"] == port)
+            .unwrap_or_else(|| panic!("{from}->{to}"))
+            .clone()
+    };
+    assert_eq!(find(results, "shop/web", "shop/db", 5432)["allowed"], true);
+    assert_eq!(find(results, "shop/web", "shop/db", 8080)["allowed"], false);
+    assert_eq!(find(results, "ops/tool", "shop/db", 5432)["allowed"], false);
+    assert_eq!(find(results, "shop/db", "shop/web", 8080)["allowed"], true);
+    assert!(
+        results.iter().all(|r| r["from"] != r["to"]),
+        "no pod-to-itself pairs"
+    );
+    let why = palisade(&[&args[..], &["--why"]].concat());
+    let v: Value = serde_json::from_slice(&why.stdout).unwrap();
+    let allowed = find(
+        v["results"].as_array().unwrap(),
+        "shop/web",
+        "shop/db",
+        5432,
+    );
+    assert!(
+        allowed["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("shop/db-from-web")),
+        "{allowed:#}"
+    );
+}
+
+#[test]
+fn probe_json_without_ports_gives_exact_connection_sets() {
     let f = files();
     let out = palisade(&[
         "probe",
@@ -106,40 +167,159 @@ fn probe_json_covers_every_pair_on_container_ports() {
         "--output",
         "json",
     ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let conns = v["connections"].as_array().unwrap();
+    let find = |from: &str, to: &str| {
+        conns
+            .iter()
+            .find(|c| c["from"] == from && c["to"] == to)
+            .map(|c| c["conns"].as_str().unwrap().to_string())
+    };
+    // db admits web on its named port pg only; nobody else reaches db.
+    assert_eq!(
+        find("shop/web[Pod]", "shop/db[Pod]").as_deref(),
+        Some("TCP 5432")
+    );
+    assert_eq!(find("ops/tool[Pod]", "shop/db[Pod]"), None);
+    assert_eq!(
+        find("0.0.0.0-255.255.255.255", "shop/web[Pod]").as_deref(),
+        Some("All Connections")
+    );
+    assert_eq!(
+        find("shop/db[Pod]", "0.0.0.0-255.255.255.255").as_deref(),
+        Some("All Connections")
+    );
+    // 3 pods and one address range: 12 ordered pairs, minus the two into db.
+    assert_eq!(conns.len(), 10, "{v:#}");
+    let to_range = palisade(&[
+        "probe",
+        "--cluster",
+        s(&f.cluster),
+        "--policies",
+        s(&f.policies),
+        "--to",
+        "ip:8.8.8.8",
+        "--output",
+        "connlist",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&to_range.stdout),
+        "ops/tool[Pod] => 0.0.0.0-255.255.255.255 : All Connections\n\
+         shop/db[Pod] => 0.0.0.0-255.255.255.255 : All Connections\n\
+         shop/web[Pod] => 0.0.0.0-255.255.255.255 : All Connections\n"
+    );
+}
+
+#[test]
+fn probe_reads_workload_manifests_from_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = dir.path().join("cluster");
+    std::fs::create_dir_all(cluster.join("apps")).unwrap();
+    std::fs::write(
+        cluster.join("apps/web.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  replicas: 3\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, ports: [{containerPort: 8080, name: http}]}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cluster.join("db.yml"),
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db, namespace: shop}\nspec:\n  template:\n    metadata: {labels: {app: db}}\n    spec: {containers: [{name: db, ports: [{containerPort: 5432, name: pg}]}]}\n",
+    )
+    .unwrap();
+    std::fs::write(cluster.join("README.md"), "not read").unwrap();
+    let policies = dir.path().join("policies");
+    std::fs::create_dir_all(&policies).unwrap();
+    std::fs::write(policies.join("db.yaml"), POLICIES).unwrap();
+    let out = palisade(&[
+        "probe",
+        "--cluster",
+        s(&cluster),
+        "--policies",
+        s(&policies),
+        "--output",
+        "connlist",
+    ]);
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let results = v["results"].as_array().unwrap();
-    // web and db each have one container port; tool has none, so it is
-    // probed on the ports the policies name (the named port pg = 5432/TCP).
-    // 3 pods: 6 ordered pairs, one port each.
-    assert_eq!(results.len(), 6, "{v:#}");
-    let find = |from: &str, to: &str| {
-        results
-            .iter()
-            .find(|r| r["from"] == from && r["to"] == to)
-            .unwrap_or_else(|| panic!("{from}->{to}"))
-    };
-    let allowed = find("shop/web", "shop/db");
-    assert_eq!(allowed["allowed"], true);
-    assert_eq!(allowed["port"], 5432);
-    assert_eq!(allowed["protocol"], "TCP");
+    let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        allowed["reasons"]
+        text.contains("shop/web[Deployment] => shop/db[StatefulSet] : TCP 5432\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("shop/db[StatefulSet] => shop/web[Deployment] : All Connections\n"),
+        "{text}"
+    );
+    assert!(!text.contains("=> shop/db[StatefulSet] : All"), "{text}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("skipped 1 objects") && err.contains("Service 1"),
+        "{err}"
+    );
+    let summary = palisade(&[
+        "probe",
+        "--cluster",
+        s(&cluster),
+        "--policies",
+        s(&policies),
+        "--output",
+        "connlist",
+        "--group-by",
+        "namespace",
+    ]);
+    let text = String::from_utf8_lossy(&summary.stdout);
+    // web reaches db on 5432 and db reaches web: both ordered pairs have some connection.
+    assert!(text.lines().nth(1).unwrap().ends_with("2/2"), "{text}");
+}
+
+#[test]
+fn probe_and_diff_without_policies_allow_everything_and_say_so() {
+    let f = files();
+    let out = palisade(&["probe", "--cluster", s(&f.cluster), "--port", "5432"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("no policies given"), "{text}");
+    assert!(
+        text.contains("6 connections probed: 6 allowed, 0 denied"),
+        "{text}"
+    );
+    let json = palisade(&["probe", "--cluster", s(&f.cluster), "--output", "json"]);
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(
+        v["note"]
+            .as_str()
+            .unwrap()
+            .contains("every connection is allowed")
+    );
+    assert!(
+        v["connections"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|r| r.as_str().unwrap().contains("shop/db-from-web"))
+            .all(|c| c["conns"] == "All Connections")
     );
-    assert_eq!(find("ops/tool", "shop/db")["allowed"], false);
-    assert_eq!(find("shop/db", "shop/web")["allowed"], true);
+    let diff = palisade(&[
+        "diff",
+        "--cluster",
+        s(&f.cluster),
+        "--after",
+        s(&f.policies),
+        "--output",
+        "json",
+    ]);
+    assert_eq!(diff.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&diff.stderr).contains("--before: no policies given"));
+    let v: Value = serde_json::from_slice(&diff.stdout).unwrap();
+    let denied = v["newly_denied"].as_array().unwrap();
     assert!(
-        results.iter().all(|r| r["from"] != r["to"]),
-        "no pod-to-itself pairs"
+        denied
+            .iter()
+            .any(|d| d["from"] == "ops/tool" && d["to"] == "shop/db"),
+        "{v:#}"
     );
 }
 
@@ -218,6 +398,8 @@ fn probe_externals_and_table_output() {
         "8.8.8.8",
         "--to",
         "ip:8.8.8.8",
+        "--port",
+        "5432",
         "--output",
         "json",
     ]);
@@ -226,7 +408,7 @@ fn probe_externals_and_table_output() {
     assert_eq!(
         results.len(),
         3,
-        "three pods to one external, on the one port the policies name: {v:#}"
+        "three pods to one external, on the one port asked: {v:#}"
     );
     assert!(
         results

@@ -6,6 +6,8 @@
 //! [`Cluster::add_pod`] and [`Cluster::add_external`].
 
 mod endpoint;
+pub mod filter;
+pub mod manifests;
 mod objects;
 
 use std::net::IpAddr;
@@ -13,6 +15,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 pub use endpoint::{EndpointRef, EndpointRefError};
+pub use manifests::{ClusterInput, ClusterReader};
 pub use objects::ClusterError;
 
 pub use crate::model::labels::{Labels, NAMESPACE_NAME_LABEL};
@@ -58,6 +61,19 @@ pub struct PodInfo {
     pub node_ip: Option<IpAddr>,
     /// `spec.serviceAccountName` (Cilium exposes it as a label).
     pub service_account: Option<String>,
+    /// The workload the pod belongs to: its controlling owner reference, or
+    /// the workload manifest it was read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+}
+
+/// The workload a pod belongs to, such as a Deployment or a ReplicaSet.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Owner {
+    /// `Deployment`, `ReplicaSet`, `StatefulSet`, `DaemonSet`, `Job`, …
+    pub kind: String,
+    /// The workload's name.
+    pub name: String,
 }
 
 impl PodInfo {
@@ -72,6 +88,7 @@ impl PodInfo {
             host_network: false,
             node_ip: None,
             service_account: None,
+            owner: None,
         }
     }
 

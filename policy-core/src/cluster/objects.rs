@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use crate::model::port::Protocol;
 use crate::model::{Namespace, Pod};
 
-use super::{Cluster, ContainerPort, PodInfo};
+use super::{Cluster, ContainerPort, Owner, PodInfo};
 
 /// A Pod or Namespace object the cluster model cannot use.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +41,7 @@ impl Cluster {
     /// (`status.phase` Succeeded or Failed) are left out, as they hold no IP.
     pub fn from_objects(namespaces: &[Namespace], pods: &[Pod]) -> Result<Cluster, ClusterError> {
         let mut cluster = Cluster::new();
+        let mut names: std::collections::HashSet<(String, String)> = Default::default();
         for (index, ns) in namespaces.iter().enumerate() {
             let name = ns
                 .metadata
@@ -62,11 +63,7 @@ impl Cluster {
                 continue;
             }
             let info = pod_info(pod, index)?;
-            if cluster
-                .pods
-                .iter()
-                .any(|p| p.namespace == info.namespace && p.name == info.name)
-            {
+            if !names.insert((info.namespace.clone(), info.name.clone())) {
                 return Err(ClusterError::DuplicatePod(format!(
                     "{}/{}",
                     info.namespace, info.name
@@ -101,6 +98,7 @@ fn pod_info(pod: &Pod, index: usize) -> Result<PodInfo, ClusterError> {
         name,
         pod.metadata.labels.clone().unwrap_or_default(),
     );
+    info.owner = controller_owner(pod.metadata.owner_references.as_ref());
     if let Some(spec) = &pod.spec {
         info.host_network = spec.host_network.unwrap_or(false);
         info.service_account = spec.service_account_name.clone();
@@ -148,6 +146,19 @@ fn pod_info(pod: &Pod, index: usize) -> Result<PodInfo, ClusterError> {
         }
     }
     Ok(info)
+}
+
+/// The controlling owner reference (`controller: true`), else the first one.
+fn controller_owner(refs: Option<&serde_json::Value>) -> Option<Owner> {
+    let refs = refs?.as_array()?;
+    let owner = refs
+        .iter()
+        .find(|r| r["controller"].as_bool() == Some(true))
+        .or_else(|| refs.first())?;
+    Some(Owner {
+        kind: owner["kind"].as_str()?.to_string(),
+        name: owner["name"].as_str()?.to_string(),
+    })
 }
 
 #[cfg(test)]

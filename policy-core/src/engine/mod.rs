@@ -47,8 +47,11 @@
 
 pub mod bitset;
 mod compile;
+pub mod connlist;
+pub mod connset;
 pub mod namespaces;
 pub mod port;
+pub mod probe;
 pub mod selector;
 mod table;
 pub mod verdict;
@@ -59,8 +62,10 @@ pub mod reference;
 
 use std::collections::BTreeSet;
 
+pub use connset::{ConnSet, Connections};
 pub use namespaces::{NamespaceCell, NamespaceTable, by_namespace};
 pub use port::{PortKey, PortKeyError, Protocol};
+pub use probe::ProbeScope;
 pub use table::{BitMatrix, TruthTable};
 pub use verdict::{Direction, PolicyRef, RuleMatch, SideVerdict, Verdict};
 

@@ -1,9 +1,9 @@
 //! Reading a cluster model from a `kubectl get namespaces,pods -A -o yaml`
-//! dump (a `List`, a multi-document stream or single documents).
+//! dump (a `List`, a multi-document stream or single documents) or from
+//! workload manifests, one text or several.
 
-use crate::cluster::{Cluster, ClusterError};
-use crate::diagnostic::Diagnostic;
-use crate::yaml::{Object, parse_documents};
+use crate::cluster::{Cluster, ClusterError, ClusterReader};
+use crate::diagnostic::{Diagnostic, Severity};
 
 /// A cluster dump that cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -18,9 +18,9 @@ pub enum ClusterDumpError {
         /// What is wrong.
         message: String,
     },
-    /// The text holds no Namespace and no Pod.
+    /// The text holds no Namespace, Pod or workload.
     #[error(
-        "no Namespace or Pod objects found: paste what `kubectl get namespaces,pods -A -o yaml` prints"
+        "no Namespace, Pod or workload (Deployment, StatefulSet, …) found: paste what `kubectl get namespaces,pods -A -o yaml` prints, or workload manifests"
     )]
     Empty,
     /// An object cannot be used by the cluster model.
@@ -34,36 +34,52 @@ pub enum ClusterDumpError {
 pub struct ClusterDump {
     /// The cluster model.
     pub cluster: Cluster,
-    /// Non-fatal problems (objects of other kinds, fields of the wrong type).
+    /// Non-fatal problems (fields of the wrong type, …).
     pub warnings: Vec<Diagnostic>,
+    /// Objects of kinds that play no part (Services, ConfigMaps, …), by kind.
+    pub skipped: std::collections::BTreeMap<String, usize>,
 }
 
 /// Reads a cluster dump. Syntax errors and dumps without namespaces or pods
 /// are errors; other diagnostics become warnings.
 pub fn read_cluster(text: &str) -> Result<ClusterDump, ClusterDumpError> {
-    let parsed = parse_documents(text);
-    if let Some(d) = parsed.syntax_error() {
-        return Err(ClusterDumpError::Syntax {
-            line: d.line.unwrap_or(1),
-            column: d.column.unwrap_or(1),
-            message: d.message.clone(),
-        });
-    }
-    let mut namespaces = Vec::new();
-    let mut pods = Vec::new();
-    for o in &parsed.objects {
-        match &o.object {
-            Object::Namespace(n) => namespaces.push(n.clone()),
-            Object::Pod(p) => pods.push(p.clone()),
-            Object::Policy(_) => {}
+    read_clusters([text])
+}
+
+/// Reads a cluster from several texts (files): pod dumps and workload
+/// manifests, through the one [`ClusterReader`]. Objects of other kinds are
+/// skipped; a syntax error in any text is an error.
+pub fn read_clusters<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+) -> Result<ClusterDump, ClusterDumpError> {
+    let mut reader = ClusterReader::new();
+    let mut warnings = Vec::new();
+    for text in texts {
+        let diagnostics = reader.read(text);
+        if let Some(d) = diagnostics.iter().find(|d| is_syntax_error(d)) {
+            return Err(ClusterDumpError::Syntax {
+                line: d.line.unwrap_or(1),
+                column: d.column.unwrap_or(1),
+                message: d.message.clone(),
+            });
         }
+        warnings.extend(diagnostics);
     }
-    if namespaces.is_empty() && pods.is_empty() {
+    let input = reader.finish()?;
+    if input.cluster.namespaces.is_empty() && input.cluster.pods.is_empty() {
         return Err(ClusterDumpError::Empty);
     }
-    let cluster = Cluster::from_objects(&namespaces, &pods)?;
     Ok(ClusterDump {
-        cluster,
-        warnings: parsed.diagnostics,
+        cluster: input.cluster,
+        warnings,
+        skipped: input.skipped,
     })
+}
+
+fn is_syntax_error(d: &Diagnostic) -> bool {
+    d.severity == Severity::Error
+        && matches!(
+            d.code.as_str(),
+            "yaml-syntax" | "invalid-utf8" | "yaml-too-deep" | "yaml-alias-limit"
+        )
 }

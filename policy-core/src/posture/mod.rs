@@ -23,7 +23,7 @@ mod cluster_dump;
 
 use serde::{Deserialize, Serialize};
 
-pub use cluster_dump::{ClusterDump, ClusterDumpError, read_cluster};
+pub use cluster_dump::{ClusterDump, ClusterDumpError, read_cluster, read_clusters};
 
 use crate::cluster::{Cluster, EndpointId, Labels, PodInfo};
 use crate::engine::{Engine, PortKey};

@@ -290,6 +290,13 @@ fn read_object(root: SourceNode, document: usize, prefix: String, out: &mut Pars
         .map_or(root.span.start, |e| e.value.span.start);
 
     if kind == "List" || (kind.ends_with("List") && root.get("items").is_some()) {
+        // `kubectl get namespaces -o yaml` prints a `NamespaceList` whose
+        // items may leave out their own kind and apiVersion: they are the
+        // list's item kind, in the list's apiVersion.
+        let item_kind = kind
+            .strip_suffix("List")
+            .filter(|k| !k.is_empty())
+            .map(str::to_string);
         let SourceValue::Map(entries) = root.value else {
             return;
         };
@@ -299,7 +306,27 @@ fn read_object(root: SourceNode, document: usize, prefix: String, out: &mut Pars
             }
             match entry.value.value {
                 SourceValue::Seq(items) => {
-                    for (i, item) in items.into_iter().enumerate() {
+                    for (i, mut item) in items.into_iter().enumerate() {
+                        if let (Some(k), SourceValue::Map(fields)) = (&item_kind, &mut item.value)
+                            && !fields.iter().any(|f| f.key == "kind")
+                        {
+                            let span = item.span;
+                            let synthetic =
+                                |key: &str, value: &str| crate::source_map::SourceEntry {
+                                    key: key.to_string(),
+                                    key_span: span,
+                                    value: SourceNode {
+                                        value: SourceValue::String(value.to_string()),
+                                        span,
+                                    },
+                                };
+                            fields.push(synthetic("kind", k));
+                            if let Some(v) = api_version.as_deref()
+                                && !fields.iter().any(|f| f.key == "apiVersion")
+                            {
+                                fields.push(synthetic("apiVersion", v));
+                            }
+                        }
                         read_object(item, document, at(&format!("items[{i}]")), out);
                     }
                 }

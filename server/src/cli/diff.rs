@@ -15,6 +15,7 @@ use policy_core::diff::{ChangedConnection, diff};
 use policy_core::engine::PortKey;
 use serde::Serialize;
 
+use super::inputs::NO_POLICIES;
 use super::probe::{load_cluster, load_policies, write_stdout};
 
 /// Output formats of `diff`.
@@ -29,14 +30,17 @@ pub enum DiffOutput {
 /// Arguments of `palisade diff`.
 #[derive(clap::Args, Debug)]
 pub struct DiffArgs {
-    /// The cluster: what `kubectl get namespaces,pods -A -o yaml` prints (`-` for stdin).
-    #[arg(long, value_name = "FILE")]
+    /// The cluster: a pod dump or workload manifests; a file, a directory
+    /// or `-` for stdin.
+    #[arg(long, value_name = "PATH")]
     pub cluster: String,
-    /// The policies before the edit.
-    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    /// The policies before the edit: files or directories (none: no
+    /// policies, everything allowed).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
     pub before: Vec<String>,
-    /// The policies after the edit.
-    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    /// The policies after the edit: files or directories (none: no
+    /// policies, everything allowed).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
     pub after: Vec<String>,
     /// An address outside the cluster to include as an endpoint.
     #[arg(long, value_name = "IP")]
@@ -80,13 +84,24 @@ impl From<&ChangedConnection> for Change {
 
 /// Runs `palisade diff`.
 pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
-    let mut cluster = load_cluster(&args.cluster)?;
+    let mut cluster = load_cluster(&args.cluster)?.cluster;
     cluster.options.ip_block_matches_pod_ips = !args.ipblock_excludes_pods;
     for ip in &args.external {
         cluster.add_external(*ip);
     }
-    let before = load_policies(&args.before)?;
-    let after = load_policies(&args.after)?;
+    let read = |paths: &[String], side: &str| -> anyhow::Result<Vec<policy_core::model::Policy>> {
+        let policies = if paths.is_empty() {
+            Vec::new()
+        } else {
+            load_policies(paths)?
+        };
+        if policies.is_empty() {
+            eprintln!("palisade: note: --{side}: {NO_POLICIES}");
+        }
+        Ok(policies)
+    };
+    let before = read(&args.before, "before")?;
+    let after = read(&args.after, "after")?;
     let ports = (!args.port.is_empty()).then_some(args.port.as_slice());
     let d = diff(&cluster, &before, &after, ports);
     match args.output {

@@ -1,48 +1,73 @@
-//! `palisade probe`: who can reach whom, on which port, and why.
+//! `palisade probe`: who can reach whom, on which ports, and why.
 //!
 //! ```text
-//! palisade probe --cluster cluster.yaml --policies a.yaml b.yaml [--external IP]... \
-//!     [--port PORT/PROTO]... [--from A] [--to B] [--output json|table|text]
+//! palisade probe --cluster PATH [--policies PATH...] [--external IP]... \
+//!     [--port PORT/PROTO]... [--from A] [--to B] [--why] \
+//!     [--output connlist|json|table|text] [--group-by workload|pod|namespace]
 //! ```
 //!
-//! Endpoints are written `namespace/pod` or `ip:ADDR`. Without `--port`, each
-//! target pod is probed on each of its container ports and each external
-//! target on the union of the ports the policies name. Pod-to-itself pairs
-//! are omitted. With both `--from` and `--to` (the single-connection form)
-//! the exit code is 1 when a probed connection is denied.
+//! `--cluster` and `--policies` take files or directories. Without `--port`,
+//! `--output connlist` and `--output json` print the exact connection set of
+//! every ordered pair (netpol-analyzer's connlist, or
+//! `{"connections":[{"from","to","conns"}]}`), streamed as computed. With
+//! `--port` (or `--output text|table`) each pair is probed port by port:
+//! each target pod on its container ports, external targets on the ports the
+//! policies name. Pod-to-itself pairs are omitted. With both `--from` and
+//! `--to` the exit code is 1 when a probed connection is denied.
 
 use std::collections::BTreeSet;
-use std::io::Read as _;
+use std::io::{BufWriter, Write};
 use std::net::IpAddr;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use policy_core::cluster::{Cluster, EndpointId, EndpointRef};
-use policy_core::diagnostic::Severity;
-use policy_core::engine::{Engine, PortKey};
-use policy_core::model::{Namespace, Pod, Policy};
-use policy_core::yaml::{Object, parse_documents};
+use policy_core::engine::connlist::{self, ConnList, GroupBy};
+use policy_core::engine::{Engine, PortKey, ProbeScope};
+use policy_core::model::Policy;
 use serde::Serialize;
+
+use super::inputs::NO_POLICIES;
+pub(crate) use super::inputs::{load_cluster, load_policies};
 
 /// Output formats of `probe`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ProbeOutput {
-    /// `{"results":[...]}`.
+    /// netpol-analyzer's connlist: `SRC => DST : CONNS`, one line per pair.
+    Connlist,
+    /// Without `--port`: `{"connections":[...]}`; with it, `{"results":[...]}`.
     Json,
     /// One matrix per port: rows are sources, columns destinations.
     Table,
-    /// One line per connection with its reasons.
+    /// One line per connection and port (with reasons for one connection).
     Text,
+}
+
+/// How endpoints are grouped by `--output connlist` and compact JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GroupByArg {
+    /// One line per workload (`ns/name[Kind]`); the default when the
+    /// cluster names owners.
+    Workload,
+    /// One line per pod (`ns/name[Pod]`).
+    Pod,
+    /// A matrix of allowed pod pairs per namespace pair.
+    Namespace,
 }
 
 /// Arguments of `palisade probe`.
 #[derive(clap::Args, Debug)]
 pub struct ProbeArgs {
-    /// The cluster: what `kubectl get namespaces,pods -A -o yaml` prints (`-` for stdin).
-    #[arg(long, value_name = "FILE")]
+    /// The cluster: what `kubectl get namespaces,pods -A -o yaml` prints, or
+    /// workload manifests (Deployment, StatefulSet, DaemonSet, ReplicaSet,
+    /// ReplicationController, Job, CronJob, Pod); a file, a directory (read
+    /// recursively) or `-` for stdin.
+    #[arg(long, value_name = "PATH")]
     pub cluster: String,
-    /// Policy files (NetworkPolicy, CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy).
-    #[arg(long, value_name = "FILE", num_args = 1.., required = true)]
+    /// Policy files or directories (NetworkPolicy, CiliumNetworkPolicy,
+    /// CiliumClusterwideNetworkPolicy). Without it: no policies, everything
+    /// is allowed.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
     pub policies: Vec<String>,
     /// An address outside the cluster to include as an endpoint.
     #[arg(long, value_name = "IP")]
@@ -56,41 +81,97 @@ pub struct ProbeArgs {
     /// Only connections to this endpoint (`namespace/pod` or `ip:ADDR`).
     #[arg(long, value_name = "ENDPOINT")]
     pub to: Option<EndpointRef>,
-    /// Make ipBlock match no in-cluster pod IP (Cilium's behaviour). By
-    /// default ipBlock also matches pod IPs, as upstream Kubernetes asserts.
+    /// Make ipBlock match no in-cluster pod IP (Cilium's and
+    /// netpol-analyzer's behaviour). By default ipBlock also matches pod
+    /// IPs, as upstream Kubernetes asserts.
     #[arg(long)]
     pub ipblock_excludes_pods: bool,
+    /// Add the reasons (which policies and rules decided) to each per-port
+    /// result of `--output json`.
+    #[arg(long)]
+    pub why: bool,
+    /// Group endpoints of the connection list (default: workload when the
+    /// cluster names owners, else pod).
+    #[arg(long, value_enum)]
+    pub group_by: Option<GroupByArg>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub output: ProbeOutput,
 }
 
-/// One probed connection, as `--output json` prints it.
+/// One probed connection, as `--output json --port` prints it.
 #[derive(Debug, Serialize)]
-struct ProbeResult {
-    from: String,
-    to: String,
+struct ProbeResult<'a> {
+    from: &'a str,
+    to: &'a str,
     port: u16,
-    protocol: String,
+    protocol: &'a str,
     allowed: bool,
-    reasons: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reasons: Option<Vec<String>>,
 }
 
-/// Runs `palisade probe`.
+/// One pair of the compact JSON.
+#[derive(Debug, Serialize)]
+struct ConnectionLine<'a> {
+    from: &'a str,
+    to: &'a str,
+    conns: String,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    conditions: &'a [String],
+}
+
+/// Runs `palisade probe`. A closed pipe (`| head`) ends the output quietly.
 pub fn run(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
-    let mut cluster = load_cluster(&args.cluster)?;
+    match probe(args) {
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            Ok(ExitCode::SUCCESS)
+        }
+        r => r,
+    }
+}
+
+fn probe(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
+    let input = load_cluster(&args.cluster)?;
+    let mut cluster = input.cluster;
     cluster.options.ip_block_matches_pod_ips = !args.ipblock_excludes_pods;
-    let policies = load_policies(&args.policies)?;
+    let policies = if args.policies.is_empty() {
+        Vec::new()
+    } else {
+        load_policies(&args.policies)?
+    };
+    let no_policies = policies.is_empty();
+    if no_policies {
+        eprintln!("palisade: note: {NO_POLICIES}");
+    }
+    let sets = args.port.is_empty() && matches!(args.output, ProbeOutput::Json);
+    if args.output == ProbeOutput::Connlist || sets {
+        if !args.port.is_empty() {
+            bail!(
+                "--port does not apply to --output connlist, which lists every port; use --output json or text to probe ports"
+            );
+        }
+        return connection_list(args, cluster, &policies);
+    }
+
     for ip in &args.external {
         cluster.add_external(*ip);
     }
     let from = resolve(&mut cluster, args.from.as_ref(), "--from")?;
     let to = resolve(&mut cluster, args.to.as_ref(), "--to")?;
+    let single = from.is_some() && to.is_some();
+    if single && from == to {
+        bail!("--from and --to name the same endpoint; pod-to-itself connections are not probed");
+    }
     let engine = Engine::new(&cluster, &policies);
     for note in engine.notes() {
         eprintln!("palisade: note: {note}");
     }
-
     let sources: Vec<EndpointId> = match from {
         Some(f) => vec![f],
         None => cluster.endpoint_ids().collect(),
@@ -107,77 +188,217 @@ pub fn run(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
         }
     };
 
+    let mut out = Output::stdout();
     if args.output == ProbeOutput::Table {
-        write_stdout(&render_tables(&engine, &sources, &targets, &ports_of))?;
-        return Ok(ExitCode::SUCCESS);
+        if no_policies {
+            writeln!(out.w, "{NO_POLICIES}")?;
+        }
+        out.w
+            .write_all(render_tables(&engine, &sources, &targets, &ports_of).as_bytes())?;
+        return out.finish(ExitCode::SUCCESS);
+    }
+    let json = args.output == ProbeOutput::Json;
+    let reasons = args.why || single;
+    let (mut probed, mut allowed, mut denied_single) = (0usize, 0usize, false);
+    if json {
+        out.w.write_all(b"{\"results\":[")?;
+    } else if no_policies {
+        writeln!(out.w, "{NO_POLICIES}")?;
+    }
+    let scope = ProbeScope {
+        from,
+        to,
+        ports: args.port.clone(),
+    };
+    let mut names: Option<(EndpointId, String, EndpointId, String)> = None;
+    engine.probe_each(&scope, |s, t, port| -> anyhow::Result<()> {
+        if names.as_ref().is_none_or(|n| n.0 != s || n.2 != t) {
+            names = Some((s, cluster.endpoint_name(s), t, cluster.endpoint_name(t)));
+        }
+        let (_, from_name, _, to_name) = names.as_ref().expect("just set");
+        let verdict = (reasons || (single && !json)).then(|| engine.verdict(s, t, port));
+        let ok = match &verdict {
+            Some(v) => v.allowed,
+            None => engine.is_allowed(s, t, port),
+        };
+        if json {
+            if probed > 0 {
+                out.w.write_all(b",")?;
+            }
+            out.w.write_all(b"\n")?;
+            let result = ProbeResult {
+                from: from_name,
+                to: to_name,
+                port: port.port,
+                protocol: port.protocol.as_str(),
+                allowed: ok,
+                reasons: verdict.as_ref().filter(|_| reasons).map(|v| v.reasons()),
+            };
+            serde_json::to_writer(&mut out.w, &result)?;
+        } else if single && let Some(v) = &verdict {
+            writeln!(out.w, "{}", v.explain())?;
+            for r in v.reasons() {
+                writeln!(out.w, "  - {r}")?;
+            }
+        } else {
+            writeln!(
+                out.w,
+                "{} {from_name} -> {to_name} {}/{}",
+                if ok { "ALLOWED" } else { "DENIED " },
+                port.port,
+                port.protocol
+            )?;
+        }
+        probed += 1;
+        allowed += usize::from(ok);
+        denied_single |= single && !ok;
+        Ok(())
+    })?;
+    if json {
+        out.w.write_all(b"\n]")?;
+        if no_policies {
+            write!(out.w, ",\"note\":{}", serde_json::to_string(NO_POLICIES)?)?;
+        }
+        out.w.write_all(b"}\n")?;
+    } else if single {
+        if probed == 0 {
+            writeln!(out.w, "no port to probe: name one with --port PORT/PROTO")?;
+        }
+    } else {
+        writeln!(
+            out.w,
+            "{probed} connections probed: {allowed} allowed, {} denied",
+            probed - allowed
+        )?;
+    }
+    out.finish(if denied_single {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Buffered stdout where a closed pipe (`| head`) ends the output quietly.
+struct Output {
+    w: BufWriter<std::io::StdoutLock<'static>>,
+}
+
+impl Output {
+    fn stdout() -> Self {
+        Output {
+            w: BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
+        }
     }
 
-    let mut results = Vec::new();
-    let mut verdicts = Vec::new();
-    for &s in &sources {
-        for &t in &targets {
-            if s == t {
-                continue;
-            }
-            for port in ports_of(t) {
-                let v = engine.verdict(s, t, port);
-                results.push(ProbeResult {
-                    from: v.from.clone(),
-                    to: v.to.clone(),
-                    port: port.port,
-                    protocol: port.protocol.as_str().to_string(),
-                    allowed: v.allowed,
-                    reasons: v.reasons(),
-                });
-                verdicts.push(v);
-            }
-        }
+    fn finish(mut self, code: ExitCode) -> anyhow::Result<ExitCode> {
+        self.w.flush()?;
+        Ok(code)
     }
-    let single = from.is_some() && to.is_some();
-    if single && from == to {
-        bail!("--from and --to name the same endpoint; pod-to-itself connections are not probed");
+}
+
+/// `--output connlist`, or `--output json` without `--port`: the exact set
+/// of every ordered pair, streamed in name order.
+fn connection_list(
+    args: &ProbeArgs,
+    mut cluster: Cluster,
+    policies: &[Policy],
+) -> anyhow::Result<ExitCode> {
+    // The address ranges depend only on the policies' CIDRs.
+    let ranges = Engine::new(&Cluster::new(), policies).address_ranges();
+    let externals = connlist::add_address_ranges(&mut cluster, &ranges);
+    if !args.external.is_empty() {
+        eprintln!(
+            "palisade: note: --external is not needed for connection sets: the address ranges cover every address"
+        );
     }
-    let mut out = String::new();
-    match args.output {
-        ProbeOutput::Json => {
-            out = serde_json::to_string_pretty(&serde_json::json!({ "results": results }))?;
-            out.push('\n');
+    // An address outside the cluster is the range that holds it.
+    let in_list = |cluster: &Cluster, r: Option<&EndpointRef>, flag: &str| {
+        let Some(r) = r else { return Ok(None) };
+        if let Some(id) = cluster.find(r) {
+            return Ok(Some(id));
         }
-        ProbeOutput::Text if single => {
-            for v in &verdicts {
-                out.push_str(&format!("{}\n", v.explain()));
-                for r in v.reasons() {
-                    out.push_str(&format!("  - {r}\n"));
-                }
-            }
-            if verdicts.is_empty() {
-                out.push_str("no port to probe: name one with --port PORT/PROTO\n");
-            }
+        match r {
+            EndpointRef::Ip(ip) => match externals
+                .iter()
+                .find(|(_, range)| range.start <= *ip && *ip <= range.end)
+            {
+                Some((id, _)) => Ok(Some(*id)),
+                None => bail!("{flag} {r}: no policy names an address of its family"),
+            },
+            EndpointRef::Pod { .. } => bail!("{flag} {r}: no such pod in the cluster file"),
         }
-        _ => {
-            for r in &results {
-                out.push_str(&format!(
-                    "{} {} -> {} {}/{}\n",
-                    if r.allowed { "ALLOWED" } else { "DENIED " },
-                    r.from,
-                    r.to,
-                    r.port,
-                    r.protocol
-                ));
-            }
-            let allowed = results.iter().filter(|r| r.allowed).count();
-            out.push_str(&format!(
-                "{} connections probed: {allowed} allowed, {} denied\n",
-                results.len(),
-                results.len() - allowed
-            ));
-        }
+    };
+    let from = in_list(&cluster, args.from.as_ref(), "--from")?;
+    let to = in_list(&cluster, args.to.as_ref(), "--to")?;
+    let group_by = match args.group_by {
+        Some(GroupByArg::Pod) => GroupBy::Pod,
+        Some(GroupByArg::Namespace) => GroupBy::Namespace,
+        Some(GroupByArg::Workload) => GroupBy::Workload,
+        None if cluster.pods.iter().any(|p| p.owner.is_some()) => GroupBy::Workload,
+        None => GroupBy::Pod,
+    };
+    let engine = Engine::new(&cluster, policies);
+    for note in engine.notes() {
+        eprintln!("palisade: note: {note}");
     }
-    write_stdout(&out)?;
-    if single && results.iter().any(|r| !r.allowed) {
-        return Ok(ExitCode::from(1));
+    let list = ConnList::new(&engine, &externals, group_by);
+    let json = args.output == ProbeOutput::Json;
+    let mut out = Output::stdout();
+    if group_by == GroupBy::Namespace {
+        let summary = list.namespace_summary();
+        if json {
+            let k = summary.namespaces.len();
+            let rows =
+                |v: &[u64]| -> Vec<Vec<u64>> { v.chunks(k.max(1)).map(<[u64]>::to_vec).collect() };
+            serde_json::to_writer(
+                &mut out.w,
+                &serde_json::json!({
+                    "namespaces": summary.namespaces,
+                    "allowed_pod_pairs": rows(&summary.allowed),
+                    "pod_pairs": rows(&summary.pairs),
+                }),
+            )?;
+            out.w.write_all(b"\n")?;
+        } else {
+            write!(out.w, "{summary}")?;
+        }
+        return out.finish(ExitCode::SUCCESS);
     }
-    Ok(ExitCode::SUCCESS)
+    let wanted = |node: &connlist::ListNode, id: Option<EndpointId>| {
+        id.is_none_or(|id| node.representative == id || node.pods.contains(&id))
+    };
+    if json {
+        out.w.write_all(b"{\"connections\":[")?;
+    }
+    let mut first = true;
+    let written = list.for_each(|src, dst, c| -> std::io::Result<()> {
+        if !wanted(src, from) || !wanted(dst, to) {
+            return Ok(());
+        }
+        if json {
+            out.w.write_all(if first { b"\n" } else { b",\n" })?;
+            let line = ConnectionLine {
+                from: &src.name,
+                to: &dst.name,
+                conns: c.conns.to_string(),
+                conditions: &c.conditions,
+            };
+            serde_json::to_writer(&mut out.w, &line)?;
+        } else {
+            writeln!(out.w, "{} => {} : {}", src.name, dst.name, c.conns)?;
+        }
+        first = false;
+        Ok(())
+    });
+    written?;
+    if json {
+        out.w.write_all(b"\n]")?;
+        if policies.is_empty() {
+            write!(out.w, ",\"note\":{}", serde_json::to_string(NO_POLICIES)?)?;
+        }
+        out.w.write_all(b"}\n")?;
+    }
+    out.finish(ExitCode::SUCCESS)
 }
 
 fn resolve(
@@ -256,7 +477,6 @@ fn render_tables(
 
 /// Writes the whole output; a closed pipe (`| head`) is not an error.
 pub(crate) fn write_stdout(text: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -267,67 +487,4 @@ pub(crate) fn write_stdout(text: &str) -> anyhow::Result<()> {
         }
         _ => Ok(()),
     }
-}
-
-/// Reads a file, or stdin for `-`.
-pub(crate) fn read_input(path: &str) -> anyhow::Result<String> {
-    if path == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .context("cannot read stdin")?;
-        return Ok(s);
-    }
-    std::fs::read_to_string(path).with_context(|| format!("{path}: cannot read"))
-}
-
-/// Parses a file, failing on any error with `file:line:col: message`.
-fn parse_file(path: &str) -> anyhow::Result<Vec<Object>> {
-    let text = read_input(path)?;
-    let parsed = parse_documents(&text);
-    let errors: Vec<String> = parsed
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| {
-            format!(
-                "{path}:{}:{}: {}",
-                d.line.unwrap_or(1),
-                d.column.unwrap_or(1),
-                d.message
-            )
-        })
-        .collect();
-    if !errors.is_empty() {
-        bail!("{}", errors.join("\n"));
-    }
-    Ok(parsed.objects.into_iter().map(|o| o.object).collect())
-}
-
-/// Reads the cluster file: Namespace and Pod objects (a `List`, multi-doc or
-/// single doc). Policies in it are ignored.
-pub(crate) fn load_cluster(path: &str) -> anyhow::Result<Cluster> {
-    let mut namespaces: Vec<Namespace> = Vec::new();
-    let mut pods: Vec<Pod> = Vec::new();
-    for object in parse_file(path)? {
-        match object {
-            Object::Namespace(n) => namespaces.push(n),
-            Object::Pod(p) => pods.push(p),
-            Object::Policy(_) => {}
-        }
-    }
-    Cluster::from_objects(&namespaces, &pods).with_context(|| format!("{path}: invalid cluster"))
-}
-
-/// Reads the policies of every file, in order.
-pub(crate) fn load_policies(paths: &[String]) -> anyhow::Result<Vec<Policy>> {
-    let mut out = Vec::new();
-    for path in paths {
-        for object in parse_file(path)? {
-            if let Object::Policy(p) = object {
-                out.push(p);
-            }
-        }
-    }
-    Ok(out)
 }

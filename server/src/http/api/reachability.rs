@@ -1,7 +1,7 @@
 //! `POST /api/probe` and `POST /api/diff`: reachability over a cluster model.
 //!
 //! Both take JSON with YAML texts inside (the cluster as `kubectl get
-//! namespaces,pods -A -o yaml` prints it, and policies) and answer in the
+//! namespaces,pods -A -o yaml` prints it, or workload manifests, and policies) and answer in the
 //! shapes of `palisade probe --output json` and `palisade diff --output json`.
 //! The verdicts, reasons and default ports come from policy-core's engine.
 
@@ -10,11 +10,11 @@ use std::net::IpAddr;
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use policy_core::cluster::{Cluster, EndpointId, EndpointRef};
+use policy_core::cluster::{Cluster, ClusterReader, EndpointId, EndpointRef};
 use policy_core::diagnostic::Severity;
 use policy_core::diff::{ChangedConnection, diff};
-use policy_core::engine::{Engine, PortKey};
-use policy_core::model::{Namespace, Pod, Policy};
+use policy_core::engine::{Engine, PortKey, ProbeScope};
+use policy_core::model::Policy;
 use policy_core::yaml::{Object, parse_documents};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -141,22 +141,34 @@ fn read_cluster(
     external: &[IpAddr],
     ipblock_excludes_pods: bool,
 ) -> Result<Cluster, ApiError> {
-    let mut namespaces: Vec<Namespace> = Vec::new();
-    let mut pods: Vec<Pod> = Vec::new();
-    for object in read_objects(text, "cluster")? {
-        match object {
-            Object::Namespace(namespace) => namespaces.push(namespace),
-            Object::Pod(pod) => pods.push(pod),
-            Object::Policy(_) => {}
-        }
+    // Pod dumps and workload manifests, through policy-core's one reader.
+    let mut reader = ClusterReader::new();
+    if let Some(error) = reader
+        .read(text)
+        .into_iter()
+        .find(|d| d.severity == Severity::Error)
+    {
+        return Err(ApiError::Unreadable {
+            code: error.code.clone(),
+            message: format!("cluster: {}", error.message),
+            field: Some(match &error.field {
+                Some(path) if !path.is_empty() => format!("cluster: {path}"),
+                _ => "cluster".to_owned(),
+            }),
+            line: error.line,
+            column: error.column,
+        });
     }
-    let mut cluster = Cluster::from_objects(&namespaces, &pods).map_err(|err| {
-        ApiError::invalid(
-            "invalid-cluster",
-            format!("cluster: {err}"),
-            Some("cluster"),
-        )
-    })?;
+    let mut cluster = reader
+        .finish()
+        .map_err(|err| {
+            ApiError::invalid(
+                "invalid-cluster",
+                format!("cluster: {err}"),
+                Some("cluster"),
+            )
+        })?
+        .cluster;
     cluster.options.ip_block_matches_pod_ips = !ipblock_excludes_pods;
     for ip in external {
         cluster.add_external(*ip);
@@ -229,29 +241,8 @@ fn probe_blocking(request: ProbeRequest) -> Result<ProbeResponse, ApiError> {
         ));
     }
     let engine = Engine::new(&cluster, &policies);
-    let sources: Vec<EndpointId> =
-        from.map_or_else(|| cluster.endpoint_ids().collect(), |id| vec![id]);
-    let targets: Vec<EndpointId> =
-        to.map_or_else(|| cluster.endpoint_ids().collect(), |id| vec![id]);
-    let ports_of = |target: EndpointId| {
-        if ports.is_empty() {
-            engine.probe_ports(target)
-        } else {
-            ports.clone()
-        }
-    };
-    let target_ports: Vec<(EndpointId, Vec<PortKey>)> =
-        targets.iter().map(|&t| (t, ports_of(t))).collect();
-    let connections: usize = sources
-        .iter()
-        .map(|&s| {
-            target_ports
-                .iter()
-                .filter(|(t, _)| *t != s)
-                .map(|(_, p)| p.len())
-                .sum::<usize>()
-        })
-        .sum();
+    let scope = ProbeScope { from, to, ports };
+    let connections = engine.probe_count(&scope);
     if connections > MAX_PROBED_CONNECTIONS {
         return Err(ApiError::invalid(
             "too-many-connections",
@@ -262,24 +253,20 @@ fn probe_blocking(request: ProbeRequest) -> Result<ProbeResponse, ApiError> {
         ));
     }
     let mut results = Vec::with_capacity(connections);
-    for &source in &sources {
-        for (target, ports) in &target_ports {
-            if source == *target {
-                continue;
-            }
-            for &port in ports {
-                let verdict = engine.verdict(source, *target, port);
-                results.push(ProbeResult {
-                    reasons: verdict.reasons(),
-                    from: verdict.from,
-                    to: verdict.to,
-                    port: port.port,
-                    protocol: port.protocol.as_str().to_owned(),
-                    allowed: verdict.allowed,
-                });
-            }
-        }
-    }
+    engine
+        .probe_each(&scope, |source, target, port| {
+            let verdict = engine.verdict(source, target, port);
+            results.push(ProbeResult {
+                reasons: verdict.reasons(),
+                from: verdict.from,
+                to: verdict.to,
+                port: port.port,
+                protocol: port.protocol.as_str().to_owned(),
+                allowed: verdict.allowed,
+            });
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|never| match never {});
     Ok(ProbeResponse {
         results,
         notes: engine.notes().to_vec(),

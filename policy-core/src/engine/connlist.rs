@@ -1,0 +1,628 @@
+//! The connection list: for every ordered pair of endpoints, the exact set
+//! of allowed connections, in netpol-analyzer's `connlist` form
+//! (`SRC => DST : CONNS`).
+//!
+//! - Endpoints are pods (`ns/name[Pod]`), workloads (`ns/name[Kind]`, from
+//!   [`PodInfo::owner`] or inferred from a pod name's stem) or address
+//!   ranges (`a.b.c.d-e.f.g.h`): the partition of the address space that the
+//!   policies' CIDRs and their exceptions induce ([`Engine::address_ranges`]).
+//! - Pods that no policy can tell apart (in exactly the same compiled
+//!   endpoint sets, with the same container ports, host networking and,
+//!   where node-relative entities are used, node) form one equivalence
+//!   class; each pair of classes is computed once. A workload whose pods
+//!   fall in several classes is split, never merged.
+//! - [`ConnList::for_each`] walks the pairs in name order and hands out each
+//!   line as it is computed; results are kept per pair of classes in a
+//!   cache of bounded size, so memory does not grow with the number of
+//!   pairs.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::Engine;
+use super::connset::Connections;
+use crate::cluster::{Cluster, Endpoint, EndpointId, Owner, PodInfo};
+
+/// How endpoints are grouped in the list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GroupBy {
+    /// One line per pod (`ns/name[Pod]`).
+    Pod,
+    /// One line per workload (`ns/name[Kind]`); pods without an owner keep
+    /// their own line unless their name has a Deployment's or StatefulSet's
+    /// stem.
+    Workload,
+    /// A summary per namespace pair (see [`NamespaceSummary`]).
+    Namespace,
+}
+
+/// A contiguous range of addresses outside the cluster that every CIDR of
+/// the policies either contains whole or not at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AddressRange {
+    /// First address.
+    pub start: IpAddr,
+    /// Last address.
+    pub end: IpAddr,
+}
+
+impl fmt::Display for AddressRange {
+    /// `0.0.0.0-9.255.255.255`, as netpol-analyzer writes ranges.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.start, self.end)
+    }
+}
+
+/// Splits `[0, max]` at every boundary in `cuts` (each the first address of
+/// a new range).
+fn partition(mut cuts: Vec<u128>, max: u128) -> Vec<(u128, u128)> {
+    cuts.retain(|c| *c > 0 && *c <= max);
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut out = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0u128;
+    for c in cuts {
+        out.push((start, c - 1));
+        start = c;
+    }
+    out.push((start, max));
+    out
+}
+
+impl Engine {
+    /// The partition of the address space that the policies' CIDRs
+    /// (NetworkPolicy `ipBlock` with its `except`, Cilium `toCIDR`,
+    /// `toCIDRSet`, …) induce, sorted: IPv4 always (the whole space when no
+    /// policy names an IPv4 CIDR), IPv6 only when some policy names one.
+    /// Every address of a range is matched by exactly the same peers.
+    pub fn address_ranges(&self) -> Vec<AddressRange> {
+        let (mut v4, mut v6): (Vec<u128>, Vec<u128>) = (Vec::new(), Vec::new());
+        let mut any_v6 = false;
+        for rule in &self.compiled.rules {
+            for peer in rule.peers.iter().flatten() {
+                let Some(c) = &peer.cidr else { continue };
+                for net in std::iter::once(&c.net).chain(&c.except) {
+                    match net {
+                        ipnet::IpNet::V4(n) => {
+                            v4.push(u128::from(u32::from(n.network())));
+                            v4.push(u128::from(u32::from(n.broadcast())) + 1);
+                        }
+                        ipnet::IpNet::V6(n) => {
+                            any_v6 = true;
+                            v6.push(u128::from(n.network()));
+                            if let Some(next) = u128::from(n.broadcast()).checked_add(1) {
+                                v6.push(next);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut out: Vec<AddressRange> = partition(v4, u128::from(u32::MAX))
+            .into_iter()
+            .map(|(a, b)| AddressRange {
+                start: IpAddr::V4(Ipv4Addr::from(a as u32)),
+                end: IpAddr::V4(Ipv4Addr::from(b as u32)),
+            })
+            .collect();
+        if any_v6 {
+            out.extend(
+                partition(v6, u128::MAX)
+                    .into_iter()
+                    .map(|(a, b)| AddressRange {
+                        start: IpAddr::V6(Ipv6Addr::from(a)),
+                        end: IpAddr::V6(Ipv6Addr::from(b)),
+                    }),
+            );
+        }
+        out
+    }
+}
+
+/// Adds one external endpoint per address range (its first address) to
+/// `cluster` and returns, per range, its endpoint. Call it on the cluster
+/// before building the engine that lists connections.
+pub fn add_address_ranges(
+    cluster: &mut Cluster,
+    ranges: &[AddressRange],
+) -> Vec<(EndpointId, AddressRange)> {
+    ranges
+        .iter()
+        .map(|r| (cluster.add_external(r.start), *r))
+        .collect()
+}
+
+/// One endpoint of the list: a pod, a workload (a class of its pods) or an
+/// address range.
+#[derive(Clone, Debug)]
+pub struct ListNode {
+    /// How it is written.
+    pub name: String,
+    /// The endpoint computed for it.
+    pub representative: EndpointId,
+    /// Its pods (empty for an address range).
+    pub pods: Vec<EndpointId>,
+    /// Equivalence class of the representative.
+    class: u32,
+    external: bool,
+}
+
+/// The connection list of an engine, ready to be walked.
+#[derive(Debug)]
+pub struct ConnList<'e> {
+    engine: &'e Engine,
+    nodes: Vec<ListNode>,
+    classes: usize,
+}
+
+/// The name stem and kind a controller gives its pods: `web-7d4b9c-x2k8p`
+/// (a Deployment's ReplicaSet hash and a random suffix, both in the
+/// apiserver's safe alphabet) → `web`, Deployment; `db-0` with StatefulSet
+/// labels → `db`, StatefulSet.
+pub fn infer_owner(pod: &PodInfo) -> Option<Owner> {
+    const SAFE: &str = "bcdfghjklmnpqrstvwxz2456789";
+    let safe = |s: &str| !s.is_empty() && s.chars().all(|c| SAFE.contains(c));
+    let mut parts = pod.name.rsplitn(3, '-');
+    let (last, hash, stem) = (parts.next(), parts.next(), parts.next());
+    if let (Some(last), Some(hash), Some(stem)) = (last, hash, stem)
+        && last.len() == 5
+        && safe(last)
+        && (6..=10).contains(&hash.len())
+        && safe(hash)
+        && pod
+            .labels
+            .get("pod-template-hash")
+            .is_none_or(|h| h == hash)
+    {
+        return Some(Owner {
+            kind: "Deployment".into(),
+            name: stem.to_string(),
+        });
+    }
+    let statefulset = pod
+        .labels
+        .contains_key("statefulset.kubernetes.io/pod-name")
+        || pod.labels.contains_key("apps.kubernetes.io/pod-index");
+    if statefulset
+        && let Some((stem, ordinal)) = pod.name.rsplit_once('-')
+        && !ordinal.is_empty()
+        && ordinal.chars().all(|c| c.is_ascii_digit())
+    {
+        return Some(Owner {
+            kind: "StatefulSet".into(),
+            name: stem.to_string(),
+        });
+    }
+    None
+}
+
+/// What makes two pods indistinguishable to every policy: membership in
+/// every endpoint set the policies compiled to (selected pods, peers,
+/// requirements: labels, namespaces, service accounts and addresses only
+/// matter through these), the container ports that resolve named ports,
+/// host networking, and the node where node-relative entities are used.
+#[derive(Hash, PartialEq, Eq)]
+struct ClassKey<'a> {
+    sets: Vec<u64>,
+    ports: Vec<(Option<&'a str>, u16, super::Protocol)>,
+    host_network: bool,
+    node_ip: Option<IpAddr>,
+}
+
+impl Engine {
+    /// Per pod, a bit per distinct compiled endpoint set: whether the pod
+    /// is in it.
+    fn set_signatures(&self) -> Vec<Vec<u64>> {
+        let c = &self.compiled;
+        let mut distinct: HashMap<&super::bitset::BitSet, ()> = HashMap::new();
+        let mut sets: Vec<&super::bitset::BitSet> = Vec::new();
+        let mut add = |set| {
+            if distinct.insert(set, ()).is_none() {
+                sets.push(set);
+            }
+        };
+        for g in &c.groups {
+            add(&g.selected);
+            for r in g.requires.iter().flatten() {
+                add(r);
+            }
+        }
+        for rule in &c.rules {
+            for p in rule.peers.iter().flatten() {
+                add(&p.set);
+            }
+        }
+        let pods = self.cluster.pods.len();
+        let words = sets.len().div_ceil(64);
+        let mut sig = vec![vec![0u64; words]; pods];
+        for (k, set) in sets.iter().enumerate() {
+            for e in set.iter() {
+                if e < pods {
+                    sig[e][k / 64] |= 1 << (k % 64);
+                }
+            }
+        }
+        sig
+    }
+}
+
+impl<'e> ConnList<'e> {
+    /// The list for `engine`, whose cluster holds the address ranges
+    /// `externals` (from [`add_address_ranges`]); other external endpoints
+    /// are written by address.
+    pub fn new(
+        engine: &'e Engine,
+        externals: &[(EndpointId, AddressRange)],
+        group_by: GroupBy,
+    ) -> Self {
+        let cluster = engine.cluster();
+        // Nodes tell pods apart only for Cilium's `host` and `remote-node`.
+        let by_node = engine.compiled.rules.iter().any(|r| r.node_relative);
+        let signatures = engine.set_signatures();
+        // Equivalence classes of pods.
+        let mut class_ids: HashMap<ClassKey, u32> = HashMap::new();
+        let mut class_of: Vec<u32> = Vec::with_capacity(cluster.pods.len());
+        for (pod, sets) in cluster.pods.iter().zip(signatures) {
+            let mut ports: Vec<_> = pod
+                .ports
+                .iter()
+                .map(|p| (p.name.as_deref(), p.port, p.protocol))
+                .collect();
+            ports.sort_unstable();
+            ports.dedup();
+            let key = ClassKey {
+                sets,
+                ports,
+                host_network: pod.host_network,
+                node_ip: pod.node_ip.filter(|_| by_node || pod.host_network),
+            };
+            let next = class_ids.len() as u32;
+            class_of.push(*class_ids.entry(key).or_insert(next));
+        }
+        let mut classes = class_ids.len();
+        drop(class_ids);
+
+        let mut nodes: Vec<ListNode> = Vec::new();
+        let pod_node = |id: usize, name: String| ListNode {
+            name,
+            representative: EndpointId(id),
+            pods: vec![EndpointId(id)],
+            class: class_of[id],
+            external: false,
+        };
+        match group_by {
+            GroupBy::Pod | GroupBy::Namespace => {
+                for (i, pod) in cluster.pods.iter().enumerate() {
+                    nodes.push(pod_node(i, format!("{}/{}[Pod]", pod.namespace, pod.name)));
+                }
+            }
+            GroupBy::Workload => {
+                // (namespace, owner) → per class, the node index.
+                let mut workloads: HashMap<(&str, Owner), Vec<(u32, usize)>> = HashMap::new();
+                for (i, pod) in cluster.pods.iter().enumerate() {
+                    let owner = pod.owner.clone().or_else(|| infer_owner(pod));
+                    let Some(owner) = owner else {
+                        nodes.push(pod_node(i, format!("{}/{}[Pod]", pod.namespace, pod.name)));
+                        continue;
+                    };
+                    let variants = workloads
+                        .entry((&pod.namespace, owner.clone()))
+                        .or_default();
+                    match variants.iter().find(|(c, _)| *c == class_of[i]) {
+                        Some(&(_, n)) => nodes[n].pods.push(EndpointId(i)),
+                        None => {
+                            variants.push((class_of[i], nodes.len()));
+                            nodes.push(pod_node(
+                                i,
+                                format!("{}/{}[{}]", pod.namespace, owner.name, owner.kind),
+                            ));
+                        }
+                    }
+                }
+                // A workload split in several classes: each part names its
+                // first pod, so no two lines share a name.
+                for variants in workloads.values().filter(|v| v.len() > 1) {
+                    for &(_, n) in variants {
+                        let first = nodes[n]
+                            .pods
+                            .iter()
+                            .map(|p| cluster.pods[p.0].name.as_str())
+                            .min()
+                            .unwrap_or_default()
+                            .to_string();
+                        nodes[n].name.push('~');
+                        nodes[n].name.push_str(&first);
+                    }
+                }
+            }
+        }
+        let names: HashMap<EndpointId, AddressRange> = externals.iter().copied().collect();
+        for (j, ip) in cluster.externals.iter().enumerate() {
+            let id = EndpointId(cluster.pods.len() + j);
+            let name = match names.get(&id) {
+                Some(r) => r.to_string(),
+                None => ip.to_string(),
+            };
+            nodes.push(ListNode {
+                name,
+                representative: id,
+                pods: Vec::new(),
+                class: classes as u32,
+                external: true,
+            });
+            classes += 1;
+        }
+        nodes.sort_by(|a, b| a.name.cmp(&b.name));
+        ConnList {
+            engine,
+            nodes,
+            classes,
+        }
+    }
+
+    /// The endpoints, sorted by name.
+    pub fn nodes(&self) -> &[ListNode] {
+        &self.nodes
+    }
+
+    /// Number of equivalence classes (pods) plus address ranges: the rows
+    /// actually computed per source class.
+    pub fn class_count(&self) -> usize {
+        self.classes
+    }
+
+    /// Calls `f(source, destination, connections)` for every ordered pair
+    /// of distinct endpoints with some allowed connection, sorted by source
+    /// then destination name. Pairs of two address ranges are left out
+    /// (no policy governs them). Stops at the first error `f` returns.
+    pub fn for_each<E>(
+        &self,
+        mut f: impl FnMut(&ListNode, &ListNode, &Connections) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut cache = PairCache::default();
+        for (si, src) in self.nodes.iter().enumerate() {
+            for (ti, dst) in self.nodes.iter().enumerate() {
+                if si == ti || (src.external && dst.external) {
+                    continue;
+                }
+                let conns = cache.get(self.engine, src, dst);
+                if !conns.conns.is_empty() {
+                    f(src, dst, conns)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Per (source namespace, destination namespace), how many ordered pod
+    /// pairs have some allowed connection, of how many pairs. Pods only.
+    pub fn namespace_summary(&self) -> NamespaceSummary {
+        let cluster = self.engine.cluster();
+        let mut names: Vec<String> = cluster.namespaces.iter().map(|n| n.name.clone()).collect();
+        names.sort();
+        let index: HashMap<&str, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
+        let k = names.len();
+        let mut allowed = vec![0u64; k * k];
+        let mut pairs = vec![0u64; k * k];
+        let ns_of = |node: &ListNode| -> Option<usize> {
+            match cluster.endpoint(node.representative) {
+                Endpoint::Pod(p) => index.get(p.namespace.as_str()).copied(),
+                Endpoint::External(_) => None,
+            }
+        };
+        let mut cache = PairCache::default();
+        for (si, src) in self.nodes.iter().enumerate() {
+            let Some(sn) = ns_of(src) else { continue };
+            for (ti, dst) in self.nodes.iter().enumerate() {
+                if si == ti {
+                    continue;
+                }
+                let Some(tn) = ns_of(dst) else { continue };
+                let n = (src.pods.len() * dst.pods.len()) as u64;
+                pairs[sn * k + tn] += n;
+                if !cache.get(self.engine, src, dst).conns.is_empty() {
+                    allowed[sn * k + tn] += n;
+                }
+            }
+        }
+        NamespaceSummary {
+            namespaces: names,
+            allowed,
+            pairs,
+        }
+    }
+}
+
+/// Connections per pair of classes, computed on first use. Bounded: when
+/// it holds [`PairCache::LIMIT`] results it starts over, so a cluster with
+/// very many classes costs recomputation, never memory.
+#[derive(Default)]
+struct PairCache {
+    map: HashMap<(u32, u32), Connections>,
+}
+
+impl PairCache {
+    const LIMIT: usize = 1 << 20;
+
+    fn get(&mut self, engine: &Engine, src: &ListNode, dst: &ListNode) -> &Connections {
+        if self.map.len() >= Self::LIMIT && !self.map.contains_key(&(src.class, dst.class)) {
+            self.map.clear();
+        }
+        self.map
+            .entry((src.class, dst.class))
+            .or_insert_with(|| engine.connections(src.representative, dst.representative))
+    }
+}
+
+/// Allowed pod pairs per namespace pair.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamespaceSummary {
+    /// Namespace names, sorted; rows and columns of the matrices.
+    pub namespaces: Vec<String>,
+    /// Row-major: pairs with some allowed connection.
+    pub allowed: Vec<u64>,
+    /// Row-major: all ordered pod pairs (pod-to-itself excluded).
+    pub pairs: Vec<u64>,
+}
+
+impl NamespaceSummary {
+    /// (allowed, pairs) from namespace `from` to namespace `to` (indices).
+    pub fn cell(&self, from: usize, to: usize) -> (u64, u64) {
+        let k = self.namespaces.len();
+        (self.allowed[from * k + to], self.pairs[from * k + to])
+    }
+}
+
+impl fmt::Display for NamespaceSummary {
+    /// A matrix: rows are sources, columns destinations, cells
+    /// `allowed/pairs` of pod pairs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let k = self.namespaces.len();
+        let cells: Vec<String> = (0..k * k)
+            .map(|i| format!("{}/{}", self.allowed[i], self.pairs[i]))
+            .collect();
+        let first = self
+            .namespaces
+            .iter()
+            .map(String::len)
+            .max()
+            .unwrap_or(0)
+            .max("from\\to".len());
+        let widths: Vec<usize> = (0..k)
+            .map(|c| {
+                (0..k)
+                    .map(|r| cells[r * k + c].len())
+                    .max()
+                    .unwrap_or(0)
+                    .max(self.namespaces[c].len())
+            })
+            .collect();
+        write!(f, "{:first$}", "from\\to")?;
+        for (n, w) in self.namespaces.iter().zip(&widths) {
+            write!(f, "  {n:>w$}")?;
+        }
+        writeln!(f)?;
+        for (r, n) in self.namespaces.iter().enumerate() {
+            write!(f, "{n:first$}")?;
+            for (c, w) in widths.iter().enumerate() {
+                write!(f, "  {:>w$}", cells[r * k + c])?;
+            }
+            writeln!(f)?;
+        }
+        writeln!(
+            f,
+            "cells: ordered pod pairs with some allowed connection / all ordered pod pairs"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::PodInfo;
+    use crate::model::Policy;
+
+    fn pod(ns: &str, name: &str, app: &str) -> PodInfo {
+        PodInfo::new(
+            ns,
+            name,
+            [("app".to_string(), app.to_string())].into_iter().collect(),
+        )
+    }
+
+    #[test]
+    fn address_ranges_partition_the_space_at_cidr_edges() {
+        let np: crate::model::NetworkPolicy = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "x", "namespace": "a"},
+            "spec": {"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}]}]}
+        }))
+        .unwrap();
+        let engine = Engine::new(&Cluster::new(), &[Policy::NetworkPolicy(np)]);
+        let names: Vec<String> = engine
+            .address_ranges()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "0.0.0.0-9.255.255.255",
+                "10.0.0.0-10.0.255.255",
+                "10.1.0.0-10.1.255.255",
+                "10.2.0.0-10.255.255.255",
+                "11.0.0.0-255.255.255.255"
+            ]
+        );
+        let none = Engine::new(&Cluster::new(), &[]).address_ranges();
+        assert_eq!(none.len(), 1);
+        assert_eq!(none[0].to_string(), "0.0.0.0-255.255.255.255");
+    }
+
+    #[test]
+    fn owner_stems() {
+        let p = pod("a", "web-7d4b9c-x2k8p", "web");
+        assert_eq!(infer_owner(&p).unwrap().name, "web");
+        assert!(infer_owner(&pod("a", "my-app-server", "x")).is_none());
+        let mut s = pod("a", "db-0", "db");
+        assert!(infer_owner(&s).is_none());
+        s.labels
+            .insert("statefulset.kubernetes.io/pod-name".into(), "db-0".into());
+        assert_eq!(
+            infer_owner(&s),
+            Some(Owner {
+                kind: "StatefulSet".into(),
+                name: "db".into()
+            })
+        );
+    }
+
+    #[test]
+    fn workloads_split_when_pods_differ_and_lines_are_sorted() {
+        let mut c = Cluster::new();
+        c.add_pod(pod("a", "web-7d4b9c-x2k8p", "web"));
+        c.add_pod(pod("a", "web-7d4b9c-zzzzz", "web"));
+        c.add_pod(pod("a", "web-7d4b9c-bbbbb", "web-canary"));
+        c.add_pod(pod("a", "lone", "lone"));
+        // A policy that tells the canary apart from the other web pods.
+        let np: crate::model::NetworkPolicy = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "x", "namespace": "a"},
+            "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "ingress": [{}]}
+        }))
+        .unwrap();
+        let policies = [Policy::NetworkPolicy(np)];
+        let ranges = Engine::new(&c, &policies).address_ranges();
+        let ext = add_address_ranges(&mut c, &ranges);
+        let engine = Engine::new(&c, &policies);
+        let list = ConnList::new(&engine, &ext, GroupBy::Workload);
+        let names: Vec<&str> = list.nodes().iter().map(|n| n.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "0.0.0.0-255.255.255.255",
+                "a/lone[Pod]",
+                "a/web[Deployment]~web-7d4b9c-bbbbb",
+                "a/web[Deployment]~web-7d4b9c-x2k8p"
+            ]
+        );
+        let mut lines = Vec::new();
+        list.for_each(|s, t, c| {
+            lines.push(format!("{} => {} : {}", s.name, t.name, c.conns));
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        // 4 nodes, 12 ordered pairs, none between two address ranges.
+        assert_eq!(lines.len(), 12);
+        // Without the policy the canary is indistinguishable: one workload.
+        let bare = Engine::new(&c, &[]);
+        let merged = ConnList::new(&bare, &ext, GroupBy::Workload);
+        assert_eq!(merged.nodes().len(), 3);
+        assert_eq!(merged.nodes()[2].pods.len(), 3);
+        assert!(lines.windows(2).all(|w| w[0] <= w[1]));
+        assert!(lines.iter().all(|l| l.ends_with(": All Connections")));
+    }
+}
