@@ -5,7 +5,7 @@
 mod support;
 
 use policy_core::cluster::EndpointId;
-use policy_core::engine::{Engine, PortKey, reference};
+use policy_core::engine::{Engine, PortKey, Protocol, reference};
 use proptest::prelude::*;
 use support::{PORTS, cluster_strategy, policy};
 
