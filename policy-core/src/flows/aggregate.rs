@@ -95,6 +95,11 @@ pub struct AggregatedFlow {
     pub protocol: Protocol,
     /// Destination port or ICMP type.
     pub port: Option<u16>,
+    /// For a reply: its source port, which is the port its request went to
+    /// (replay evaluates the request with endpoints and ports swapped back).
+    /// `None` for requests: their source ports are ephemeral and not kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_port: Option<u16>,
     /// L7 request: index into [`Aggregates::l7_keys`] (0 is [`L7Key::None`]).
     pub l7: usize,
     /// Observed verdict.
@@ -157,6 +162,7 @@ struct FlowKey {
     destination: u32,
     l7: u32,
     port: Option<u16>,
+    source_port: Option<u16>,
     direction: Direction,
     protocol: Protocol,
     verdict: Verdict,
@@ -267,6 +273,11 @@ impl Aggregator {
             destination,
             l7,
             port: ev.port,
+            source_port: if is_reply && ev.protocol.has_ports() {
+                ev.source_port
+            } else {
+                None
+            },
             direction: ev.direction,
             protocol: ev.protocol,
             verdict: ev.verdict,
@@ -522,7 +533,20 @@ impl Aggregator {
     pub fn finish(mut self) -> Aggregates {
         // Peers that Hubble labelled only by address (a pod behind the
         // overlay seen as remote-node, masked labels) but whose address a
-        // workload had: they are that workload.
+        // workload had: they are that workload. Not `reserved:host`
+        // (identity 1 is the node itself, and a pod's traffic can leave
+        // through the node's address), nor any address seen as a host's.
+        let host_ips: BTreeSet<IpAddr> = self
+            .slots
+            .iter()
+            .filter_map(|slot| match &slot.identity {
+                Identity::Reserved {
+                    entity: ReservedEntity::Host,
+                    ip: Some(ip),
+                } => Some(*ip),
+                _ => None,
+            })
+            .collect();
         let alias: Vec<u32> = self
             .slots
             .iter()
@@ -530,17 +554,46 @@ impl Aggregator {
             .map(|(i, slot)| {
                 let ip = match &slot.identity {
                     Identity::Reserved {
-                        entity: ReservedEntity::RemoteNode | ReservedEntity::Host,
+                        entity: ReservedEntity::RemoteNode,
                         ip: Some(ip),
                     }
+                    | Identity::External { ip }
                     | Identity::Unknown { ip: Some(ip) } => Some(ip),
                     _ => None,
                 };
-                ip.and_then(|ip| self.workload_ips.get(ip).copied())
+                ip.filter(|ip| !host_ips.contains(ip))
+                    .and_then(|ip| self.workload_ips.get(ip).copied())
                     .unwrap_or(i as u32)
             })
             .collect();
         if alias.iter().enumerate().any(|(i, a)| *a as usize != i) {
+            // Say what was done, once per aliased peer, at its first flow.
+            let mut first_line: BTreeMap<u32, u64> = BTreeMap::new();
+            for (k, s) in &self.entries {
+                for e in [k.source, k.destination] {
+                    if alias[e as usize] != e {
+                        let l = first_line.entry(e).or_insert(s.first_line);
+                        *l = (*l).min(s.first_line);
+                    }
+                }
+            }
+            for (e, line) in first_line {
+                let (from, _) = base_names(&self.slots[e as usize]);
+                let to = &self.slots[alias[e as usize] as usize];
+                let workload = match &to.identity {
+                    Identity::Workload { namespace, labels } => format!(
+                        "{namespace}/{}",
+                        dns_label(&workload_name(labels, to.pod_name.as_deref()), 40)
+                    ),
+                    _ => String::new(),
+                };
+                self.warn(
+                    line,
+                    format!(
+                        "{from} is the address of pod {workload} elsewhere in the capture: its flows are read as that workload's (its labels, never its pod IP)"
+                    ),
+                );
+            }
             let old = std::mem::take(&mut self.entries);
             self.entries.reserve(old.len());
             for (mut k, s) in old {
@@ -614,6 +667,7 @@ impl Aggregator {
                 direction: k.direction,
                 protocol: k.protocol,
                 port: k.port,
+                source_port: k.source_port,
                 l7: l7_remap[k.l7 as usize],
                 verdict: k.verdict,
                 is_reply: k.is_reply,
@@ -633,6 +687,7 @@ impl Aggregator {
                 f.direction,
                 f.verdict,
                 f.is_reply,
+                f.source_port,
             )
         });
         Aggregates {

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! palisade generate --flows FILE... [--flavor kubernetes|cilium] [--namespace NS]...
-//!                   [--direction ingress|egress|both] [-o DIR|-]
+//!                   [--direction ingress|egress|both] [--verdicts FORWARDED,DROPPED,AUDIT]
+//!                   [-o DIR|-]
 //! ```
 //!
 //! Prints multi-document YAML on stdout (or writes one file per policy into
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use policy_core::flows::{
     AggregateOptions, Aggregates, Aggregator, Flavor, FlowReader, GenerateOptions,
-    PolicyDirections, ReadReport, ReaderOptions, generate, to_yaml,
+    PolicyDirections, ReadReport, ReaderOptions, Verdict, generate, parse_verdicts, to_yaml,
 };
 
 /// Input sizes from which a progress bar is shown.
@@ -80,6 +81,10 @@ pub struct GenerateArgs {
         default_value = "-"
     )]
     pub output_dir: String,
+    /// Observed verdicts to allow, comma-separated: FORWARDED (also covers
+    /// REDIRECTED), DROPPED, AUDIT. With DROPPED the policies allow what was dropped.
+    #[arg(long, value_name = "LIST", default_value = "FORWARDED", value_parser = verdict_list)]
+    pub verdicts: VerdictList,
     /// Widen external IPv4 addresses to this prefix length.
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u8).range(0..=32))]
     pub ipv4_prefix: u8,
@@ -88,6 +93,15 @@ pub struct GenerateArgs {
     pub ipv6_prefix: u8,
     #[command(flatten)]
     pub input: FlowInputArgs,
+}
+
+/// The `--verdicts` list.
+#[derive(Clone, Debug)]
+pub struct VerdictList(pub Vec<Verdict>);
+
+/// clap parser for `--verdicts` (policy-core reads the list).
+fn verdict_list(text: &str) -> Result<VerdictList, String> {
+    parse_verdicts(text).map(VerdictList)
 }
 
 /// Runs `palisade generate`.
@@ -109,6 +123,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         namespaces: args.namespaces.clone(),
         ipv4_prefix: args.ipv4_prefix,
         ipv6_prefix: args.ipv6_prefix,
+        verdicts: args.verdicts.0.clone(),
     };
     let generated = generate(&aggregates, &options);
     for w in &generated.warnings {
@@ -132,7 +147,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         }
     }
     eprintln!(
-        "palisade: {} flows, {} distinct ({} used, {} replies or not forwarded); {} {} generated{}",
+        "palisade: {} flows, {} distinct ({} used, {} replies or verdicts not asked for); {} {} generated{}",
         aggregates.total_flows,
         aggregates.flows.len(),
         generated.used_tuples,

@@ -8,7 +8,9 @@
 use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::{Builder, CidrPeer, Compiled, Group, Peer, PortClause, Rule, parse_cidr, push_rule};
+use super::{
+    Builder, CidrPeer, Compiled, Group, IcmpMatch, Peer, PortClause, Rule, parse_cidr, push_rule,
+};
 use crate::engine::bitset::BitSet;
 use crate::engine::port::{PortSpec, ProtoMatch, Protocol};
 use crate::engine::selector::{describe, selector_key};
@@ -66,6 +68,7 @@ pub(super) fn compile(b: &mut Builder<'_>, out: &mut Compiled, index: usize, np:
                     peers,
                     peer_union: BitSet::new(b.n),
                     node_relative: false,
+                    icmp: IcmpMatch::NotExpressible,
                     ports,
                 },
             );
@@ -91,6 +94,7 @@ pub(super) fn compile(b: &mut Builder<'_>, out: &mut Compiled, index: usize, np:
                     peers,
                     peer_union: BitSet::new(b.n),
                     node_relative: false,
+                    icmp: IcmpMatch::NotExpressible,
                     ports,
                 },
             );
