@@ -18,15 +18,16 @@ spec:
 `;
 
 /**
- * Two real public captures (cilium/hubble-otel testdata, see SOURCES.md) in one
- * file: cilium-health's ICMP between reserved:host, reserved:remote-node and
- * reserved:health on a kind cluster, and 400 TCP flows of a GKE cluster with
- * reserved:world, host, health and remote-node peers.
+ * Real public captures (cilium/hubble-otel testdata, see SOURCES.md) in one
+ * file: from a kind cluster, cilium-health's ICMP between reserved:host,
+ * reserved:remote-node and reserved:health, and 400 TCP flows (host, health,
+ * remote-node peers; its world peers are pod addresses of the same capture);
+ * from a GKE cluster, 10 flows with a reserved:world peer outside the cluster.
  */
 function capture() {
-  const icmp = fs.readFileSync(path.join(FIXTURES, 'basic-sample-400-icmpv4-flows.json'));
-  const tcp = fs.readFileSync(path.join(FIXTURES, 'basic-sample-400-tcp-flows.json'));
-  return { name: 'reserved-and-icmp.json', mimeType: 'application/json', buffer: Buffer.concat([icmp, tcp]) };
+  const files = ['basic-sample-400-icmpv4-flows.json', 'basic-sample-400-tcp-flows.json', 'basic-sample-10-flows.json'];
+  const buffer = Buffer.concat(files.map((f) => fs.readFileSync(path.join(FIXTURES, f))));
+  return { name: 'reserved-and-icmp.json', mimeType: 'application/json', buffer };
 }
 
 test('a real capture with host, health, remote-node and world peers and ICMP: every forwarded row has a verdict or a reason, replies counted apart', async ({ page, problems }) => {
@@ -34,11 +35,11 @@ test('a real capture with host, health, remote-node and world peers and ICMP: ev
   await setYaml(page, DENY_BOOKINFO);
   await openJourney(page, 'Flows');
   await page.locator('input.flow-file').setInputFiles(capture());
-  await expect(page.locator('.flows-meta')).toContainText('reserved-and-icmp.json: 418 flows');
+  await expect(page.locator('.flows-meta')).toContainText('reserved-and-icmp.json: 428 flows');
   // Show the replies as well.
   await page.getByLabel('Hide replies').uncheck();
   const rows = page.locator('tr.flow-row');
-  for (const who of ['reserved:health', 'reserved:host', 'reserved:remote-node', 'ip:']) {
+  for (const who of ['reserved:health', 'reserved:host', 'reserved:remote-node', 'ip:35.246.31.234']) {
     await expect(rows.filter({ hasText: who }).first()).toBeVisible();
   }
   await expect(rows.filter({ hasText: 'ICMP' }).first()).toBeVisible();

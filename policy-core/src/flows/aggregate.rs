@@ -156,6 +156,9 @@ impl Aggregates {
     }
 }
 
+/// In `workload_ips`: an address more than one workload had.
+const AMBIGUOUS: u32 = u32::MAX;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct FlowKey {
     source: u32,
@@ -367,7 +370,12 @@ impl Aggregator {
                 if let Some(ip) = ip
                     && self.workload_ips.len() < self.opts.max_endpoints
                 {
-                    self.workload_ips.entry(ip).or_insert(id);
+                    // Two workloads with one address (traffic leaving
+                    // through a node's or a proxy's address): it names neither.
+                    let owner = self.workload_ips.entry(ip).or_insert(id);
+                    if *owner != id {
+                        *owner = AMBIGUOUS;
+                    }
                 }
                 Some(id)
             }
@@ -531,17 +539,19 @@ impl Aggregator {
     /// Resolves address-only peers to workloads, then sorts and names
     /// everything.
     pub fn finish(mut self) -> Aggregates {
-        // Peers that Hubble labelled only by address (a pod behind the
-        // overlay seen as remote-node, masked labels) but whose address a
-        // workload had: they are that workload. Not `reserved:host`
-        // (identity 1 is the node itself, and a pod's traffic can leave
-        // through the node's address), nor any address seen as a host's.
+        // Peers that Hubble knew only by address (world: its ipcache had no
+        // identity for a pod on another node; masked labels) but whose
+        // address one workload had elsewhere in the capture: they are that
+        // workload. Never a node (`reserved:host`, `reserved:remote-node`:
+        // traffic proxied or masqueraded leaves through the node's address,
+        // so a workload "having" it says nothing), nor an address two
+        // workloads had.
         let host_ips: BTreeSet<IpAddr> = self
             .slots
             .iter()
             .filter_map(|slot| match &slot.identity {
                 Identity::Reserved {
-                    entity: ReservedEntity::Host,
+                    entity: ReservedEntity::Host | ReservedEntity::RemoteNode,
                     ip: Some(ip),
                 } => Some(*ip),
                 _ => None,
@@ -553,16 +563,12 @@ impl Aggregator {
             .enumerate()
             .map(|(i, slot)| {
                 let ip = match &slot.identity {
-                    Identity::Reserved {
-                        entity: ReservedEntity::RemoteNode,
-                        ip: Some(ip),
-                    }
-                    | Identity::External { ip }
-                    | Identity::Unknown { ip: Some(ip) } => Some(ip),
+                    Identity::External { ip } | Identity::Unknown { ip: Some(ip) } => Some(ip),
                     _ => None,
                 };
                 ip.filter(|ip| !host_ips.contains(ip))
                     .and_then(|ip| self.workload_ips.get(ip).copied())
+                    .filter(|w| *w != AMBIGUOUS)
                     .unwrap_or(i as u32)
             })
             .collect();
