@@ -56,6 +56,10 @@ test('a real capture with host, health, remote-node and world peers and ICMP: ev
   await expect(page.locator('.impact-summary')).toContainText(/\d+ allowed, \d+ denied, \d+ replies/);
   await expect(page.locator('.impact-summary')).not.toContainText('without a verdict');
   await shot(page, 'journeys-flows-reserved-before');
+  const icmpRow = rows.filter({ hasText: 'reserved:health' }).filter({ hasText: 'ICMP' }).first();
+  await icmpRow.scrollIntoViewIfNeeded();
+  await expect(icmpRow).not.toHaveAttribute('data-allowed', 'n/a');
+  await shot(page, 'journeys-flows-reserved-icmp');
 
   // Generate Cilium policies from the forwarded requests: they are all allowed then.
   await page.getByRole('combobox', { name: 'Policy flavor' }).selectOption('cilium');

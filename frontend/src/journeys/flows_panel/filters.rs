@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use policy_core::flows::{AggregatedFlow, Aggregates, L7Key, Replay, Verdict};
+use policy_core::flows::{AggregatedFlow, Aggregates, L7Key, Protocol, Replay, Verdict};
 
 /// What the table shows.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -70,11 +70,12 @@ pub fn l7_text(l7: &L7Key) -> String {
     }
 }
 
-/// `80/TCP`, `ICMP 8`, or the protocol alone.
+/// `80/TCP`, `ICMP type 8`, or the protocol alone.
 pub fn port_text(f: &AggregatedFlow) -> String {
-    match f.port {
-        Some(p) => format!("{p}/{}", f.protocol.as_str()),
-        None => f.protocol.as_str().to_string(),
+    match (f.port, f.protocol) {
+        (Some(t), Protocol::Icmp | Protocol::IcmpV6) => format!("{} type {t}", f.protocol),
+        (Some(p), _) => format!("{p}/{}", f.protocol.as_str()),
+        (None, _) => f.protocol.as_str().to_string(),
     }
 }
 
@@ -184,6 +185,12 @@ mod tests {
             "Under the workspace's policies: 2 allowed, 0 denied, 1 reply; 0 changed by the latest edit."
         );
         assert_eq!(impact_text(Some(true), true), "reply allowed");
+        let mut echo = a.flows[0].clone();
+        echo.protocol = Protocol::Icmp;
+        echo.port = Some(8);
+        assert_eq!(port_text(&echo), "ICMP type 8");
+        let request = a.flows.iter().find(|f| !f.is_reply && f.port == Some(80));
+        assert_eq!(port_text(request.unwrap()), "80/TCP");
         assert_eq!(impact_text(None, false), "no verdict");
     }
 }
