@@ -526,6 +526,108 @@ impl Aggregator {
         Some(id)
     }
 
+    /// Adds what `other` aggregated, as if its flows had been added here:
+    /// the adapter's way to aggregate parts of one input in parallel (each
+    /// part with its own reader and aggregator) and combine them. `other`'s
+    /// line numbers are shifted by `line_offset` (the lines before its part).
+    /// Limits apply as for [`Aggregator::add`]: flows that no longer fit are
+    /// counted in [`Aggregates::over_limit`].
+    pub fn merge(&mut self, other: Aggregator, line_offset: u64) {
+        let slots: Vec<Option<u32>> = other
+            .slots
+            .into_iter()
+            .map(|slot| self.intern(slot.identity, slot.pod_name, slot.ip))
+            .collect();
+        let mut l7 = vec![0u32; other.l7_keys.len()];
+        let mut other_keys: Vec<Option<L7Key>> = other.l7_keys.into_iter().map(Some).collect();
+        for (text, id) in other.l7_index {
+            let mine = match self.l7_index.get(&text) {
+                Some(mine) => Some(*mine),
+                None if self.l7_keys.len() < self.opts.max_distinct => {
+                    let mine = self.l7_keys.len() as u32;
+                    let key = other_keys[id as usize].take().unwrap_or(L7Key::None);
+                    self.l7_keys.push(key);
+                    self.l7_index.insert(text, mine);
+                    Some(mine)
+                }
+                None => None,
+            };
+            l7[id as usize] = mine.unwrap_or(u32::MAX);
+        }
+        for (mut k, st) in other.entries {
+            let (Some(Some(src)), Some(Some(dst))) = (
+                slots.get(k.source as usize),
+                slots.get(k.destination as usize),
+            ) else {
+                self.over_limit += st.count;
+                continue;
+            };
+            let l = l7[k.l7 as usize];
+            if l == u32::MAX {
+                self.over_limit += st.count;
+                continue;
+            }
+            (k.source, k.destination, k.l7) = (*src, *dst, l);
+            let first_line = st.first_line + line_offset;
+            let full = self.entries.len() >= self.opts.max_distinct;
+            match self.entries.get_mut(&k) {
+                Some(t) => {
+                    t.count += st.count;
+                    t.first_line = t.first_line.min(first_line);
+                    t.first_seen = match (t.first_seen, st.first_seen) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    t.last_seen = match (t.last_seen, st.last_seen) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+                None if full => self.over_limit += st.count,
+                None => {
+                    self.entries.insert(k, FlowStats { first_line, ..st });
+                }
+            }
+        }
+        for (ip, id) in other.workload_ips {
+            let Some(Some(id)) = (id != AMBIGUOUS).then(|| slots[id as usize]) else {
+                self.workload_ips.insert(ip, AMBIGUOUS);
+                continue;
+            };
+            if self.workload_ips.len() < self.opts.max_endpoints
+                || self.workload_ips.contains_key(&ip)
+            {
+                let owner = self.workload_ips.entry(ip).or_insert(id);
+                if *owner != id {
+                    *owner = AMBIGUOUS;
+                }
+            }
+        }
+        for (ip, names) in other.dns_names {
+            for name in names {
+                if self.dns_count >= self.opts.max_dns_names {
+                    break;
+                }
+                if self.dns_names.entry(ip).or_default().insert(name) {
+                    self.dns_count += 1;
+                }
+            }
+        }
+        for (ns, labels) in other.namespace_labels {
+            self.namespace_labels.entry(ns).or_default().extend(labels);
+        }
+        self.total += other.total;
+        self.over_limit += other.over_limit;
+        self.warnings += other.warnings;
+        for mut p in other.problems {
+            if self.problems.len() >= self.opts.max_reported {
+                break;
+            }
+            p.line += line_offset;
+            self.problems.push(p);
+        }
+    }
+
     /// Flows added so far.
     pub fn total_flows(&self) -> u64 {
         self.total
@@ -912,6 +1014,33 @@ mod tests {
         }
         let identity = &value["identities"][0];
         assert!(identity["identity"]["kind"].is_string(), "{identity}");
+    }
+
+    #[test]
+    fn merging_parts_equals_reading_the_whole() {
+        use crate::flows::{FlowReader, ReaderOptions};
+        let input = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/hubble/basic-sample-400-tcp-flows.json"
+        ))
+        .unwrap();
+        let read = |bytes: &[u8]| {
+            let mut agg = Aggregator::default();
+            let mut r = FlowReader::new(ReaderOptions::default());
+            r.feed(bytes, &mut |ev| agg.add(ev)).unwrap();
+            let report = r.finish(&mut |ev| agg.add(ev)).unwrap();
+            (agg, report)
+        };
+        let (whole, _) = read(&input);
+        let whole = whole.finish();
+        // Split on a line boundary near the middle.
+        let mid = input.len() / 2;
+        let cut = mid + input[mid..].iter().position(|b| *b == b'\n').unwrap() + 1;
+        let (mut a, ra) = read(&input[..cut]);
+        let (b, _) = read(&input[cut..]);
+        a.merge(b, ra.lines);
+        let merged = a.finish();
+        assert_eq!(merged, whole);
     }
 
     #[test]
