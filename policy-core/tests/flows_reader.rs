@@ -555,3 +555,40 @@ fn icmp_echo_replies_without_a_type_are_type_zero() {
     assert!(entities.contains(&ReservedEntity::Host));
     assert!(entities.contains(&ReservedEntity::RemoteNode));
 }
+
+#[test]
+fn a_100_mb_pretty_printed_record_is_skipped_with_bounded_memory() {
+    let mut agg = Aggregator::default();
+    let mut r = FlowReader::new(ReaderOptions::default());
+    r.feed(
+        format!("{WRAPPED}\n{{\n  \"flow\": {{\n    \"Summary\": [\n").as_bytes(),
+        &mut |ev| agg.add(ev),
+    )
+    .unwrap();
+    let mut line = vec![b' '; 6];
+    line.push(b'"');
+    line.extend(std::iter::repeat_n(b'a', (1 << 20) - 10));
+    line.extend_from_slice(b"\",\n");
+    for _ in 0..100 {
+        r.feed(&line, &mut |ev| agg.add(ev)).unwrap();
+        assert!(
+            r.buffer_capacity() <= 2 << 20,
+            "buffer grew to {}",
+            r.buffer_capacity()
+        );
+    }
+    r.feed(
+        format!("      \"\"\n    ]\n  }}\n}}\n{BARE}\n").as_bytes(),
+        &mut |ev| agg.add(ev),
+    )
+    .unwrap();
+    let report = r.finish(&mut |ev| agg.add(ev)).unwrap();
+    assert_eq!(
+        (report.flows, report.errors),
+        (2, 1),
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(report.problems[0].line, 2);
+    assert!(report.problems[0].message.contains("longer than"));
+}

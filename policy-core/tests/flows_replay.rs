@@ -300,3 +300,52 @@ fn the_real_icmp_capture_gets_a_verdict_for_every_forwarded_flow() {
         }
     }
 }
+
+/// Reserved endpoints in the truth table agree with single verdicts.
+#[test]
+fn truth_table_and_verdicts_agree_on_reserved_endpoints() {
+    use policy_core::engine::{Engine, PortKey};
+    use policy_core::flows::replay_cluster;
+    let input = [
+        flow("health", "db", TCP_80, false),
+        flow("unmanaged", "db", TCP_80, false),
+        flow("host", "db", TCP_80, false),
+        flow("world", "db", TCP_80, false),
+        flow("web", "db", TCP_80, false),
+        flow("db", "unmanaged", TCP_80, false),
+    ]
+    .join("\n");
+    let agg = read(&input);
+    let model = replay_cluster(&agg);
+    for yaml in [
+        DB_FROM_WEB,
+        "apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: db, namespace: shop}
+spec:
+  endpointSelector: {matchLabels: {app: db}}
+  ingress:
+  - fromEntities: [health, host]
+  - fromCIDR: [10.0.0.0/8]
+  egress:
+  - toEntities: [unmanaged]
+",
+    ] {
+        let engine = Engine::new(&model.cluster, &policies(yaml));
+        let ports = [PortKey::tcp(80), PortKey::tcp(443)];
+        let table = engine.truth_table(&ports);
+        for from in model.cluster.endpoint_ids() {
+            for to in model.cluster.endpoint_ids() {
+                for (i, p) in ports.iter().enumerate() {
+                    assert_eq!(
+                        table.allowed(i, from, to),
+                        engine.verdict(from, to, *p).allowed,
+                        "{} -> {} {p}",
+                        model.cluster.endpoint_name(from),
+                        model.cluster.endpoint_name(to)
+                    );
+                }
+            }
+        }
+    }
+}
