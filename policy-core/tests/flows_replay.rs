@@ -301,7 +301,8 @@ fn the_real_icmp_capture_gets_a_verdict_for_every_forwarded_flow() {
     }
 }
 
-/// Reserved endpoints in the truth table agree with single verdicts.
+/// Reserved endpoints: the truth table, single verdicts and the naive
+/// reference oracle agree.
 #[test]
 fn truth_table_and_verdicts_agree_on_reserved_endpoints() {
     use policy_core::engine::{Engine, PortKey};
@@ -331,12 +332,22 @@ spec:
   - toEntities: [unmanaged]
 ",
     ] {
-        let engine = Engine::new(&model.cluster, &policies(yaml));
+        let policies = policies(yaml);
+        let engine = Engine::new(&model.cluster, &policies);
         let ports = [PortKey::tcp(80), PortKey::tcp(443)];
         let table = engine.truth_table(&ports);
+        // The naive oracle agrees too.
+        let oracle = policy_core::engine::reference::truth_table(&model.cluster, &policies, &ports);
         for from in model.cluster.endpoint_ids() {
             for to in model.cluster.endpoint_ids() {
                 for (i, p) in ports.iter().enumerate() {
+                    assert_eq!(
+                        table.allowed(i, from, to),
+                        oracle[i][from.0][to.0],
+                        "oracle: {} -> {} {p}",
+                        model.cluster.endpoint_name(from),
+                        model.cluster.endpoint_name(to)
+                    );
                     assert_eq!(
                         table.allowed(i, from, to),
                         engine.verdict(from, to, *p).allowed,
