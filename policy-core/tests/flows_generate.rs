@@ -2,7 +2,7 @@
 
 use policy_core::flows::{
     AggregateOptions, Aggregates, Flavor, GenerateOptions, PolicyDirections, ReaderOptions,
-    aggregate_bytes, generate, to_yaml,
+    Verdict, aggregate_bytes, generate, parse_verdicts, to_yaml,
 };
 use policy_core::model::Policy;
 
@@ -155,13 +155,49 @@ fn replies_and_drops_make_no_rules() {
         .unwrap();
     let text = to_yaml(std::slice::from_ref(web_egress));
     assert!(!text.contains("5432"), "{text}");
-    // AUDIT traffic is traffic that happened: web-canary -> postgres is kept.
-    let canary = g
+    // AUDIT and DROPPED only when asked for (`--verdicts`, default FORWARDED).
+    assert!(
+        g.policies
+            .iter()
+            .filter(|p| p.display_name() == "shop/web-canary-egress")
+            .all(|p| !to_yaml(std::slice::from_ref(p)).contains("5432"))
+    );
+    let audited = generate(
+        &agg,
+        &GenerateOptions {
+            verdicts: parse_verdicts("FORWARDED,AUDIT").unwrap(),
+            ..GenerateOptions::default()
+        },
+    );
+    let canary = audited
         .policies
         .iter()
         .find(|p| p.display_name() == "shop/web-canary-egress")
         .unwrap();
     assert!(to_yaml(std::slice::from_ref(canary)).contains("5432"));
+    // Allow what was dropped: web -> postgres gets its rule, and replaying
+    // the same flows shows it allowed.
+    let opts = GenerateOptions {
+        verdicts: parse_verdicts("forwarded, dropped").unwrap(),
+        ..GenerateOptions::default()
+    };
+    let dropped = generate(&agg, &opts);
+    let web_egress = dropped
+        .policies
+        .iter()
+        .find(|p| p.display_name() == "shop/web-egress")
+        .unwrap();
+    assert!(to_yaml(std::slice::from_ref(web_egress)).contains("5432"));
+    let r = policy_core::flows::replay(&agg, &dropped.policies);
+    let drops: Vec<_> = r
+        .flows
+        .iter()
+        .filter(|f| f.verdict == Verdict::Dropped && !f.is_reply)
+        .collect();
+    assert!(!drops.is_empty());
+    assert!(drops.iter().all(|f| f.allowed == Some(true)), "{drops:#?}");
+    assert!(parse_verdicts("FORWARDED,MAYBE").is_err());
+    assert!(parse_verdicts(" , ").is_err());
 }
 
 #[test]

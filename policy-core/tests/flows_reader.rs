@@ -50,6 +50,7 @@ fn reads_every_real_sample() {
         ("basic-sample-5-dns-flows.json", 5),
         ("basic-sample-5-http-flows.json", 5),
         ("cilium-docs-export-events.log", 2),
+        ("basic-sample-400-icmpv4-flows.json", 18),
     ] {
         let (agg, report) = read(&sample(name));
         assert_eq!(report.flows, n, "{name}: {:?}", report.problems);
@@ -179,7 +180,7 @@ fn arrays_single_line_and_pretty_printed() {
     }
     // An array followed by JSON lines, with strings holding brackets and escapes.
     let tricky = format!(
-        "[{{\"flow\":{{\"verdict\":\"FORWARDED\",\"Summary\":\"]}} \\\" [{{\",\"l4\":{{\"UDP\":{{\"destination_port\":53}}}}}}}}]\n{WRAPPED}\n"
+        "[{{\"flow\":{{\"verdict\":\"FORWARDED\",\"IP\":{{\"source\":\"10.0.0.9\"}},\"Summary\":\"]}} \\\" [{{\",\"l4\":{{\"UDP\":{{\"destination_port\":53}}}}}}}}]\n{WRAPPED}\n"
     );
     let (_, report) = read(tricky.as_bytes());
     assert_eq!(
@@ -319,17 +320,18 @@ fn a_100_mb_line_is_skipped_with_bounded_memory() {
 #[test]
 fn unknown_enums_and_missing_fields() {
     let input = concat!(
-        r#"{"flow":{"verdict":"MAYBE","Type":"L9","traffic_direction":"SIDEWAYS","l4":{"TCP":{"destination_port":99999}}}}"#,
+        r#"{"flow":{"verdict":"MAYBE","Type":"L9","traffic_direction":"SIDEWAYS","IP":{"source":"10.0.0.1"},"l4":{"TCP":{"destination_port":99999}}}}"#,
         "\n",
         r#"{"flow":{}}"#,
         "\n",
-        r#"{"flow":{"verdict":2,"traffic_direction":1,"isReply":true,"l4":{"UDP":{"destinationPort":53}}}}"#,
+        r#"{"flow":{"verdict":2,"traffic_direction":1,"isReply":true,"IP":{"destination":"10.0.0.2"},"l4":{"UDP":{"destinationPort":53}}}}"#,
         "\n"
     );
     let (agg, report) = read(input.as_bytes());
+    // `{"flow":{}}` names no endpoint: a problem, not a flow.
     assert_eq!(
         (report.flows, report.errors, report.warnings),
-        (3, 0, 4),
+        (2, 1, 4),
         "{:?}",
         report.problems
     );
@@ -417,10 +419,176 @@ mod chunking {
 
 #[test]
 fn wrapper_time_stands_in_for_a_masked_flow_time() {
-    let input = r#"{"flow":{"verdict":"FORWARDED","l4":{"TCP":{"destination_port":80}}},"node_name":"n","time":"2024-01-01T00:00:05Z"}"#;
+    let input = r#"{"flow":{"verdict":"FORWARDED","IP":{"source":"10.0.0.1"},"l4":{"TCP":{"destination_port":80}}},"node_name":"n","time":"2024-01-01T00:00:05Z"}"#;
     let (agg, _) = read(input.as_bytes());
     assert_eq!(
         agg.flows[0].first_seen.map(format_rfc3339).as_deref(),
         Some("2024-01-01T00:00:05Z")
     );
+}
+
+/// Every sample, re-printed as `jq .` prints it (one object over many
+/// lines), and with several objects on one line, reads with the same counts
+/// and the same aggregates as its one-line form, in any chunking.
+#[test]
+fn pretty_printed_and_concatenated_captures_read_like_json_lines() {
+    for name in [
+        "basic-sample-10-flows.json",
+        "basic-sample-400-tcp-flows.json",
+        "basic-sample-400-udp-flows.json",
+        "basic-sample-5-dns-flows.json",
+        "basic-sample-5-http-flows.json",
+        "cilium-docs-export-events.log",
+        "basic-sample-400-icmpv4-flows.json",
+    ] {
+        let original = sample(name);
+        let (agg, report) = read(&original);
+        let values: Vec<serde_json::Value> = std::str::from_utf8(&original)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let pretty: String = values
+            .iter()
+            .map(|v| serde_json::to_string_pretty(v).unwrap() + "\n")
+            .collect();
+        let packed: String = values
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        for (form, text) in [("pretty", &pretty), ("several per line", &packed)] {
+            for sizes in [vec![usize::MAX], vec![1, 7, 4096]] {
+                let (a, r) =
+                    read_chunked(text.as_bytes(), &sizes, ReaderOptions::default()).unwrap();
+                assert_eq!(
+                    (r.flows, r.errors),
+                    (report.flows, 0),
+                    "{name} {form}: {:?}",
+                    r.problems
+                );
+                assert_eq!(a.flows.len(), agg.flows.len(), "{name} {form}");
+                let counts = |a: &Aggregates| a.flows.iter().map(|f| f.count).collect::<Vec<_>>();
+                assert_eq!(counts(&a), counts(&agg), "{name} {form}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_record_without_endpoints_is_a_problem_with_its_line() {
+    let input = format!(
+        "{WRAPPED}\n{{\"flow\":{{}}}}\n{{\"flow\":{{\"verdict\":\"FORWARDED\"}}}}\n{BARE}\n"
+    );
+    let (agg, report) = read(input.as_bytes());
+    assert_eq!(
+        (report.flows, report.errors),
+        (2, 2),
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(report.problems[0].line, 2);
+    assert_eq!(report.problems[1].line, 3);
+    assert!(report.problems[0].message.contains("names no endpoint"));
+    assert!(
+        agg.identities
+            .iter()
+            .all(|i| !matches!(i.identity, Identity::Unknown { ip: None }))
+    );
+}
+
+#[test]
+fn a_cut_off_record_is_reported_and_the_next_line_read() {
+    // Cut inside a string, and cut between fields.
+    let cut_in_string = &WRAPPED[..60];
+    let cut_between = &WRAPPED[..WRAPPED.find(",\"l4\"").unwrap()];
+    for cut in [cut_in_string, cut_between] {
+        let input = format!("{cut}\n{BARE}\n{WRAPPED}\n");
+        let (_, report) = read(input.as_bytes());
+        assert_eq!(
+            (report.flows, report.errors),
+            (2, 1),
+            "{cut}: {:?}",
+            report.problems
+        );
+        assert_eq!(report.problems[0].line, 1);
+    }
+    // A pretty-printed record with an error points at the line inside it.
+    let v: serde_json::Value = serde_json::from_str(BARE).unwrap();
+    let pretty = serde_json::to_string_pretty(&v).unwrap();
+    let broken = pretty.replacen("\"FORWARDED\"", "FORWARDED", 1);
+    let at = broken
+        .lines()
+        .position(|l| l.contains("FORWARDED"))
+        .unwrap() as u64
+        + 2;
+    let (_, report) = read(format!("{WRAPPED}\n{broken}\n").as_bytes());
+    assert_eq!(
+        (report.flows, report.errors),
+        (1, 1),
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(report.problems[0].line, at);
+}
+
+#[test]
+fn icmp_echo_replies_without_a_type_are_type_zero() {
+    let (agg, _) = read(&sample("basic-sample-400-icmpv4-flows.json"));
+    let replies: Vec<_> = agg.flows.iter().filter(|f| f.is_reply).collect();
+    assert!(!replies.is_empty());
+    assert!(
+        replies
+            .iter()
+            .all(|f| f.protocol == Protocol::Icmp && f.port == Some(0))
+    );
+    let entities: std::collections::BTreeSet<_> = agg
+        .identities
+        .iter()
+        .filter_map(|i| match i.identity {
+            Identity::Reserved { entity, .. } => Some(entity),
+            _ => None,
+        })
+        .collect();
+    assert!(entities.contains(&ReservedEntity::Health));
+    assert!(entities.contains(&ReservedEntity::Host));
+    assert!(entities.contains(&ReservedEntity::RemoteNode));
+}
+
+#[test]
+fn a_100_mb_pretty_printed_record_is_skipped_with_bounded_memory() {
+    let mut agg = Aggregator::default();
+    let mut r = FlowReader::new(ReaderOptions::default());
+    r.feed(
+        format!("{WRAPPED}\n{{\n  \"flow\": {{\n    \"Summary\": [\n").as_bytes(),
+        &mut |ev| agg.add(ev),
+    )
+    .unwrap();
+    let mut line = vec![b' '; 6];
+    line.push(b'"');
+    line.extend(std::iter::repeat_n(b'a', (1 << 20) - 10));
+    line.extend_from_slice(b"\",\n");
+    for _ in 0..100 {
+        r.feed(&line, &mut |ev| agg.add(ev)).unwrap();
+        assert!(
+            r.buffer_capacity() <= 2 << 20,
+            "buffer grew to {}",
+            r.buffer_capacity()
+        );
+    }
+    r.feed(
+        format!("      \"\"\n    ]\n  }}\n}}\n{BARE}\n").as_bytes(),
+        &mut |ev| agg.add(ev),
+    )
+    .unwrap();
+    let report = r.finish(&mut |ev| agg.add(ev)).unwrap();
+    assert_eq!(
+        (report.flows, report.errors),
+        (2, 1),
+        "{:?}",
+        report.problems
+    );
+    assert_eq!(report.problems[0].line, 2);
+    assert!(report.problems[0].message.contains("longer than"));
 }

@@ -100,11 +100,17 @@ fn generate_cilium_into_a_directory_with_filters() {
 
 #[test]
 fn generate_reports_bad_lines_and_reads_stdin() {
+    // A flow that names no endpoint is a bad record too, with its line.
     let input = b"{\"flow\":{\"verdict\":\"FORWARDED\"}}\nnot json\n";
     let o = palisade_stdin(&["generate", "--flows", "-"], input);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("<stdin>:1: error: flow names no endpoint"),
+        "{}",
+        stderr(&o)
+    );
     assert!(stderr(&o).contains("<stdin>:2:"), "{}", stderr(&o));
-    assert!(stderr(&o).contains("1 bad records"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("2 bad records"), "{}", stderr(&o));
 }
 
 #[test]
@@ -186,11 +192,14 @@ fn replay_json_contract_and_round_trip() {
             }
         }
         let s = &v["summary"];
+        // The AUDIT flow is denied too: generation allows FORWARDED only,
+        // unless `--verdicts` asks for more.
         assert_eq!(
             s["newly_denied"],
-            if flavor == "kubernetes" { 2 } else { 1 },
+            if flavor == "kubernetes" { 3 } else { 2 },
             "{s}"
         );
+        assert_eq!(s["replies"], 2, "{s}");
         assert_eq!(s["distinct"].as_u64().unwrap() as usize, rows.len());
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -236,5 +245,91 @@ fn replay_table_and_bad_policies() {
     assert!(table.starts_with("SOURCE"), "{table}");
     // No policies: every evaluated flow is allowed (nothing is isolated).
     assert!(!table.contains("DENIED"), "{table}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn generate_verdicts_allows_what_was_dropped_and_replay_agrees() {
+    let dir = temp_dir("verdicts");
+    let flows = data("flows/synthetic-mixed.jsonl");
+    let policies = dir.join("all.yaml");
+    let o = palisade(&[
+        "generate",
+        "--flows",
+        &flows,
+        "--verdicts",
+        "FORWARDED,DROPPED,AUDIT",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::write(&policies, &o.stdout).unwrap();
+    let o = palisade(&[
+        "replay",
+        "--flows",
+        &flows,
+        "--policies",
+        policies.to_str().unwrap(),
+        "--output",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows = v["flows"].as_array().unwrap();
+    let asked: Vec<_> = rows
+        .iter()
+        .filter(|r| r["verdict"] == "DROPPED" || r["verdict"] == "AUDIT")
+        .filter(|r| r["is_reply"] == false)
+        .collect();
+    assert!(asked.len() >= 2, "{v}");
+    for r in asked {
+        assert_eq!(r["allowed"], true, "{r}");
+    }
+    let o = palisade(&["generate", "--flows", &flows, "--verdicts", "MAYBE"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unknown verdict `MAYBE`"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A file over the parallel threshold (32 MiB) reads the same with two
+/// threads as with one: same policies, same counts, and a bad line in the
+/// second half is reported at its line in the whole file.
+#[test]
+fn two_threads_read_a_large_file_like_one() {
+    let dir = temp_dir("threads");
+    let sample = std::fs::read_to_string(data("hubble/basic-sample-400-tcp-flows.json")).unwrap();
+    let copies = 60;
+    let mut text = sample.repeat(copies);
+    let bad_line = 400 * copies - 10;
+    let lines: Vec<&str> = text.lines().collect();
+    let mut with_bad = lines[..bad_line - 1].join("\n");
+    with_bad.push_str("\nnot json\n");
+    with_bad.push_str(&lines[bad_line - 1..].join("\n"));
+    with_bad.push('\n');
+    text = with_bad;
+    assert!(text.len() > 32 << 20, "{}", text.len());
+    let path = dir.join("big.jsonl");
+    std::fs::write(&path, &text).unwrap();
+    let run = |threads: &str| {
+        let o = palisade(&[
+            "generate",
+            "--flows",
+            path.to_str().unwrap(),
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        (String::from_utf8(o.stdout.clone()).unwrap(), stderr(&o))
+    };
+    let (one, one_err) = run("1");
+    let (two, two_err) = run("2");
+    assert_eq!(one, two);
+    let flows = format!("{} flows read", 400 * copies);
+    for err in [&one_err, &two_err] {
+        assert!(err.contains(&flows), "{err}");
+        assert!(err.contains(&format!("big.jsonl:{bad_line}:")), "{err}");
+        assert!(err.contains("1 bad records"), "{err}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -392,7 +392,11 @@ async fn replay_previews_the_impact_of_policies() {
         row("istio-system/telemetry", "istio-system/galley")["allowed"],
         true
     );
-    assert_eq!(body["summary"]["newly_denied"], 2, "{}", body["summary"]);
+    // Two requests, and the two replies that answer them (a reply's verdict
+    // is its request's).
+    assert_eq!(body["summary"]["newly_denied"], 4, "{}", body["summary"]);
+    assert_eq!(body["summary"]["denied"], 2, "{}", body["summary"]);
+    assert_eq!(body["summary"]["replies_denied"], 2, "{}", body["summary"]);
     assert_eq!(body["summary"]["distinct"], 10);
 
     // With no policy at all, nothing is denied.

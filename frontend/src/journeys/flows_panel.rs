@@ -5,18 +5,30 @@
 //! (each flow under the workspace's policies, changes since the previous
 //! version highlighted).
 //!
+//! The panel holds the state and the upload; its parts are small
+//! components (`drop_zone`, `controls`, `table`) and the filters are pure
+//! functions (`filters`), tested natively.
+//!
 //! Every file, small or large, takes the one server path: reading Hubble's
 //! JSON in the page as well would cost the bundle about 37 KiB (gzip) for
 //! no gain a user can see. Generation and the impact preview run here, on
 //! the aggregates, so they follow every edit without a round trip.
 
-use std::collections::BTreeSet;
+mod controls;
+mod drop_zone;
+mod filters;
+mod table;
 
 use leptos::prelude::*;
 use policy_core::flows::{
-    Aggregates, Flavor, GenerateOptions, L7Key, LineProblem, ReadReport, generate, replay,
+    Aggregates, Flavor, GenerateOptions, LineProblem, ReadReport, Verdict, generate, replay,
 };
 use serde::Deserialize;
+
+use controls::FlowsControls;
+use drop_zone::FlowDropZone;
+use filters::{FlowFilter, default_ticks};
+use table::FlowsTable;
 
 use super::Journeys;
 use super::links::api_error;
@@ -50,13 +62,17 @@ struct FlowsAnswer {
 
 /// A large file's upload.
 #[derive(Clone, Debug, PartialEq)]
-enum Upload {
+pub enum Upload {
+    /// Nothing being sent.
     Idle,
     /// Sending; `fraction` of the bytes are sent (1.0: the server is reading).
     Sending {
+        /// The file's name.
         name: String,
+        /// Share of the bytes sent.
         fraction: f64,
     },
+    /// The upload or the server failed; why.
     Failed(String),
 }
 
@@ -67,24 +83,6 @@ fn problem_texts<'a>(problems: impl IntoIterator<Item = &'a LineProblem>) -> Vec
         .take(SHOWN_PROBLEMS)
         .map(|p| format!("line {p}"))
         .collect()
-}
-
-/// What the progress bar says.
-fn upload_label(name: &str, fraction: f64) -> String {
-    let percent = (fraction * 100.0).clamp(0.0, 100.0);
-    if fraction >= 1.0 {
-        format!("Uploaded {name} ({percent:.0}%); the server is reading it…")
-    } else {
-        format!("Uploading {name}… {percent:.0}%")
-    }
-}
-
-fn l7_text(l7: &L7Key) -> String {
-    match l7 {
-        L7Key::None => String::new(),
-        L7Key::Http { method, path } => format!("HTTP {method} {path}"),
-        L7Key::Dns { query } => format!("DNS {query}"),
-    }
 }
 
 /// The panel.
@@ -99,22 +97,15 @@ pub fn FlowsPanel() -> impl IntoView {
     let verdict_filter = RwSignal::new(String::new());
     let hide_replies = RwSignal::new(true);
     let flavor = RwSignal::new(Flavor::Kubernetes);
-    let dragging = RwSignal::new(false);
+    let verdicts = RwSignal::new(vec![Verdict::Forwarded]);
     // Which file is being loaded: a slow upload's answer must not replace a
     // file chosen after it.
     let latest = StoredValue::new(0u64);
 
-    // Tick every forwarded request by default, show the table.
+    // Tick the requests whose verdict is to be allowed, show the table.
     let show = move |name: String, aggregates: Aggregates, problems: Vec<String>| {
         let n = aggregates.flows.len();
-        let ticks: BTreeSet<usize> = aggregates
-            .flows
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.verdict.is_allowed_traffic() && !f.is_reply)
-            .map(|(i, _)| i)
-            .collect();
-        ticked.set(ticks);
+        ticked.set(default_ticks(&aggregates, &verdicts.get_untracked()));
         loaded.set(Some(LoadedFlows {
             name: name.clone(),
             aggregates,
@@ -122,6 +113,16 @@ pub fn FlowsPanel() -> impl IntoView {
         }));
         state.say(format!("{name}: {n} distinct flows"), false);
     };
+    // Asking to allow other verdicts ticks their flows.
+    Effect::watch(
+        move || verdicts.get(),
+        move |v, _, _| {
+            if let Some(l) = loaded.get_untracked() {
+                ticked.set(default_ticks(&l.aggregates, v));
+            }
+        },
+        false,
+    );
 
     let take_file = move |file: web_sys::File| {
         let name = file.name();
@@ -181,27 +182,6 @@ pub fn FlowsPanel() -> impl IntoView {
             }
         });
     };
-    let on_file = move |ev: leptos::ev::Event| {
-        let input: web_sys::HtmlInputElement =
-            wasm_bindgen::JsCast::unchecked_into(ev.target().expect("target"));
-        if let Some(file) = input.files().and_then(|f| f.get(0)) {
-            take_file(file);
-        }
-        input.set_value("");
-    };
-    let on_drop = move |ev: leptos::ev::DragEvent| {
-        // Flow logs are not YAML: keep the page's import handler out of it.
-        ev.prevent_default();
-        ev.stop_propagation();
-        dragging.set(false);
-        if let Some(file) = ev
-            .data_transfer()
-            .and_then(|d| d.files())
-            .and_then(|f| f.get(0))
-        {
-            take_file(file);
-        }
-    };
 
     // The impact preview: now and before the latest edit.
     let impact = Memo::new(move |_| {
@@ -214,7 +194,7 @@ pub fn FlowsPanel() -> impl IntoView {
         })
     });
 
-    let add_generated = move |_| {
+    let add_generated = move |()| {
         let Some(l) = loaded.get_untracked() else {
             return;
         };
@@ -234,6 +214,7 @@ pub fn FlowsPanel() -> impl IntoView {
             .collect();
         let opts = GenerateOptions {
             flavor: flavor.get_untracked(),
+            verdicts: verdicts.get_untracked(),
             ..GenerateOptions::default()
         };
         let generated = generate(&subset, &opts);
@@ -260,165 +241,26 @@ pub fn FlowsPanel() -> impl IntoView {
         );
     };
 
-    let visible = move || -> Vec<usize> {
-        let tf = text_filter.get().to_lowercase();
-        let vf = verdict_filter.get();
-        let hide = hide_replies.get();
-        loaded.with(|l| {
-            let Some(l) = l else { return Vec::new() };
-            let a = &l.aggregates;
-            a.flows
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| !(hide && f.is_reply))
-                .filter(|(_, f)| vf.is_empty() || f.verdict.as_str() == vf)
-                .filter(|(_, f)| {
-                    tf.is_empty()
-                        || a.identity(f.source).display.to_lowercase().contains(&tf)
-                        || a.identity(f.destination)
-                            .display
-                            .to_lowercase()
-                            .contains(&tf)
-                        || l7_text(a.l7(f)).to_lowercase().contains(&tf)
-                })
-                .map(|(i, _)| i)
-                .collect()
-        })
-    };
-
-    let table = move || {
-        let rows = visible();
-        let Some(l) = loaded.get() else {
-            return view! { <p class="hint">"No flow log loaded yet."</p> }.into_any();
-        };
-        let imp = impact.get();
-        let a = &l.aggregates;
-        let summary = imp.as_ref().map(|(now, before)| {
-            let changed = now.flows.iter().zip(&before.flows).filter(|(x, y)| x.allowed != y.allowed).count();
-            format!(
-                "Under the workspace's policies: {} allowed, {} denied, {} not evaluated; {} changed by the latest edit.",
-                now.summary.allowed, now.summary.denied, now.summary.not_evaluated, changed
-            )
-        });
-        let body = rows
-            .into_iter()
-            .map(|i| {
-                let f = &a.flows[i];
-                let (row, prev) = match &imp {
-                    Some((now, before)) => (now.flows.get(i).cloned(), before.flows.get(i).map(|r| r.allowed)),
-                    None => (None, None),
-                };
-                let allowed = row.as_ref().and_then(|r| r.allowed);
-                let changed = row.is_some() && prev.is_some_and(|p| p != allowed);
-                let impact_text = match allowed {
-                    Some(true) => "allowed",
-                    Some(false) => "denied",
-                    None => "not evaluated",
-                };
-                let matched = row
-                    .as_ref()
-                    .map(|r| if r.matched.is_empty() { r.note.clone().unwrap_or_default() } else { r.matched.join("; ") })
-                    .unwrap_or_default();
-                let why = row.as_ref().map(|r| r.reasons.join("\n")).unwrap_or_default();
-                let was = changed.then(|| match prev.flatten() {
-                    Some(true) => " (was allowed)",
-                    Some(false) => " (was denied)",
-                    None => "",
-                });
-                view! {
-                    <tr class="flow-row" class:changed=changed class:reply=f.is_reply
-                        data-verdict=f.verdict.as_str() data-reply=f.is_reply.to_string()
-                        data-allowed=match allowed { Some(b) => b.to_string(), None => "n/a".to_string() }>
-                        <td><input type="checkbox" aria-label="Use this flow"
-                            prop:checked=move || ticked.with(|t| t.contains(&i))
-                            on:change=move |_| ticked.update(|t| { if !t.remove(&i) { t.insert(i); } })/></td>
-                        <td class="flow-ends">{a.identity(f.source).display.clone()} " → " {a.identity(f.destination).display.clone()}</td>
-                        <td>{f.port.map(|p| format!("{p}/{}", f.protocol.as_str())).unwrap_or_else(|| f.protocol.as_str().to_string())}</td>
-                        <td class="flow-l7">{l7_text(a.l7(f))}</td>
-                        <td><span class="verdict" class:dropped=!f.verdict.is_allowed_traffic()>{f.verdict.as_str()}</span>{if f.is_reply { " (reply)" } else { "" }}</td>
-                        <td class="num">{f.count}</td>
-                        <td class="impact" class:allow=allowed == Some(true) class:deny=allowed == Some(false) title=why>
-                            {impact_text}{was.unwrap_or("")}
-                            <span class="muted impact-rule">{matched}</span>
-                        </td>
-                    </tr>
-                }
-            })
-            .collect_view();
-        view! {
-            <p class="flows-meta">
-                {format!("{}: {} flows, {} distinct ({} identities).", l.name, a.total_flows, a.flows.len(), a.identities.len())}
-            </p>
-            {(!l.problems.is_empty()).then(|| view! { <p class="hint">{format!("Problems in the file: {}", l.problems.join("; "))}</p> })}
-            {summary.map(|s| view! { <p class="impact-summary" aria-live="polite">{s}</p> })}
-            <table class="flows-table">
-                <thead><tr>
-                    <th><span class="visually-hidden">"Use"</span></th><th>"Source → destination"</th><th>"Port"</th><th>"L7"</th>
-                    <th>"Observed"</th><th class="num">"Count"</th><th>"Under the workspace"</th>
-                </tr></thead>
-                <tbody>{body}</tbody>
-            </table>
-        }
-        .into_any()
-    };
+    let filter = Signal::derive(move || FlowFilter {
+        text: text_filter.get(),
+        verdict: verdict_filter.get(),
+        hide_replies: hide_replies.get(),
+    });
 
     view! {
         <section class="journey flows" aria-labelledby="flows-title">
             <div class="journey-head">
                 <h2 id="flows-title" class="journey-title">"Flows"</h2>
             </div>
-            <div class="dropzone" class:over=move || dragging.get()
-                on:dragover=move |ev: leptos::ev::DragEvent| { ev.prevent_default(); ev.stop_propagation(); dragging.set(true); }
-                on:dragleave=move |_| dragging.set(false)
-                on:drop=on_drop>
-                <p>"Drop a Hubble flow log here (" <code>"hubble observe -o json"</code> "), or "</p>
-                <label class="btn primary file-btn">
-                    "Choose a flow file…"
-                    <input type="file" class="visually-hidden flow-file" accept=".json,.jsonl,.log,.txt,application/json" aria-label="Choose a flow file" on:change=on_file/>
-                </label>
-                <p class="hint">"The file is uploaded to the server (up to 256 MiB unless it is configured otherwise), which reads it as a stream and sends back the distinct flows. Generating policies and the impact preview then run in your browser, following every edit."</p>
-            </div>
-            {move || match upload.get() {
-                Upload::Idle => ().into_any(),
-                Upload::Sending { name, fraction } => view! {
-                    <div class="upload-progress" aria-live="polite">
-                        <label>{upload_label(&name, fraction)}
-                            <progress max="1" value=fraction.to_string()></progress>
-                        </label>
-                    </div>
-                }.into_any(),
-                Upload::Failed(why) => view! { <p class="cv-error" role="alert">{why}</p> }.into_any(),
-            }}
+            <FlowDropZone upload=upload on_file=Callback::new(take_file)/>
             <Show when=move || loaded.with(Option::is_some)>
-                <div class="flows-controls">
-                    <label>"Filter "
-                        <input type="search" placeholder="namespace, workload, path…" aria-label="Filter flows"
-                            prop:value=move || text_filter.get() on:input=move |ev| text_filter.set(event_target_value(&ev))/>
-                    </label>
-                    <label>"Observed "
-                        <select aria-label="Observed verdict" on:change=move |ev| verdict_filter.set(event_target_value(&ev))>
-                            <option value="">"Any"</option>
-                            <option value="FORWARDED">"FORWARDED"</option>
-                            <option value="DROPPED">"DROPPED"</option>
-                            <option value="REDIRECTED">"REDIRECTED"</option>
-                            <option value="AUDIT">"AUDIT"</option>
-                        </select>
-                    </label>
-                    <label><input type="checkbox" prop:checked=move || hide_replies.get()
-                        on:change=move |_| hide_replies.update(|h| *h = !*h)/>" Hide replies"</label>
-                    <span class="spacer"></span>
-                    <label>"Flavor "
-                        <select aria-label="Policy flavor" on:change=move |ev| flavor.set(if event_target_value(&ev) == "cilium" { Flavor::Cilium } else { Flavor::Kubernetes })>
-                            <option value="kubernetes">"Kubernetes"</option>
-                            <option value="cilium">"Cilium"</option>
-                        </select>
-                    </label>
-                    <button type="button" class="btn primary" on:click=add_generated>
-                        {move || format!("Generate a policy from {} ticked flows", ticked.with(BTreeSet::len))}
-                    </button>
-                </div>
+                <FlowsControls text_filter=text_filter verdict_filter=verdict_filter
+                    hide_replies=hide_replies flavor=flavor verdicts=verdicts ticked=ticked
+                    on_generate=Callback::new(add_generated)/>
             </Show>
-            <div class="flows-table-wrap">{table}</div>
+            <div class="flows-table-wrap">
+                <FlowsTable loaded=loaded ticked=ticked filter=filter impact=impact/>
+            </div>
         </section>
     }
 }

@@ -8,6 +8,7 @@
 mod endpoint;
 pub mod filter;
 pub mod manifests;
+mod entity;
 mod objects;
 
 use std::net::IpAddr;
@@ -15,6 +16,7 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 pub use endpoint::{EndpointRef, EndpointRefError};
+pub use entity::ReservedEntity;
 pub use manifests::{ClusterInput, ClusterReader};
 pub use objects::ClusterError;
 
@@ -61,6 +63,15 @@ pub struct PodInfo {
     pub node_ip: Option<IpAddr>,
     /// `spec.serviceAccountName` (Cilium exposes it as a label).
     pub service_account: Option<String>,
+    /// Set when this endpoint is not a pod but one of Cilium's reserved
+    /// identities (a health endpoint, an unmanaged pod whose labels are
+    /// unknown, the ingress proxy, …). Such an endpoint is never selected by
+    /// pod or endpoint selectors and is not subject to policy; NetworkPolicy
+    /// sees only its addresses (`ipBlock` decides), Cilium matches it by
+    /// entity ([`ReservedEntity`]). `host` and `remote-node` endpoints are
+    /// also `host_network`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved: Option<ReservedEntity>,
     /// The workload the pod belongs to: its controlling owner reference, or
     /// the workload manifest it was read from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,7 +100,27 @@ impl PodInfo {
             node_ip: None,
             service_account: None,
             owner: None,
+            reserved: None,
         }
+    }
+
+    /// An endpoint of a reserved identity (see [`PodInfo::reserved`]) with
+    /// its addresses; `host` and `remote-node` are host-network endpoints
+    /// whose node IP is their first address.
+    pub fn reserved(entity: ReservedEntity, name: &str, ips: Vec<IpAddr>) -> Self {
+        let node = matches!(entity, ReservedEntity::Host | ReservedEntity::RemoteNode);
+        let mut pod = PodInfo::new("", name, Labels::new());
+        pod.reserved = Some(entity);
+        pod.host_network = node;
+        pod.node_ip = if node { ips.first().copied() } else { None };
+        pod.ips = ips;
+        pod
+    }
+
+    /// Whether selectors can select it: a pod in the pod network, not a
+    /// host-network pod nor a reserved identity.
+    pub fn selectable(&self) -> bool {
+        !self.host_network && self.reserved.is_none()
     }
 
     /// The addresses other endpoints see: the node IP for host-network pods,

@@ -49,6 +49,7 @@ pub mod bitset;
 mod compile;
 pub mod connlist;
 pub mod connset;
+pub mod icmp;
 pub mod namespaces;
 pub mod port;
 pub mod probe;
@@ -63,6 +64,7 @@ pub mod reference;
 use std::collections::BTreeSet;
 
 pub use connset::{ConnSet, Connections};
+pub use icmp::{IcmpKey, IcmpSide, IcmpVerdict};
 pub use namespaces::{NamespaceCell, NamespaceTable, by_namespace};
 pub use port::{PortKey, PortKeyError, Protocol};
 pub use probe::ProbeScope;
@@ -71,7 +73,7 @@ pub use verdict::{Direction, PolicyRef, RuleMatch, SideVerdict, Verdict};
 
 use compile::{Compiled, dir_index};
 
-use crate::cluster::{Cluster, Endpoint, EndpointId};
+use crate::cluster::{Cluster, Endpoint, EndpointId, ReservedEntity};
 use crate::model::Policy;
 use bitset::BitSet;
 use port::{PortSpec, ProtoMatch};
@@ -254,6 +256,13 @@ impl Engine {
                 }
                 return v;
             }
+            Endpoint::Pod(p) if let Some(entity) = p.reserved => {
+                v.policed = false;
+                if explain {
+                    v.notes.push(reserved_not_policed(entity).into());
+                }
+                return v;
+            }
             Endpoint::Pod(p) if p.host_network => {
                 v.policed = false;
                 if explain {
@@ -291,7 +300,7 @@ impl Engine {
         let dst_ports = self
             .cluster
             .pod(dst)
-            .filter(|p| !p.host_network)
+            .filter(|p| p.selectable())
             .map(|p| p.ports.as_slice());
         let mut excluded_by_requires = false;
         for &g in groups {
@@ -406,6 +415,8 @@ impl Engine {
             {
                 let what = if pod.host_network {
                     "node IP"
+                } else if pod.reserved.is_some() {
+                    "address"
                 } else {
                     "pod IP"
                 };
@@ -455,5 +466,30 @@ impl Engine {
     /// The truth table over every endpoint pair for each of `ports`.
     pub fn truth_table(&self, ports: &[PortKey]) -> TruthTable {
         table::build(self, ports)
+    }
+}
+
+/// Why a reserved identity is not itself subject to the policies.
+fn reserved_not_policed(entity: ReservedEntity) -> &'static str {
+    match entity {
+        ReservedEntity::Unmanaged => {
+            "reserved:unmanaged: an endpoint Cilium does not manage (its labels are unknown), so no policy is enforced at it"
+        }
+        ReservedEntity::Health => {
+            "reserved:health: Cilium's health endpoint; no pod or endpoint selector selects it"
+        }
+        ReservedEntity::Init => {
+            "reserved:init: an endpoint whose identity is not resolved yet; no selector selects it"
+        }
+        ReservedEntity::Ingress => {
+            "reserved:ingress: Cilium's ingress proxy; no pod or endpoint selector selects it"
+        }
+        ReservedEntity::KubeApiserver => {
+            "reserved:kube-apiserver: the API server; no pod or endpoint selector selects it"
+        }
+        ReservedEntity::Host | ReservedEntity::RemoteNode => {
+            "a node: pod and endpoint selectors never select it (host policies are not modelled)"
+        }
+        ReservedEntity::World => "addresses outside the cluster are not subject to policy",
     }
 }

@@ -14,7 +14,7 @@ use ipnet::IpNet;
 use super::port::{PortKey, Protocol};
 use super::selector::{self, Labels};
 use super::verdict::Direction;
-use crate::cluster::{Cluster, ContainerPort, EndpointId, PodInfo};
+use crate::cluster::{Cluster, ContainerPort, EndpointId, PodInfo, ReservedEntity};
 use crate::model::cilium::{CidrRule, CiliumPolicy, PortRule};
 use crate::model::{LabelSelector, NetworkPolicy, Policy};
 
@@ -59,13 +59,13 @@ fn side(
     peer: EndpointId,
     key: PortKey,
 ) -> bool {
-    let Some(pod) = cluster.pod(subject).filter(|p| !p.host_network) else {
+    let Some(pod) = cluster.pod(subject).filter(|p| p.selectable()) else {
         return true;
     };
     let dst = if dir == Direction::Ingress {
         Some(pod)
     } else {
-        cluster.pod(peer).filter(|p| !p.host_network)
+        cluster.pod(peer).filter(|p| p.selectable())
     };
     let dst_ports: Option<&[ContainerPort]> = dst.map(|p| p.ports.as_slice());
     let (mut isolated, mut allow, mut deny) = (false, false, false);
@@ -121,7 +121,7 @@ fn ns_labels(cluster: &Cluster, ns: &str) -> Labels {
 
 fn cilium_labels_of(cluster: &Cluster, e: EndpointId) -> Labels {
     match cluster.pod(e) {
-        Some(p) if !p.host_network => selector::cilium_labels(
+        Some(p) if p.selectable() => selector::cilium_labels(
             &p.labels,
             &p.namespace,
             &ns_labels(cluster, &p.namespace),
@@ -221,7 +221,7 @@ fn np_peer(cluster: &Cluster, ns: &str, p: &NetworkPolicyPeer, peer: EndpointId)
         }
         return in_block(&ips, &block.cidr, block.except.as_deref().unwrap_or(&[]));
     }
-    let Some(pod) = cluster.pod(peer).filter(|p| !p.host_network) else {
+    let Some(pod) = cluster.pod(peer).filter(|p| p.selectable()) else {
         return false;
     };
     let ns_ok = match &p.namespace_selector {
@@ -443,7 +443,7 @@ fn cilium_endpoint(
     if let Some(e) = selector::reserved_entity(sel) {
         return entity(cluster, e, peer, subject);
     }
-    let Some(p) = cluster.pod(peer).filter(|p| !p.host_network) else {
+    let Some(p) = cluster.pod(peer).filter(|p| p.selectable()) else {
         return false;
     };
     if let Some(ns) = scope
@@ -457,7 +457,12 @@ fn cilium_endpoint(
 
 fn cilium_cidr(cluster: &Cluster, peer: EndpointId, c: &str, except: &[String]) -> bool {
     let (ips, is_pod) = addresses(cluster, peer);
-    !is_pod && in_block(&ips, c, except)
+    // Cilium's CIDR rules match outside addresses and unmanaged endpoints.
+    let cidr_selectable = cluster
+        .pod(peer)
+        .and_then(|p| p.reserved)
+        .is_some_and(|e| e.cidr_selectable());
+    (!is_pod || cidr_selectable) && in_block(&ips, c, except)
 }
 
 fn entity(cluster: &Cluster, e: &str, peer: EndpointId, subject: &PodInfo) -> bool {
@@ -473,13 +478,20 @@ fn entity(cluster: &Cluster, e: &str, peer: EndpointId, subject: &PodInfo) -> bo
         "world" => external.is_some(),
         "world-ipv4" => external.is_some_and(|ip| ip.is_ipv4()),
         "world-ipv6" => external.is_some_and(|ip| ip.is_ipv6()),
-        "cluster" => pod.is_some(),
+        "cluster" => {
+            pod.is_some()
+                || external.is_some_and(|ip| cluster.options.kube_apiserver_ips.contains(&ip))
+        }
         "host" => host_net.is_some_and(|h| h.node_ip.is_some() && h.node_ip == subject.node_ip),
         "remote-node" => host_net.is_some_and(|h| {
             h.node_ip.is_none() || subject.node_ip.is_none() || h.node_ip != subject.node_ip
         }),
         "kube-apiserver" => {
             external.is_some_and(|ip| cluster.options.kube_apiserver_ips.contains(&ip))
+                || pod.is_some_and(|p| p.reserved == Some(ReservedEntity::KubeApiserver))
+        }
+        "health" | "init" | "ingress" | "unmanaged" => {
+            pod.is_some_and(|p| p.reserved == ReservedEntity::from_label(e))
         }
         _ => false,
     }

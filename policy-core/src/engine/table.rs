@@ -293,7 +293,7 @@ pub(super) fn build(engine: &Engine, ports: &[PortKey]) -> TruthTable {
     // Named container ports of policed pods: name -> (endpoint, port, protocol).
     let mut named: HashMap<&str, Vec<(usize, u16, super::Protocol)>> = HashMap::new();
     for (i, pod) in cluster.pods.iter().enumerate() {
-        if pod.host_network {
+        if !pod.selectable() {
             continue;
         }
         for cp in &pod.ports {
@@ -306,7 +306,7 @@ pub(super) fn build(engine: &Engine, ports: &[PortKey]) -> TruthTable {
         }
     }
     let policed: Vec<bool> = (0..n)
-        .map(|e| matches!(cluster.endpoint(EndpointId(e)), Endpoint::Pod(p) if !p.host_network))
+        .map(|e| matches!(cluster.endpoint(EndpointId(e)), Endpoint::Pod(p) if p.selectable()))
         .collect();
     let egress = classes(engine, dir_index(Direction::Egress), &policed);
     let ingress = classes(engine, dir_index(Direction::Ingress), &policed);

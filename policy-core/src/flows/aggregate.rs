@@ -95,6 +95,11 @@ pub struct AggregatedFlow {
     pub protocol: Protocol,
     /// Destination port or ICMP type.
     pub port: Option<u16>,
+    /// For a reply: its source port, which is the port its request went to
+    /// (replay evaluates the request with endpoints and ports swapped back).
+    /// `None` for requests: their source ports are ephemeral and not kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_port: Option<u16>,
     /// L7 request: index into [`Aggregates::l7_keys`] (0 is [`L7Key::None`]).
     pub l7: usize,
     /// Observed verdict.
@@ -151,12 +156,16 @@ impl Aggregates {
     }
 }
 
+/// In `workload_ips`: an address more than one workload had.
+const AMBIGUOUS: u32 = u32::MAX;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct FlowKey {
     source: u32,
     destination: u32,
     l7: u32,
     port: Option<u16>,
+    source_port: Option<u16>,
     direction: Direction,
     protocol: Protocol,
     verdict: Verdict,
@@ -267,6 +276,11 @@ impl Aggregator {
             destination,
             l7,
             port: ev.port,
+            source_port: if is_reply && ev.protocol.has_ports() {
+                ev.source_port
+            } else {
+                None
+            },
             direction: ev.direction,
             protocol: ev.protocol,
             verdict: ev.verdict,
@@ -356,7 +370,12 @@ impl Aggregator {
                 if let Some(ip) = ip
                     && self.workload_ips.len() < self.opts.max_endpoints
                 {
-                    self.workload_ips.entry(ip).or_insert(id);
+                    // Two workloads with one address (traffic leaving
+                    // through a node's or a proxy's address): it names neither.
+                    let owner = self.workload_ips.entry(ip).or_insert(id);
+                    if *owner != id {
+                        *owner = AMBIGUOUS;
+                    }
                 }
                 Some(id)
             }
@@ -507,6 +526,108 @@ impl Aggregator {
         Some(id)
     }
 
+    /// Adds what `other` aggregated, as if its flows had been added here:
+    /// the adapter's way to aggregate parts of one input in parallel (each
+    /// part with its own reader and aggregator) and combine them. `other`'s
+    /// line numbers are shifted by `line_offset` (the lines before its part).
+    /// Limits apply as for [`Aggregator::add`]: flows that no longer fit are
+    /// counted in [`Aggregates::over_limit`].
+    pub fn merge(&mut self, other: Aggregator, line_offset: u64) {
+        let slots: Vec<Option<u32>> = other
+            .slots
+            .into_iter()
+            .map(|slot| self.intern(slot.identity, slot.pod_name, slot.ip))
+            .collect();
+        let mut l7 = vec![0u32; other.l7_keys.len()];
+        let mut other_keys: Vec<Option<L7Key>> = other.l7_keys.into_iter().map(Some).collect();
+        for (text, id) in other.l7_index {
+            let mine = match self.l7_index.get(&text) {
+                Some(mine) => Some(*mine),
+                None if self.l7_keys.len() < self.opts.max_distinct => {
+                    let mine = self.l7_keys.len() as u32;
+                    let key = other_keys[id as usize].take().unwrap_or(L7Key::None);
+                    self.l7_keys.push(key);
+                    self.l7_index.insert(text, mine);
+                    Some(mine)
+                }
+                None => None,
+            };
+            l7[id as usize] = mine.unwrap_or(u32::MAX);
+        }
+        for (mut k, st) in other.entries {
+            let (Some(Some(src)), Some(Some(dst))) = (
+                slots.get(k.source as usize),
+                slots.get(k.destination as usize),
+            ) else {
+                self.over_limit += st.count;
+                continue;
+            };
+            let l = l7[k.l7 as usize];
+            if l == u32::MAX {
+                self.over_limit += st.count;
+                continue;
+            }
+            (k.source, k.destination, k.l7) = (*src, *dst, l);
+            let first_line = st.first_line + line_offset;
+            let full = self.entries.len() >= self.opts.max_distinct;
+            match self.entries.get_mut(&k) {
+                Some(t) => {
+                    t.count += st.count;
+                    t.first_line = t.first_line.min(first_line);
+                    t.first_seen = match (t.first_seen, st.first_seen) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    t.last_seen = match (t.last_seen, st.last_seen) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+                None if full => self.over_limit += st.count,
+                None => {
+                    self.entries.insert(k, FlowStats { first_line, ..st });
+                }
+            }
+        }
+        for (ip, id) in other.workload_ips {
+            let Some(Some(id)) = (id != AMBIGUOUS).then(|| slots[id as usize]) else {
+                self.workload_ips.insert(ip, AMBIGUOUS);
+                continue;
+            };
+            if self.workload_ips.len() < self.opts.max_endpoints
+                || self.workload_ips.contains_key(&ip)
+            {
+                let owner = self.workload_ips.entry(ip).or_insert(id);
+                if *owner != id {
+                    *owner = AMBIGUOUS;
+                }
+            }
+        }
+        for (ip, names) in other.dns_names {
+            for name in names {
+                if self.dns_count >= self.opts.max_dns_names {
+                    break;
+                }
+                if self.dns_names.entry(ip).or_default().insert(name) {
+                    self.dns_count += 1;
+                }
+            }
+        }
+        for (ns, labels) in other.namespace_labels {
+            self.namespace_labels.entry(ns).or_default().extend(labels);
+        }
+        self.total += other.total;
+        self.over_limit += other.over_limit;
+        self.warnings += other.warnings;
+        for mut p in other.problems {
+            if self.problems.len() >= self.opts.max_reported {
+                break;
+            }
+            p.line += line_offset;
+            self.problems.push(p);
+        }
+    }
+
     /// Flows added so far.
     pub fn total_flows(&self) -> u64 {
         self.total
@@ -520,27 +641,67 @@ impl Aggregator {
     /// Resolves address-only peers to workloads, then sorts and names
     /// everything.
     pub fn finish(mut self) -> Aggregates {
-        // Peers that Hubble labelled only by address (a pod behind the
-        // overlay seen as remote-node, masked labels) but whose address a
-        // workload had: they are that workload.
+        // Peers that Hubble knew only by address (world: its ipcache had no
+        // identity for a pod on another node; masked labels) but whose
+        // address one workload had elsewhere in the capture: they are that
+        // workload. Never a node (`reserved:host`, `reserved:remote-node`:
+        // traffic proxied or masqueraded leaves through the node's address,
+        // so a workload "having" it says nothing), nor an address two
+        // workloads had.
+        let host_ips: BTreeSet<IpAddr> = self
+            .slots
+            .iter()
+            .filter_map(|slot| match &slot.identity {
+                Identity::Reserved {
+                    entity: ReservedEntity::Host | ReservedEntity::RemoteNode,
+                    ip: Some(ip),
+                } => Some(*ip),
+                _ => None,
+            })
+            .collect();
         let alias: Vec<u32> = self
             .slots
             .iter()
             .enumerate()
             .map(|(i, slot)| {
                 let ip = match &slot.identity {
-                    Identity::Reserved {
-                        entity: ReservedEntity::RemoteNode | ReservedEntity::Host,
-                        ip: Some(ip),
-                    }
-                    | Identity::Unknown { ip: Some(ip) } => Some(ip),
+                    Identity::External { ip } | Identity::Unknown { ip: Some(ip) } => Some(ip),
                     _ => None,
                 };
-                ip.and_then(|ip| self.workload_ips.get(ip).copied())
+                ip.filter(|ip| !host_ips.contains(ip))
+                    .and_then(|ip| self.workload_ips.get(ip).copied())
+                    .filter(|w| *w != AMBIGUOUS)
                     .unwrap_or(i as u32)
             })
             .collect();
         if alias.iter().enumerate().any(|(i, a)| *a as usize != i) {
+            // Say what was done, once per aliased peer, at its first flow.
+            let mut first_line: BTreeMap<u32, u64> = BTreeMap::new();
+            for (k, s) in &self.entries {
+                for e in [k.source, k.destination] {
+                    if alias[e as usize] != e {
+                        let l = first_line.entry(e).or_insert(s.first_line);
+                        *l = (*l).min(s.first_line);
+                    }
+                }
+            }
+            for (e, line) in first_line {
+                let (from, _) = base_names(&self.slots[e as usize]);
+                let to = &self.slots[alias[e as usize] as usize];
+                let workload = match &to.identity {
+                    Identity::Workload { namespace, labels } => format!(
+                        "{namespace}/{}",
+                        dns_label(&workload_name(labels, to.pod_name.as_deref()), 40)
+                    ),
+                    _ => String::new(),
+                };
+                self.warn(
+                    line,
+                    format!(
+                        "{from} is the address of pod {workload} elsewhere in the capture: its flows are read as that workload's (its labels, never its pod IP)"
+                    ),
+                );
+            }
             let old = std::mem::take(&mut self.entries);
             self.entries.reserve(old.len());
             for (mut k, s) in old {
@@ -614,6 +775,7 @@ impl Aggregator {
                 direction: k.direction,
                 protocol: k.protocol,
                 port: k.port,
+                source_port: k.source_port,
                 l7: l7_remap[k.l7 as usize],
                 verdict: k.verdict,
                 is_reply: k.is_reply,
@@ -633,6 +795,7 @@ impl Aggregator {
                 f.direction,
                 f.verdict,
                 f.is_reply,
+                f.source_port,
             )
         });
         Aggregates {
@@ -851,6 +1014,33 @@ mod tests {
         }
         let identity = &value["identities"][0];
         assert!(identity["identity"]["kind"].is_string(), "{identity}");
+    }
+
+    #[test]
+    fn merging_parts_equals_reading_the_whole() {
+        use crate::flows::{FlowReader, ReaderOptions};
+        let input = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/hubble/basic-sample-400-tcp-flows.json"
+        ))
+        .unwrap();
+        let read = |bytes: &[u8]| {
+            let mut agg = Aggregator::default();
+            let mut r = FlowReader::new(ReaderOptions::default());
+            r.feed(bytes, &mut |ev| agg.add(ev)).unwrap();
+            let report = r.finish(&mut |ev| agg.add(ev)).unwrap();
+            (agg, report)
+        };
+        let (whole, _) = read(&input);
+        let whole = whole.finish();
+        // Split on a line boundary near the middle.
+        let mid = input.len() / 2;
+        let cut = mid + input[mid..].iter().position(|b| *b == b'\n').unwrap() + 1;
+        let (mut a, ra) = read(&input[..cut]);
+        let (b, _) = read(&input[cut..]);
+        a.merge(b, ra.lines);
+        let merged = a.finish();
+        assert_eq!(merged, whole);
     }
 
     #[test]

@@ -104,14 +104,28 @@ pub enum Direction {
 
 impl FlowEvent<'_> {
     /// Whether this is a reply: `is_reply` when set; otherwise an L7
-    /// response, or a flow from a low port to an ephemeral port (32768 and
-    /// up, Linux's range) is taken for one.
+    /// response, an ICMP reply type (echo reply, timestamp reply, …), or a
+    /// flow from a low port to an ephemeral port (32768 and up, Linux's
+    /// range) is taken for one.
     pub fn infer_reply(&self) -> bool {
         if let Some(r) = self.is_reply {
             return r;
         }
         if self.l7_response {
             return true;
+        }
+        if matches!(self.protocol, Protocol::Icmp | Protocol::IcmpV6) {
+            return self
+                .port
+                .and_then(|t| u8::try_from(t).ok())
+                .is_some_and(|t| {
+                    crate::engine::IcmpKey {
+                        v6: self.protocol == Protocol::IcmpV6,
+                        icmp_type: t,
+                    }
+                    .request_of_reply()
+                    .is_some()
+                });
         }
         matches!((self.source_port, self.port), (Some(s), Some(d)) if d >= 32768 && s < d && self.protocol.has_ports())
     }

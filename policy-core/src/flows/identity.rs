@@ -10,93 +10,11 @@
 //! namespace's own labels.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-/// Cilium's reserved identities, as policy entities.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReservedEntity {
-    /// The local node (identity 1).
-    Host,
-    /// Outside the cluster (identities 2, 9, 10).
-    World,
-    /// Endpoints not managed by Cilium (identity 3).
-    Unmanaged,
-    /// Cilium's health endpoints (identity 4).
-    Health,
-    /// Endpoints whose identity is not resolved yet (identity 5).
-    Init,
-    /// Other nodes of the cluster (identity 6).
-    RemoteNode,
-    /// The Kubernetes API server (identity 7).
-    KubeApiserver,
-    /// Cilium's ingress proxy (identity 8).
-    Ingress,
-}
-
-impl ReservedEntity {
-    /// The entity name used in `toEntities` / `fromEntities`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReservedEntity::Host => "host",
-            ReservedEntity::World => "world",
-            ReservedEntity::Unmanaged => "unmanaged",
-            ReservedEntity::Health => "health",
-            ReservedEntity::Init => "init",
-            ReservedEntity::RemoteNode => "remote-node",
-            ReservedEntity::KubeApiserver => "kube-apiserver",
-            ReservedEntity::Ingress => "ingress",
-        }
-    }
-
-    /// From a `reserved:` label's key.
-    pub fn from_label(key: &str) -> Option<Self> {
-        Some(match key {
-            "host" => ReservedEntity::Host,
-            "world" | "world-ipv4" | "world-ipv6" => ReservedEntity::World,
-            "unmanaged" => ReservedEntity::Unmanaged,
-            "health" => ReservedEntity::Health,
-            "init" => ReservedEntity::Init,
-            "remote-node" => ReservedEntity::RemoteNode,
-            "kube-apiserver" => ReservedEntity::KubeApiserver,
-            "ingress" => ReservedEntity::Ingress,
-            _ => return None,
-        })
-    }
-
-    /// From a reserved numeric identity (1–10).
-    pub fn from_number(n: u32) -> Option<Self> {
-        Some(match n {
-            1 => ReservedEntity::Host,
-            2 | 9 | 10 => ReservedEntity::World,
-            3 => ReservedEntity::Unmanaged,
-            4 => ReservedEntity::Health,
-            5 => ReservedEntity::Init,
-            6 => ReservedEntity::RemoteNode,
-            7 => ReservedEntity::KubeApiserver,
-            8 => ReservedEntity::Ingress,
-            _ => return None,
-        })
-    }
-
-    /// When an endpoint carries several reserved labels (the host can also be
-    /// `kube-apiserver`), the most specific one wins.
-    fn specificity(self) -> u8 {
-        match self {
-            ReservedEntity::KubeApiserver => 7,
-            ReservedEntity::Ingress => 6,
-            ReservedEntity::Health => 5,
-            ReservedEntity::Host => 4,
-            ReservedEntity::RemoteNode => 3,
-            ReservedEntity::Init => 2,
-            ReservedEntity::Unmanaged => 1,
-            ReservedEntity::World => 0,
-        }
-    }
-}
+pub use crate::cluster::ReservedEntity;
 
 /// A flow endpoint's identity: what generated rules select.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -285,12 +203,6 @@ pub fn dns_label(text: &str, max: usize) -> String {
         out.push('x');
     }
     out
-}
-
-impl fmt::Display for ReservedEntity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 #[cfg(test)]

@@ -36,7 +36,9 @@ pub use aggregate::{
     AggregateOptions, AggregatedFlow, Aggregates, Aggregator, IdentityInfo, L7Key,
 };
 pub use event::{Direction, FlowEvent, L7View, Protocol, Verdict};
-pub use generate::{Flavor, GenerateOptions, Generated, PolicyDirections, generate, to_yaml};
+pub use generate::{
+    Flavor, GenerateOptions, Generated, PolicyDirections, generate, parse_verdicts, to_yaml,
+};
 pub use identity::{Identity, ReservedEntity};
 pub use reader::{
     FlowReader, LineProblem, ProblemSeverity, ReadError, ReadReport, ReaderOptions, read_flows,

@@ -9,7 +9,16 @@
 //!   `hubble observe -o json` prints); `node_status`, `lost_events`,
 //!   `agent_event` and `debug_event` records are counted and skipped;
 //! - bare Flow objects, one per line (the legacy output);
+//! - concatenated JSON objects: several on one line, or one pretty-printed
+//!   over many lines (what `jq .` prints);
 //! - a JSON array of either, on one line or pretty-printed over many.
+//!
+//! An object's end is found by counting braces outside strings, so a record
+//! may span lines. A record broken off before its end is reported and reading
+//! resumes at the next line that starts with `{` in its first column (inside a
+//! pretty-printed object nested values are indented), or at a raw line break
+//! inside a string (which JSON does not allow). A record whose flow names no
+//! endpoint at all (`{"flow":{}}`) is reported, not read as a flow.
 //!
 //! Memory is bounded: one record is buffered at most, and a record longer
 //! than [`ReaderOptions::max_record_bytes`] is skipped (and reported) without
@@ -131,8 +140,10 @@ pub enum ReadError {
 enum Mode {
     /// Between records: skipping whitespace, deciding line vs array.
     RecordStart,
-    /// Inside a line record.
+    /// Inside a line record that is not an object (reported line by line).
     Line,
+    /// Inside a JSON object (which may span lines).
+    Value,
     /// Inside a JSON array (any nesting of elements tracked by `ArrayScan`).
     Array,
 }
@@ -147,6 +158,17 @@ struct ArrayScan {
     in_element: bool,
     /// The current element is a scalar (ends at `,` `]` or whitespace).
     scalar: bool,
+}
+
+/// Where a top-level object scan is.
+#[derive(Clone, Copy, Debug, Default)]
+struct ValueScan {
+    /// Brace/bracket depth: 0 before the opening brace.
+    depth: u32,
+    in_string: bool,
+    escape: bool,
+    /// The previous byte was a line break.
+    line_start: bool,
 }
 
 /// A push parser for Hubble output. See the module docs.
@@ -164,6 +186,7 @@ pub struct FlowReader {
     /// Line where the current record started.
     record_line: u64,
     array: ArrayScan,
+    value: ValueScan,
     at_start: bool,
     /// Bytes seen on the current (unterminated) line.
     line_has_bytes: bool,
@@ -183,6 +206,7 @@ impl FlowReader {
             line: 1,
             record_line: 1,
             array: ArrayScan::default(),
+            value: ValueScan::default(),
             at_start: true,
             line_has_bytes: false,
             report: ReadReport::default(),
@@ -240,6 +264,11 @@ impl FlowReader {
                             self.mode = Mode::Array;
                             self.array = ArrayScan::default();
                         }
+                        b'{' => {
+                            self.mode = Mode::Value;
+                            self.value = ValueScan::default();
+                            self.start_record();
+                        }
                         _ => {
                             self.mode = Mode::Line;
                             self.start_record();
@@ -287,6 +316,9 @@ impl FlowReader {
                 Mode::Array => {
                     pos = self.scan_array(chunk, pos, on_flow);
                 }
+                Mode::Value => {
+                    pos = self.scan_value(chunk, pos, on_flow);
+                }
             }
         }
         match &self.failed {
@@ -309,7 +341,7 @@ impl FlowReader {
         }
         match self.mode {
             Mode::RecordStart => {}
-            Mode::Line => {
+            Mode::Line | Mode::Value => {
                 if self.oversized {
                     self.report_oversized();
                 } else {
@@ -390,6 +422,113 @@ impl FlowReader {
             self.record_len.max(self.opts.max_record_bytes + 1)
         );
         self.problem(self.record_line, None, ProblemSeverity::Error, msg);
+    }
+
+    /// Ends the current record with `piece` (its bytes in this chunk) and
+    /// processes it.
+    fn complete<F>(&mut self, piece: &[u8], on_flow: &mut F)
+    where
+        F: for<'a> FnMut(&FlowEvent<'a>),
+    {
+        self.record_len += piece.len();
+        if self.buf.is_empty() && !self.oversized {
+            self.check_len();
+            if self.oversized {
+                self.report_oversized();
+            } else {
+                self.process(piece, on_flow);
+            }
+        } else {
+            self.append(piece);
+            if self.oversized {
+                self.report_oversized();
+            } else {
+                let buf = std::mem::take(&mut self.buf);
+                self.process(&buf, on_flow);
+                self.buf = buf;
+            }
+        }
+        self.end_record();
+    }
+
+    /// Scans a top-level object from `pos`; returns where it stopped (the
+    /// end of the chunk, or where the next record starts).
+    fn scan_value<F>(&mut self, chunk: &[u8], mut pos: usize, on_flow: &mut F) -> usize
+    where
+        F: for<'a> FnMut(&FlowEvent<'a>),
+    {
+        let mut start = pos;
+        while pos < chunk.len() {
+            let s = &mut self.value;
+            if s.in_string {
+                if s.escape {
+                    s.escape = false;
+                    pos += 1;
+                    continue;
+                }
+                match memchr::memchr3(b'"', b'\\', b'\n', &chunk[pos..]) {
+                    None => {
+                        pos = chunk.len();
+                        break;
+                    }
+                    Some(i) => {
+                        pos += i;
+                        match chunk[pos] {
+                            b'\\' => s.escape = true,
+                            b'"' => s.in_string = false,
+                            _ => {
+                                // A raw line break inside a string: the record
+                                // was cut off. Report it; the next line starts anew.
+                                self.complete(&chunk[start..pos], on_flow);
+                                self.newline();
+                                self.mode = Mode::RecordStart;
+                                return pos + 1;
+                            }
+                        }
+                        pos += 1;
+                        continue;
+                    }
+                }
+            }
+            let b = chunk[pos];
+            let line_start = std::mem::replace(&mut s.line_start, b == b'\n');
+            match b {
+                b'"' => s.in_string = true,
+                b'{' if line_start && s.depth > 0 => {
+                    // A new record at the start of a line while this one is
+                    // still open: this one was cut off.
+                    self.complete(&chunk[start..pos], on_flow);
+                    self.start_record();
+                    self.value = ValueScan::default();
+                    start = pos;
+                    continue;
+                }
+                b'{' | b'[' => s.depth += 1,
+                b'}' | b']' => {
+                    s.depth = s.depth.saturating_sub(1);
+                    if s.depth == 0 {
+                        self.line_has_bytes = true;
+                        self.complete(&chunk[start..pos + 1], on_flow);
+                        self.mode = Mode::RecordStart;
+                        return pos + 1;
+                    }
+                }
+                b'\n' => {
+                    self.line += 1;
+                    self.report.lines += 1;
+                    self.line_has_bytes = false;
+                    pos += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            self.line_has_bytes = true;
+            pos += 1;
+        }
+        let piece = &chunk[start..];
+        self.record_len += piece.len();
+        self.append(piece);
+        pos
     }
 
     /// Scans array syntax from `pos`; returns where it stopped (the end of
@@ -562,7 +701,13 @@ impl FlowReader {
             Ok(r) => r,
             Err(e) => {
                 let (l, c) = (e.line() as u64, e.column() as u64);
-                let abs_line = line + l.saturating_sub(1);
+                // A record cut off is reported where it starts; other
+                // errors where they are (a record may span lines).
+                let abs_line = if e.is_eof() {
+                    line
+                } else {
+                    line + l.saturating_sub(1)
+                };
                 let what = if e.is_eof() {
                     "truncated record (the JSON ends early)".to_string()
                 } else if e.to_string().starts_with("invalid unicode code point") {
@@ -575,7 +720,8 @@ impl FlowReader {
                 } else {
                     what
                 };
-                self.problem(abs_line, (c > 0).then_some(c), ProblemSeverity::Error, what);
+                let column = (c > 0 && !e.is_eof()).then_some(c);
+                self.problem(abs_line, column, ProblemSeverity::Error, what);
                 return;
             }
         };
@@ -618,6 +764,22 @@ impl FlowReader {
                 return;
             }
         };
+        let no_endpoint = flow.source.is_none()
+            && flow.destination.is_none()
+            && flow
+                .ip
+                .as_ref()
+                .is_none_or(|ip| ip.source.is_none() && ip.destination.is_none());
+        if no_endpoint {
+            self.problem(
+                line,
+                None,
+                ProblemSeverity::Error,
+                "flow names no endpoint: it has neither `source`/`destination` nor `IP` addresses"
+                    .into(),
+            );
+            return;
+        }
         let event = self.decode(flow, line);
         self.report.flows += 1;
         on_flow(&event);
@@ -679,9 +841,11 @@ impl FlowReader {
                 } else if let Some(p) = &l4.sctp {
                     (Protocol::Sctp, p.destination_port, p.source_port)
                 } else if let Some(i) = &l4.icmpv4 {
-                    (Protocol::Icmp, i.icmp_type, None)
+                    // Protobuf's JSON leaves out zero values: `"ICMPv4":{}`
+                    // is type 0, an echo reply.
+                    (Protocol::Icmp, Some(i.icmp_type.unwrap_or(0)), None)
                 } else if let Some(i) = &l4.icmpv6 {
-                    (Protocol::IcmpV6, i.icmp_type, None)
+                    (Protocol::IcmpV6, Some(i.icmp_type.unwrap_or(0)), None)
                 } else {
                     (Protocol::None, None, None)
                 }

@@ -3,16 +3,24 @@
 //! The flows' identities become a cluster model ([`replay_cluster`]): one
 //! pod per workload (namespace, stable labels, an observed address), the
 //! namespaces with the labels Hubble reported for them, external addresses,
-//! host-network pods for `host`/`remote-node` addresses, and the
-//! kube-apiserver's addresses. Then the reachability [`Engine`] answers each
-//! distinct flow, so replay has exactly the engine's semantics; this module
-//! only translates.
+//! the kube-apiserver's addresses, and one endpoint per reserved identity
+//! (`host` and `remote-node` as host-network endpoints on their node;
+//! `health`, `init`, `ingress`, `unmanaged` as reserved endpoints with the
+//! addresses seen, see [`crate::cluster::PodInfo::reserved`]). Then the
+//! reachability [`Engine`] answers each distinct flow, so replay has exactly
+//! the engine's semantics; this module only translates.
 //!
-//! Not evaluated (`allowed: null`, with a note): reply flows (connection
-//! tracking lets them through when their request is allowed), flows without
-//! L4 information or with a protocol the engine does not model (ICMP), and
-//! peers the model has no endpoint for (`health`, `init`, `ingress`,
-//! `unmanaged`, peers known by nothing at all).
+//! - A request on TCP, UDP or SCTP gets [`Engine::verdict`]; ICMP gets
+//!   [`Engine::icmp_verdict`] (Cilium `icmps`; NetworkPolicy cannot express
+//!   ICMP, and the note says so when that leaves no verdict).
+//! - A reply gets its request's verdict: the same engine question with the
+//!   endpoints swapped back and the reply's source port as the request's
+//!   destination port (an ICMP echo reply's request is the echo request),
+//!   whether or not the request is in the capture. Connection tracking lets
+//!   a reply through exactly when its request was allowed.
+//! - `allowed` is `null` only with a note saying why no verdict exists: no
+//!   L4 information, no port, a peer known by nothing at all, an ICMP
+//!   message that answers no request, or ICMP where a NetworkPolicy decides.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -23,8 +31,8 @@ use super::aggregate::{AggregatedFlow, Aggregates, L7Key};
 use super::event::{Direction, Protocol, Verdict};
 use super::identity::{Identity, ReservedEntity};
 use super::timestamp::format_rfc3339;
-use crate::cluster::{Cluster, EndpointId, Labels, PodInfo};
-use crate::engine::{self, Engine, PortKey};
+use crate::cluster::{Cluster, EndpointId, PodInfo};
+use crate::engine::{self, Engine, IcmpKey, PortKey, RuleMatch};
 use crate::model::Policy;
 
 /// Address standing for `world` when the flows carried none (TEST-NET-1).
@@ -70,6 +78,37 @@ pub struct ReplayRow {
     /// Why the flow was not evaluated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// For a reply: where its verdict comes from, in words ("reply: allowed
+    /// because the request … is allowed", "reply to a request these policies
+    /// deny: …").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
+}
+
+impl ReplayRow {
+    /// One line saying why the row has its verdict: for a reply, where its
+    /// verdict comes from; the note when there is no verdict; the rules that
+    /// allow it; or the reason it is denied. What the CLI's table and the
+    /// page's flows table show.
+    pub fn explanation(&self) -> String {
+        if let Some(reply) = &self.reply {
+            return reply.clone();
+        }
+        match self.allowed {
+            None => self.note.clone().unwrap_or_default(),
+            Some(true) if self.matched.is_empty() => {
+                "allowed: no policy isolates either end for it".to_string()
+            }
+            Some(true) => self.matched.join("; "),
+            Some(false) => self
+                .reasons
+                .iter()
+                .find(|r| r.contains("no rule allows") || r.contains("denied by"))
+                .or(self.reasons.first())
+                .cloned()
+                .unwrap_or_else(|| "denied".to_string()),
+        }
+    }
 }
 
 /// Counts over the rows (`*_flows` weigh rows by their flow count).
@@ -79,11 +118,17 @@ pub struct ReplaySummary {
     pub distinct: u64,
     /// Flows (sum of counts).
     pub flows: u64,
-    /// Rows allowed.
+    /// Request rows allowed (replies are counted in `replies`).
     pub allowed: u64,
-    /// Rows denied.
+    /// Request rows denied.
     pub denied: u64,
-    /// Rows not evaluated (replies, no L4, unmodelled peers).
+    /// Reply rows (whatever their verdict).
+    pub replies: u64,
+    /// Reply rows allowed (their request is).
+    pub replies_allowed: u64,
+    /// Reply rows denied (their request is).
+    pub replies_denied: u64,
+    /// Rows, requests or replies, with no verdict (see their `note`).
     pub not_evaluated: u64,
     /// Rows whose outcome differs from what Hubble observed: observed going
     /// through (FORWARDED, REDIRECTED, AUDIT) but denied now, or observed
@@ -140,10 +185,14 @@ pub fn replay_cluster(agg: &Aggregates) -> ReplayCluster {
             }
         }
     }
-    // Pods first (endpoint ids of externals shift when pods are added).
+    // Pods and reserved endpoints first (externals are numbered after them).
     let mut endpoints: Vec<Option<Result<EndpointId, String>>> = vec![None; agg.identities.len()];
-    let mut host_pods: BTreeMap<IpAddr, EndpointId> = BTreeMap::new();
+    let mut nodes: BTreeMap<IpAddr, EndpointId> = BTreeMap::new();
     for (i, info) in agg.identities.iter().enumerate() {
+        let add = |cluster: &mut Cluster, pod: PodInfo| {
+            cluster.pods.push(pod);
+            EndpointId(cluster.pods.len() - 1)
+        };
         match &info.identity {
             Identity::Workload { namespace, labels } => {
                 let mut pod = PodInfo::new(namespace, &info.name, labels.clone());
@@ -151,28 +200,43 @@ pub fn replay_cluster(agg: &Aggregates) -> ReplayCluster {
                 pod.node_ip = node_of.get(&i).copied();
                 endpoints[i] = Some(Ok(cluster.add_pod(pod)));
             }
+            // A node (one endpoint per address: the same node is `host` on
+            // itself and `remote-node` elsewhere).
             Identity::Reserved {
                 entity: entity @ (ReservedEntity::Host | ReservedEntity::RemoteNode),
-                ip,
+                ip: Some(ip),
             } => {
-                // A node: a host-network pod on it.
-                let ip = match ip {
-                    Some(ip) => *ip,
+                let id = match nodes.get(ip) {
+                    Some(id) => *id,
                     None => {
-                        endpoints[i] = Some(Err(format!(
-                            "reserved:{entity} without an address has no endpoint in the model"
-                        )));
-                        continue;
+                        let pod = PodInfo::reserved(*entity, &format!("node-{ip}"), vec![*ip]);
+                        let id = add(&mut cluster, pod);
+                        nodes.insert(*ip, id);
+                        id
                     }
                 };
-                let id = *host_pods.entry(ip).or_insert_with(|| {
-                    let mut pod = PodInfo::new("", &format!("node-{ip}"), Labels::new());
-                    pod.host_network = true;
-                    pod.node_ip = Some(ip);
-                    cluster.pods.push(pod);
-                    EndpointId(cluster.pods.len() - 1)
-                });
                 endpoints[i] = Some(Ok(id));
+            }
+            Identity::Reserved {
+                entity:
+                    entity @ (ReservedEntity::Host
+                    | ReservedEntity::RemoteNode
+                    | ReservedEntity::Health
+                    | ReservedEntity::Init
+                    | ReservedEntity::Ingress
+                    | ReservedEntity::Unmanaged),
+                ip,
+            } => {
+                let pod = PodInfo::reserved(*entity, &info.display, ip.iter().copied().collect());
+                endpoints[i] = Some(Ok(add(&mut cluster, pod)));
+            }
+            Identity::Reserved {
+                entity: ReservedEntity::KubeApiserver,
+                ip: None,
+            } => {
+                let pod =
+                    PodInfo::reserved(ReservedEntity::KubeApiserver, &info.display, Vec::new());
+                endpoints[i] = Some(Ok(add(&mut cluster, pod)));
             }
             _ => {}
         }
@@ -198,13 +262,12 @@ pub fn replay_cluster(agg: &Aggregates) -> ReplayCluster {
                 }
                 Ok(cluster.add_external(*ip))
             }
-            Identity::Reserved { entity, .. } => {
-                Err(format!("reserved:{entity} has no endpoint in the model"))
-            }
             Identity::Unknown { ip: None } => {
-                Err("the flows carry neither labels nor address for it".to_string())
+                Err("the flows carry neither labels nor address for one endpoint".to_string())
             }
-            Identity::Workload { .. } => unreachable!("workloads were added above"),
+            Identity::Reserved { .. } | Identity::Workload { .. } => {
+                unreachable!("pods and reserved endpoints were added above")
+            }
         });
     }
     ReplayCluster {
@@ -216,21 +279,122 @@ pub fn replay_cluster(agg: &Aggregates) -> ReplayCluster {
     }
 }
 
-/// The engine's port for a flow, or why there is none.
-fn port_key(f: &AggregatedFlow) -> Result<PortKey, String> {
-    let protocol = match f.protocol {
+/// What the engine is asked about one flow.
+enum Question {
+    Port(PortKey),
+    Icmp(IcmpKey),
+}
+
+/// The engine question for traffic to `port` over `protocol`, or why there
+/// is none.
+fn question(protocol: Protocol, port: Option<u16>) -> Result<Question, String> {
+    let proto = match protocol {
         Protocol::Tcp => engine::Protocol::Tcp,
         Protocol::Udp => engine::Protocol::Udp,
         Protocol::Sctp => engine::Protocol::Sctp,
         Protocol::Icmp | Protocol::IcmpV6 => {
-            return Err("ICMP is not modelled by the engine".to_string());
+            let Some(t) = port.and_then(|t| u8::try_from(t).ok()) else {
+                return Err("the flows carry no ICMP type".to_string());
+            };
+            return Ok(Question::Icmp(IcmpKey {
+                v6: protocol == Protocol::IcmpV6,
+                icmp_type: t,
+            }));
         }
         Protocol::None => return Err("the flows carry no L4 information".to_string()),
     };
-    match f.port {
-        Some(p) => Ok(PortKey::new(p, protocol)),
+    match port {
+        Some(p) => Ok(Question::Port(PortKey::new(p, proto))),
         None => Err("the flows carry no destination port".to_string()),
     }
+}
+
+/// The engine's answer: allowed (or no verdict), the rules that allow, the
+/// conditions, the reasons it is denied or has no verdict.
+struct Answer {
+    allowed: Option<bool>,
+    matched: Vec<String>,
+    conditions: Vec<String>,
+    reasons: Vec<String>,
+}
+
+fn matched_names<'a>(matches: impl Iterator<Item = &'a RuleMatch>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in matches {
+        let name = format!("{} {}", m.policy.describe(), m.rule);
+        if !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
+}
+
+fn ask(engine: &Engine, from: EndpointId, to: EndpointId, q: &Question) -> Answer {
+    match q {
+        Question::Port(port) => {
+            let v = engine.verdict(from, to, *port);
+            if v.allowed {
+                Answer {
+                    allowed: Some(true),
+                    matched: matched_names(v.egress.allowed_by.iter().chain(&v.ingress.allowed_by)),
+                    conditions: v.conditions(),
+                    reasons: Vec::new(),
+                }
+            } else {
+                Answer {
+                    allowed: Some(false),
+                    matched: Vec::new(),
+                    conditions: Vec::new(),
+                    reasons: v.reasons(),
+                }
+            }
+        }
+        Question::Icmp(key) => {
+            let v = engine.icmp_verdict(from, to, *key);
+            Answer {
+                allowed: v.allowed,
+                matched: if v.allowed == Some(true) {
+                    matched_names(v.egress.allowed_by.iter().chain(&v.ingress.allowed_by))
+                } else {
+                    Vec::new()
+                },
+                conditions: Vec::new(),
+                reasons: v.reasons(),
+            }
+        }
+    }
+}
+
+/// The request a reply answers: (from, to, question), or why there is none.
+fn request_of(
+    f: &AggregatedFlow,
+    model: &ReplayCluster,
+) -> Result<(EndpointId, EndpointId, Question), String> {
+    let from = model.endpoints[f.destination].clone()?;
+    let to = model.endpoints[f.source].clone()?;
+    let q = match f.protocol {
+        Protocol::Icmp | Protocol::IcmpV6 => match question(f.protocol, f.port)? {
+            Question::Icmp(key) => match key.request_of_reply() {
+                Some(req) => Question::Icmp(req),
+                None => {
+                    return Err(format!(
+                        "reply of {key}, which answers no request: its verdict depends on the connection it reports on"
+                    ));
+                }
+            },
+            Question::Port(_) => unreachable!("ICMP asks an ICMP question"),
+        },
+        p => match f.source_port {
+            Some(port) => question(p, Some(port))?,
+            None => {
+                return Err(
+                    "reply whose source port (the port of its request) the flows do not carry"
+                        .to_string(),
+                );
+            }
+        },
+    };
+    Ok((from, to, q))
 }
 
 /// Replays every distinct flow against `policies`. See the module docs.
@@ -259,31 +423,48 @@ pub fn replay(agg: &Aggregates, policies: &[Policy]) -> Replay {
             first_seen: f.first_seen.map(format_rfc3339),
             last_seen: f.last_seen.map(format_rfc3339),
             note: None,
+            reply: None,
         };
-        let evaluable = if f.is_reply {
-            Err("reply: allowed when its request is (connection tracking)".to_string())
+        let asked = if f.is_reply {
+            request_of(f, &model)
         } else {
-            port_key(f).and_then(|port| {
+            question(f.protocol, f.port).and_then(|q| {
                 let from = model.endpoints[f.source].clone()?;
                 let to = model.endpoints[f.destination].clone()?;
-                Ok((from, to, port))
+                Ok((from, to, q))
             })
         };
-        match evaluable {
+        match asked {
             Err(note) => row.note = Some(note),
-            Ok((from, to, port)) => {
-                let v = engine.verdict(from, to, port);
-                row.allowed = Some(v.allowed);
-                if v.allowed {
-                    for m in v.egress.allowed_by.iter().chain(&v.ingress.allowed_by) {
-                        let name = format!("{} {}", m.policy.describe(), m.rule);
-                        if !row.matched.contains(&name) {
-                            row.matched.push(name);
+            Ok((from, to, q)) => {
+                let a = ask(&engine, from, to, &q);
+                row.allowed = a.allowed;
+                row.matched = a.matched;
+                row.conditions = a.conditions;
+                if f.is_reply {
+                    let request = format!(
+                        "{} -> {} {}",
+                        row.destination,
+                        row.source,
+                        match &q {
+                            Question::Port(p) => p.to_string(),
+                            Question::Icmp(k) => k.to_string(),
                         }
-                    }
-                    row.conditions = v.conditions();
+                    );
+                    row.reply = Some(match a.allowed {
+                        Some(true) => {
+                            format!("reply: allowed because the request ({request}) is allowed")
+                        }
+                        Some(false) => {
+                            format!("reply to a request these policies deny ({request})")
+                        }
+                        None => format!("reply to a request with no verdict ({request})"),
+                    });
+                }
+                if a.allowed.is_none() {
+                    row.note = Some(a.reasons.join("; "));
                 } else {
-                    row.reasons = v.reasons();
+                    row.reasons = a.reasons;
                 }
             }
         }
@@ -296,10 +477,17 @@ pub fn replay(agg: &Aggregates, policies: &[Policy]) -> Replay {
 fn tally(s: &mut ReplaySummary, row: &ReplayRow) {
     s.distinct += 1;
     s.flows += row.count;
+    if row.is_reply {
+        s.replies += 1;
+    }
     match row.allowed {
         None => s.not_evaluated += 1,
         Some(true) => {
-            s.allowed += 1;
+            if row.is_reply {
+                s.replies_allowed += 1;
+            } else {
+                s.allowed += 1;
+            }
             s.allowed_flows += row.count;
             if row.verdict == Verdict::Dropped {
                 s.changed += 1;
@@ -307,7 +495,11 @@ fn tally(s: &mut ReplaySummary, row: &ReplayRow) {
             }
         }
         Some(false) => {
-            s.denied += 1;
+            if row.is_reply {
+                s.replies_denied += 1;
+            } else {
+                s.denied += 1;
+            }
             s.denied_flows += row.count;
             if row.verdict.is_allowed_traffic() {
                 s.changed += 1;

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! palisade generate --flows FILE... [--flavor kubernetes|cilium] [--namespace NS]...
-//!                   [--direction ingress|egress|both] [-o DIR|-]
+//!                   [--direction ingress|egress|both] [--verdicts FORWARDED,DROPPED,AUDIT]
+//!                   [-o DIR|-]
 //! ```
 //!
 //! Prints multi-document YAML on stdout (or writes one file per policy into
@@ -11,18 +12,20 @@
 //! the input is large.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use policy_core::flows::{
     AggregateOptions, Aggregates, Aggregator, Flavor, FlowReader, GenerateOptions,
-    PolicyDirections, ReadReport, ReaderOptions, generate, to_yaml,
+    PolicyDirections, ReadReport, ReaderOptions, Verdict, generate, parse_verdicts, to_yaml,
 };
 
 /// Input sizes from which a progress bar is shown.
 const PROGRESS_MIN_BYTES: u64 = 16 << 20;
+/// File sizes from which several threads read one file (`--threads`).
+const PARALLEL_MIN_BYTES: u64 = 32 << 20;
 /// Problems printed per input file.
 const PROBLEMS_SHOWN: usize = 10;
 
@@ -49,6 +52,10 @@ pub enum DirectionArg {
 /// Options for reading flow files, shared with `palisade replay`.
 #[derive(Clone, Debug, clap::Args)]
 pub struct FlowInputArgs {
+    /// Threads reading one large file (each reads a part, split on a record
+    /// boundary, and the aggregations are merged); 1 reads on this thread.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub threads: u16,
     /// Bad records tolerated per file before giving up.
     #[arg(long, default_value_t = 1000)]
     pub max_errors: u64,
@@ -80,6 +87,10 @@ pub struct GenerateArgs {
         default_value = "-"
     )]
     pub output_dir: String,
+    /// Observed verdicts to allow, comma-separated: FORWARDED (also covers
+    /// REDIRECTED), DROPPED, AUDIT. With DROPPED the policies allow what was dropped.
+    #[arg(long, value_name = "LIST", default_value = "FORWARDED", value_parser = verdict_list)]
+    pub verdicts: VerdictList,
     /// Widen external IPv4 addresses to this prefix length.
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u8).range(0..=32))]
     pub ipv4_prefix: u8,
@@ -88,6 +99,15 @@ pub struct GenerateArgs {
     pub ipv6_prefix: u8,
     #[command(flatten)]
     pub input: FlowInputArgs,
+}
+
+/// The `--verdicts` list.
+#[derive(Clone, Debug)]
+pub struct VerdictList(pub Vec<Verdict>);
+
+/// clap parser for `--verdicts` (policy-core reads the list).
+fn verdict_list(text: &str) -> Result<VerdictList, String> {
+    parse_verdicts(text).map(VerdictList)
 }
 
 /// Runs `palisade generate`.
@@ -109,6 +129,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         namespaces: args.namespaces.clone(),
         ipv4_prefix: args.ipv4_prefix,
         ipv6_prefix: args.ipv6_prefix,
+        verdicts: args.verdicts.0.clone(),
     };
     let generated = generate(&aggregates, &options);
     for w in &generated.warnings {
@@ -132,7 +153,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         }
     }
     eprintln!(
-        "palisade: {} flows, {} distinct ({} used, {} replies or not forwarded); {} {} generated{}",
+        "palisade: {} flows, {} distinct ({} used, {} replies or verdicts not asked for); {} {} generated{}",
         aggregates.total_flows,
         aggregates.flows.len(),
         generated.used_tuples,
@@ -184,7 +205,21 @@ pub(crate) fn read_flow_files(
                 }
             }
         };
-        match read_one(reader, size, &opts, &mut aggregator) {
+        let parallel = match size {
+            Some(size) if input.threads > 1 && size >= PARALLEL_MIN_BYTES => {
+                read_parallel(path, size, usize::from(input.threads), &opts)
+            }
+            _ => Ok(None),
+        };
+        let result = match parallel {
+            Ok(Some((part, report))) => {
+                aggregator.merge(part, 0);
+                Ok(report)
+            }
+            Ok(None) => read_one(reader, size, &opts, &mut aggregator),
+            Err(e) => Err(e),
+        };
+        match result {
             Ok(report) => print_report(&shown, &report),
             Err(e) => {
                 eprintln!("palisade: {shown}: {e}");
@@ -205,15 +240,10 @@ pub(crate) fn read_flow_files(
     Ok(Some(aggregates))
 }
 
-fn read_one(
-    reader: Box<dyn Read>,
-    size: Option<u64>,
-    opts: &ReaderOptions,
-    aggregator: &mut Aggregator,
-) -> anyhow::Result<ReadReport> {
-    let mut input = BufReader::with_capacity(1 << 20, reader);
-    let progress = size
-        .filter(|s| *s >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal())
+/// A progress bar for reading `size` bytes, when stderr is a terminal and
+/// the input is large.
+fn progress_bar(size: Option<u64>) -> Option<indicatif::ProgressBar> {
+    size.filter(|s| *s >= PROGRESS_MIN_BYTES && std::io::stderr().is_terminal())
         .map(|s| {
             let bar = indicatif::ProgressBar::new(s);
             bar.set_style(
@@ -223,7 +253,142 @@ fn read_one(
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             bar
-        });
+        })
+}
+
+/// Where a part of a file that starts near `from` begins: just after the
+/// first line break followed by `{` (a JSON-lines record, or a top-level
+/// object of concatenated JSON; a raw line break cannot be inside a JSON
+/// string). `None` when none is found in the next `window` bytes.
+fn record_boundary(file: &mut File, from: u64, window: usize) -> std::io::Result<Option<u64>> {
+    file.seek(SeekFrom::Start(from))?;
+    let mut buf = Vec::with_capacity(window.min(1 << 20));
+    file.take(window as u64).read_to_end(&mut buf)?;
+    Ok(buf
+        .windows(2)
+        .position(|w| w == b"\n{")
+        .map(|i| from + i as u64 + 1))
+}
+
+/// Reads a large file with `threads` threads, each aggregating one part
+/// split on record boundaries, then merges the parts. `Ok(None)` when the
+/// file cannot be split (a JSON array, or no boundary found): read it on
+/// one thread. The report counts lines and problems as one read would.
+fn read_parallel(
+    path: &Path,
+    size: u64,
+    threads: usize,
+    opts: &ReaderOptions,
+) -> anyhow::Result<Option<(Aggregator, ReadReport)>> {
+    let mut file = File::open(path)?;
+    let mut head = [0u8; 4096];
+    let n = file.read(&mut head)?;
+    if head[..n]
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_none_or(|b| *b != b'{')
+    {
+        return Ok(None);
+    }
+    let window = opts.max_record_bytes.saturating_mul(2).max(1 << 20);
+    let mut cuts = vec![0u64];
+    for i in 1..threads as u64 {
+        let from = size / threads as u64 * i;
+        match record_boundary(&mut file, from.max(*cuts.last().unwrap_or(&0)), window)? {
+            Some(cut) if cut < size && cut > *cuts.last().unwrap_or(&0) => cuts.push(cut),
+            _ => {}
+        }
+    }
+    if cuts.len() < 2 {
+        return Ok(None);
+    }
+    cuts.push(size);
+    let bar = progress_bar(Some(size));
+    let parts: Vec<anyhow::Result<(Aggregator, ReadReport)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = cuts
+            .windows(2)
+            .map(|w| {
+                let (start, end) = (w[0], w[1]);
+                let bar = bar.clone();
+                scope.spawn(move || -> anyhow::Result<(Aggregator, ReadReport)> {
+                    let mut file = File::open(path)?;
+                    file.seek(SeekFrom::Start(start))?;
+                    let mut aggregator = Aggregator::new(AggregateOptions::default());
+                    let report = read_stream(
+                        Box::new(file.take(end - start)),
+                        bar.as_ref(),
+                        opts,
+                        &mut aggregator,
+                    )?;
+                    Ok((aggregator, report))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a reader thread panicked")))
+            })
+            .collect()
+    });
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let mut total: Option<(Aggregator, ReadReport)> = None;
+    for part in parts {
+        let (aggregator, report) = part?;
+        match &mut total {
+            None => total = Some((aggregator, report)),
+            Some((all, all_report)) => {
+                let offset = all_report.lines;
+                all.merge(aggregator, offset);
+                merge_reports(all_report, report, offset, opts);
+            }
+        }
+    }
+    Ok(total)
+}
+
+/// Adds the report of a later part (whose lines start after `offset`).
+fn merge_reports(all: &mut ReadReport, part: ReadReport, offset: u64, opts: &ReaderOptions) {
+    all.bytes += part.bytes;
+    all.lines += part.lines;
+    all.flows += part.flows;
+    all.skipped_events += part.skipped_events;
+    all.errors += part.errors;
+    all.warnings += part.warnings;
+    for mut p in part.problems {
+        if all.problems.len() >= opts.max_reported {
+            break;
+        }
+        p.line += offset;
+        all.problems.push(p);
+    }
+}
+
+fn read_one(
+    reader: Box<dyn Read>,
+    size: Option<u64>,
+    opts: &ReaderOptions,
+    aggregator: &mut Aggregator,
+) -> anyhow::Result<ReadReport> {
+    let progress = progress_bar(size);
+    let report = read_stream(reader, progress.as_ref(), opts, aggregator)?;
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+    Ok(report)
+}
+
+/// Streams `reader` through a [`FlowReader`] into `aggregator`.
+fn read_stream(
+    reader: Box<dyn Read + '_>,
+    progress: Option<&indicatif::ProgressBar>,
+    opts: &ReaderOptions,
+    aggregator: &mut Aggregator,
+) -> anyhow::Result<ReadReport> {
+    let mut input = BufReader::with_capacity(1 << 20, reader);
     let mut flow_reader = FlowReader::new(opts.clone());
     let mut on_flow = |ev: &policy_core::flows::FlowEvent<'_>| aggregator.add(ev);
     loop {
@@ -238,12 +403,9 @@ fn read_one(
         let n = chunk.len();
         flow_reader.feed(chunk, &mut on_flow)?;
         input.consume(n);
-        if let Some(bar) = &progress {
+        if let Some(bar) = progress {
             bar.inc(n as u64);
         }
-    }
-    if let Some(bar) = &progress {
-        bar.finish_and_clear();
     }
     Ok(flow_reader.finish(&mut on_flow)?)
 }

@@ -81,11 +81,14 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     }
     let s = &result.summary;
     eprintln!(
-        "palisade: {} distinct flows ({} flows): {} allowed, {} denied, {} not evaluated; {} changed ({} newly denied, {} newly allowed)",
+        "palisade: {} distinct flows ({} flows): {} allowed, {} denied, {} replies ({} allowed, {} denied), {} not evaluated; {} changed ({} newly denied, {} newly allowed)",
         s.distinct,
         s.flows,
         s.allowed,
         s.denied,
+        s.replies,
+        s.replies_allowed,
+        s.replies_denied,
         s.not_evaluated,
         s.changed,
         s.newly_denied,
@@ -153,18 +156,7 @@ fn write_table(out: &mut impl Write, r: &Replay) -> std::io::Result<()> {
                 Some(false) => "DENIED",
                 None => "-",
             };
-            let why = match (f.allowed, &f.note) {
-                (_, Some(note)) => note.clone(),
-                (Some(true), _) if f.matched.is_empty() => "not isolated".to_string(),
-                (Some(true), _) => f.matched.join("; "),
-                (Some(false), _) => f
-                    .reasons
-                    .iter()
-                    .find(|r| r.contains("no rule allows") || r.contains("denied by"))
-                    .cloned()
-                    .unwrap_or_default(),
-                (None, None) => String::new(),
-            };
+            let why = f.explanation();
             [
                 f.source.clone(),
                 f.destination.clone(),

@@ -15,17 +15,24 @@
 //! - `toFQDNs` is treated as an allow to every external address (DNS is not
 //!   resolved); the reasons say so. L7 rules allow at L4 and are stated as a
 //!   condition.
-//! - CIDR rules match addresses outside the cluster only.
+//! - CIDR rules match addresses outside the cluster, and unmanaged endpoints
+//!   (Cilium docs, "IP/CIDR based"); never pods, nodes or health endpoints.
+//! - `icmps` admit the listed ICMP types; a rule without L4 admits all ICMP;
+//!   a rule with `toPorts` only admits none (Cilium docs, "Layer 4 Examples").
 
-use super::{Builder, CidrPeer, Compiled, Group, NodeRelative, Peer, PortClause, Rule, push_rule};
+use super::{
+    Builder, CidrPeer, Compiled, Group, IcmpMatch, NodeRelative, Peer, PortClause, Rule, push_rule,
+};
+use crate::cluster::ReservedEntity;
 use crate::engine::bitset::BitSet;
+use crate::engine::icmp::IcmpKey;
 use crate::engine::port::{PortSpec, ProtoMatch, Protocol};
 use crate::engine::selector::{describe, names_cilium_namespace, reserved_entity};
 use crate::engine::verdict::Direction;
 use crate::model::LabelSelector;
 use crate::model::cidr::parse_cilium_cidr;
 use crate::model::cilium::{
-    CidrRule, CiliumPolicy, CiliumRule, EgressRule, IngressRule, L7Rules, PortRule,
+    CidrRule, CiliumPolicy, CiliumRule, EgressRule, IcmpRule, IngressRule, L7Rules, PortRule,
 };
 
 /// L3 peer fields of an ingress or egress rule, borrowed.
@@ -38,6 +45,7 @@ struct L3<'a> {
     unmodelled: Vec<&'a str>,
     to_ports: Option<&'a [PortRule]>,
     has_icmps: bool,
+    icmps: Option<&'a [IcmpRule]>,
 }
 
 impl<'a> L3<'a> {
@@ -54,6 +62,7 @@ impl<'a> L3<'a> {
                 .collect(),
             to_ports: r.to_ports.as_deref(),
             has_icmps: r.icmps.as_ref().is_some_and(|i| !i.is_empty()),
+            icmps: r.icmps.as_deref(),
         }
     }
 
@@ -89,6 +98,7 @@ impl<'a> L3<'a> {
             unmodelled,
             to_ports: r.to_ports.as_deref(),
             has_icmps: r.icmps.as_ref().is_some_and(|i| !i.is_empty()),
+            icmps: r.icmps.as_deref(),
         }
     }
 
@@ -235,6 +245,7 @@ fn compile_rule(
                     peers,
                     peer_union: BitSet::new(b.n),
                     node_relative: false,
+                    icmp: compile_icmps(l3),
                     ports,
                 },
             );
@@ -430,39 +441,66 @@ fn cidr_peer(
     peers.push(peer);
 }
 
-/// The endpoints a Cilium entity matches, and a note for entities the model
-/// has no endpoints for.
+/// The endpoints a Cilium entity matches, and a note for entities that
+/// match nothing. The entity names and their meaning are Cilium's (docs,
+/// "Layer 3 Examples" → "Entities based"; `pkg/policy/api/entity.go`).
 fn entity_set(b: &Builder<'_>, entity: &str) -> (BitSet, Option<NodeRelative>, Option<String>) {
     let n = b.n;
     match entity {
+        // "The all entity represents the combination of all known clusters
+        // as well world and whitelists all communication."
         "all" => (BitSet::full(n), None, None),
+        // "Allowing to world is identical to allowing to CIDR 0.0.0.0/0."
         "world" => (b.externals(None), None, None),
         "world-ipv4" => (b.externals(Some(true)), None, None),
         "world-ipv6" => (b.externals(Some(false)), None, None),
-        "cluster" => (b.all_pods(), None, None),
-        "host" => (BitSet::new(n), Some(NodeRelative::Host), None),
-        "remote-node" => (BitSet::new(n), Some(NodeRelative::RemoteNode), None),
-        "kube-apiserver" => {
-            let mut set = BitSet::new(n);
-            let base = b.cluster.pods.len();
-            for (j, ip) in b.cluster.externals.iter().enumerate() {
-                if b.cluster.options.kube_apiserver_ips.contains(ip) {
-                    set.insert(base + j);
-                }
-            }
+        // "all network endpoints inside of the local cluster": every pod and
+        // reserved identity but world, and the API server wherever it runs.
+        "cluster" => {
+            let mut set = b.all_pods();
+            set.union_with(&b.kube_apiserver_externals());
             (set, None, None)
         }
-        "health" | "init" | "ingress" | "unmanaged" | "none" => (
-            BitSet::new(n),
-            None,
-            (entity != "none")
-                .then(|| format!("entity {entity} has no endpoint in the cluster model")),
-        ),
+        "host" => (BitSet::new(n), Some(NodeRelative::Host), None),
+        "remote-node" => (BitSet::new(n), Some(NodeRelative::RemoteNode), None),
+        // "both deployments of the kube-apiserver: within the cluster and
+        // outside of the cluster".
+        "kube-apiserver" => {
+            let mut set = b.kube_apiserver_externals();
+            set.union_with(&b.reserved(ReservedEntity::KubeApiserver));
+            (set, None, None)
+        }
+        "health" | "init" | "ingress" | "unmanaged" => {
+            let e = ReservedEntity::from_label(entity).expect("a reserved entity name");
+            (b.reserved(e), None, None)
+        }
+        // "an entity that can be selected but never exist".
+        "none" => (BitSet::new(n), None, None),
         other => (
             BitSet::new(n),
             None,
             Some(format!("unknown entity `{other}` matches nothing")),
         ),
+    }
+}
+
+/// The ICMP messages a Cilium rule admits (see [`IcmpMatch`]). Types the
+/// engine cannot read (an unknown name) admit nothing.
+fn compile_icmps(l3: &L3<'_>) -> IcmpMatch {
+    if l3.has_icmps {
+        let keys = l3
+            .icmps
+            .into_iter()
+            .flatten()
+            .flat_map(|r| r.fields.iter().flatten())
+            .filter_map(|f| IcmpKey::from_field(f.family.as_deref(), &f.icmp_type))
+            .collect();
+        return IcmpMatch::Types(keys);
+    }
+    if l3.to_ports.is_some_and(|p| !p.is_empty()) {
+        IcmpMatch::Nothing
+    } else {
+        IcmpMatch::Any
     }
 }
 

@@ -8,7 +8,7 @@
 use crate::model::IntOrString;
 use crate::model::{NetworkPolicyPeer, NetworkPolicyPort};
 
-use super::{Builder, CidrPeer, Compiled, Group, Peer, PortClause, Rule, push_rule};
+use super::{Builder, CidrPeer, Compiled, Group, IcmpMatch, Peer, PortClause, Rule, push_rule};
 use crate::engine::bitset::BitSet;
 use crate::engine::port::{PortSpec, ProtoMatch, Protocol};
 use crate::engine::selector::{describe, selector_key};
@@ -62,6 +62,7 @@ pub(super) fn compile(b: &mut Builder<'_>, out: &mut Compiled, index: usize, np:
                     peers,
                     peer_union: BitSet::new(b.n),
                     node_relative: false,
+                    icmp: IcmpMatch::NotExpressible,
                     ports,
                 },
             );
@@ -87,6 +88,7 @@ pub(super) fn compile(b: &mut Builder<'_>, out: &mut Compiled, index: usize, np:
                     peers,
                     peer_union: BitSet::new(b.n),
                     node_relative: false,
+                    icmp: IcmpMatch::NotExpressible,
                     ports,
                 },
             );

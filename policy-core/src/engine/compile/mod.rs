@@ -14,10 +14,11 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::bitset::BitSet;
+use super::icmp::IcmpKey;
 use super::port::PortSpec;
 use super::selector::{self, Labels};
 use super::verdict::{Direction, PolicyRef};
-use crate::cluster::{Cluster, Endpoint};
+use crate::cluster::{Cluster, Endpoint, ReservedEntity};
 use crate::model::{LabelSelector, Policy};
 
 /// Index of a direction in per-direction arrays.
@@ -77,6 +78,26 @@ pub(crate) struct Rule {
     /// Whether some peer is relative to the subject's node (`host`, `remote-node`).
     pub node_relative: bool,
     pub ports: Vec<PortClause>,
+    /// Which ICMP messages the rule admits.
+    pub icmp: IcmpMatch,
+}
+
+/// The ICMP messages one rule admits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum IcmpMatch {
+    /// A Cilium rule with no L4 part. Cilium docs ("Layer 4 Examples"): "If
+    /// no layer 4 policy is specified for an endpoint, the endpoint is
+    /// allowed to send and receive on all layer 4 ports and protocols
+    /// including ICMP."
+    Any,
+    /// A Cilium rule with `icmps`: these (family, type) pairs.
+    Types(Vec<IcmpKey>),
+    /// A Cilium rule with `toPorts` and no `icmps`: "If any layer 4 policy is
+    /// specified, then ICMP will be blocked unless it's related to a
+    /// connection that is otherwise allowed by the policy."
+    Nothing,
+    /// A NetworkPolicy rule: the API cannot express ICMP.
+    NotExpressible,
 }
 
 /// One peer of a rule.
@@ -219,7 +240,7 @@ impl<'a> Builder<'a> {
             if ns_pods.len() <= ns as usize {
                 ns_pods.resize(ns as usize + 1, Vec::new());
             }
-            if !pod.host_network {
+            if pod.selectable() {
                 ns_pods[ns as usize].push(i as u32);
             }
             let ls = *ls_ids.entry(&pod.labels).or_insert_with(|| {
@@ -227,7 +248,7 @@ impl<'a> Builder<'a> {
                 (label_sets.len() - 1) as u32
             });
             pod_ls.push(ls);
-            if !pod.host_network {
+            if pod.selectable() {
                 let sa = pod.service_account.as_deref();
                 cil_ls[i] = *cil_ids.entry((ls, ns, sa)).or_insert_with(|| {
                     cil_sets.push(selector::cilium_labels(
@@ -374,7 +395,10 @@ impl<'a> Builder<'a> {
     /// Endpoints whose address lies in `cidr` minus `except`: externals, and
     /// when `pods` is set, pod IPs and the node IPs of host-network pods.
     pub(super) fn cidr_endpoints(&mut self, cidr: &CidrPeer) -> BitSet {
-        let key = format!("cidr|{}|{:?}|{}", cidr.net, cidr.except, cidr.matches_pods);
+        let key = format!(
+            "cidr|{}|{:?}|{}|{}",
+            cidr.net, cidr.except, cidr.matches_pods, cidr.ip_block
+        );
         self.cached(key, |b| b.cidr_endpoints_uncached(cidr))
     }
 
@@ -383,6 +407,13 @@ impl<'a> Builder<'a> {
         for (e, id) in self.cluster.endpoint_ids().enumerate() {
             let hit = match self.cluster.endpoint(id) {
                 Endpoint::External(ip) => cidr.contains(ip),
+                // Cilium's CIDR rules match the addresses of the reserved
+                // identities Cilium allows them to (`cidr_selectable`).
+                Endpoint::Pod(p)
+                    if !cidr.ip_block && p.reserved.is_some_and(|e| e.cidr_selectable()) =>
+                {
+                    p.addresses().into_iter().any(|ip| cidr.contains(ip))
+                }
                 Endpoint::Pod(p) => {
                     cidr.matches_pods
                         && (p.host_network && p.node_ip.is_some_and(|ip| cidr.contains(ip))
@@ -408,7 +439,30 @@ impl<'a> Builder<'a> {
         set
     }
 
-    /// All pods (including host-network pods).
+    /// The endpoints of one reserved identity (see `PodInfo::reserved`).
+    pub(super) fn reserved(&self, entity: ReservedEntity) -> BitSet {
+        let mut set = BitSet::new(self.n);
+        for (i, p) in self.cluster.pods.iter().enumerate() {
+            if p.reserved == Some(entity) {
+                set.insert(i);
+            }
+        }
+        set
+    }
+
+    /// External endpoints listed as the API server's addresses.
+    pub(super) fn kube_apiserver_externals(&self) -> BitSet {
+        let mut set = BitSet::new(self.n);
+        let base = self.cluster.pods.len();
+        for (j, ip) in self.cluster.externals.iter().enumerate() {
+            if self.cluster.options.kube_apiserver_ips.contains(ip) {
+                set.insert(base + j);
+            }
+        }
+        set
+    }
+
+    /// All pods (including host-network pods and reserved identities).
     pub(super) fn all_pods(&self) -> BitSet {
         let mut set = BitSet::new(self.n);
         for i in 0..self.cluster.pods.len() {

@@ -3,7 +3,8 @@
 use axum::Json;
 use axum::extract::{Query, Request, State};
 use policy_core::flows::{
-    Flavor, GenerateOptions, PolicyDirections, ReadReport, generate as generate_policies, to_yaml,
+    Flavor, GenerateOptions, PolicyDirections, ReadReport, generate as generate_policies,
+    parse_verdicts, to_yaml,
 };
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +26,9 @@ pub struct GenerateQuery {
     pub ipv4_prefix: Option<u8>,
     /// Prefix length external IPv6 addresses are widened to (default 128).
     pub ipv6_prefix: Option<u8>,
+    /// Comma-separated observed verdicts to allow: `FORWARDED` (default),
+    /// `DROPPED`, `AUDIT`.
+    pub verdicts: Option<String>,
 }
 
 /// Answer of `POST /api/generate`.
@@ -36,7 +40,7 @@ pub struct GenerateResponse {
     pub policies: usize,
     /// Distinct flows that produced rules.
     pub used_tuples: u64,
-    /// Distinct flows skipped (replies, flows not forwarded).
+    /// Distinct flows skipped (replies, verdicts not asked for).
     pub ignored_tuples: u64,
     /// Observed traffic that produced no rule, and why.
     pub warnings: Vec<String>,
@@ -84,6 +88,10 @@ impl GenerateQuery {
                 .filter(|ns| !ns.is_empty())
                 .map(str::to_owned)
                 .collect();
+        }
+        if let Some(v) = &self.verdicts {
+            options.verdicts = parse_verdicts(v)
+                .map_err(|why| ApiError::invalid("invalid-verdicts", why, Some("verdicts")))?;
         }
         if let Some(prefix) = self.ipv4_prefix {
             if prefix > 32 {

@@ -3,20 +3,26 @@
 //! For every workload that received traffic, an ingress policy
 //! (`<workload>-ingress`) allowing exactly the observed peers on the observed
 //! ports; for every workload that sent traffic, an egress policy
-//! (`<workload>-egress`). Only flows that went through (FORWARDED,
-//! REDIRECTED, AUDIT) and are not replies count.
+//! (`<workload>-egress`). The flows that count are the requests whose
+//! observed verdict [`GenerateOptions::verdicts`] asks for (FORWARDED, which
+//! covers REDIRECTED, by default; DROPPED and AUDIT on request), and the
+//! requests that observed replies answer when the capture missed them.
 //!
-//! - **Kubernetes**: `podSelector`; peers in other namespaces through
-//!   `namespaceSelector` on `kubernetes.io/metadata.name`; addresses outside
-//!   the cluster (and node addresses) as `ipBlock`; DNS to kube-dns, when
-//!   seen, as one rule to `kube-system`/`k8s-app=kube-dns` on UDP and TCP 53.
-//! - **Cilium**: `endpointSelector` and `from/toEndpoints` (with
+//! - **Kubernetes** ([`kubernetes`]): `podSelector`; peers in other
+//!   namespaces through `namespaceSelector` on `kubernetes.io/metadata.name`;
+//!   addresses outside the cluster and node or health addresses as
+//!   `ipBlock`; never the pod IP of an endpoint the flows show is a pod (an
+//!   unmanaged pod gets no rule, and a warning says why).
+//! - **Cilium** ([`cilium`]): `endpointSelector` and `from/toEndpoints` (with
 //!   `k8s:io.kubernetes.pod.namespace` for peers in other namespaces),
 //!   `from/toEntities` for reserved identities, `toCIDR` for addresses,
-//!   `toFQDNs` for addresses that observed DNS answers named, a DNS rule
-//!   (`matchPattern: "*"`) on the kube-dns egress so those names resolve
-//!   through Cilium's DNS proxy, and HTTP rules (method + path) from HTTP
-//!   flows.
+//!   `toFQDNs` for addresses that observed DNS answers named, `icmps`, and
+//!   HTTP rules (method + path) from HTTP flows.
+//! - **DNS**: every egress policy allows DNS to kube-dns (namespace
+//!   `kube-system`, `k8s-app: kube-dns`) on UDP and TCP 53, through Cilium's
+//!   DNS proxy in the Cilium flavor; DNS on port 53 to an endpoint without
+//!   labels (unmanaged, unknown, a bare pod address) is written as that rule
+//!   rather than an address, and the generated-rules annotation says why.
 //!
 //! Selectors are exact: when another observed workload in the same namespace
 //! carries a superset of a workload's labels, the selector excludes it with
@@ -31,23 +37,21 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use k8s_openapi::api::networking::v1::{
-    IPBlock, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
-    NetworkPolicyPort, NetworkPolicySpec,
-};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
-use super::aggregate::{Aggregates, L7Key};
-use super::event::Protocol;
+use super::aggregate::{AggregatedFlow, Aggregates, L7Key};
+use super::event::{Protocol, Verdict};
 use super::identity::{Identity, ReservedEntity};
 use super::timestamp::format_rfc3339;
-use crate::model::cilium::{
-    CiliumPolicy, CiliumRule, DnsRule, EgressRule, FqdnSelector, HttpRule, IcmpField, IcmpRule,
-    IngressRule, L7Rules, PortProtocol, PortRule,
-};
-use crate::model::{LabelSelector, NetworkPolicy, ObjectMeta, Policy};
+use crate::engine::IcmpKey;
+use crate::model::{LabelSelector, ObjectMeta, Policy};
+
+mod cilium;
+mod kubernetes;
+
+use cilium::cilium_policy;
+use kubernetes::kubernetes_policy;
 
 /// Which policy language to generate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -96,6 +100,45 @@ pub struct GenerateOptions {
     pub ipv4_prefix: u8,
     /// Prefix length external IPv6 addresses are widened to (default 128).
     pub ipv6_prefix: u8,
+    /// Which observed verdicts to allow (default FORWARDED, which also
+    /// covers REDIRECTED: forwarded through Cilium's L7 proxy). With DROPPED
+    /// or AUDIT, the policies allow what was dropped or audited too.
+    pub verdicts: Vec<Verdict>,
+}
+
+impl GenerateOptions {
+    /// Whether flows observed with `verdict` produce rules.
+    pub fn admits(&self, verdict: Verdict) -> bool {
+        self.verdicts.contains(&verdict)
+            || (verdict == Verdict::Redirected && self.verdicts.contains(&Verdict::Forwarded))
+    }
+}
+
+/// Reads a `--verdicts` list: `FORWARDED,DROPPED,AUDIT` (any case; also
+/// REDIRECTED). An empty list is an error.
+pub fn parse_verdicts(text: &str) -> Result<Vec<Verdict>, String> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let v = match Verdict::parse_name(&part.to_ascii_uppercase()) {
+            Some(
+                v @ (Verdict::Forwarded | Verdict::Dropped | Verdict::Audit | Verdict::Redirected),
+            ) => v,
+            _ => {
+                return Err(format!(
+                    "unknown verdict `{part}`: write FORWARDED, DROPPED or AUDIT, separated by commas"
+                ));
+            }
+        };
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    if out.is_empty() {
+        return Err(
+            "no verdict given: write FORWARDED, DROPPED or AUDIT, separated by commas".into(),
+        );
+    }
+    Ok(out)
 }
 
 impl Default for GenerateOptions {
@@ -106,6 +149,7 @@ impl Default for GenerateOptions {
             namespaces: Vec::new(),
             ipv4_prefix: 32,
             ipv6_prefix: 128,
+            verdicts: vec![Verdict::Forwarded],
         }
     }
 }
@@ -117,7 +161,7 @@ pub struct Generated {
     pub policies: Vec<Policy>,
     /// Flows (distinct tuples) that produced rules.
     pub used_tuples: u64,
-    /// Distinct tuples skipped: replies, not-forwarded verdicts.
+    /// Distinct tuples skipped: replies, verdicts not asked for.
     pub ignored_tuples: u64,
     /// Why some observed traffic produced no rule (sorted, deduplicated).
     pub warnings: Vec<String>,
@@ -159,6 +203,8 @@ struct PortKey {
 struct Evidence {
     flows: u64,
     tuples: u64,
+    /// Of `tuples`, requests inferred from their replies.
+    inferred: u64,
     /// Unix nanoseconds.
     first: Option<i64>,
     last: Option<i64>,
@@ -176,12 +222,27 @@ impl Evidence {
         }
     }
 
+    fn add_request(&mut self, r: &Request) {
+        self.add(r.count, r.first_seen, r.last_seen);
+        if r.inferred {
+            self.inferred += 1;
+        }
+    }
+
     fn describe(&self) -> String {
         let mut s = format!(
-            "{} flow{} ({} distinct)",
+            "{} flow{} ({} distinct{})",
             self.flows,
             if self.flows == 1 { "" } else { "s" },
-            self.tuples
+            self.tuples,
+            if self.inferred > 0 {
+                format!(
+                    ", {} inferred from replies whose request the capture missed",
+                    self.inferred
+                )
+            } else {
+                String::new()
+            }
         );
         match (self.first, self.last) {
             (Some(f), Some(l)) if f == l => s.push_str(&format!(" at {}", format_rfc3339(f))),
@@ -206,7 +267,117 @@ struct PolicyAcc {
     peers: BTreeMap<Peer, PeerRules>,
     /// DNS to kube-dns seen.
     dns: Option<Evidence>,
+    /// Why DNS to endpoints without labels became the kube-dns rule.
+    dns_notes: BTreeSet<String>,
     evidence: Evidence,
+}
+
+/// A request the policies must allow: an observed one, or the one an
+/// observed reply answers when the capture missed it (connection tracking
+/// only lets a reply through when its request was allowed).
+struct Request {
+    source: usize,
+    destination: usize,
+    protocol: Protocol,
+    port: Option<u16>,
+    /// Index into [`Aggregates::l7_keys`].
+    l7: usize,
+    count: u64,
+    first_seen: Option<i64>,
+    last_seen: Option<i64>,
+    inferred: bool,
+}
+
+/// The request a reply answers: its protocol and destination port (the
+/// reply's source port, or the ICMP request type).
+fn request_of_reply(f: &AggregatedFlow) -> Option<(Protocol, Option<u16>)> {
+    match f.protocol {
+        Protocol::Icmp | Protocol::IcmpV6 => {
+            let t = u8::try_from(f.port?).ok()?;
+            let key = IcmpKey {
+                v6: f.protocol == Protocol::IcmpV6,
+                icmp_type: t,
+            };
+            key.request_of_reply()
+                .map(|r| (f.protocol, Some(u16::from(r.icmp_type))))
+        }
+        p if p.has_ports() => f.source_port.map(|port| (p, Some(port))),
+        _ => None,
+    }
+}
+
+/// The requests to allow (see [`Request`]) and how many tuples were left
+/// out (verdicts not asked for, replies whose request is known or cannot
+/// be told).
+fn requests(agg: &Aggregates, opts: &GenerateOptions) -> (Vec<Request>, u64) {
+    let mut out = Vec::new();
+    let mut ignored = 0;
+    let observed: BTreeSet<(usize, usize, Protocol, Option<u16>)> = agg
+        .flows
+        .iter()
+        .filter(|f| !f.is_reply && opts.admits(f.verdict))
+        .map(|f| (f.source, f.destination, f.protocol, f.port))
+        .collect();
+    let mut inferred: BTreeMap<(usize, usize, Protocol, Option<u16>), usize> = BTreeMap::new();
+    for f in &agg.flows {
+        if !opts.admits(f.verdict) {
+            ignored += 1;
+            continue;
+        }
+        if !f.is_reply {
+            out.push(Request {
+                source: f.source,
+                destination: f.destination,
+                protocol: f.protocol,
+                port: f.port,
+                l7: f.l7,
+                count: f.count,
+                first_seen: f.first_seen,
+                last_seen: f.last_seen,
+                inferred: false,
+            });
+            continue;
+        }
+        let Some((protocol, port)) = request_of_reply(f) else {
+            ignored += 1;
+            continue;
+        };
+        let key = (f.destination, f.source, protocol, port);
+        if observed.contains(&key) {
+            ignored += 1;
+            continue;
+        }
+        match inferred.get(&key) {
+            Some(&i) => {
+                let r: &mut Request = &mut out[i];
+                r.count += f.count;
+                r.first_seen = match (r.first_seen, f.first_seen) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                r.last_seen = match (r.last_seen, f.last_seen) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
+                ignored += 1;
+            }
+            None => {
+                inferred.insert(key, out.len());
+                out.push(Request {
+                    source: f.destination,
+                    destination: f.source,
+                    protocol,
+                    port,
+                    l7: 0,
+                    count: f.count,
+                    first_seen: f.first_seen,
+                    last_seen: f.last_seen,
+                    inferred: true,
+                });
+            }
+        }
+    }
+    (out, ignored)
 }
 
 /// Generates policies from aggregates. See the module docs.
@@ -222,11 +393,10 @@ pub fn generate(agg: &Aggregates, opts: &GenerateOptions) -> Generated {
             _ => false,
         }
     };
-    for f in &agg.flows {
-        if f.is_reply || !f.verdict.is_allowed_traffic() {
-            out.ignored_tuples += 1;
-            continue;
-        }
+    let (requests, ignored) = requests(agg, opts);
+    out.ignored_tuples = ignored;
+    for f in &requests {
+        let l7 = &agg.l7_keys[f.l7];
         let src = &agg.identities[f.source];
         let dst = &agg.identities[f.destination];
         let describe = || {
@@ -280,16 +450,30 @@ pub fn generate(agg: &Aggregates, opts: &GenerateOptions) -> Generated {
             }
             let acc = policies.entry((own, side)).or_default();
             if side == Side::Egress
-                && is_kube_dns_traffic(agg, f.destination, f.protocol, f.port, agg.l7(f))
+                && let Some(dns) = kube_dns_traffic(agg, f.destination, f.protocol, f.port, l7)
             {
-                acc.dns.get_or_insert_with(Evidence::default).add(
-                    f.count,
-                    f.first_seen,
-                    f.last_seen,
-                );
-                acc.evidence.add(f.count, f.first_seen, f.last_seen);
+                acc.dns.get_or_insert_with(Evidence::default).add_request(f);
+                acc.evidence.add_request(f);
                 used = true;
-                continue;
+                match dns {
+                    KubeDns::Labelled => continue,
+                    KubeDns::Unlabelled(why) => {
+                        acc.dns_notes.insert(why);
+                        // Cilium can also name a server it does not manage,
+                        // by entity, until the server is restarted.
+                        if !(opts.flavor == Flavor::Cilium
+                            && matches!(
+                                agg.identities[f.destination].identity,
+                                Identity::Reserved {
+                                    entity: ReservedEntity::Unmanaged,
+                                    ..
+                                }
+                            ))
+                        {
+                            continue;
+                        }
+                    }
+                }
             }
             let peer = match map_peer(agg, peer, side, opts) {
                 Ok(p) => p,
@@ -307,27 +491,30 @@ pub fn generate(agg: &Aggregates, opts: &GenerateOptions) -> Generated {
                 })
                 .or_default();
             if let (L7Key::Http { method, path }, Flavor::Cilium, Some(_)) =
-                (agg.l7(f), opts.flavor, f.port)
+                (l7, opts.flavor, f.port)
             {
                 http.insert((method.clone(), path.clone()));
             }
-            rules.evidence.add(f.count, f.first_seen, f.last_seen);
-            acc.evidence.add(f.count, f.first_seen, f.last_seen);
+            rules.evidence.add_request(f);
+            acc.evidence.add_request(f);
             used = true;
         }
         if used {
             out.used_tuples += 1;
         }
     }
-    // Cilium: toFQDNs only work through the DNS proxy, which needs a DNS rule.
-    if opts.flavor == Flavor::Cilium {
-        for ((_, side), acc) in policies.iter_mut() {
-            if *side == Side::Egress
-                && acc.dns.is_none()
-                && acc.peers.keys().any(|p| matches!(p, Peer::Fqdn(_)))
-            {
-                acc.dns = Some(Evidence::default());
-            }
+    // Every egress policy keeps DNS to kube-dns: a pod whose egress is
+    // restricted resolves no name without it (lint PA001), and Cilium's
+    // toFQDNs only work through the DNS proxy, which needs the DNS rule.
+    for ((_, side), acc) in policies.iter_mut() {
+        if *side == Side::Egress && acc.dns.is_none() && !acc.peers.is_empty() {
+            acc.dns = Some(Evidence::default());
+            let why = if acc.peers.keys().any(|p| matches!(p, Peer::Fqdn(_))) {
+                "no DNS flows seen: added because toFQDNs rules only match names resolved through Cilium's DNS proxy"
+            } else {
+                "no DNS flows seen: added so that the pod can still resolve names once its egress is restricted"
+            };
+            acc.dns_notes.insert(why.to_string());
         }
     }
     for ((own, side), acc) in &policies {
@@ -353,25 +540,61 @@ fn port_text(protocol: Protocol, port: Option<u16>) -> String {
     }
 }
 
-/// Traffic that the canonical kube-dns rule covers: to a kube-dns pod on
-/// port 53 (or DNS requests whose port was masked out).
-fn is_kube_dns_traffic(
+/// How DNS traffic maps onto the kube-dns rule.
+enum KubeDns {
+    /// To a kube-dns pod.
+    Labelled,
+    /// To an endpoint with no labels to select (unmanaged, unknown, a bare
+    /// address in the cluster), why it became the kube-dns rule.
+    Unlabelled(String),
+}
+
+/// Traffic that the canonical kube-dns rule covers: on port 53 (or DNS
+/// requests whose port was masked out), to a kube-dns pod, or to an
+/// endpoint without labels that a selector could pick: pinning its address
+/// would break when the DNS pod restarts, and the cluster DNS is what a pod
+/// asks on port 53.
+fn kube_dns_traffic(
     agg: &Aggregates,
     dst: usize,
     protocol: Protocol,
     port: Option<u16>,
     l7: &L7Key,
-) -> bool {
-    let is_kube_dns = match &agg.identities[dst].identity {
+) -> Option<KubeDns> {
+    let dns = matches!(protocol, Protocol::Udp | Protocol::Tcp)
+        && (port == Some(53) || (port.is_none() && matches!(l7, L7Key::Dns { .. })));
+    if !dns {
+        return None;
+    }
+    let info = &agg.identities[dst];
+    match &info.identity {
         Identity::Workload { namespace, labels } => {
-            namespace == KUBE_DNS_NAMESPACE
+            if namespace == KUBE_DNS_NAMESPACE
                 && labels.get(KUBE_DNS_LABEL.0).map(String::as_str) == Some(KUBE_DNS_LABEL.1)
+            {
+                Some(KubeDns::Labelled)
+            } else if labels.is_empty() {
+                Some(KubeDns::Unlabelled(format!(
+                    "DNS to {} (a pod the flows give no labels for) is written as the kube-dns rule rather than its pod IP, which changes when it restarts",
+                    info.display
+                )))
+            } else {
+                None
+            }
         }
-        _ => false,
-    };
-    is_kube_dns
-        && matches!(protocol, Protocol::Udp | Protocol::Tcp)
-        && (port == Some(53) || (port.is_none() && matches!(l7, L7Key::Dns { .. })))
+        Identity::Reserved {
+            entity: ReservedEntity::Unmanaged,
+            ..
+        } => Some(KubeDns::Unlabelled(format!(
+            "DNS to {} (a pod Cilium does not manage, such as CoreDNS started before Cilium, so it has no labels) is written as the kube-dns rule rather than its pod IP, which changes when it restarts",
+            info.display
+        ))),
+        Identity::Unknown { .. } => Some(KubeDns::Unlabelled(format!(
+            "DNS to {} (an address the flows give no labels for) is written as the kube-dns rule rather than the address",
+            info.display
+        ))),
+        _ => None,
+    }
 }
 
 fn map_peer(
@@ -407,6 +630,12 @@ fn map_peer(
              (where ipBlock matches pod IPs); add an ipBlock for the real range by hand"
                 .to_string(),
         ),
+        (Identity::Reserved { entity: ReservedEntity::Unmanaged, ip }, Flavor::Kubernetes) => Err(format!(
+            "reserved:unmanaged{} is a pod Cilium does not manage and the flows carry no labels for it; \
+             its pod IP is not pinned in an ipBlock (it changes when the pod restarts): restart the pod so Cilium \
+             manages it and capture again, or use --flavor cilium (entity unmanaged)",
+            ip.map(|ip| format!("@{ip}")).unwrap_or_default()
+        )),
         (Identity::Reserved { ip: Some(ip), .. }, Flavor::Kubernetes) => Ok(Peer::Cidr(IpNet::from(*ip))),
         (Identity::Reserved { entity, ip: None }, Flavor::Kubernetes) => Err(format!(
             "NetworkPolicy can only name reserved:{entity} by address, and the flows carry none"
@@ -516,97 +745,6 @@ fn ports_text(ports: &BTreeMap<PortKey, BTreeSet<(String, String)>>) -> String {
         .join(", ")
 }
 
-fn kubernetes_policy(agg: &Aggregates, own: usize, side: Side, acc: &PolicyAcc) -> Policy {
-    let own_ns = namespace_of(agg, own);
-    let mut lines = Vec::new();
-    let mut peers_rules: Vec<(Vec<NetworkPolicyPeer>, Vec<NetworkPolicyPort>)> = Vec::new();
-    let dir = if side == Side::Ingress {
-        "ingress"
-    } else {
-        "egress"
-    };
-    if let Some(dns) = &acc.dns {
-        let peer = NetworkPolicyPeer {
-            namespace_selector: Some(match_labels([(NAMESPACE_NAME_LABEL, KUBE_DNS_NAMESPACE)])),
-            pod_selector: Some(match_labels([KUBE_DNS_LABEL])),
-            ip_block: None,
-        };
-        let ports = [Protocol::Udp, Protocol::Tcp]
-            .into_iter()
-            .map(|p| k8s_port(p, Some(53)))
-            .collect();
-        lines.push(format!(
-            "{dir}[{}] DNS to kube-system/kube-dns 53/UDP+TCP: {}",
-            peers_rules.len(),
-            dns.describe()
-        ));
-        peers_rules.push((vec![peer], ports));
-    }
-    for (peer, rules) in &acc.peers {
-        let peers = match peer {
-            Peer::Workload(i) => {
-                let ns = namespace_of(agg, *i);
-                vec![NetworkPolicyPeer {
-                    pod_selector: Some(workload_selector(agg, *i, None)),
-                    namespace_selector: (ns != own_ns)
-                        .then(|| match_labels([(NAMESPACE_NAME_LABEL, ns)])),
-                    ip_block: None,
-                }]
-            }
-            Peer::Cidr(net) => vec![ip_block(net.to_string())],
-            Peer::Entity(_) | Peer::Fqdn(_) => unreachable!("Cilium-only peers"),
-        };
-        let ports = rules
-            .ports
-            .keys()
-            .map(|k| k8s_port(k.protocol, k.port))
-            .collect();
-        lines.push(format!(
-            "{dir}[{}] {} {}: {}: {}",
-            peers_rules.len(),
-            if side == Side::Ingress { "from" } else { "to" },
-            peer_text(agg, peer),
-            ports_text(&rules.ports),
-            rules.evidence.describe()
-        ));
-        peers_rules.push((peers, ports));
-    }
-    let mut spec = NetworkPolicySpec {
-        pod_selector: Some(workload_selector(agg, own, None)),
-        ..NetworkPolicySpec::default()
-    };
-    match side {
-        Side::Ingress => {
-            spec.policy_types = Some(vec!["Ingress".to_string()]);
-            spec.ingress = Some(
-                peers_rules
-                    .into_iter()
-                    .map(|(from, ports)| NetworkPolicyIngressRule {
-                        from: Some(from),
-                        ports: Some(ports),
-                    })
-                    .collect(),
-            );
-        }
-        Side::Egress => {
-            spec.policy_types = Some(vec!["Egress".to_string()]);
-            spec.egress = Some(
-                peers_rules
-                    .into_iter()
-                    .map(|(to, ports)| NetworkPolicyEgressRule {
-                        to: Some(to),
-                        ports: Some(ports),
-                    })
-                    .collect(),
-            );
-        }
-    }
-    Policy::NetworkPolicy(NetworkPolicy {
-        metadata: metadata(agg, own, side, acc, lines),
-        spec: Some(spec),
-    })
-}
-
 fn match_labels<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> LabelSelector {
     LabelSelector {
         match_labels: Some(
@@ -617,255 +755,6 @@ fn match_labels<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Labe
         ),
         match_expressions: None,
     }
-}
-
-fn ip_block(cidr: String) -> NetworkPolicyPeer {
-    NetworkPolicyPeer {
-        ip_block: Some(IPBlock { cidr, except: None }),
-        ..NetworkPolicyPeer::default()
-    }
-}
-
-fn k8s_port(protocol: Protocol, port: Option<u16>) -> NetworkPolicyPort {
-    NetworkPolicyPort {
-        protocol: Some(protocol.as_str().to_string()),
-        port: port.map(|p| IntOrString::Int(i32::from(p))),
-        end_port: None,
-    }
-}
-
-/// Cilium `toPorts` (and `icmps`) for one peer's ports.
-fn cilium_ports(rules: &PeerRules) -> (Vec<PortRule>, Vec<IcmpRule>) {
-    let mut plain = Vec::new();
-    let mut with_http = Vec::new();
-    let mut icmp = Vec::new();
-    for (k, http) in &rules.ports {
-        match k.protocol {
-            Protocol::Icmp | Protocol::IcmpV6 => {
-                if let Some(t) = k.port {
-                    icmp.push(IcmpField {
-                        family: Some(
-                            if k.protocol == Protocol::Icmp {
-                                "IPv4"
-                            } else {
-                                "IPv6"
-                            }
-                            .to_string(),
-                        ),
-                        icmp_type: serde_json::Value::from(t),
-                    });
-                }
-            }
-            _ => {
-                let pp = PortProtocol {
-                    port: k.port.unwrap_or(0).to_string(),
-                    end_port: None,
-                    protocol: Some(k.protocol.as_str().to_string()),
-                };
-                if http.is_empty() {
-                    plain.push(pp);
-                } else {
-                    with_http.push(PortRule {
-                        ports: Some(vec![pp]),
-                        rules: Some(L7Rules {
-                            http: Some(
-                                http.iter()
-                                    .map(|(method, path)| HttpRule {
-                                        method: Some(regex_escape(method)),
-                                        path: Some(regex_escape(path)),
-                                        ..HttpRule::default()
-                                    })
-                                    .collect(),
-                            ),
-                            ..L7Rules::default()
-                        }),
-                        ..PortRule::default()
-                    });
-                }
-            }
-        }
-    }
-    let mut port_rules = Vec::new();
-    if !plain.is_empty() {
-        // Cilium allows at most 40 ports per PortRule.
-        for chunk in plain.chunks(40) {
-            port_rules.push(PortRule {
-                ports: Some(chunk.to_vec()),
-                ..PortRule::default()
-            });
-        }
-    }
-    port_rules.extend(with_http);
-    let icmps = if icmp.is_empty() {
-        Vec::new()
-    } else {
-        icmp.chunks(40)
-            .map(|c| IcmpRule {
-                fields: Some(c.to_vec()),
-            })
-            .collect()
-    };
-    (port_rules, icmps)
-}
-
-/// Cilium HTTP fields are regular expressions matched against the whole
-/// value: escape what was observed literally.
-fn regex_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn cilium_policy(agg: &Aggregates, own: usize, side: Side, acc: &PolicyAcc) -> Policy {
-    let own_ns = namespace_of(agg, own);
-    let mut lines = Vec::new();
-    let dir = if side == Side::Ingress {
-        "ingress"
-    } else {
-        "egress"
-    };
-    let mut ingress = Vec::new();
-    let mut egress = Vec::new();
-    if let Some(dns) = &acc.dns {
-        let mut sel = match_labels([
-            (CILIUM_NAMESPACE_LABEL, KUBE_DNS_NAMESPACE),
-            ("k8s:k8s-app", KUBE_DNS_LABEL.1),
-        ]);
-        sel.match_expressions = None;
-        egress.push(EgressRule {
-            to_endpoints: Some(vec![sel]),
-            to_ports: Some(vec![PortRule {
-                ports: Some(
-                    [Protocol::Udp, Protocol::Tcp]
-                        .into_iter()
-                        .map(|p| PortProtocol {
-                            port: "53".to_string(),
-                            end_port: None,
-                            protocol: Some(p.as_str().to_string()),
-                        })
-                        .collect(),
-                ),
-                rules: Some(L7Rules {
-                    dns: Some(vec![DnsRule {
-                        match_name: None,
-                        match_pattern: Some("*".to_string()),
-                    }]),
-                    ..L7Rules::default()
-                }),
-                ..PortRule::default()
-            }]),
-            ..EgressRule::default()
-        });
-        let why = if dns.flows == 0 {
-            "needed for the toFQDNs rules (no DNS flows seen)".to_string()
-        } else {
-            dns.describe()
-        };
-        lines.push(format!(
-            "{dir}[0] DNS to kube-system/kube-dns 53/UDP+TCP via DNS proxy: {why}"
-        ));
-    }
-    for (peer, rules) in &acc.peers {
-        let (to_ports, icmps) = cilium_ports(rules);
-        // Cilium: `icmps` may not share a rule with `toPorts`.
-        let parts = match (
-            (!to_ports.is_empty()).then_some(to_ports),
-            (!icmps.is_empty()).then_some(icmps),
-        ) {
-            (Some(p), Some(i)) => vec![(Some(p), None), (None, Some(i))],
-            (p, i) => vec![(p, i)],
-        };
-        let split = parts.len() > 1;
-        for (to_ports, icmps) in parts {
-            let index = ingress.len() + egress.len();
-            let towards = if side == Side::Ingress { "from" } else { "to" };
-            if split && to_ports.is_none() {
-                lines.push(format!(
-                    "{dir}[{index}] {towards} {}: the ICMP part of {dir}[{}] (Cilium keeps icmps apart from toPorts)",
-                    peer_text(agg, peer),
-                    index - 1
-                ));
-            } else {
-                lines.push(format!(
-                    "{dir}[{index}] {towards} {}: {}: {}",
-                    peer_text(agg, peer),
-                    ports_text(&rules.ports),
-                    rules.evidence.describe()
-                ));
-            }
-            match side {
-                Side::Ingress => {
-                    let mut r = IngressRule {
-                        to_ports,
-                        icmps,
-                        ..IngressRule::default()
-                    };
-                    match peer {
-                        Peer::Workload(i) => {
-                            let ns = namespace_of(agg, *i);
-                            r.from_endpoints = Some(vec![workload_selector(
-                                agg,
-                                *i,
-                                (ns != own_ns).then_some(ns),
-                            )]);
-                        }
-                        Peer::Entity(e) => r.from_entities = Some(vec![e.as_str().to_string()]),
-                        Peer::Cidr(net) => r.from_cidr = Some(vec![net.to_string()]),
-                        Peer::Fqdn(_) => unreachable!("FQDN peers are egress only"),
-                    }
-                    ingress.push(r);
-                }
-                Side::Egress => {
-                    let mut r = EgressRule {
-                        to_ports,
-                        icmps,
-                        ..EgressRule::default()
-                    };
-                    match peer {
-                        Peer::Workload(i) => {
-                            let ns = namespace_of(agg, *i);
-                            r.to_endpoints = Some(vec![workload_selector(
-                                agg,
-                                *i,
-                                (ns != own_ns).then_some(ns),
-                            )]);
-                        }
-                        Peer::Entity(e) => r.to_entities = Some(vec![e.as_str().to_string()]),
-                        Peer::Cidr(net) => r.to_cidr = Some(vec![net.to_string()]),
-                        Peer::Fqdn(names) => {
-                            r.to_fqdns = Some(
-                                names
-                                    .iter()
-                                    .map(|n| FqdnSelector {
-                                        match_name: Some(n.clone()),
-                                        match_pattern: None,
-                                    })
-                                    .collect(),
-                            )
-                        }
-                    }
-                    egress.push(r);
-                }
-            }
-        }
-    }
-    let rule = CiliumRule {
-        endpoint_selector: Some(workload_selector(agg, own, None)),
-        ingress: (side == Side::Ingress).then_some(ingress),
-        egress: (side == Side::Egress).then_some(egress),
-        ..CiliumRule::default()
-    };
-    Policy::CiliumNetworkPolicy(CiliumPolicy {
-        metadata: metadata(agg, own, side, acc, lines),
-        spec: Some(rule),
-        specs: None,
-        extra: Default::default(),
-    })
 }
 
 /// Multi-document YAML (`---` between documents), in canonical order: what
