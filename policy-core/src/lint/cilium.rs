@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::Lints;
+use super::duplicates::{Interner, first_repeats};
 use super::fix::{append_item, delete_item, insert_entry, single};
 use super::network_policy::lint_cidrs;
 use super::selector::{matches, strip_source};
@@ -90,6 +91,12 @@ fn has_dns_proxy_rule(r: &CiliumRule) -> bool {
         .any(|pr| pr.rules.as_ref().is_some_and(|x| x.dns.is_some()))
 }
 
+/// Whether a Cilium rule of the policy has a DNS proxy rule (PA014 looks
+/// for one anywhere in the file).
+pub(crate) fn has_dns_proxy(p: &Policy) -> bool {
+    cilium_rules(p).into_iter().any(has_dns_proxy_rule)
+}
+
 fn cilium_rules(p: &Policy) -> Vec<&CiliumRule> {
     match p {
         Policy::CiliumNetworkPolicy(c) | Policy::CiliumClusterwideNetworkPolicy(c) => {
@@ -106,7 +113,7 @@ pub(crate) fn lint(policy: &CiliumPolicy, namespaced: bool, l: &mut Lints<'_>) {
         .namespace
         .clone()
         .unwrap_or_else(|| "default".into());
-    let other_dns_proxy = l.all.iter().flat_map(cilium_rules).any(has_dns_proxy_rule);
+    let other_dns_proxy = l.file.dns_proxy;
     for (path, rule) in policy.rules() {
         let egress = rule.egress.as_deref().unwrap_or(&[]);
         let egress_deny = rule.egress_deny.as_deref().unwrap_or(&[]);
@@ -281,8 +288,10 @@ pub(crate) fn lint(policy: &CiliumPolicy, namespaced: bool, l: &mut Lints<'_>) {
                     .collect(),
             ),
         ] {
-            for i in 0..values.len() {
-                if let Some(k) = values[..i].iter().position(|v| *v == values[i]) {
+            let mut interner = Interner::default();
+            let ids: Vec<u32> = values.into_iter().map(|v| interner.intern(v)).collect();
+            for (i, repeat) in first_repeats(&ids).into_iter().enumerate() {
+                if let Some(k) = repeat {
                     let list_path = format!("{path}.{dir}");
                     let fix = l.src.and_then(|src| {
                         single("Remove this rule", delete_item(src, &list_path, i))

@@ -9,6 +9,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::{Value, json};
 
+use super::duplicates::{Interner, RuleShape, first_covering, first_repeats};
 use super::fix::{append_item, delete_item, insert_entry, rename_key, replace_value, single};
 use super::selector::{is_empty, matches};
 use super::{ClusterView, Lints};
@@ -106,6 +107,25 @@ fn peer_may_be_dns(peer: &NetworkPolicyPeer, own_ns: &str) -> bool {
     }
 }
 
+/// Whether some egress rule of the policy may allow DNS (port 53/UDP to a
+/// peer that may be the cluster's resolver).
+pub(crate) fn allows_dns(p: &NetworkPolicy) -> bool {
+    let own_ns = p.metadata.namespace.as_deref().unwrap_or("default");
+    p.spec
+        .iter()
+        .flat_map(|s| s.egress.iter().flatten())
+        .any(|r| {
+            let ports_ok = r.ports.as_ref().is_none_or(Vec::is_empty)
+                || r.ports.iter().flatten().any(port_allows_dns);
+            let peers_ok = r.to.as_ref().is_none_or(Vec::is_empty)
+                || r.to
+                    .iter()
+                    .flatten()
+                    .any(|peer| peer_may_be_dns(peer, own_ns));
+            ports_ok && peers_ok
+        })
+}
+
 /// Lints one NetworkPolicy.
 pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
     let Some(spec) = &np.spec else { return };
@@ -119,30 +139,11 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
 
     // PA001 egress without DNS (another NetworkPolicy in the same file may allow it).
     if egress_isolated(np) {
-        let allows_dns = |p: &NetworkPolicy| {
-            let own_ns = p.metadata.namespace.as_deref().unwrap_or("default");
-            p.spec
-                .iter()
-                .flat_map(|s| s.egress.iter().flatten())
-                .any(|r| {
-                    let ports_ok = r.ports.as_ref().is_none_or(Vec::is_empty)
-                        || r.ports.iter().flatten().any(port_allows_dns);
-                    let peers_ok = r.to.as_ref().is_none_or(Vec::is_empty)
-                        || r.to
-                            .iter()
-                            .flatten()
-                            .any(|peer| peer_may_be_dns(peer, own_ns));
-                    ports_ok && peers_ok
-                })
-        };
-        let elsewhere = l.all.iter().any(|p| match p {
-            crate::model::Policy::NetworkPolicy(other) => {
-                other.metadata.namespace == np.metadata.namespace
-                    && other.metadata.name != np.metadata.name
-                    && allows_dns(other)
-            }
-            _ => false,
-        });
+        let elsewhere = l
+            .file
+            .dns_allowed
+            .get(&np.metadata.namespace)
+            .is_some_and(|names| names.iter().any(|n| *n != np.metadata.name));
         if !allows_dns(np) && !elsewhere {
             let fix = l.src.and_then(|src| {
                 let edit = if src.map.node("spec.egress").is_some() {
@@ -346,12 +347,17 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
         }
     }
 
-    // PA009 duplicate / PA010 shadowed rules.
+    // PA009 duplicate / PA010 shadowed rules: rules interned and indexed
+    // (see `duplicates`), not compared pairwise.
+    let mut interner = Interner::default();
     for dir in ["ingress", "egress"] {
         let list: Vec<&Rule<'_>> = rules.iter().filter(|r| r.dir == dir).collect();
-        for (i, r) in list.iter().enumerate() {
+        let shapes: Vec<RuleShape> = list.iter().map(|r| rule_shape(r, &mut interner)).collect();
+        let exact: Vec<u32> = shapes.iter().map(|s| s.exact).collect();
+        let repeats = first_repeats(&exact);
+        let covering = first_covering(&shapes);
+        for (i, (dup, cover)) in repeats.into_iter().zip(covering).enumerate() {
             let path = || format!("spec.{dir}[{i}]");
-            let dup = list[..i].iter().position(|o| same_rule(o, r));
             let delete = || {
                 l.src.and_then(|src| {
                     single(
@@ -368,11 +374,7 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
                     format!("this rule repeats spec.{dir}[{k}]"),
                     fix,
                 );
-            } else if let Some(k) = list
-                .iter()
-                .enumerate()
-                .position(|(k, o)| k != i && covers(o, r) && !same_rule(o, r))
-            {
+            } else if let Some(k) = cover {
                 let fix = delete();
                 l.emit(
                     "PA010",
@@ -410,23 +412,24 @@ fn rules_in(np: &NetworkPolicy, dir: &str) -> usize {
     })
 }
 
-/// Field-for-field equality (`from: []` and a missing `from` differ, as
-/// they do in the API). Compared directly, not through JSON: this runs for
-/// every pair of rules on every keystroke in the page.
-fn same_rule(a: &Rule<'_>, b: &Rule<'_>) -> bool {
-    a.peers == b.peers && a.ports == b.ports
-}
-
-/// Whether rule `a` allows everything rule `b` allows (syntactically:
-/// all peers or a superset of peers, all ports or a superset of ports).
-fn covers(a: &Rule<'_>, b: &Rule<'_>) -> bool {
-    let ap = a.peers.map(Vec::as_slice).unwrap_or(&[]);
-    let bp = b.peers.map(Vec::as_slice).unwrap_or(&[]);
-    let aq = a.ports.map(Vec::as_slice).unwrap_or(&[]);
-    let bq = b.ports.map(Vec::as_slice).unwrap_or(&[]);
-    let peers_ok = ap.is_empty() || (!bp.is_empty() && bp.iter().all(|p| ap.contains(p)));
-    let ports_ok = aq.is_empty() || (!bq.is_empty() && bq.iter().all(|p| aq.contains(p)));
-    peers_ok && ports_ok
+/// A rule as [`first_covering`] sees it. The exact id keeps `from: []`
+/// and a missing `from` apart, as the API does; the peer and port sets
+/// treat both as "every peer" / "every port", as covering does.
+fn rule_shape(r: &Rule<'_>, interner: &mut Interner) -> RuleShape {
+    let exact = interner.intern(to_json(&(r.peers, r.ports)));
+    let mut set = |items: Vec<Value>| {
+        let mut ids: Vec<u32> = items.into_iter().map(|v| interner.intern(v)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let peers = set(r.peers.into_iter().flatten().map(to_json).collect());
+    let ports = set(r.ports.into_iter().flatten().map(to_json).collect());
+    RuleShape {
+        exact,
+        peers,
+        ports,
+    }
 }
 
 /// Pods in namespace `ns` matching `sel` (a missing selector selects all).
