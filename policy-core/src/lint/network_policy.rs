@@ -416,20 +416,25 @@ fn rules_in(np: &NetworkPolicy, dir: &str) -> usize {
 /// and a missing `from` apart, as the API does; the peer and port sets
 /// treat both as "every peer" / "every port", as covering does.
 fn rule_shape(r: &Rule<'_>, interner: &mut Interner) -> RuleShape {
-    let exact = interner.intern(to_json(&(r.peers, r.ports)));
-    let mut set = |items: Vec<Value>| {
-        let mut ids: Vec<u32> = items.into_iter().map(|v| interner.intern(v)).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    };
-    let peers = set(r.peers.into_iter().flatten().map(to_json).collect());
-    let ports = set(r.ports.into_iter().flatten().map(to_json).collect());
+    let exact = interner.intern_typed(&(r.peers, r.ports));
+    let peers = ids(r.peers.into_iter().flatten(), interner);
+    let ports = ids(r.ports.into_iter().flatten(), interner);
     RuleShape {
         exact,
         peers,
         ports,
     }
+}
+
+/// Sorted, deduplicated ids of typed values.
+fn ids<'a, T: serde::Serialize + 'a>(
+    items: impl Iterator<Item = &'a T>,
+    interner: &mut Interner,
+) -> Vec<u32> {
+    let mut ids: Vec<u32> = items.map(|v| interner.intern_typed(v)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// Pods in namespace `ns` matching `sel` (a missing selector selects all).
