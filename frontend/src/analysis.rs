@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use policy_core::check::IncrementalCheck;
 use policy_core::diagnostic::{Diagnostic, Severity};
 use policy_core::model::Policy;
 use policy_core::view::{PolicyGraph, graph};
@@ -13,7 +14,7 @@ use crate::highlight::LineMark;
 use crate::policy_text;
 
 /// The analysis of one text.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Analysis {
     /// The first policy in the text, when it could be read.
     pub policy: Option<Policy>,
@@ -29,9 +30,10 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Analyses a text.
-    pub fn of(text: &str) -> Analysis {
-        let parsed = policy_text::parse(text);
+    /// Analyses a text; `checker` remembers the documents of earlier
+    /// versions, so only the changed ones are read and checked again.
+    pub fn of(checker: &mut IncrementalCheck, text: &str) -> Analysis {
+        let parsed = policy_text::parse_again(checker, text);
         let mut diagnostics = parsed.diagnostics;
         diagnostics.sort_by_key(|d| (d.line.unwrap_or(0), d.column.unwrap_or(0)));
         let count = parsed.policies.len();
@@ -126,6 +128,7 @@ mod tests {
     #[test]
     fn syntax_error_has_a_line_and_no_graph() {
         let a = Analysis::of(
+            &mut IncrementalCheck::new(),
             "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: x\n spec: [\n",
         );
         assert!(a.graph.is_none());

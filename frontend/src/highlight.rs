@@ -1,7 +1,7 @@
 //! YAML syntax highlighting as HTML, line by line.
 //!
 //! The YAML pane is a transparent textarea over a `<pre>` whose inner HTML
-//! comes from [`highlight`]. Every character of the text appears once, in
+//! comes from [`highlight_window`]. Every character of the text appears once, in
 //! order, so the two layers line up exactly.
 
 use std::collections::BTreeMap;
@@ -120,14 +120,31 @@ fn highlight_line(out: &mut String, line: &str) {
     span(out, "t-com", comment);
 }
 
+/// Every line highlighted (the tests' view of [`highlight_window`]).
+#[cfg(test)]
+fn highlight_lines(text: &str, marks: &BTreeMap<u32, LineMark>) -> Vec<String> {
+    highlight_window(text, marks, 0, usize::MAX)
+}
+
 /// Highlights `text`, one HTML string per line, each ending with its line
 /// break (so the lines concatenated hold every character of `text`, plus
 /// one final line break that gives a trailing newline a line of its own).
 /// Lines in `marks` (1-based) are wrapped in a span with class
 /// `mark-error` or `mark-warning`.
-pub fn highlight_lines(text: &str, marks: &BTreeMap<u32, LineMark>) -> Vec<String> {
+///
+/// Only the lines `first..last` (0-based) are highlighted: the YAML pane
+/// draws the lines in view, so a keystroke in a long text highlights a
+/// screenful, not the whole text.
+pub fn highlight_window(
+    text: &str,
+    marks: &BTreeMap<u32, LineMark>,
+    first: usize,
+    last: usize,
+) -> Vec<String> {
     text.split('\n')
         .enumerate()
+        .skip(first)
+        .take(last.saturating_sub(first))
         .map(|(i, line)| {
             let mut out = String::with_capacity(line.len() * 2 + 16);
             let mark = marks.get(&(i as u32 + 1));
@@ -185,6 +202,20 @@ mod tests {
         assert!(html.contains("<span class=\"t-key\">port</span>"));
         assert!(html.contains("<span class=\"t-num\">80 </span>"));
         assert!(html.contains("<span class=\"t-com\"># web</span>"));
+    }
+
+    #[test]
+    fn a_window_is_the_same_lines() {
+        let text = "a: 1\nb: 2\nc: 3\nd: 4\n";
+        let all = highlight_lines(text, &BTreeMap::new());
+        assert_eq!(
+            highlight_window(text, &BTreeMap::new(), 1, 3),
+            all[1..3].to_vec()
+        );
+        assert_eq!(
+            highlight_window(text, &BTreeMap::new(), 4, 99),
+            all[4..].to_vec()
+        );
     }
 
     #[test]

@@ -1,10 +1,16 @@
-//! Where the graph's boxes and edges go: a pure function of the view model.
+//! Where the graph's boxes and edges go: a pure function of the view model
+//! and of which collapsed groups are expanded.
 //!
 //! Ingress groups stack on the left, egress groups on the right, the
-//! selected pods sit in the centre. Coordinates are SVG user units; the SVG
-//! scales to its container.
+//! selected pods sit in the centre. A group the view model collapsed
+//! ([`policy_core::view::PeerGroup::collapsed`]) is one summary box with
+//! one edge, or, expanded, a fixed-height scrollable list with that same
+//! edge: so the number of boxes drawn is bounded whatever the policy's
+//! size. Coordinates are SVG user units; the SVG scales to its container.
 
-use policy_core::view::{Direction, GroupKind, Peer, PolicyGraph};
+use std::collections::BTreeSet;
+
+use policy_core::view::{Direction, GroupKind, GroupSummary, L7Badge, Peer, PolicyGraph};
 
 /// Canvas width.
 pub const WIDTH: f64 = 860.0;
@@ -20,6 +26,18 @@ const PEER_GAP: f64 = 8.0;
 const EMPTY_H: f64 = 34.0;
 /// Length of the straight part of an edge next to its peer.
 pub const LEAD: f64 = 96.0;
+/// Height of a collapsed group's summary box.
+pub const SUMMARY_H: f64 = 80.0;
+/// Height of one row of an expanded group's list.
+pub const ROW_H: f64 = 30.0;
+/// Rows an expanded group's list shows at once (it scrolls).
+pub const ROWS_SHOWN: usize = 10;
+/// Height of an expanded group's list area: header, search field, rows,
+/// count line.
+pub const LIST_H: f64 = 34.0 + 34.0 + ROW_H * ROWS_SHOWN as f64 + 28.0;
+
+/// The groups the user expanded, by side and kind.
+pub type Expanded = BTreeSet<(Direction, GroupKind)>;
 
 /// A positioned peer.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,15 +71,40 @@ pub struct GroupBox {
     pub w: f64,
     /// Height.
     pub h: f64,
-    /// Its peers.
+    /// Its peers, each in its own box (empty when the group is collapsed).
     pub peers: Vec<PeerBox>,
+    /// The summary of a collapsed group, drawn in its place.
+    pub summary: Option<SummaryBox>,
 }
 
-/// A positioned edge between a peer and the centre.
+/// A collapsed group's summary box, or its list when expanded.
 #[derive(Clone, Debug, PartialEq)]
+pub struct SummaryBox {
+    /// What the group holds.
+    pub summary: GroupSummary,
+    /// Shown as a scrollable, searchable list rather than one box.
+    pub expanded: bool,
+    /// Left.
+    pub x: f64,
+    /// Top.
+    pub y: f64,
+    /// Width.
+    pub w: f64,
+    /// Height.
+    pub h: f64,
+}
+
+/// A positioned edge between a peer (or a collapsed group) and the centre.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct EdgePath {
-    /// The peer's DOM id.
+    /// The peer's DOM id, or `group-ingress-outside-cluster` for a group.
     pub id: String,
+    /// Its label: ports, `deny …` for deny edges.
+    pub label: String,
+    /// L7 badges.
+    pub l7: Vec<L7Badge>,
+    /// The sentence shown when the edge is hovered or focused.
+    pub sentence: String,
     /// SVG path data.
     pub d: String,
     /// Where the label's centre goes.
@@ -95,8 +138,13 @@ fn shown(kind: GroupKind, empty: bool) -> bool {
     !(empty && kind == GroupKind::Anywhere)
 }
 
-/// Lays out a graph.
-pub fn layout(graph: &PolicyGraph) -> Layout {
+/// The DOM id of a group's summary edge.
+pub fn group_edge_id(direction: Direction, kind: GroupKind) -> String {
+    format!("group-{}-{}", direction.as_str(), kind.id())
+}
+
+/// Lays out a graph, with the collapsed groups in `expanded` as lists.
+pub fn layout(graph: &PolicyGraph, expanded: &Expanded) -> Layout {
     let centre_x = (WIDTH - CENTRE_W) / 2.0;
     let mut groups = Vec::new();
     let mut bottom: f64 = 0.0;
@@ -113,10 +161,30 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
             let top = y;
             y += GROUP_HEAD;
             let mut peers = Vec::new();
+            let mut summary = None;
             if group.peers.is_empty() {
                 y += EMPTY_H + PEER_GAP;
             }
-            for peer in &group.peers {
+            if let Some(s) = &group.collapsed {
+                let open = expanded.contains(&(direction, group.kind));
+                let h = if open { LIST_H } else { SUMMARY_H };
+                summary = Some(SummaryBox {
+                    summary: s.clone(),
+                    expanded: open,
+                    x: x + 8.0,
+                    y,
+                    w: COL_W - 16.0,
+                    h,
+                });
+                y += h + PEER_GAP;
+            }
+            for peer in group
+                .collapsed
+                .is_none()
+                .then_some(&group.peers)
+                .into_iter()
+                .flatten()
+            {
                 let h = peer_height(peer);
                 peers.push(PeerBox {
                     peer: peer.clone(),
@@ -137,6 +205,7 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
                 w: COL_W,
                 h,
                 peers,
+                summary,
             });
             y += GROUP_GAP;
         }
@@ -153,16 +222,47 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
 
     let mut edges = Vec::new();
     for g in &groups {
-        let n = g.peers.len().max(1) as f64;
-        for (i, pb) in g.peers.iter().enumerate() {
-            let py = pb.y + pb.h / 2.0;
+        let ends: Vec<(EdgePath, (f64, f64, f64, f64))> = match &g.summary {
+            // An expanded list's edge meets its header.
+            Some(sb) => vec![(
+                EdgePath {
+                    id: group_edge_id(g.direction, g.kind),
+                    label: deny_label(&sb.summary.edge_label, sb.summary.deny),
+                    l7: Vec::new(),
+                    sentence: sb.summary.sentence.clone(),
+                    deny: sb.summary.deny,
+                    ..EdgePath::default()
+                },
+                (sb.x, sb.y, sb.w, if sb.expanded { 34.0 } else { sb.h }),
+            )],
+            None => g
+                .peers
+                .iter()
+                .map(|pb| {
+                    (
+                        EdgePath {
+                            id: pb.peer.at.id(),
+                            label: deny_label(&pb.peer.edge.label(), pb.peer.edge.deny),
+                            l7: pb.peer.edge.l7.clone(),
+                            sentence: pb.peer.sentence.clone(),
+                            deny: pb.peer.edge.deny,
+                            ..EdgePath::default()
+                        },
+                        (pb.x, pb.y, pb.w, pb.h),
+                    )
+                })
+                .collect(),
+        };
+        let n = ends.len().max(1) as f64;
+        for (i, (edge, (bx, by, bw, bh))) in ends.into_iter().enumerate() {
+            let py = by + bh / 2.0;
             // Spread the attachment points along the centre box's side.
             let spread = centre_h - 40.0;
             let cy = centre_y + 20.0 + spread * ((i as f64 + 0.5) / n);
             // A straight lead at the peer (where the label sits), then a curve.
             let (d, lx) = match g.direction {
                 Direction::Ingress => {
-                    let x1 = pb.x + pb.w;
+                    let x1 = bx + bw;
                     let x2 = centre_x;
                     let s = x1 + LEAD;
                     let mid = (s + x2) / 2.0;
@@ -177,7 +277,7 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
                 }
                 Direction::Egress => {
                     let x1 = centre_x + CENTRE_W;
-                    let x2 = pb.x;
+                    let x2 = bx;
                     let s = x2 - LEAD;
                     let mid = (x1 + s) / 2.0;
                     (
@@ -191,11 +291,10 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
                 }
             };
             edges.push(EdgePath {
-                id: pb.peer.at.id(),
                 d,
                 label_x: lx,
                 label_y: py,
-                deny: pb.peer.edge.deny,
+                ..edge
             });
         }
     }
@@ -204,6 +303,15 @@ pub fn layout(graph: &PolicyGraph) -> Layout {
         centre,
         groups,
         edges,
+    }
+}
+
+/// `deny 80/TCP` for deny edges.
+fn deny_label(label: &str, deny: bool) -> String {
+    if deny {
+        format!("deny {label}")
+    } else {
+        label.to_string()
     }
 }
 
@@ -253,7 +361,7 @@ mod tests {
 
     #[test]
     fn boxes_never_overlap_and_edges_match_peers() {
-        let l = layout(&big(12));
+        let l = layout(&big(12), &Expanded::new());
         let peers: Vec<&PeerBox> = l.groups.iter().flat_map(|g| g.peers.iter()).collect();
         assert_eq!(peers.len(), 12);
         assert_eq!(l.edges.len(), 12);
@@ -271,9 +379,8 @@ mod tests {
     }
 
     #[test]
-    fn the_centre_stays_near_the_top_of_long_graphs() {
-        let l = layout(&big(100));
-        assert!(l.height > 3000.0);
+    fn the_centre_stays_near_the_top_and_empty_groups_offer_add() {
+        let l = layout(&big(12), &Expanded::new());
         assert!(l.centre.1 <= TOP + 160.0);
         // Empty egress groups are still drawn (to offer "+"); ingress
         // "anywhere" is not.
@@ -283,5 +390,36 @@ mod tests {
                 .any(|g| g.direction == Direction::Egress && g.kind == GroupKind::Dns)
         );
         assert!(!l.groups.iter().any(|g| g.kind == GroupKind::Anywhere));
+    }
+
+    #[test]
+    fn large_groups_are_one_box_with_one_edge_whatever_the_size() {
+        let g = big(1000);
+        let l = layout(&g, &Expanded::new());
+        let group = l
+            .groups
+            .iter()
+            .find(|g| g.kind == GroupKind::InNamespace)
+            .unwrap();
+        assert!(group.peers.is_empty());
+        let summary = group.summary.as_ref().unwrap();
+        assert!(!summary.expanded);
+        assert_eq!(summary.summary.count, 1000);
+        assert_eq!(l.edges.len(), 1);
+        assert_eq!(l.edges[0].id, "group-ingress-in-namespace");
+        assert_eq!(l.edges[0].sentence, summary.summary.sentence);
+        assert!(l.height < 600.0, "height {}", l.height);
+        // Expanded, it is a list of fixed height, still one edge.
+        let open = Expanded::from([(Direction::Ingress, GroupKind::InNamespace)]);
+        let l2 = layout(&g, &open);
+        let group = l2
+            .groups
+            .iter()
+            .find(|g| g.kind == GroupKind::InNamespace)
+            .unwrap();
+        let summary = group.summary.as_ref().unwrap();
+        assert!(summary.expanded);
+        assert_eq!(summary.h, LIST_H);
+        assert_eq!(l2.edges.len(), 1);
     }
 }

@@ -1,6 +1,7 @@
 //! Text ↔ model for the page: the single doorway to policy-core's YAML
 //! reader, checker (validation and lints) and emitter.
 
+use policy_core::check::IncrementalCheck;
 use policy_core::diagnostic::Diagnostic;
 use policy_core::model::Policy;
 use policy_core::yaml;
@@ -16,13 +17,13 @@ pub struct Parsed {
 
 /// Reads single- and multi-document YAML, JSON and `kind: List`, and
 /// checks it as `palisade check` does (validation and lints, with fixes).
-pub fn parse(text: &str) -> Parsed {
-    let out = yaml::parse_documents(text);
-    let diagnostics = policy_core::check::check_parsed(text, &out, None);
-    let policies = out.policies().cloned().collect();
+/// For a text edited over and over: `checker` keeps what it found in each
+/// `---` document, and only changed documents are read and checked again.
+pub fn parse_again(checker: &mut IncrementalCheck, text: &str) -> Parsed {
+    let checked = checker.check(text);
     Parsed {
-        policies,
-        diagnostics,
+        policies: checked.policies,
+        diagnostics: checked.diagnostics,
     }
 }
 

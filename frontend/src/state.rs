@@ -9,6 +9,7 @@ use policy_core::view::{Direction, GroupKind, PeerRef, PolicyGraph};
 
 use crate::analysis::{Analysis, split_documents};
 use crate::browser;
+use crate::layout::Expanded;
 use crate::policy_text;
 use crate::samples;
 use crate::workspace::{ChangeKind, History, Workspace};
@@ -68,6 +69,8 @@ pub struct AppState {
     /// A line the YAML pane should reveal (1-based), with a counter so the
     /// same line can be requested twice.
     pub jump: RwSignal<Option<(u32, u32)>>,
+    /// The collapsed groups shown as lists.
+    pub expanded: RwSignal<Expanded>,
 }
 
 impl AppState {
@@ -82,9 +85,18 @@ impl AppState {
         }));
         // Every change of the text gives a new analysis, so comparing the
         // old and new ones (a deep walk of two policies) is skipped; the
-        // memos downstream still compare what they draw.
+        // memos downstream still compare what they draw. The checker keeps
+        // the findings of each `---` document, so a keystroke re-reads only
+        // the document it changed.
+        let checker = StoredValue::new_local(policy_core::check::IncrementalCheck::new());
         let analysis = Memo::new_with_compare(
-            move |_| ws.with(|w| Analysis::of(&w.current().text)),
+            move |_| {
+                ws.with(|w| {
+                    checker
+                        .try_update_value(|c| Analysis::of(c, &w.current().text))
+                        .unwrap_or_default()
+                })
+            },
             |_, _| true,
         );
         let graph = Memo::new(move |prev: Option<&Option<(u32, PolicyGraph)>>| {
@@ -127,6 +139,7 @@ impl AppState {
             toast: RwSignal::new(None),
             dark: RwSignal::new(dark),
             jump: RwSignal::new(None),
+            expanded: RwSignal::new(Expanded::new()),
         }
     }
 

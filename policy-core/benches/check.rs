@@ -4,7 +4,7 @@
 //! fast path for block YAML), `read-general` the saphyr-based one.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use policy_core::check::check_parsed;
+use policy_core::check::{IncrementalCheck, check_parsed};
 use policy_core::yaml::parse_documents;
 use policy_core::yaml::reader::{read_documents, read_documents_general};
 
@@ -22,6 +22,31 @@ fn big_policy(n: usize) -> String {
     out
 }
 
+/// The page bench's allow-list: one egress rule with `n` ipBlock peers.
+fn ip_blocks(n: usize) -> String {
+    let mut out = String::from(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: egress-allow-list\n  namespace: prod\nspec:\n  podSelector:\n    matchLabels:\n      app: web\n  policyTypes:\n  - Egress\n  egress:\n  - to:\n",
+    );
+    for i in 0..n {
+        out.push_str(&format!(
+            "    - ipBlock:\n        cidr: {}.{}.{}.0/24\n",
+            49 + i / 65536,
+            (i / 256) % 256,
+            i % 256
+        ));
+    }
+    out.push_str("    ports:\n    - protocol: TCP\n      port: 443\n");
+    out
+}
+
+/// The page bench's workspace: `policies` documents of `rules` rules.
+fn workspace(policies: usize, rules: usize) -> String {
+    (0..policies)
+        .map(|p| big_policy(rules).replace("name: big", &format!("name: svc-{p}")))
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
+
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("check");
     for (name, text) in [
@@ -30,6 +55,9 @@ fn bench(c: &mut Criterion) {
             include_str!("data/policy-30.yaml").to_string(),
         ),
         ("policy-100-rules", big_policy(100)),
+        ("policy-1000-rules", big_policy(1000)),
+        ("ipblocks-640", ip_blocks(640)),
+        ("workspace-20x50", workspace(20, 50)),
     ] {
         group.throughput(Throughput::Bytes(text.len() as u64));
         group.bench_function(format!("{name}/read-general"), |b| {
@@ -48,6 +76,19 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    // A keystroke in the page: the incremental checker re-reads only the
+    // edited document of the workspace.
+    let text = workspace(20, 50);
+    let mut inc = IncrementalCheck::new();
+    inc.check(&text);
+    let mut n = 0u32;
+    group.bench_function("workspace-20x50/incremental-keystroke", |b| {
+        b.iter(|| {
+            n = n.wrapping_add(1);
+            let edited = text.replacen("port: 1049\n", &format!("port: {}\n", 20000 + n % 1000), 1);
+            inc.check(std::hint::black_box(&edited))
+        })
+    });
     group.finish();
 }
 

@@ -2,11 +2,13 @@
 //! placed at its line and column. The CLI (`palisade check`), the HTTP API
 //! (`POST /api/check`) and the page all call [`check`].
 
+use std::collections::HashMap;
+
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::{self, ClusterView, LintSource};
+use crate::lint::{self, ClusterView, FileContext, LintSource};
 use crate::model::Policy;
 use crate::validate::validate;
-use crate::yaml::{ParseOutput, parse_bytes, parse_documents};
+use crate::yaml::{ParseOutput, ParsedObject, parse_bytes, parse_documents};
 
 /// Checks a YAML or JSON text: syntax and schema problems, apiserver/Cilium
 /// validation errors, and lint warnings (against `cluster` when given, for
@@ -36,15 +38,11 @@ pub fn check_files(files: &[&[u8]], cluster: Option<&ClusterView<'_>>) -> Vec<Ve
             Err(_) => Err(parse_bytes(bytes).diagnostics),
         })
         .collect();
-    let all: Vec<Policy> = parsed
-        .iter()
-        .flatten()
-        .flat_map(|(_, p)| p.policies().cloned())
-        .collect();
+    let context = FileContext::of(parsed.iter().flatten().flat_map(|(_, p)| p.policies()));
     parsed
         .iter()
         .map(|file| match file {
-            Ok((text, p)) => check_among(text, p, &all, cluster),
+            Ok((text, p)) => check_among(text, p, &context, cluster),
             Err(diags) => diags.clone(),
         })
         .collect()
@@ -56,16 +54,15 @@ pub fn check_parsed(
     parsed: &ParseOutput,
     cluster: Option<&ClusterView<'_>>,
 ) -> Vec<Diagnostic> {
-    let policies: Vec<_> = parsed.policies().cloned().collect();
-    check_among(text, parsed, &policies, cluster)
+    check_among(text, parsed, &FileContext::of(parsed.policies()), cluster)
 }
 
-/// [`check_parsed`], linting among `policies` (the text's own and others
-/// checked with it).
+/// [`check_parsed`], with `file` the context of every policy checked
+/// together (the text's own and others').
 fn check_among(
     text: &str,
     parsed: &ParseOutput,
-    policies: &[Policy],
+    file: &FileContext,
     cluster: Option<&ClusterView<'_>>,
 ) -> Vec<Diagnostic> {
     let mut out = parsed.diagnostics.clone();
@@ -75,14 +72,31 @@ fn check_among(
             text,
             map: &obj.source_map,
         };
-        let mut diags = validate(policy);
-        for d in &mut diags {
-            if d.fix.is_none() {
-                d.fix = lint::fix::fix_validation(d, &source);
-            }
+        let mut diags = validated(policy, &source);
+        diags.extend(lint::lint_in_file(policy, Some(&source), file, cluster));
+        out.extend(finish(obj, diags));
+    }
+    sort_diagnostics(&mut out);
+    out
+}
+
+/// Validation findings, with source fixes where one is known.
+fn validated(policy: &Policy, source: &LintSource<'_>) -> Vec<Diagnostic> {
+    let mut diags = validate(policy);
+    for d in &mut diags {
+        if d.fix.is_none() {
+            d.fix = lint::fix::fix_validation(d, source);
         }
-        diags.extend(lint::lint(policy, Some(&source), policies, cluster));
-        for mut d in diags {
+    }
+    diags
+}
+
+/// Places findings about an object: line and column from its source map,
+/// and the `items[i]` prefix of a List item.
+fn finish(obj: &ParsedObject, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diags
+        .into_iter()
+        .map(|mut d| {
             obj.locate(&mut d);
             if !obj.path_prefix.is_empty() {
                 d.field = Some(match d.field.take() {
@@ -90,9 +104,13 @@ fn check_among(
                     _ => obj.path_prefix.clone(),
                 });
             }
-            out.push(d);
-        }
-    }
+            d
+        })
+        .collect()
+}
+
+/// By position; at one position errors first.
+fn sort_diagnostics(out: &mut [Diagnostic]) {
     out.sort_by(|a, b| {
         (a.line, a.column, a.severity != Severity::Error).cmp(&(
             b.line,
@@ -100,10 +118,164 @@ fn check_among(
             b.severity != Severity::Error,
         ))
     });
-    out
 }
 
 /// Whether any diagnostic is an error (what makes `palisade check` exit 1).
 pub fn has_errors(diags: &[Diagnostic]) -> bool {
     diags.iter().any(|d| d.severity == Severity::Error)
+}
+
+/// What [`IncrementalCheck::check`] returns: what [`check`] finds, and the
+/// policies read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Checked {
+    /// Every policy of the text, in source order.
+    pub policies: Vec<Policy>,
+    /// Findings, sorted by position, as [`check`] gives them.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One chunk's results, with positions relative to the chunk.
+struct CachedChunk {
+    parsed: ParseOutput,
+    /// The chunk's part of the file context.
+    context: FileContext,
+    /// Validation findings per object of `parsed`.
+    validation: Vec<Vec<Diagnostic>>,
+    /// Lint findings per object, and the file context they were found in.
+    lints: Option<(FileContext, Vec<Vec<Diagnostic>>)>,
+    /// Whether the chunk was used by the latest check (others are dropped).
+    used: bool,
+}
+
+/// [`check`] for a text that is edited over and over (the page's editor):
+/// the text is cut into its `---` chunks ([`crate::yaml::split_chunks`])
+/// and only the chunks whose text changed are read and validated again.
+/// Lints of an unchanged chunk are redone only when the rest of the file
+/// changes what they depend on (its [`FileContext`]).
+///
+/// Gives the same diagnostics as [`check`] (without a cluster). For a text
+/// with a YAML syntax error, reading stops at the chunk with the error, as
+/// the reader stops at the error; the error's message can differ when the
+/// whole stream would have run into the next document.
+#[derive(Default)]
+pub struct IncrementalCheck {
+    chunks: HashMap<String, CachedChunk>,
+}
+
+impl IncrementalCheck {
+    /// A checker with nothing cached.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks `text`, reusing what is known about its unchanged chunks.
+    pub fn check(&mut self, text: &str) -> Checked {
+        for c in self.chunks.values_mut() {
+            c.used = false;
+        }
+        let mut parts = Vec::new();
+        for chunk in crate::yaml::split_chunks(text) {
+            let cached = self
+                .chunks
+                .entry(chunk.text.to_string())
+                .or_insert_with(|| read_chunk(chunk.text));
+            cached.used = true;
+            let stop = cached.parsed.syntax_error().is_some();
+            parts.push(chunk);
+            if stop {
+                break;
+            }
+        }
+        self.chunks.retain(|_, c| c.used);
+        let mut context = FileContext::default();
+        for part in &parts {
+            context.merge(&self.chunks[part.text].context);
+        }
+        let mut out = Checked::default();
+        for part in &parts {
+            let cached = self
+                .chunks
+                .get_mut(part.text)
+                .expect("every part was cached above");
+            if cached.lints.as_ref().is_none_or(|(c, _)| *c != context) {
+                let lints = lint_chunk(part.text, &cached.parsed, &context);
+                cached.lints = Some((context.clone(), lints));
+            }
+            let shift = |d: &Diagnostic| {
+                let mut d = d.clone();
+                d.line = d.line.map(|l| l + part.line);
+                if let Some(fix) = &mut d.fix {
+                    for e in &mut fix.edits {
+                        e.start += part.offset;
+                        e.end += part.offset;
+                    }
+                }
+                d
+            };
+            out.diagnostics
+                .extend(cached.parsed.diagnostics.iter().map(shift));
+            let lints = cached
+                .lints
+                .as_ref()
+                .map(|(_, l)| l.as_slice())
+                .unwrap_or(&[]);
+            for (i, obj) in cached.parsed.objects.iter().enumerate() {
+                let found = cached.validation[i].iter().chain(lints[i].iter());
+                out.diagnostics.extend(found.map(shift));
+                if let Some(p) = obj.policy() {
+                    out.policies.push(p.clone());
+                }
+            }
+        }
+        sort_diagnostics(&mut out.diagnostics);
+        out
+    }
+}
+
+/// Reads and validates one chunk.
+fn read_chunk(text: &str) -> CachedChunk {
+    let parsed = parse_documents(text);
+    let validation = parsed
+        .objects
+        .iter()
+        .map(|obj| match obj.policy() {
+            Some(policy) => {
+                let source = LintSource {
+                    text,
+                    map: &obj.source_map,
+                };
+                finish(obj, validated(policy, &source))
+            }
+            None => Vec::new(),
+        })
+        .collect();
+    CachedChunk {
+        context: FileContext::of(parsed.policies()),
+        parsed,
+        validation,
+        lints: None,
+        used: true,
+    }
+}
+
+/// Lints the policies of one chunk in the file's context.
+fn lint_chunk(text: &str, parsed: &ParseOutput, context: &FileContext) -> Vec<Vec<Diagnostic>> {
+    parsed
+        .objects
+        .iter()
+        .map(|obj| match obj.policy() {
+            Some(policy) => {
+                let source = LintSource {
+                    text,
+                    map: &obj.source_map,
+                };
+                finish(
+                    obj,
+                    lint::lint_in_file(policy, Some(&source), context, None),
+                )
+            }
+            None => Vec::new(),
+        })
+        .collect()
 }

@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use policy_core::view::{Direction, GroupKind, Isolation, PeerKind, PolicyGraph};
 use wasm_bindgen::JsCast;
 
-use crate::layout::{self, EdgePath, GroupBox, LEAD, Layout, PeerBox, WIDTH};
+use crate::components::peer_list::PeerList;
+use crate::layout::{self, EdgePath, GroupBox, LEAD, Layout, PeerBox, SummaryBox, WIDTH};
 use crate::state::{AppState, Selection};
 
 /// Cuts text to `max` characters with an ellipsis.
@@ -34,9 +35,12 @@ fn kind_icon(kind: PeerKind) -> &'static str {
 pub fn GraphCanvas() -> impl IntoView {
     let state = expect_context::<AppState>();
     let laid_out = Memo::new(move |_| {
-        state
-            .graph
-            .with(|g| g.as_ref().map(|(_, g)| (g.clone(), layout::layout(g))))
+        state.expanded.with(|open| {
+            state.graph.with(|g| {
+                g.as_ref()
+                    .map(|(_, g)| (g.clone(), layout::layout(g, open)))
+            })
+        })
     });
     let stale = move || state.analysis.with(|a| a.errors() > 0);
     // Whether there is a graph at all: the branch below re-runs only when
@@ -144,22 +148,46 @@ impl KeyHash for PeerBox {
 
 impl KeyHash for GroupBox {
     fn key_hash(&self, h: &mut std::hash::DefaultHasher) {
-        std::hash::Hash::hash(&(self.direction, self.kind, self.peers.is_empty()), h);
+        let empty = self.peers.is_empty() && self.summary.is_none();
+        std::hash::Hash::hash(&(self.direction, self.kind, empty), h);
         hash_f64s(h, &[self.x, self.y, self.w, self.h]);
     }
 }
 
 impl KeyHash for EdgePath {
     fn key_hash(&self, h: &mut std::hash::DefaultHasher) {
-        std::hash::Hash::hash(&(&self.id, &self.d, self.deny), h);
+        std::hash::Hash::hash(
+            &(
+                &self.id,
+                &self.d,
+                self.deny,
+                &self.label,
+                &self.sentence,
+                &self.l7,
+            ),
+            h,
+        );
         hash_f64s(h, &[self.label_x, self.label_y]);
     }
 }
 
-impl KeyHash for (EdgePath, PeerBox) {
+/// A collapsed group's box (or list) with the group it belongs to.
+#[derive(Clone)]
+struct PlacedSummary {
+    direction: Direction,
+    kind: GroupKind,
+    sb: SummaryBox,
+}
+
+impl KeyHash for PlacedSummary {
     fn key_hash(&self, h: &mut std::hash::DefaultHasher) {
-        self.0.key_hash(h);
-        self.1.key_hash(h);
+        std::hash::Hash::hash(&(self.direction, self.kind, self.sb.expanded), h);
+        // An open list follows the graph itself (keeping its filter, scroll
+        // and focus); a closed box is redrawn when what it says changes.
+        if !self.sb.expanded {
+            std::hash::Hash::hash(&self.sb.summary, h);
+        }
+        hash_f64s(h, &[self.sb.x, self.sb.y, self.sb.w, self.sb.h]);
     }
 }
 
@@ -186,15 +214,21 @@ fn Svg(laid_out: Memo<Option<(PolicyGraph, Layout)>>) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
-    let labels = move || {
+    let edges =
+        move || laid_out.with(|l| l.as_ref().map(|(_, l)| l.edges.clone()).unwrap_or_default());
+    let summaries = move || {
         laid_out.with(|l| {
             l.as_ref()
                 .map(|(_, l)| {
                     l.groups
                         .iter()
-                        .flat_map(|g| g.peers.iter().cloned())
-                        .zip(l.edges.iter().cloned())
-                        .map(|(p, e)| (e, p))
+                        .filter_map(|g| {
+                            g.summary.clone().map(|sb| PlacedSummary {
+                                direction: g.direction,
+                                kind: g.kind,
+                                sb,
+                            })
+                        })
                         .collect::<Vec<_>>()
                 })
                 .unwrap_or_default()
@@ -247,13 +281,16 @@ fn Svg(laid_out: Memo<Option<(PolicyGraph, Layout)>>) -> impl IntoView {
             <For each=peers key=key_of let:p>
                 <PeerNode peer=p/>
             </For>
+            <For each=summaries key=key_of let:s>
+                <SummaryNode placed=s/>
+            </For>
             <g class="edges">
-                <For each=labels key=key_of let:pair>
-                    <EdgeLine edge=pair.0 sentence=pair.1.peer.sentence/>
+                <For each=edges key=key_of let:edge>
+                    <EdgeLine edge=edge/>
                 </For>
             </g>
-            <For each=labels key=key_of let:pair>
-                <EdgeLabel edge=pair.0 peer=pair.1/>
+            <For each=edges key=key_of let:edge>
+                <EdgeLabel edge=edge/>
             </For>
             {move || centre.get().map(|(g, c)| view! { <Centre graph=g centre=c/> })}
         </svg>
@@ -271,8 +308,9 @@ fn Group(group: GroupBox) -> impl IntoView {
         w,
         h,
         peers,
+        summary,
     } = group;
-    let empty = peers.is_empty();
+    let empty = peers.is_empty() && summary.is_none();
     let add_label = format!(
         "Add {} peer ({})",
         kind.title().to_lowercase(),
@@ -407,13 +445,14 @@ fn focus_after_removal(group: &str, position: usize) {
 /// One edge: the drawn path, and a wider transparent one over it that
 /// catches the pointer; hovering shows the edge's explanation.
 #[component]
-fn EdgeLine(edge: EdgePath, sentence: String) -> impl IntoView {
+fn EdgeLine(edge: EdgePath) -> impl IntoView {
     let state = expect_context::<AppState>();
     let marker = if edge.deny {
         "url(#arrow-deny)"
     } else {
         "url(#arrow)"
     };
+    let sentence = edge.sentence.clone();
     view! {
         <g class="edge-line"
             on:mouseenter=move |_| state.hover.set(Some(sentence.clone()))
@@ -426,22 +465,18 @@ fn EdgeLine(edge: EdgePath, sentence: String) -> impl IntoView {
 }
 
 #[component]
-fn EdgeLabel(edge: EdgePath, peer: PeerBox) -> impl IntoView {
+fn EdgeLabel(edge: EdgePath) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let sentence = peer.peer.sentence.clone();
+    let sentence = edge.sentence.clone();
     let (s1, s2, aria) = (sentence.clone(), sentence.clone(), sentence);
-    let label = peer.peer.edge.label();
-    let label = if peer.peer.edge.deny {
-        format!("deny {label}")
-    } else {
-        label
-    };
+    let label = edge.label.clone();
     let shown = fit(&label, 13);
     let pill_w = (shown.chars().count() as f64 * 6.3 + 12.0).clamp(40.0, LEAD - 4.0);
     let (cx, cy) = (edge.label_x, edge.label_y);
-    let l7 = peer.peer.edge.l7.clone();
+    let l7 = edge.l7.clone();
     view! {
         <g class="edge-label" class:deny=edge.deny tabindex="0" role="note" aria-label=aria
+            data-edge-label=edge.id.clone()
             on:mouseenter=move |_| state.hover.set(Some(s1.clone()))
             on:mouseleave=move |_| state.hover.set(None)
             on:focus=move |_| state.hover.set(Some(s2.clone()))
@@ -463,6 +498,104 @@ fn EdgeLabel(edge: EdgePath, peer: PeerBox) -> impl IntoView {
             }).collect_view()}
         </g>
     }
+}
+
+/// A collapsed group: one box saying what it holds, which expands into a
+/// scrollable, searchable list ([`PeerList`]) on click or Enter.
+#[component]
+fn SummaryNode(placed: PlacedSummary) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let PlacedSummary {
+        direction,
+        kind,
+        sb,
+    } = placed;
+    let SummaryBox {
+        summary,
+        expanded,
+        x,
+        y,
+        w,
+        h,
+    } = sb;
+    let data = format!("{}-{}", direction.as_str(), kind.id());
+    if expanded {
+        return view! { <PeerList direction=direction kind=kind x=x y=y w=w h=h/> }.into_any();
+    }
+    let expand = move || {
+        state.expanded.update(|e| {
+            e.insert((direction, kind));
+        });
+        // Keyboard users land in the list's filter.
+        let data = format!("{}-{}", direction.as_str(), kind.id());
+        request_animation_frame(move || {
+            if let Some(el) = document()
+                .query_selector(&format!("[data-peer-list=\"{data}\"] .peer-filter"))
+                .ok()
+                .flatten()
+                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = el.focus();
+            }
+        });
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" || ev.key() == " " {
+            ev.prevent_default();
+            expand();
+        }
+    };
+    let aria = format!(
+        "{}. {} Press Enter to list them.",
+        summary.text, summary.sentence
+    );
+    let (s1, s2) = (summary.sentence.clone(), summary.sentence.clone());
+    let lines = wrap(&summary.text, 19, 3);
+    view! {
+        <g class="peer-summary" class:deny=summary.deny tabindex="0" role="button" aria-expanded="false"
+            data-summary=data aria-label=aria
+            on:click=move |_| expand()
+            on:keydown=on_key
+            on:mouseenter=move |_| state.hover.set(Some(s1.clone()))
+            on:mouseleave=move |_| state.hover.set(None)
+            on:focus=move |_| state.hover.set(Some(s2.clone()))
+            on:blur=move |_| state.hover.set(None)>
+            <title>{summary.sentence.clone()}</title>
+            <rect class="peer-box" x=x y=y width=w height=h rx="8"/>
+            <text class="peer-icon" x=x + 12.0 y=y + 22.0>"▤"</text>
+            {lines.into_iter().enumerate().map(|(i, line)| view! {
+                <text class="peer-title" x=x + 30.0 y=y + 22.0 + 15.0 * i as f64>{line}</text>
+            }).collect_view()}
+            <text class="peer-detail summary-hint" x=x + 30.0 y=y + h - 10.0>
+                {format!("▸ show all {}", summary.count)}
+            </text>
+        </g>
+    }
+    .into_any()
+}
+
+/// Breaks `text` into at most `lines` lines of `max` characters, at spaces.
+fn wrap(text: &str, max: usize, lines: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > max {
+            out.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    if out.len() > lines {
+        let rest = out[lines - 1..].join(" ");
+        out.truncate(lines - 1);
+        out.push(fit(&rest, max));
+    }
+    out
 }
 
 fn isolation_line(direction: Direction, iso: Isolation) -> (bool, String) {

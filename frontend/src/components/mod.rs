@@ -5,5 +5,6 @@ pub mod footer;
 pub mod graph;
 pub mod header;
 pub mod inspector;
+pub mod peer_list;
 pub mod sidebar;
 pub mod yaml_pane;

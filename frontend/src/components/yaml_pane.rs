@@ -5,12 +5,20 @@ use leptos::prelude::*;
 use policy_core::diagnostic::Diagnostic;
 use wasm_bindgen::JsCast;
 
-use crate::highlight::{LineMark, highlight_lines};
+use crate::highlight::{LineMark, highlight_window};
 use crate::state::AppState;
 use crate::workspace::ChangeKind;
 
 /// Height of one line in the editor, in CSS pixels (matches app.css).
 pub const LINE_PX: f64 = 20.0;
+
+/// Lines highlighted above and below the ones in view.
+const MARGIN_LINES: usize = 40;
+
+/// Number of lines of a text (a trailing newline starts an empty line).
+fn line_count(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count() + 1
+}
 
 /// Byte offset (in UTF-16 units, as the DOM counts) of the start of a line.
 fn line_start_utf16(text: &str, line: u32) -> u32 {
@@ -44,26 +52,59 @@ pub fn YamlPane() -> impl IntoView {
             ta.set_value(&text);
         }
     });
-    // The highlighted layer holds one element per line, and a keystroke
-    // rewrites only the lines whose HTML changed: re-parsing the whole
-    // layer's HTML cost milliseconds on long policies.
+    // The highlighted layer and the line numbers cover the lines in view
+    // (and a margin), placed at their offset in the full-height layer: a
+    // keystroke in a 2,000-line text highlights and lays out a screenful.
+    // The layer holds one element per line, and only the lines whose HTML
+    // changed are rewritten.
+    let window = RwSignal::new((0usize, 2 * MARGIN_LINES + 60));
+    let update_window = move || {
+        if let Some(sc) = scroller.get_untracked() {
+            let top = (f64::from(sc.scroll_top()) / LINE_PX) as usize;
+            // In steps of half a margin, so scrolling a little redraws nothing.
+            let first = top.saturating_sub(MARGIN_LINES) / (MARGIN_LINES / 2) * (MARGIN_LINES / 2);
+            let shown = (f64::from(sc.client_height()) / LINE_PX).ceil() as usize;
+            let next = (first, top + shown + MARGIN_LINES);
+            if window.get_untracked() != next {
+                window.set(next);
+            }
+        }
+    };
+    Effect::new(move |_| {
+        if scroller.get().is_some() {
+            update_window();
+        }
+    });
     let pre = NodeRef::<leptos::html::Pre>::new();
     let shown = StoredValue::new(Vec::<String>::new());
     Effect::new(move |_| {
         let marks = state.analysis.with(|a| a.line_marks());
-        let lines = state
-            .ws
-            .with(|w| highlight_lines(&w.current().text, &marks));
+        let (first, last) = window.get();
+        let (total, lines) = state.ws.with(|w| {
+            let text = &w.current().text;
+            (
+                line_count(text),
+                highlight_window(text, &marks, first, last),
+            )
+        });
         let Some(pre) = pre.get() else { return };
+        let first = first.min(total);
+        let style = web_sys::HtmlElement::style(&pre);
+        let _ = style.set_property(
+            "padding-top",
+            &format!("{}px", 8.0 + first as f64 * LINE_PX),
+        );
+        let _ = style.set_property("height", &format!("{}px", (total - first) as f64 * LINE_PX));
         shown.update_value(|old| sync_lines(&pre, old, lines));
     });
-    // Line numbers as one HTML string: hundreds of lines re-render per
-    // keystroke, so no per-line components.
+    // Line numbers as one HTML string, for the same window.
     let gutter = Memo::new(move |_| {
         let marks = state.analysis.with(|a| a.line_marks());
-        let lines = state.ws.with(|w| w.current().text.split('\n').count());
-        let mut html = String::with_capacity(lines * 32);
-        for n in 1..=lines as u32 {
+        let lines = state.ws.with(|w| line_count(&w.current().text));
+        let (first, last) = window.get();
+        let (first, last) = (first.min(lines), last.min(lines));
+        let mut html = String::with_capacity((last - first) * 32);
+        for n in first as u32 + 1..=last as u32 {
             let class = match marks.get(&n) {
                 Some(LineMark::Error) => "ln err",
                 Some(LineMark::Warning) => "ln warn",
@@ -75,6 +116,7 @@ pub fn YamlPane() -> impl IntoView {
         }
         html
     });
+    let gutter_top = move || format!("{}px", 8.0 + window.get().0 as f64 * LINE_PX);
     // Reveal and select a line when asked (problems list, tests).
     Effect::new(move |_| {
         if let Some((line, _)) = state.jump.get() {
@@ -128,8 +170,9 @@ pub fn YamlPane() -> impl IntoView {
                     else { "valid".to_string() }
                 }}</span>
             </div>
-            <div class="editor" node_ref=scroller>
-                <div class="gutter" aria-hidden="true" inner_html=move || gutter.get()></div>
+            <div class="editor" node_ref=scroller on:scroll=move |_| update_window()>
+                <div class="gutter" aria-hidden="true" style:padding-top=gutter_top
+                    inner_html=move || gutter.get()></div>
                 <div class="code">
                     <pre class="highlight" aria-hidden="true" node_ref=pre></pre>
                     <textarea class="source" node_ref=textarea spellcheck="false" autocomplete="off"

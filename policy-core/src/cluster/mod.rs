@@ -6,9 +6,9 @@
 //! [`Cluster::add_pod`] and [`Cluster::add_external`].
 
 mod endpoint;
+mod entity;
 pub mod filter;
 pub mod manifests;
-mod entity;
 mod objects;
 
 use std::net::IpAddr;

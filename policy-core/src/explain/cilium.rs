@@ -3,7 +3,7 @@
 use crate::model::LabelSelector;
 
 use super::RuleExplanation;
-use super::phrase::{capitalise, join, selector};
+use super::phrase::{PeerPhrase, capitalise, join, join_long, peer_list, rule_list, selector};
 use crate::model::cilium::{
     CidrRule, CiliumPolicy, CiliumRule, EgressRule, IcmpRule, IngressRule, PortRule,
 };
@@ -70,16 +70,16 @@ fn entity(e: &str) -> String {
     }
 }
 
-fn cidr_set(c: &CidrRule) -> String {
+fn cidr_set(c: &CidrRule) -> PeerPhrase {
     let base = c
         .cidr
         .clone()
         .or_else(|| c.cidr_group_ref.as_ref().map(|g| format!("CIDR group {g}")))
         .unwrap_or_else(|| "a CIDR group".into());
-    match c.except.as_deref() {
-        Some(ex) if !ex.is_empty() => format!("IP addresses in {base} except {}", join(ex, "and")),
-        _ => format!("IP addresses in {base}"),
-    }
+    PeerPhrase::Addresses(match c.except.as_deref() {
+        Some(ex) if !ex.is_empty() => format!("{base} except {}", join(ex, "and")),
+        _ => base,
+    })
 }
 
 fn icmp_phrase(icmps: &[IcmpRule]) -> String {
@@ -131,7 +131,7 @@ fn port_rules(prs: Option<&Vec<PortRule>>, icmps: Option<&Vec<IcmpRule>>) -> Str
         let mut s = if ports.is_empty() {
             "all ports".to_string()
         } else {
-            join(&ports, "and")
+            join_long(&ports, "and", "ports")
         };
         if let Some(rules) = &pr.rules {
             let mut l7 = Vec::new();
@@ -169,19 +169,19 @@ fn port_rules(prs: Option<&Vec<PortRule>>, icmps: Option<&Vec<IcmpRule>>) -> Str
 fn ingress_peers(r: &IngressRule, namespaced: bool, ns: &str) -> String {
     let mut p = Vec::new();
     for s in r.from_endpoints.iter().flatten() {
-        p.push(endpoints(s, namespaced, ns));
+        p.push(PeerPhrase::Other(endpoints(s, namespaced, ns)));
     }
     for c in r.from_cidr.iter().flatten() {
-        p.push(format!("IP addresses in {c}"));
+        p.push(PeerPhrase::Addresses(c.clone()));
     }
     for c in r.from_cidr_set.iter().flatten() {
         p.push(cidr_set(c));
     }
     for e in r.from_entities.iter().flatten() {
-        p.push(entity(e));
+        p.push(PeerPhrase::Other(entity(e)));
     }
     for k in r.extra.keys() {
-        p.push(format!("peers given by {k}"));
+        p.push(PeerPhrase::Other(format!("peers given by {k}")));
     }
     let mut s = if p.is_empty() {
         if r.from_requires.is_some() {
@@ -190,7 +190,7 @@ fn ingress_peers(r: &IngressRule, namespaced: bool, ns: &str) -> String {
             "anywhere".to_string()
         }
     } else {
-        join(&p, "or")
+        peer_list(&p)
     };
     for req in r.from_requires.iter().flatten() {
         if let Some(l) = selector(req, |_| false) {
@@ -203,40 +203,40 @@ fn ingress_peers(r: &IngressRule, namespaced: bool, ns: &str) -> String {
 fn egress_peers(r: &EgressRule, namespaced: bool, ns: &str) -> String {
     let mut p = Vec::new();
     for s in r.to_endpoints.iter().flatten() {
-        p.push(endpoints(s, namespaced, ns));
+        p.push(PeerPhrase::Other(endpoints(s, namespaced, ns)));
     }
     for c in r.to_cidr.iter().flatten() {
-        p.push(format!("IP addresses in {c}"));
+        p.push(PeerPhrase::Addresses(c.clone()));
     }
     for c in r.to_cidr_set.iter().flatten() {
         p.push(cidr_set(c));
     }
     for e in r.to_entities.iter().flatten() {
-        p.push(entity(e));
+        p.push(PeerPhrase::Other(entity(e)));
     }
     for s in r.to_services.iter().flatten() {
         if let Some(svc) = &s.k8s_service {
-            p.push(format!(
+            p.push(PeerPhrase::Other(format!(
                 "service {}/{}",
                 svc.namespace.as_deref().unwrap_or(ns),
                 svc.service_name.as_deref().unwrap_or("?")
-            ));
+            )));
         } else if let Some(sel) = &s.k8s_service_selector {
-            p.push(format!(
+            p.push(PeerPhrase::Other(format!(
                 "services {}",
                 selector(&sel.selector, |_| false).unwrap_or_else(|| "of any label".into())
-            ));
+            )));
         }
     }
     for q in r.to_fqdns.iter().flatten() {
         if let Some(n) = &q.match_name {
-            p.push(format!("the host {n}"));
+            p.push(PeerPhrase::Other(format!("the host {n}")));
         } else if let Some(pat) = &q.match_pattern {
-            p.push(format!("hosts matching {pat}"));
+            p.push(PeerPhrase::Other(format!("hosts matching {pat}")));
         }
     }
     for k in r.extra.keys() {
-        p.push(format!("peers given by {k}"));
+        p.push(PeerPhrase::Other(format!("peers given by {k}")));
     }
     let mut s = if p.is_empty() {
         if r.to_requires.is_some() {
@@ -245,7 +245,7 @@ fn egress_peers(r: &EgressRule, namespaced: bool, ns: &str) -> String {
             "anywhere".to_string()
         }
     } else {
-        join(&p, "or")
+        peer_list(&p)
     };
     for req in r.to_requires.iter().flatten() {
         if let Some(l) = selector(req, |_| false) {
@@ -353,10 +353,10 @@ fn explain_rule(
 
     let mut s = Vec::new();
     if !allow_in.is_empty() {
-        s.push(format!("accept {}", join(&allow_in, "and")));
+        s.push(format!("accept {}", rule_list(&allow_in)));
     }
     if !deny_in.is_empty() {
-        s.push(format!("refuse {}", join(&deny_in, "and")));
+        s.push(format!("refuse {}", rule_list(&deny_in)));
     }
     let mut first = if s.is_empty() {
         String::new()
@@ -385,10 +385,10 @@ fn explain_rule(
 
     let mut s = Vec::new();
     if !allow_out.is_empty() {
-        s.push(format!("may send {}", join(&allow_out, "and")));
+        s.push(format!("may send {}", rule_list(&allow_out)));
     }
     if !deny_out.is_empty() {
-        s.push(format!("may not send {}", join(&deny_out, "and")));
+        s.push(format!("may not send {}", rule_list(&deny_out)));
     }
     let second = if s.is_empty() {
         if eg_dd {

@@ -5,7 +5,7 @@ use crate::model::NetworkPolicy;
 use crate::model::{NetworkPolicyPeer, NetworkPolicyPort};
 
 use super::RuleExplanation;
-use super::phrase::{capitalise, join, selector};
+use super::phrase::{PeerPhrase, capitalise, join, join_long, peer_list, rule_list, selector};
 
 fn no_skip(_: &str) -> bool {
     false
@@ -24,7 +24,9 @@ pub(super) fn port(p: &NetworkPolicyPort) -> String {
 
 fn ports(ps: Option<&Vec<NetworkPolicyPort>>) -> String {
     match ps {
-        Some(ps) if !ps.is_empty() => join(&ps.iter().map(port).collect::<Vec<_>>(), "and"),
+        Some(ps) if !ps.is_empty() => {
+            join_long(&ps.iter().map(port).collect::<Vec<_>>(), "and", "ports")
+        }
         _ => "all traffic".to_string(),
     }
 }
@@ -65,9 +67,25 @@ pub(super) fn peer(p: &NetworkPolicyPeer) -> String {
     }
 }
 
+/// A peer for [`peer_list`]: ipBlocks as address ranges, so that long
+/// allow-lists are summarised by their CIDRs.
+fn peer_phrase(p: &NetworkPolicyPeer) -> PeerPhrase {
+    match &p.ip_block {
+        Some(ipb) => {
+            let except = ipb.except.as_deref().unwrap_or(&[]);
+            PeerPhrase::Addresses(if except.is_empty() {
+                ipb.cidr.clone()
+            } else {
+                format!("{} except {}", ipb.cidr, join(except, "and"))
+            })
+        }
+        None => PeerPhrase::Other(peer(p)),
+    }
+}
+
 fn peers(ps: Option<&Vec<NetworkPolicyPeer>>) -> String {
     match ps {
-        Some(ps) if !ps.is_empty() => join(&ps.iter().map(peer).collect::<Vec<_>>(), "or"),
+        Some(ps) if !ps.is_empty() => peer_list(&ps.iter().map(peer_phrase).collect::<Vec<_>>()),
         _ => "anywhere".to_string(),
     }
 }
@@ -144,7 +162,7 @@ pub(super) fn explain(np: &NetworkPolicy) -> (Vec<String>, Vec<RuleExplanation>)
     } else {
         format!(
             "accept only {}; all other ingress to them is denied",
-            join(&ing_parts, "and")
+            rule_list(&ing_parts)
         )
     };
     let eg = if eg_parts.is_empty() {
@@ -157,7 +175,7 @@ pub(super) fn explain(np: &NetworkPolicy) -> (Vec<String>, Vec<RuleExplanation>)
     } else {
         format!(
             "may send only {}; all other egress from them is denied",
-            join(&eg_parts, "and")
+            rule_list(&eg_parts)
         )
     };
     let summary = match (ing_iso, eg_iso) {

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::Lints;
 use super::cidr::non_canonical_cidr;
+use super::duplicates::{Interner, first_repeats};
 use super::fix::{append_item, delete_item, insert_entry, rename_key, replace_value, single};
 use crate::engine::selector::{cilium_key, cilium_labels, cilium_matches, is_empty};
 use crate::model::Policy;
@@ -91,6 +92,12 @@ fn egress_allows_dns(r: &EgressRule) -> bool {
                         && matches!(pp.protocol.as_deref(), None | Some("UDP") | Some("ANY"))
                 })
         })
+}
+
+/// Whether some rule of a Cilium policy has a DNS proxy rule (PA014 looks
+/// for one anywhere among the policies checked together).
+pub(crate) fn has_dns_proxy(p: &Policy) -> bool {
+    cilium_rules(p).into_iter().any(has_dns_proxy_rule)
 }
 
 fn has_dns_proxy_rule(r: &CiliumRule) -> bool {
@@ -191,7 +198,7 @@ pub(super) fn empty_endpoint_selector(policy: &CiliumPolicy, namespaced: bool, l
 
 /// PA014: toFQDNs with no DNS proxy rule anywhere in the file.
 pub(super) fn fqdn_without_dns_rule(policy: &CiliumPolicy, _namespaced: bool, l: &mut Lints<'_>) {
-    let other_dns_proxy = l.all.iter().flat_map(cilium_rules).any(has_dns_proxy_rule);
+    let other_dns_proxy = l.file.dns_proxy;
     if other_dns_proxy {
         return;
     }
@@ -284,10 +291,11 @@ pub(super) fn duplicate_rule(policy: &CiliumPolicy, _namespaced: bool, l: &mut L
             ("ingressDeny", values(&rule.ingress_deny)),
             ("egressDeny", values(&rule.egress_deny)),
         ] {
-            for i in 0..values.len() {
-                let Some(k) = values[..i].iter().position(|v| *v == values[i]) else {
-                    continue;
-                };
+            // Interned and indexed (see `duplicates`), not compared pairwise.
+            let mut interner = Interner::default();
+            let ids: Vec<u32> = values.into_iter().map(|v| interner.intern(v)).collect();
+            for (i, repeat) in first_repeats(&ids).into_iter().enumerate() {
+                let Some(k) = repeat else { continue };
                 let list_path = format!("{path}.{dir}");
                 let fix = l
                     .src

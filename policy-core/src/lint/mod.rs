@@ -6,7 +6,8 @@
 //! diagnostic carries a [`Fix`](crate::diagnostic::Fix): text edits on the
 //! source, applied with [`apply_fix`].
 //!
-//! Entry point: [`lint`]`(policy, source, all_policies, cluster)`. The
+//! Entry point: [`lint`]`(policy, source, all_policies, cluster)`, or
+//! [`lint_in_file`] with a [`FileContext`] gathered once per file. The
 //! `source` (text + [`SourceMap`]) enables fixes and the unknown-field lint
 //! (k8s-openapi drops unknown fields, so they are found by comparing the raw
 //! tree with the schema). `all_policies` lets a lint see the other policies
@@ -16,10 +17,13 @@
 
 mod cidr;
 pub mod cilium;
+mod duplicates;
 pub mod fix;
 pub mod network_policy;
 mod policy_set;
 pub mod unknown_fields;
+
+use std::collections::BTreeMap;
 
 use crate::diagnostic::{Diagnostic, Fix, Severity};
 use crate::model::cilium::CiliumPolicy;
@@ -275,12 +279,77 @@ pub fn lint_info(code: &str) -> Option<&'static LintInfo> {
     LINTS.iter().find(|l| l.code == code)
 }
 
+/// What the lints need to know about the other policies of the same file
+/// (a DNS rule may live in another policy), gathered once per file so that
+/// linting a file of N policies is linear in N, and small enough to key a
+/// cache of lint results by.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FileContext {
+    /// Per namespace (as written, `None` when unset): the names, up to two,
+    /// of the NetworkPolicies there that allow DNS egress (PA001).
+    pub(crate) dns_allowed: BTreeMap<Option<String>, Vec<Option<String>>>,
+    /// Whether some Cilium rule of the file has a DNS proxy rule (PA014).
+    pub(crate) dns_proxy: bool,
+    /// How many policies have each identity (kind, namespace, name), for
+    /// PA020: the apiserver keeps one object per identity.
+    pub(crate) identities: BTreeMap<(&'static str, String, String), usize>,
+}
+
+impl FileContext {
+    /// Gathers the context of the policies of one file.
+    pub fn of<'p>(all: impl IntoIterator<Item = &'p Policy>) -> FileContext {
+        let mut dns_allowed: BTreeMap<Option<String>, Vec<Option<String>>> = BTreeMap::new();
+        let mut dns_proxy = false;
+        let mut identities: BTreeMap<(&'static str, String, String), usize> = BTreeMap::new();
+        for p in all {
+            if !p.name().is_empty() {
+                *identities.entry(policy_set::identity(p)).or_default() += 1;
+            }
+            dns_proxy = dns_proxy || cilium::has_dns_proxy(p);
+            if let Policy::NetworkPolicy(np) = p
+                && network_policy::allows_dns(np)
+            {
+                let names = dns_allowed
+                    .entry(np.metadata.namespace.clone())
+                    .or_default();
+                // Two distinct names answer "another policy than this one".
+                if names.len() < 2 && !names.contains(&np.metadata.name) {
+                    names.push(np.metadata.name.clone());
+                }
+            }
+        }
+        FileContext {
+            dns_allowed,
+            dns_proxy,
+            identities,
+        }
+    }
+
+    /// Adds the context of more policies of the same file (`of(a ++ b)` is
+    /// `of(a)` merged with `of(b)`, up to the order of names kept).
+    pub fn merge(&mut self, other: &FileContext) {
+        for (ns, theirs) in &other.dns_allowed {
+            let names = self.dns_allowed.entry(ns.clone()).or_default();
+            for name in theirs {
+                if names.len() < 2 && !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+        }
+        self.dns_proxy |= other.dns_proxy;
+        for (identity, count) in &other.identities {
+            *self.identities.entry(identity.clone()).or_default() += count;
+        }
+    }
+}
+
 /// Collects lint diagnostics.
 pub(crate) struct Lints<'a> {
     /// The source text, when fixes can be computed.
     pub(crate) src: Option<&'a LintSource<'a>>,
-    /// Every policy checked together with this one (file or workspace).
-    pub(crate) all: &'a [Policy],
+    /// What the lints know of the policies checked together with this one
+    /// (file or workspace), gathered once.
+    pub(crate) file: &'a FileContext,
     /// The cluster, for the lints that need pods and namespaces.
     pub(crate) cluster: Option<&'a ClusterView<'a>>,
     /// The diagnostics so far.
@@ -305,15 +374,28 @@ impl Lints<'_> {
 }
 
 /// Lints one policy. See the module documentation for the arguments.
+/// (Linting every policy of a file: gather [`FileContext::of`] once and
+/// call [`lint_in_file`].)
 pub fn lint(
     policy: &Policy,
     source: Option<&LintSource<'_>>,
     all_policies: &[Policy],
     cluster: Option<&ClusterView<'_>>,
 ) -> Vec<Diagnostic> {
+    lint_in_file(policy, source, &FileContext::of(all_policies), cluster)
+}
+
+/// [`lint`], with the other policies of the file given as their
+/// [`FileContext`].
+pub fn lint_in_file(
+    policy: &Policy,
+    source: Option<&LintSource<'_>>,
+    file: &FileContext,
+    cluster: Option<&ClusterView<'_>>,
+) -> Vec<Diagnostic> {
     let mut l = Lints {
         src: source,
-        all: all_policies,
+        file,
         cluster,
         out: Vec::new(),
     };

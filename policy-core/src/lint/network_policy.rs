@@ -9,11 +9,12 @@ use crate::model::{NetworkPolicyPeer, NetworkPolicyPort};
 use serde_json::{Value, json};
 
 use super::cidr::{ipblock_covers_cluster, non_canonical_cidr};
+use super::duplicates::{Interner, RuleShape, first_covering, first_repeats};
 use super::fix::{append_item, delete_item, insert_entry, rename_key, replace_value, single};
 use super::{ClusterView, Lints};
 use crate::diagnostic::{Fix, TextEdit};
 use crate::engine::selector::{is_empty, matches};
-use crate::model::{NAMESPACE_NAME_LABEL, NetworkPolicy, Policy};
+use crate::model::{NAMESPACE_NAME_LABEL, NetworkPolicy};
 
 /// The egress rule the DNS fixes add (kube-dns in kube-system, 53 UDP+TCP).
 pub fn dns_egress_rule() -> Value {
@@ -128,7 +129,9 @@ fn peer_may_be_dns(peer: &NetworkPolicyPeer, own_ns: &str) -> bool {
     }
 }
 
-fn allows_dns(p: &NetworkPolicy) -> bool {
+/// Whether some egress rule of the policy may allow DNS (port 53/UDP to a
+/// peer that may be the cluster's resolver).
+pub(crate) fn allows_dns(p: &NetworkPolicy) -> bool {
     let own_ns = p.metadata.namespace.as_deref().unwrap_or("default");
     p.spec
         .iter()
@@ -152,14 +155,13 @@ pub(super) fn egress_without_dns(np: &NetworkPolicy, l: &mut Lints<'_>) {
     if !np.isolated_directions().egress {
         return;
     }
-    let elsewhere = l.all.iter().any(|p| match p {
-        Policy::NetworkPolicy(other) => {
-            other.metadata.namespace == np.metadata.namespace
-                && other.metadata.name != np.metadata.name
-                && allows_dns(other)
-        }
-        _ => false,
-    });
+    // Another NetworkPolicy checked with this one (same file or workspace)
+    // may allow it: the file context lists them once, not per policy.
+    let elsewhere = l
+        .file
+        .dns_allowed
+        .get(&np.metadata.namespace)
+        .is_some_and(|names| names.iter().any(|n| *n != np.metadata.name));
     if allows_dns(np) || elsewhere {
         return;
     }
@@ -711,22 +713,6 @@ fn rules_in(np: &NetworkPolicy, dir: &str) -> usize {
     })
 }
 
-/// Field-for-field equality (`from: []` and a missing `from` differ, as
-/// they do in the API). Compared directly, not through JSON: this runs for
-/// every pair of rules on every keystroke in the page.
-fn same_rule(a: &Rule<'_>, b: &Rule<'_>) -> bool {
-    a.peers == b.peers && a.ports == b.ports
-}
-
-/// Whether rule `a` allows everything rule `b` allows (syntactically:
-/// all peers or a superset of peers, all ports or a superset of ports).
-fn covers(a: &Rule<'_>, b: &Rule<'_>) -> bool {
-    let (ap, bp, aq, bq) = (a.peers(), b.peers(), a.ports(), b.ports());
-    let peers_ok = ap.is_empty() || (!bp.is_empty() && bp.iter().all(|p| ap.contains(p)));
-    let ports_ok = aq.is_empty() || (!bq.is_empty() && bq.iter().all(|p| aq.contains(p)));
-    peers_ok && ports_ok
-}
-
 fn delete_rule_fix(l: &Lints<'_>, dir: &str, i: usize) -> Option<Fix> {
     l.src.and_then(|src| {
         single(
@@ -738,11 +724,11 @@ fn delete_rule_fix(l: &Lints<'_>, dir: &str, i: usize) -> Option<Fix> {
 
 /// PA009: the same rule twice in one direction.
 pub(super) fn duplicate_rule(np: &NetworkPolicy, l: &mut Lints<'_>) {
-    let rules = rules(np);
     for dir in ["ingress", "egress"] {
-        let list: Vec<&Rule<'_>> = rules.iter().filter(|r| r.dir == dir).collect();
-        for (i, r) in list.iter().enumerate() {
-            if let Some(k) = list[..i].iter().position(|o| same_rule(o, r)) {
+        let shapes = rule_shapes(np, dir);
+        let exact: Vec<u32> = shapes.iter().map(|s| s.exact).collect();
+        for (i, repeat) in first_repeats(&exact).into_iter().enumerate() {
+            if let Some(k) = repeat {
                 let fix = delete_rule_fix(l, dir, i);
                 l.emit(
                     "PA009",
@@ -757,18 +743,15 @@ pub(super) fn duplicate_rule(np: &NetworkPolicy, l: &mut Lints<'_>) {
 
 /// PA010: a rule another rule of the same direction already covers.
 pub(super) fn shadowed_rule(np: &NetworkPolicy, l: &mut Lints<'_>) {
-    let rules = rules(np);
     for dir in ["ingress", "egress"] {
-        let list: Vec<&Rule<'_>> = rules.iter().filter(|r| r.dir == dir).collect();
-        for (i, r) in list.iter().enumerate() {
-            if list[..i].iter().any(|o| same_rule(o, r)) {
+        let shapes = rule_shapes(np, dir);
+        let exact: Vec<u32> = shapes.iter().map(|s| s.exact).collect();
+        let repeats = first_repeats(&exact);
+        for (i, (repeat, cover)) in repeats.into_iter().zip(first_covering(&shapes)).enumerate() {
+            if repeat.is_some() {
                 continue; // PA009 says it.
             }
-            if let Some(k) = list
-                .iter()
-                .enumerate()
-                .position(|(k, o)| k != i && covers(o, r) && !same_rule(o, r))
-            {
+            if let Some(k) = cover {
                 let fix = delete_rule_fix(l, dir, i);
                 l.emit(
                     "PA010",
@@ -779,6 +762,33 @@ pub(super) fn shadowed_rule(np: &NetworkPolicy, l: &mut Lints<'_>) {
             }
         }
     }
+}
+
+/// The interned shapes of the rules of one direction, for PA009 and PA010:
+/// rules are interned and indexed (see `duplicates`), never compared
+/// pairwise, so a policy of 1,000 rules is linted in n log n.
+fn rule_shapes(np: &NetworkPolicy, dir: &str) -> Vec<RuleShape> {
+    let mut interner = Interner::default();
+    rules(np)
+        .iter()
+        .filter(|r| r.dir == dir)
+        .map(|r| RuleShape {
+            exact: interner.intern_typed(&(r.peers, r.ports)),
+            peers: ids(r.peers.into_iter().flatten(), &mut interner),
+            ports: ids(r.ports.into_iter().flatten(), &mut interner),
+        })
+        .collect()
+}
+
+/// Sorted, deduplicated ids of typed values.
+fn ids<'a, T: serde::Serialize + 'a>(
+    items: impl Iterator<Item = &'a T>,
+    interner: &mut Interner,
+) -> Vec<u32> {
+    let mut ids: Vec<u32> = items.map(|v| interner.intern_typed(v)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// PA011: the podSelector selects no pod of the cluster.

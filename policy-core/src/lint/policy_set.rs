@@ -5,8 +5,12 @@ use super::Lints;
 use crate::model::Policy;
 
 /// The identity the apiserver gives an object: kind, namespace, name.
-fn identity(p: &Policy) -> (crate::model::PolicyKind, &str, &str) {
-    (p.kind(), p.namespace().unwrap_or(""), p.name())
+pub(super) fn identity(p: &Policy) -> (&'static str, String, String) {
+    (
+        p.kind().as_str(),
+        p.namespace().unwrap_or("").to_owned(),
+        p.name().to_owned(),
+    )
 }
 
 /// PA020: another policy of the same kind with the same namespace and name.
@@ -14,8 +18,12 @@ pub(super) fn duplicate_policy(policy: &Policy, l: &mut Lints<'_>) {
     if policy.name().is_empty() {
         return;
     }
-    let me = identity(policy);
-    let same = l.all.iter().filter(|p| identity(p) == me).count();
+    let same = l
+        .file
+        .identities
+        .get(&identity(policy))
+        .copied()
+        .unwrap_or(0);
     if same < 2 {
         return;
     }

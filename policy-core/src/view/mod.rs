@@ -10,12 +10,14 @@
 mod cilium;
 mod networkpolicy;
 mod selector;
+mod summary;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Policy, PolicyKind};
 
 pub use selector::{selector_terms, selector_text};
+pub use summary::{COLLAPSE_ABOVE, GroupSummary, cidr_ranges};
 
 pub(crate) use cilium::NAMESPACE_LABEL;
 pub(crate) use networkpolicy::isolates as networkpolicy_isolates;
@@ -303,6 +305,10 @@ pub struct PeerGroup {
     pub kind: GroupKind,
     /// Its peers, in rule order.
     pub peers: Vec<Peer>,
+    /// Set when the group holds more than [`COLLAPSE_ABOVE`] peers: it is
+    /// drawn as one box saying what it holds, with one edge, and expands
+    /// into a list.
+    pub collapsed: Option<GroupSummary>,
 }
 
 /// One side of the graph.
@@ -395,12 +401,34 @@ pub fn rule_field(policy: &Policy, at: &RuleRef) -> String {
 
 /// Computes the graph of one policy.
 pub fn graph(policy: &Policy) -> PolicyGraph {
-    match policy {
+    let mut g = match policy {
         Policy::NetworkPolicy(np) => networkpolicy::graph(np),
         Policy::CiliumNetworkPolicy(p) => cilium::graph(p, PolicyKind::CiliumNetworkPolicy),
         Policy::CiliumClusterwideNetworkPolicy(p) => {
             cilium::graph(p, PolicyKind::CiliumClusterwideNetworkPolicy)
         }
+    };
+    let subject = subject_words(&g);
+    for side in [&mut g.ingress, &mut g.egress] {
+        for group in &mut side.groups {
+            group.collapsed = summary::summarise(side.direction, &subject, &group.peers);
+        }
+    }
+    g
+}
+
+/// The selected pods as the peer sentences name them (`pods app=web in
+/// prod`, `all pods in the cluster`).
+fn subject_words(g: &PolicyGraph) -> String {
+    let where_ = match (&g.subject.namespace, g.kind) {
+        (Some(ns), _) => ns.clone(),
+        (None, PolicyKind::CiliumClusterwideNetworkPolicy) => "the cluster".to_string(),
+        (None, _) => "default".to_string(),
+    };
+    if g.subject.summary == "all pods" {
+        format!("all pods in {where_}")
+    } else {
+        format!("pods {} in {where_}", g.subject.summary)
     }
 }
 
@@ -420,6 +448,7 @@ fn grouped(direction: Direction, peers: Vec<(GroupKind, Peer)>) -> Vec<PeerGroup
         .map(|kind| PeerGroup {
             kind,
             peers: Vec::new(),
+            collapsed: None,
         })
         .collect();
     for (kind, peer) in peers {

@@ -288,3 +288,73 @@ fn rule_fields_name_the_rule() {
         "{explained:?}"
     );
 }
+
+#[test]
+fn large_groups_collapse_into_one_summarised_box() {
+    let mut text = String::from(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-list, namespace: prod}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  policyTypes: [Egress]\n  egress:\n  - ports: [{port: 443, protocol: TCP}]\n    to:\n",
+    );
+    for i in 0..400 {
+        let third = if i < 200 {
+            (i * 2) / 256
+        } else {
+            128 + (i - 200) / 100
+        };
+        let fourth = if i < 200 {
+            (i * 2) % 256
+        } else {
+            ((i - 200) % 100) * 2
+        };
+        text.push_str(&format!(
+            "    - ipBlock: {{cidr: 49.50.{third}.{fourth}/32}}\n"
+        ));
+    }
+    for i in 0..240 {
+        text.push_str(&format!("    - ipBlock: {{cidr: 50.{i}.0.0/24}}\n"));
+    }
+    let g = graph(&policy(&text));
+    let outside = g.egress.group(GroupKind::OutsideCluster).unwrap();
+    assert_eq!(outside.peers.len(), 640);
+    let summary = outside.collapsed.as_ref().expect("collapsed");
+    assert_eq!(summary.count, 640);
+    assert_eq!(summary.text, "640 CIDRs in 49.50.0.0/16 and 50.0.0.0/8");
+    assert_eq!(summary.edge_label, "443/TCP");
+    assert_eq!(
+        summary.sentence,
+        "Pods app=web in prod may connect to 640 CIDRs in 49.50.0.0/16 and 50.0.0.0/8 on 443/TCP."
+    );
+    // Small groups stay expanded.
+    assert!(g.egress.group(GroupKind::Dns).unwrap().collapsed.is_none());
+    // The explanation names the first ranges and counts the rest.
+    let e = crate::explain::explain(&policy(&text));
+    assert!(
+        e.summary[0].contains(
+            "to 640 address ranges: 49.50.0.0/32, 49.50.0.2/32, 49.50.0.4/32, … and 637 more"
+        ),
+        "{}",
+        e.summary[0]
+    );
+}
+
+#[test]
+fn mixed_groups_say_what_kinds_they_hold() {
+    let mut text = String::from(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: many, namespace: prod}\nspec:\n  podSelector: {}\n  ingress:\n",
+    );
+    for i in 0..35 {
+        text.push_str(&format!(
+            "  - from: [{{namespaceSelector: {{matchLabels: {{kubernetes.io/metadata.name: ns-{i}}}}}}}]\n    ports: [{{port: {}, protocol: TCP}}]\n",
+            8000 + i
+        ));
+    }
+    let g = graph(&policy(&text));
+    let summary = g
+        .ingress
+        .group(GroupKind::InCluster)
+        .unwrap()
+        .collapsed
+        .clone()
+        .unwrap();
+    assert_eq!(summary.text, "35 namespaces");
+    assert_eq!(summary.edge_label, "8000/TCP and 34 other port sets");
+}

@@ -44,6 +44,7 @@
 //! [`reader::MAX_ALIAS_NODES`] nodes are reported as errors and the document
 //! is skipped; nothing can overflow the stack or blow up memory.
 
+mod chunks;
 mod de;
 mod documents;
 mod emit;
@@ -59,6 +60,7 @@ use crate::model::{CILIUM_V2, NETWORKING_V1, Namespace, NetworkPolicy, Pod, Poli
 use crate::source_map::{Position, SourceMap, SourceNode, SourceValue};
 use de::Step;
 
+pub use chunks::{Chunk, split_chunks};
 pub use documents::split_documents;
 pub use emit::{
     emit_object, emit_objects, emit_policies, emit_policy, object_to_json, policy_to_json,

@@ -1,0 +1,257 @@
+//! An expanded large group: a scrollable, searchable list of its peers,
+//! drawn inside the graph (an HTML list in a `foreignObject`).
+//!
+//! Only the rows in view are in the DOM (a window over the filtered list),
+//! so a group of thousands of peers costs a dozen rows. The list is an ARIA
+//! listbox: it keeps the focus and points at the active row with
+//! `aria-activedescendant`, so arrow keys, Home/End and PageUp/PageDown move
+//! through rows that are not drawn yet; Enter selects the peer in the
+//! inspector, Delete removes it, and the active or hovered row's sentence
+//! shows in the explanation footer.
+
+use leptos::prelude::*;
+use policy_core::view::{Direction, GroupKind, GroupSummary, Peer};
+use wasm_bindgen::JsCast;
+
+use crate::layout::{ROW_H, ROWS_SHOWN};
+use crate::state::{AppState, Selection};
+
+/// Rows drawn above and below the ones in view.
+const OVERSCAN: usize = 3;
+
+/// Whether a peer matches a filter (lower-case words, all must appear).
+fn matches(peer: &Peer, words: &[String]) -> bool {
+    if words.is_empty() {
+        return true;
+    }
+    let mut hay = peer.title.to_lowercase();
+    for d in &peer.details {
+        hay.push(' ');
+        hay.push_str(&d.to_lowercase());
+    }
+    hay.push(' ');
+    hay.push_str(&peer.edge.label().to_lowercase());
+    words.iter().all(|w| hay.contains(w.as_str()))
+}
+
+/// The list of an expanded group.
+#[component]
+pub fn PeerList(
+    direction: Direction,
+    kind: GroupKind,
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let data = format!("{}-{}", direction.as_str(), kind.id());
+    let list_id = format!("peer-list-{data}");
+    let query = RwSignal::new(String::new());
+    let scroll_top = RwSignal::new(0.0f64);
+    let active = RwSignal::new(0usize);
+    let rows_ref = NodeRef::<leptos::html::Div>::new();
+    // The group's summary and peers, rebuilt when the graph changes.
+    let summary = Memo::new(move |_| {
+        state.graph.with(|g| {
+            g.as_ref()
+                .and_then(|(_, g)| g.side(direction).group(kind))
+                .and_then(|grp| grp.collapsed.clone())
+                .unwrap_or_else(|| GroupSummary {
+                    count: 0,
+                    text: String::new(),
+                    edge_label: String::new(),
+                    deny: false,
+                    sentence: String::new(),
+                })
+        })
+    });
+    let peers = Memo::new(move |_| {
+        state.graph.with(|g| {
+            g.as_ref()
+                .and_then(|(_, g)| g.side(direction).group(kind).map(|grp| grp.peers.clone()))
+                .unwrap_or_default()
+        })
+    });
+    let filtered = Memo::new(move |_| {
+        let words: Vec<String> =
+            query.with(|q| q.split_whitespace().map(str::to_lowercase).collect());
+        peers.with(|ps| {
+            ps.iter()
+                .filter(|p| matches(p, &words))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+    let count = move || filtered.with(Vec::len);
+    // Keep the active row inside the list when it shrinks.
+    Effect::new(move |_| {
+        let n = count();
+        if active.get_untracked() >= n {
+            active.set(n.saturating_sub(1));
+        }
+    });
+    let row_id = {
+        let list_id = list_id.clone();
+        move |i: usize| format!("{list_id}-row-{i}")
+    };
+    let window = move || {
+        let first = (scroll_top.get() / ROW_H).floor().max(0.0) as usize;
+        let start = first.saturating_sub(OVERSCAN);
+        filtered.with(|ps| {
+            let end = (first + ROWS_SHOWN + OVERSCAN).min(ps.len());
+            (start.min(end)..end)
+                .map(|i| (i, ps[i].clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let sentence_of = move |i: usize| filtered.with(|ps| ps.get(i).map(|p| p.sentence.clone()));
+    // Moves the active row and scrolls it into view.
+    let activate = move |i: usize| {
+        active.set(i);
+        if let Some(el) = rows_ref.get_untracked() {
+            let top = i as f64 * ROW_H;
+            let view_h = ROW_H * ROWS_SHOWN as f64;
+            let current = el.scroll_top() as f64;
+            let next = if top < current {
+                top
+            } else if top + ROW_H > current + view_h {
+                top + ROW_H - view_h
+            } else {
+                current
+            };
+            if next != current {
+                el.set_scroll_top(next as i32);
+                scroll_top.set(next);
+            }
+        }
+        state.hover.set(sentence_of(i));
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let n = count();
+        if n == 0 {
+            return;
+        }
+        let i = active.get_untracked().min(n - 1);
+        let page = ROWS_SHOWN.saturating_sub(1).max(1);
+        let target = match ev.key().as_str() {
+            "ArrowDown" => Some((i + 1).min(n - 1)),
+            "ArrowUp" => Some(i.saturating_sub(1)),
+            "Home" => Some(0),
+            "End" => Some(n - 1),
+            "PageDown" => Some((i + page).min(n - 1)),
+            "PageUp" => Some(i.saturating_sub(page)),
+            _ => None,
+        };
+        if let Some(t) = target {
+            ev.prevent_default();
+            activate(t);
+            return;
+        }
+        let at = filtered.with_untracked(|ps| ps.get(i).map(|p| p.at));
+        let Some(at) = at else { return };
+        match ev.key().as_str() {
+            "Enter" | " " => {
+                ev.prevent_default();
+                state.selection.set(Selection::Peer(at));
+            }
+            "Delete" | "Backspace" => {
+                ev.prevent_default();
+                if state.edit(|p| policy_core::edit::remove_peer(p, &at)) {
+                    state.selection.set(Selection::None);
+                }
+            }
+            _ => {}
+        }
+    };
+    let collapse = move |_| {
+        state.expanded.update(|e| {
+            e.remove(&(direction, kind));
+        });
+        let data = format!("{}-{}", direction.as_str(), kind.id());
+        request_animation_frame(move || {
+            if let Some(el) = document()
+                .query_selector(&format!("[data-summary=\"{data}\"]"))
+                .ok()
+                .flatten()
+                .and_then(|e| e.dyn_into::<web_sys::SvgElement>().ok())
+            {
+                let _ = el.focus();
+            }
+        });
+    };
+    let on_scroll = move |_| {
+        if let Some(el) = rows_ref.get_untracked() {
+            scroll_top.set(el.scroll_top() as f64);
+        }
+    };
+    let label = move || format!("{}: {}", kind.title(), summary.with(|s| s.text.clone()));
+    let filter_label = move || format!("Filter the {} peers", summary.with(|s| s.count));
+    let text = move || summary.with(|s| s.text.clone());
+    let active_id = {
+        let row_id = row_id.clone();
+        move || (count() > 0).then(|| row_id(active.get()))
+    };
+    view! {
+        <foreignObject x=x y=y width=w height=h class="peer-list-fo">
+            <div class="peer-list" data-peer-list=data.clone()>
+                <div class="peer-list-head">
+                    <span class="peer-list-title" title=text>{text}</span>
+                    <button type="button" class="btn small" aria-expanded="true" on:click=collapse
+                        title="Collapse into one box">"Collapse"</button>
+                </div>
+                <input type="search" class="peer-filter" placeholder="Filter: CIDR, label, port…"
+                    aria-label=filter_label spellcheck="false" bind:value=query
+                    on:input=move |_| {
+                        active.set(0);
+                        scroll_top.set(0.0);
+                        if let Some(el) = rows_ref.get_untracked() {
+                            el.set_scroll_top(0);
+                        }
+                    }/>
+                <div class="peer-rows" role="listbox" tabindex="0" aria-label=label
+                    aria-activedescendant=active_id node_ref=rows_ref
+                    on:keydown=on_key on:scroll=on_scroll
+                    on:focus=move |_| state.hover.set(sentence_of(active.get_untracked()))
+                    on:blur=move |_| state.hover.set(None)>
+                    <div class="peer-rows-space" style:height=move || format!("{}px", count() as f64 * ROW_H)>
+                        <For each=window key=|(i, p)| (*i, p.at, p.title.clone(), p.edge.label()) let:row>
+                            {
+                                let (i, peer) = row;
+                                let at = peer.at;
+                                let id = row_id(i);
+                                let (s1, s2) = (peer.sentence.clone(), peer.sentence.clone());
+                                let selected = move || state.selection.get() == Selection::Peer(at);
+                                let detail = peer.details.first().cloned().unwrap_or_default();
+                                view! {
+                                    <div class="peer-row" role="option" id=id data-peer=at.id()
+                                        aria-selected=move || selected().to_string()
+                                        class:active=move || active.get() == i
+                                        class:deny=peer.edge.deny
+                                        title=s2
+                                        style:top=format!("{}px", i as f64 * ROW_H)
+                                        on:mouseenter=move |_| state.hover.set(Some(s1.clone()))
+                                        on:mouseleave=move |_| state.hover.set(None)
+                                        on:click=move |_| {
+                                            active.set(i);
+                                            state.selection.set(Selection::Peer(at));
+                                        }>
+                                        <span class="peer-row-title">{peer.title.clone()}</span>
+                                        <span class="peer-row-detail">{detail}</span>
+                                        <span class="peer-row-ports">{peer.edge.label()}</span>
+                                    </div>
+                                }
+                            }
+                        </For>
+                    </div>
+                </div>
+                <div class="peer-list-count" aria-live="polite">
+                    {move || {
+                        let (n, total) = (count(), peers.with(Vec::len));
+                        if query.with(String::is_empty) { format!("{total} peers") } else { format!("{n} of {total} peers match") }
+                    }}
+                </div>
+            </div>
+        </foreignObject>
+    }
+}
