@@ -11,6 +11,7 @@
 //! wasm32 standard library (default: rustup, falling back to Debian's
 //! rustc-web with `-Zbuild-std`); `PALISADE_CACHE` moves the tool cache.
 
+mod postgres;
 mod process;
 mod tools;
 mod web;
@@ -123,6 +124,7 @@ fn cmd_test() -> Result<()> {
     toolchain.clippy_frontend(&root)?;
     let bundle = web::build(&root, &toolchain, true)?;
 
+    postgres::ensure_server()?;
     step("cargo test (workspace)");
     // Everything, the frontend's pure modules included (they run natively).
     let rust = process::cargo_test(

@@ -25,6 +25,7 @@ use tokio::net::TcpListener;
 use crate::config::ServeConfig;
 use crate::fetch::Fetcher;
 use crate::share::gist::GistStore;
+use crate::share::postgres::PostgresStore;
 use crate::share::sqlite::SqliteStore;
 use crate::share::{ShareError, ShareStore, Shares};
 
@@ -70,9 +71,23 @@ pub enum StartError {
 }
 
 impl AppState {
-    /// Opens the share stores and builds the clients. Must run inside a tokio runtime.
-    pub fn new(config: ServeConfig) -> Result<AppState, StartError> {
-        let local: Arc<dyn ShareStore> = Arc::new(SqliteStore::open(&config.data_dir)?);
+    /// Opens the share stores (connecting to PostgreSQL and migrating it
+    /// with `--database-url`, else SQLite in the data directory) and builds
+    /// the clients.
+    pub async fn open(config: ServeConfig) -> Result<AppState, StartError> {
+        let local: Arc<dyn ShareStore> = match &config.database_url {
+            Some(url) => Arc::new(PostgresStore::connect(url).await?),
+            None => Arc::new(SqliteStore::open(&config.data_dir)?),
+        };
+        Self::with_local_store(config, local)
+    }
+
+    /// Builds the state around an open local share store. Must run inside a
+    /// tokio runtime.
+    pub fn with_local_store(
+        config: ServeConfig,
+        local: Arc<dyn ShareStore>,
+    ) -> Result<AppState, StartError> {
         let gists = GistStore::new(&config.github_api_url, config.github_token.as_deref())?;
         let create_in_gists = gists.authenticated();
         let shares = Shares::new(local, Arc::new(gists), create_in_gists);
@@ -141,12 +156,14 @@ pub async fn serve_on(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let grace = config.shutdown_grace;
-    let state = AppState::new(config)?;
+    let state = AppState::open(config).await?;
     let local_addr = listener.local_addr()?;
     tracing::info!(
         addr = %local_addr,
         data_dir = %state.config().data_dir.display(),
         share_store = state.shares().writer().name(),
+        local_store = state.shares().local().name(),
+        hubble_relay = state.config().hubble_relay.as_ref().map(|relay| relay.addr.as_str()),
         page_bundle = assets::bundle_built(),
         "palisade listening on http://{local_addr}"
     );
