@@ -33,7 +33,13 @@ pub fn ensure_server() -> Result<()> {
     eprintln!("    installing postgresql with apt-get");
     let install = || {
         Command::new("apt-get")
-            .args(["install", "-y", "-qq", "--no-install-recommends", "postgresql"])
+            .args([
+                "install",
+                "-y",
+                "-qq",
+                "--no-install-recommends",
+                "postgresql",
+            ])
             .env("DEBIAN_FRONTEND", "noninteractive")
             .status()
             .map(|s| s.success())

@@ -5,6 +5,7 @@ pub mod check;
 pub mod diff;
 pub mod explain;
 pub mod generate;
+pub mod live;
 pub mod probe;
 pub mod replay;
 pub mod serve;

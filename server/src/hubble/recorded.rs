@@ -2,10 +2,9 @@
 //! Relay in tests and demos (Relay itself needs a Cilium cluster).
 //!
 //! It reads `hubble observe -o json` output (one `GetFlowsResponse` per
-//! line) and answers every `GetFlows` call with those records, in order.
-//! It applies the namespace filters Palisade sends (`source_pod` /
-//! `destination_pod` of the form `NAMESPACE/`), and with `follow` keeps the
-//! stream open after the last record until the client goes away. It does
+//! line) and answers every `GetFlows` call with those records, in order;
+//! with `follow` it keeps the stream open after the last record until the
+//! client goes away. It applies no filters (Palisade sends none) and does
 //! not filter by `since`/`until`: recorded flows are from the past.
 
 use std::pin::Pin;
@@ -16,9 +15,8 @@ use futures_util::Stream;
 use tokio::sync::mpsc;
 use tonic::{Request, Response, Status};
 
-use super::proto::flow::{Flow, FlowFilter};
 use super::proto::observer::observer_server::{Observer, ObserverServer};
-use super::proto::observer::{GetFlowsRequest, GetFlowsResponse, get_flows_response};
+use super::proto::observer::{GetFlowsRequest, GetFlowsResponse};
 
 /// Recorded `GetFlowsResponse`s, served over the Observer API.
 #[derive(Clone, Debug, Default)]
@@ -74,30 +72,21 @@ impl RecordedObserver {
     pub fn into_service(self) -> ObserverServer<RecordedObserver> {
         ObserverServer::new(self)
     }
-}
 
-/// Whether `flow` passes one of the `whitelist` filters (all pass an empty list).
-fn whitelisted(flow: Option<&Flow>, whitelist: &[FlowFilter]) -> bool {
-    if whitelist.is_empty() {
-        return true;
+    /// Serves the Observer API on `listener` until `shutdown` completes.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send,
+    ) -> Result<(), tonic::transport::Error> {
+        tonic::transport::Server::builder()
+            .add_service(self.into_service())
+            .serve_with_incoming_shutdown(
+                tonic::transport::server::TcpIncoming::from(listener),
+                shutdown,
+            )
+            .await
     }
-    let Some(flow) = flow else {
-        return true;
-    };
-    let in_namespace = |prefixes: &[String], namespace: Option<&str>| {
-        prefixes.iter().any(|prefix| {
-            prefix
-                .strip_suffix('/')
-                .is_some_and(|wanted| namespace == Some(wanted))
-        })
-    };
-    whitelist.iter().any(|filter| {
-        let source = flow.source.as_ref().map(|e| e.namespace.as_str());
-        let destination = flow.destination.as_ref().map(|e| e.namespace.as_str());
-        (filter.source_pod.is_empty() || in_namespace(&filter.source_pod, source))
-            && (filter.destination_pod.is_empty()
-                || in_namespace(&filter.destination_pod, destination))
-    })
 }
 
 type FlowStream = Pin<Box<dyn Stream<Item = Result<GetFlowsResponse, Status>> + Send>>;
@@ -116,13 +105,6 @@ impl Observer for RecordedObserver {
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(async move {
             for response in responses.iter() {
-                let flow = match &response.response_types {
-                    Some(get_flows_response::ResponseTypes::Flow(flow)) => Some(flow),
-                    _ => None,
-                };
-                if !whitelisted(flow, &request.whitelist) {
-                    continue;
-                }
                 if !pace.is_zero() {
                     tokio::time::sleep(pace).await;
                 }

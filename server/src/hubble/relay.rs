@@ -15,7 +15,6 @@ use policy_core::flows::{
 use tokio::time::Instant;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
-use super::proto::flow::FlowFilter;
 use super::proto::observer::observer_client::ObserverClient;
 use super::proto::observer::{GetFlowsRequest, GetFlowsResponse};
 
@@ -220,30 +219,17 @@ pub struct FlowWindow {
     pub since: Option<Duration>,
     /// Keep reading new flows as they happen, for this long.
     pub follow_for: Option<Duration>,
-    /// Only flows from or to these namespaces (Relay filters them).
-    pub namespaces: Vec<String>,
 }
 
 impl FlowWindow {
     /// The `GetFlows` request for this window, at `now`.
+    ///
+    /// It has no filters, not even by namespace: policy-core places some
+    /// flows by the addresses it learned from other flows (a `reserved:host`
+    /// source whose address is a pod's), so a flow Relay would filter out
+    /// by its endpoint's namespace can belong to a namespace's workloads.
+    /// Reading everything keeps the aggregates equal to a file's.
     pub fn request(&self, now: SystemTime) -> GetFlowsRequest {
-        let whitelist = self
-            .namespaces
-            .iter()
-            .flat_map(|namespace| {
-                let prefix = format!("{namespace}/");
-                [
-                    FlowFilter {
-                        source_pod: vec![prefix.clone()],
-                        ..FlowFilter::default()
-                    },
-                    FlowFilter {
-                        destination_pod: vec![prefix],
-                        ..FlowFilter::default()
-                    },
-                ]
-            })
-            .collect();
         let since = self.since.map(|ago| {
             let at = now.checked_sub(ago).unwrap_or(SystemTime::UNIX_EPOCH);
             let since_epoch = at
@@ -267,7 +253,7 @@ impl FlowWindow {
             first: false,
             follow: self.follow_for.is_some(),
             blacklist: Vec::new(),
-            whitelist,
+            whitelist: Vec::new(),
             since,
             until: None,
         }
@@ -448,15 +434,12 @@ mod tests {
         assert!(!all.follow && all.since.is_none() && all.whitelist.is_empty());
         let recent = FlowWindow {
             since: Some(Duration::from_secs(300)),
-            namespaces: vec!["shop".into()],
             ..FlowWindow::default()
         }
         .request(now);
         assert_eq!(recent.number, 0);
         assert_eq!(recent.since.unwrap().seconds, 1_000_000 - 300);
-        assert_eq!(recent.whitelist.len(), 2);
-        assert_eq!(recent.whitelist[0].source_pod, ["shop/"]);
-        assert_eq!(recent.whitelist[1].destination_pod, ["shop/"]);
+        assert!(recent.whitelist.is_empty());
         let live = FlowWindow {
             follow_for: Some(Duration::from_secs(30)),
             ..FlowWindow::default()
