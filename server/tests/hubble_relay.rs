@@ -3,6 +3,8 @@
 //! a Cilium cluster). The gRPC path must give exactly the aggregates the
 //! file path gives, and the CLI the same output.
 
+mod common;
+
 use std::net::SocketAddr;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -272,4 +274,131 @@ async fn cli_relay_flags_are_checked() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// The `event:` names and `data:` payloads of a `text/event-stream` body.
+fn sse_events(body: &str) -> Vec<(String, String)> {
+    body.split("\n\n")
+        .filter_map(|block| {
+            let mut name = String::from("message");
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(rest) = line.strip_prefix("event:") {
+                    name = rest.trim().to_owned();
+                } else if let Some(rest) = line.strip_prefix("data:") {
+                    data.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+                }
+            }
+            (!data.is_empty()).then_some((name, data))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_reads_live_flows_with_progress() {
+    let text = sample("basic-sample-400-udp-flows.json");
+    let (from_file, _) = aggregate_bytes(
+        text.as_bytes(),
+        ReaderOptions::default(),
+        AggregateOptions::default(),
+    )
+    .unwrap();
+    // Paced, so the reading spans several progress ticks.
+    let observer = start_observer(
+        RecordedObserver::from_json_lines(&text)
+            .unwrap()
+            .with_pace(Duration::from_millis(3)),
+    )
+    .await;
+    let relay = relay_at(observer.addr);
+    let server = common::TestServer::start_with(|config| config.hubble_relay = Some(relay)).await;
+    let started = Instant::now();
+    let response = server
+        .client
+        .get(server.url("/api/flows/live?seconds=2"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "text/event-stream"
+    );
+    let body = response.text().await.unwrap();
+    let took = started.elapsed();
+    assert!(took >= Duration::from_secs(2), "{took:?}");
+    let events = sse_events(&body);
+    let progress: Vec<serde_json::Value> = events
+        .iter()
+        .filter(|(name, _)| name == "progress")
+        .map(|(_, data)| serde_json::from_str(data).unwrap())
+        .collect();
+    assert!(progress.len() >= 2, "{body}");
+    assert_eq!(progress.last().unwrap()["flows"], 400);
+    assert_eq!(progress[0]["seconds"], 2);
+    let (name, data) = events.last().unwrap();
+    assert_eq!(name, "result");
+    let result: serde_json::Value = serde_json::from_str(data).unwrap();
+    assert_eq!(result["total_flows"], 400);
+    assert_eq!(result["inputs"][0]["flows"], 400);
+    let aggregates: policy_core::flows::Aggregates =
+        serde_json::from_value(result["aggregates"].clone()).unwrap();
+    assert_eq!(aggregates, from_file);
+
+    for (query, status) in [("seconds=0", 400), ("seconds=301", 400), ("seconds=x", 400)] {
+        let response = server
+            .client
+            .get(server.url(&format!("/api/flows/live?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{query}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_relay_live_flows_say_how_to_get_them() {
+    let server = common::TestServer::start().await;
+    let response = server
+        .client
+        .get(server.url("/api/flows/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        body["error"]["message"],
+        "this server reads no live flows: start it with `palisade serve --hubble-relay HOST:PORT`"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_relay_ends_the_stream_with_an_error_event() {
+    let relay = relay_at("127.0.0.1:1".parse().unwrap());
+    let server = common::TestServer::start_with(|config| config.hubble_relay = Some(relay)).await;
+    let body = server
+        .client
+        .get(server.url("/api/flows/live?seconds=1"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let events = sse_events(&body);
+    let (name, data) = events.last().unwrap();
+    assert_eq!(name, "error");
+    let error: serde_json::Value = serde_json::from_str(data).unwrap();
+    assert_eq!(error["error"]["code"], "hubble-relay");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot connect to Hubble Relay at 127.0.0.1:1"),
+        "{data}"
+    );
+    server.stop().await;
 }
