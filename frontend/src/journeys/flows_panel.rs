@@ -378,6 +378,7 @@ pub fn FlowsPanel() -> impl IntoView {
                 </label>
                 <p class="hint">"The file is uploaded to the server (up to 256 MiB unless it is configured otherwise), which reads it as a stream and sends back the distinct flows. Generating policies and the impact preview then run in your browser, following every edit."</p>
             </div>
+            <super::live_flows::LiveFlows on_loaded=move |(name, aggregates, problems)| show(name, aggregates, problems)/>
             {move || match upload.get() {
                 Upload::Idle => ().into_any(),
                 Upload::Sending { name, fraction } => view! {

@@ -66,7 +66,8 @@ pub fn read_if_requested(
     let progress = spinner.clone();
     let addr = relay.addr.clone();
     let live_flows = runtime.block_on(read_flows(&relay, &window, options, move |flows| {
-        if let Some(bar) = &progress {
+        // Drawn at most 20 times a second; skip the formatting in between.
+        if let Some(bar) = progress.as_ref().filter(|_| flows % 64 == 0) {
             bar.set_message(format!("{flows} flows from Hubble Relay at {addr}"));
         }
     }));

@@ -309,7 +309,8 @@ pub struct LiveFlows {
 }
 
 /// Streams the window's flows from Relay into policy-core's reader and
-/// aggregator. `on_progress(flows_read)` is called at most every 200 ms.
+/// aggregator. `on_progress(flows_read)` is called after every response (so
+/// keep it cheap: store a number, set a spinner's message).
 pub async fn read_flows(
     relay: &Relay,
     window: &FlowWindow,
@@ -331,7 +332,6 @@ pub async fn read_flows(
     let mut reader = FlowReader::new(reader_options);
     let mut on_flow = |event: &policy_core::flows::FlowEvent<'_>| aggregator.add(event);
     let mut line = Vec::with_capacity(4096);
-    let mut last_progress = Instant::now();
     let mut timed_out = false;
     loop {
         let next = match deadline {
@@ -349,10 +349,7 @@ pub async fn read_flows(
         };
         write_json_line(&response, &mut line);
         reader.feed(&line, &mut on_flow)?;
-        if last_progress.elapsed() >= Duration::from_millis(200) {
-            on_progress(reader.report().flows);
-            last_progress = Instant::now();
-        }
+        on_progress(reader.report().flows);
     }
     let report = reader.finish(&mut on_flow)?;
     on_progress(report.flows);
