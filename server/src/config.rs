@@ -40,6 +40,12 @@ pub struct ServeArgs {
     #[arg(long, env = "PALISADE_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// PEM CA certificates that sign PostgreSQL's certificate (default: the
+    /// system's roots). TLS is used when the server offers it
+    /// (`sslmode=prefer`, the default) or demanded with `?sslmode=require`.
+    #[arg(long, env = "PALISADE_DATABASE_CA_FILE", value_name = "FILE")]
+    pub database_ca_file: Option<PathBuf>,
+
     /// GitHub token: when set, new shares are stored as secret gists.
     #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true)]
     pub github_token: Option<String>,
@@ -124,6 +130,8 @@ pub struct ServeConfig {
     pub data_dir: PathBuf,
     /// PostgreSQL connection URL; `None` keeps shares in SQLite.
     pub database_url: Option<String>,
+    /// CA certificates for PostgreSQL's TLS; `None`: the system's roots.
+    pub database_ca_file: Option<PathBuf>,
     /// Hubble Relay for live flows; `None` turns `/api/flows/live` off.
     pub hubble_relay: Option<crate::hubble::relay::Relay>,
     /// GitHub token for creating gists; `None` stores shares in SQLite.
@@ -179,6 +187,7 @@ impl ServeArgs {
             addr: self.addr,
             data_dir,
             database_url: self.database_url.filter(|url| !url.trim().is_empty()),
+            database_ca_file: self.database_ca_file,
             hubble_relay,
             github_token: self.github_token.filter(|token| !token.trim().is_empty()),
             github_api_url: self.github_api_url,
@@ -205,6 +214,7 @@ impl ServeConfig {
             addr,
             data_dir,
             database_url: None,
+            database_ca_file: None,
             hubble_relay: None,
             github_token: None,
             github_api_url: "https://api.github.com".to_owned(),

@@ -303,13 +303,9 @@ async fn the_server_reads_live_flows_with_progress() {
         AggregateOptions::default(),
     )
     .unwrap();
-    // Paced, so the reading spans several progress ticks.
-    let observer = start_observer(
-        RecordedObserver::from_json_lines(&text)
-            .unwrap()
-            .with_pace(Duration::from_millis(3)),
-    )
-    .await;
+    // The records arrive at once; the stream stays open (follow) and the
+    // server ticks progress every second until the 2 s are over.
+    let observer = start_observer(RecordedObserver::from_json_lines(&text).unwrap()).await;
     let relay = relay_at(observer.addr);
     let server = common::TestServer::start_with(|config| config.hubble_relay = Some(relay)).await;
     let started = Instant::now();

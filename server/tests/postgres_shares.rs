@@ -22,6 +22,8 @@ struct Cluster {
     bin: PathBuf,
     dir: tempfile::TempDir,
     port: u16,
+    /// More `postgres` options (`-c ssl=on …`).
+    options: String,
 }
 
 /// The directory of `initdb`, `pg_ctl` and `postgres`: Debian's newest
@@ -63,6 +65,13 @@ fn running_as_root() -> bool {
 impl Cluster {
     /// initdb + start, on a free loopback port.
     fn start() -> Cluster {
+        let cluster = Cluster::init();
+        cluster.pg_ctl_start();
+        cluster
+    }
+
+    /// initdb, not started.
+    fn init() -> Cluster {
         let bin = postgres_bin_dir();
         let dir = tempfile::Builder::new()
             .prefix("palisade-pg-")
@@ -81,7 +90,12 @@ impl Cluster {
             .local_addr()
             .unwrap()
             .port();
-        let cluster = Cluster { bin, dir, port };
+        let cluster = Cluster {
+            bin,
+            dir,
+            port,
+            options: String::new(),
+        };
         cluster.run(
             "initdb",
             &[
@@ -96,7 +110,6 @@ impl Cluster {
                 "--no-instructions",
             ],
         );
-        cluster.pg_ctl_start();
         cluster
     }
 
@@ -130,9 +143,10 @@ impl Cluster {
 
     fn pg_ctl_start(&self) {
         let options = format!(
-            "-p {} -c listen_addresses=127.0.0.1 -k {} -c max_connections=100",
+            "-p {} -c listen_addresses=127.0.0.1 -k {} -c max_connections=100 {}",
             self.port,
-            self.dir.path().display()
+            self.dir.path().display(),
+            self.options
         );
         self.run(
             "pg_ctl",
@@ -213,6 +227,10 @@ struct Replica {
 
 impl Replica {
     fn spawn(database_url: &str, data_dir: &Path) -> Replica {
+        Replica::spawn_with(database_url, data_dir, &[], Stdio::inherit())
+    }
+
+    fn spawn_with(database_url: &str, data_dir: &Path, extra: &[&str], stderr: Stdio) -> Replica {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -222,13 +240,14 @@ impl Replica {
         let child = Command::new(env!("CARGO_BIN_EXE_palisade"))
             .args(["serve", "--addr", &addr, "--data-dir"])
             .arg(data_dir)
+            .args(extra)
             .env("PALISADE_DATABASE_URL", database_url)
             .env("RUST_LOG", "warn")
             .env("PALISADE_SHARE_BURST", "100000")
             .env("PALISADE_SHARE_RATE_PER_MINUTE", "100000")
             .env_remove("GITHUB_TOKEN")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("spawn palisade");
         Replica {
@@ -514,5 +533,149 @@ async fn database_down_gives_503_then_service_again_without_restart() {
     assert!(
         replica.child.try_wait().unwrap().is_none(),
         "the server restarted"
+    );
+}
+
+/// A test CA and a certificate for `localhost`/127.0.0.1 it signs, made with
+/// openssl in `dir`: (ca.pem, server.pem, server.key).
+fn make_certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let openssl = |args: &[&str]| {
+        let output = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl");
+        assert!(
+            output.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap();
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=palisade test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    let key = dir.join("server.key");
+    if running_as_root() {
+        let status = Command::new("chown")
+            .args(["postgres:"])
+            .arg(&key)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let status = Command::new("chmod").arg("600").arg(&key).status().unwrap();
+    assert!(status.success());
+    (dir.join("ca.pem"), dir.join("server.pem"), key)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tls_to_postgresql_is_used_and_verified() {
+    let mut cluster = Cluster::init();
+    let (ca, cert, key) = make_certificates(cluster.dir.path());
+    cluster.options = format!(
+        "-c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+        cert.display(),
+        key.display()
+    );
+    cluster.pg_ctl_start();
+    let url = format!(
+        "postgres://postgres@localhost:{}/postgres?sslmode=require",
+        cluster.port
+    );
+    let data = tempfile::tempdir().unwrap();
+    let client = client();
+
+    let ca_arg = ca.display().to_string();
+    let mut replica = Replica::spawn_with(
+        &url,
+        &data.path().join("trusting"),
+        &["--database-ca-file", &ca_arg],
+        Stdio::inherit(),
+    );
+    replica.wait_up(&client).await;
+    let id = create_share(&client, &replica, "kind: NetworkPolicy\n").await;
+    let response = client
+        .get(replica.url(&format!("/api/shares/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        cluster.query(
+            "SELECT bool_and(ssl) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) \
+             WHERE application_name = 'palisade'"
+        ),
+        "t"
+    );
+
+    // Without the CA, the system's roots do not vouch for the certificate:
+    // the server refuses to start and says why.
+    let mut refused = Replica::spawn_with(&url, &data.path().join("refusing"), &[], Stdio::piped());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = refused.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "palisade kept running with an untrusted certificate"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(!status.success());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(refused.child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "PostgreSQL at localhost:{}/postgres is unreachable",
+            cluster.port
+        )) && stderr.contains("certificate"),
+        "{stderr}"
     );
 }

@@ -43,6 +43,7 @@ struct StateInner {
     share_limiter: rate_limit::RateLimiter,
     fetcher: Fetcher,
     metrics: metrics::Metrics,
+    live_readings: Arc<tokio::sync::Semaphore>,
 }
 
 /// The server cannot start.
@@ -76,7 +77,9 @@ impl AppState {
     /// the clients.
     pub async fn open(config: ServeConfig) -> Result<AppState, StartError> {
         let local: Arc<dyn ShareStore> = match &config.database_url {
-            Some(url) => Arc::new(PostgresStore::connect(url).await?),
+            Some(url) => {
+                Arc::new(PostgresStore::connect(url, config.database_ca_file.as_deref()).await?)
+            }
             None => Arc::new(SqliteStore::open(&config.data_dir)?),
         };
         Self::with_local_store(config, local)
@@ -102,6 +105,9 @@ impl AppState {
                 share_limiter,
                 fetcher,
                 metrics: metrics::Metrics::default(),
+                live_readings: Arc::new(tokio::sync::Semaphore::new(
+                    api::live_flows::MAX_CONCURRENT_READINGS,
+                )),
             }),
         })
     }
@@ -124,6 +130,11 @@ impl AppState {
     /// The SSRF-safe client behind `/api/fetch`.
     pub fn fetcher(&self) -> &Fetcher {
         &self.inner.fetcher
+    }
+
+    /// Permits for concurrent live-flow readings (`/api/flows/live`).
+    pub fn live_readings(&self) -> &Arc<tokio::sync::Semaphore> {
+        &self.inner.live_readings
     }
 
     /// The request counters.

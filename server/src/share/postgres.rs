@@ -9,6 +9,9 @@
 //!   replicas starting together run them one after the other, and the
 //!   second finds them applied. A database migrated by a newer Palisade is
 //!   refused rather than written with an older schema.
+//! - **TLS**: rustls, used when the server offers it (`sslmode=prefer`, the
+//!   default) or demanded (`sslmode=require`); the certificate is always
+//!   verified, against the system's roots or `--database-ca-file`.
 //! - **Durability**: each share is one autocommitted `INSERT` on a session
 //!   with `synchronous_commit=on`, so when it is acknowledged its commit
 //!   record is flushed to the write-ahead log.
@@ -17,12 +20,14 @@
 //!   [`ShareError::Unavailable`] (HTTP 503); [`PostgresStore::check`] backs
 //!   `/healthz`.
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{NewShare, Share, ShareError, ShareId, ShareStore, StoreFuture};
 
@@ -66,8 +71,9 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     /// Connects to `url` (`postgres://user:password@host:port/database`, or
-    /// the `key=value` form), and runs the migrations.
-    pub async fn connect(url: &str) -> Result<PostgresStore, ShareError> {
+    /// the `key=value` form), and runs the migrations. `ca_file` holds the
+    /// PEM certificates that sign the server's (default: the system's roots).
+    pub async fn connect(url: &str, ca_file: Option<&Path>) -> Result<PostgresStore, ShareError> {
         let mut config: tokio_postgres::Config = url.parse().map_err(|err| {
             ShareError::Storage(format!(
                 "--database-url is not a PostgreSQL connection URL: {err}"
@@ -78,9 +84,10 @@ impl PostgresStore {
             .application_name("palisade")
             .options("-c synchronous_commit=on");
         let target = describe_target(&config);
+        let tls = tls_connector(ca_file)?;
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -208,6 +215,46 @@ impl PostgresStore {
             .map_err(|err| self.error("checking", err))?;
         Ok(())
     }
+}
+
+/// The TLS connector: rustls with ring, trusting `ca_file` or the system's roots.
+fn tls_connector(ca_file: Option<&Path>) -> Result<MakeRustlsConnect, ShareError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_file {
+        Some(path) => {
+            let shown = path.display();
+            let pem = std::fs::read(path)
+                .map_err(|err| ShareError::Storage(format!("--database-ca-file {shown}: {err}")))?;
+            for cert in CertificateDer::pem_slice_iter(&pem) {
+                let cert = cert.map_err(|err| {
+                    ShareError::Storage(format!("--database-ca-file {shown}: {err}"))
+                })?;
+                roots.add(cert).map_err(|err| {
+                    ShareError::Storage(format!("--database-ca-file {shown}: {err}"))
+                })?;
+            }
+            if roots.is_empty() {
+                return Err(ShareError::Storage(format!(
+                    "--database-ca-file {shown}: no PEM certificate in it"
+                )));
+            }
+        }
+        None => {
+            // A machine without a certificate store still reaches a
+            // PostgreSQL that offers no TLS (`sslmode=prefer`).
+            roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|err| ShareError::Storage(format!("TLS set-up: {err}")))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
 }
 
 /// The driver's message with its source (the I/O error is in the source).
@@ -340,7 +387,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_bad_url_says_so() {
-        let Err(err) = PostgresStore::connect("mysql://nope").await else {
+        let Err(err) = PostgresStore::connect("mysql://nope", None).await else {
             panic!("a MySQL URL was accepted");
         };
         assert!(
@@ -353,7 +400,7 @@ mod tests {
     #[tokio::test]
     async fn an_unreachable_database_is_unavailable() {
         // Port 1 on loopback: nothing listens there.
-        let Err(err) = PostgresStore::connect("postgres://palisade@127.0.0.1:1/shares").await
+        let Err(err) = PostgresStore::connect("postgres://palisade@127.0.0.1:1/shares", None).await
         else {
             panic!("connected to nothing");
         };

@@ -35,6 +35,8 @@ use crate::hubble::relay::{FlowWindow, read_flows};
 pub const MAX_SECONDS: u64 = 300;
 /// The default window, in seconds.
 pub const DEFAULT_SECONDS: u64 = 30;
+/// Readings at the same time, per server: each holds a Relay stream open.
+pub const MAX_CONCURRENT_READINGS: usize = 8;
 
 /// Query of `GET /api/flows/live`.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -51,7 +53,7 @@ pub struct LiveQuery {
     responses(
         (status = 200, content_type = "text/event-stream", description = "`progress` events, then a `result` (as POST /api/flows answers) or an `error` event"),
         (status = 400, body = crate::http::openapi::ErrorEnvelope, description = "seconds out of range"),
-        (status = 503, body = crate::http::openapi::ErrorEnvelope, description = "no Hubble Relay configured"),
+        (status = 503, body = crate::http::openapi::ErrorEnvelope, description = "no Hubble Relay configured, or too many readings at once"),
     )
 )]
 pub async fn live(
@@ -72,8 +74,14 @@ pub async fn live(
             Some("seconds"),
         ));
     }
+    let Ok(permit) = Arc::clone(state.live_readings()).try_acquire_owned() else {
+        return Err(ApiError::Unavailable(format!(
+            "{MAX_CONCURRENT_READINGS} live-flow readings are running already; retry when one ends"
+        )));
+    };
     let (tx, rx) = mpsc::channel::<Event>(16);
     tokio::spawn(async move {
+        let _permit = permit;
         let started = Instant::now();
         let flows = Arc::new(AtomicU64::new(0));
         let counted = Arc::clone(&flows);
