@@ -26,6 +26,8 @@ RUN apt-get update \
 COPY --from=build /src/target/release/palisade /usr/local/bin/palisade
 USER palisade
 ENV PALISADE_DATA_DIR=/var/lib/palisade
+# Replicas share PostgreSQL with -e PALISADE_DATABASE_URL=postgres://…; live
+# flows: append --hubble-relay HOST:PORT (and hubble's --tls flags) to serve.
 VOLUME ["/var/lib/palisade"]
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/palisade"]

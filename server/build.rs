@@ -8,12 +8,18 @@
 //! them; compressing the 1.6 MB wasm per request instead took ~0.4 s of a
 //! first visit.
 //!
+//! It also compiles Hubble's vendored Observer protocol (`proto/`), see
+//! `build/protos.rs`.
+//!
 //! Without a built bundle, a single `index.html` explaining how to build it is
 //! embedded instead, so that `cargo build` and `cargo test` work on a clean clone.
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+#[path = "build/protos.rs"]
+mod protos;
 
 const PLACEHOLDER: &str = r#"<!doctype html>
 <html lang="en">
@@ -62,7 +68,7 @@ fn main() -> io::Result<()> {
     } else {
         fs::write(out.join("index.html"), PLACEHOLDER)?;
     }
-    Ok(())
+    protos::compile(&manifest_dir.join("proto"), &out_dir)
 }
 
 /// Copies every regular file under `from` into `to`, keeping relative paths,

@@ -10,8 +10,13 @@
 #      shared VM varies by 10-20% from run to run;
 #   2. POST /api/export with the same policy;
 #   3. POST /api/shares (SQLite, WAL + synchronous=FULL: every share is
-#      fsynced before it is acknowledged).
+#      fsynced before it is acknowledged; or PostgreSQL, see below);
+#   4. GET /api/shares/{id} (reading one share back).
 # Prints wrk's summary with latency percentiles for each.
+#
+# With PALISADE_DATABASE_URL=postgres://… in the environment the server keeps
+# its shares in that PostgreSQL instead of SQLite (steps 3 and 4 then measure
+# PostgreSQL). LOAD_SHARES_ONLY=1 skips steps 1 and 2.
 set -euo pipefail
 
 duration="${1:-10}"
@@ -64,8 +69,12 @@ LUA
 
 check_status="$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'content-type: application/yaml' \
   --data-binary @"$policy" "http://127.0.0.1:$port/api/check")"
-echo "== machine: $(nproc) cores; wrk -t$threads -c$connections -d${duration}s; release build"
-if [[ "$check_status" == 200 ]]; then
+store="sqlite"
+[[ -n "${PALISADE_DATABASE_URL:-}" ]] && store="postgres"
+echo "== machine: $(nproc) cores; wrk -t$threads -c$connections -d${duration}s; release build; shares in $store"
+if [[ -n "${LOAD_SHARES_ONLY:-}" ]]; then
+  echo "== LOAD_SHARES_ONLY: /api/check and /api/export skipped"
+elif [[ "$check_status" == 200 ]]; then
   echo "== POST /api/check (30-line policy), $runs runs"
   wrk -t"$threads" -c"$connections" -d2s -s "$work/yaml.lua" "http://127.0.0.1:$port/api/check" >/dev/null # warm-up
   rates=()
@@ -82,8 +91,18 @@ if [[ "$check_status" == 200 ]]; then
 else
   echo "== POST /api/check answered $check_status: skipped"
 fi
-echo "== POST /api/export (30-line policy)"
-wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$work/yaml.lua" "http://127.0.0.1:$port/api/export"
-echo "== POST /api/shares (SQLite, fsync per share)"
+if [[ -z "${LOAD_SHARES_ONLY:-}" ]]; then
+  echo "== POST /api/export (30-line policy)"
+  wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$work/yaml.lua" "http://127.0.0.1:$port/api/export"
+fi
+if [[ "$store" == sqlite ]]; then
+  echo "== POST /api/shares (SQLite, fsync per share)"
+else
+  echo "== POST /api/shares (PostgreSQL, synchronous_commit=on)"
+fi
 wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$work/share.lua" "http://127.0.0.1:$port/api/shares"
-echo "== shares stored: $(curl -s "http://127.0.0.1:$port/metrics" | grep '^palisade_shares_created_total{store="sqlite"}')"
+echo "== shares stored: $(curl -s "http://127.0.0.1:$port/metrics" | grep "^palisade_shares_created_total{store=\"$store\"}")"
+share_id="$(curl -fsS -X POST -H 'content-type: application/json' --data-binary @"$work/share.json" \
+  "http://127.0.0.1:$port/api/shares" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+echo "== GET /api/shares/{id} ($store)"
+wrk -t"$threads" -c"$connections" -d"${duration}s" --latency "http://127.0.0.1:$port/api/shares/$share_id"

@@ -34,6 +34,18 @@ pub struct ServeArgs {
     #[arg(long, env = "PALISADE_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// Keep shares in PostgreSQL instead of SQLite, so that several replicas
+    /// serve the same links: `postgres://USER:PASSWORD@HOST:PORT/DATABASE`
+    /// (or `host=… user=… dbname=…`). Migrations run at start-up.
+    #[arg(long, env = "PALISADE_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// PEM CA certificates that sign PostgreSQL's certificate (default: the
+    /// system's roots). TLS is used when the server offers it
+    /// (`sslmode=prefer`, the default) or demanded with `?sslmode=require`.
+    #[arg(long, env = "PALISADE_DATABASE_CA_FILE", value_name = "FILE")]
+    pub database_ca_file: Option<PathBuf>,
+
     /// GitHub token: when set, new shares are stored as secret gists.
     #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true)]
     pub github_token: Option<String>,
@@ -95,6 +107,10 @@ pub struct ServeArgs {
     /// ignored, since any client can write it.
     #[arg(long, env = "PALISADE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
     pub trusted_proxies: Vec<IpNet>,
+
+    /// Hubble Relay for the page's "Read live flows" (`/api/flows/live`).
+    #[command(flatten)]
+    pub relay: crate::hubble::relay::RelayArgs,
 }
 
 /// An IP network (`10.0.0.0/8`) or a single address (`192.0.2.7`).
@@ -112,6 +128,12 @@ pub struct ServeConfig {
     pub addr: SocketAddr,
     /// Directory holding `shares.sqlite3`.
     pub data_dir: PathBuf,
+    /// PostgreSQL connection URL; `None` keeps shares in SQLite.
+    pub database_url: Option<String>,
+    /// CA certificates for PostgreSQL's TLS; `None`: the system's roots.
+    pub database_ca_file: Option<PathBuf>,
+    /// Hubble Relay for live flows; `None` turns `/api/flows/live` off.
+    pub hubble_relay: Option<crate::hubble::relay::Relay>,
     /// GitHub token for creating gists; `None` stores shares in SQLite.
     pub github_token: Option<String>,
     /// Base URL of the GitHub API.
@@ -148,6 +170,9 @@ pub enum ConfigError {
         "no data directory: pass --data-dir or set PALISADE_DATA_DIR (neither XDG_DATA_HOME nor HOME is set)"
     )]
     NoDataDir,
+    /// `--hubble-relay` or its TLS flags are wrong.
+    #[error(transparent)]
+    Relay(#[from] crate::hubble::relay::RelayError),
 }
 
 impl ServeArgs {
@@ -157,9 +182,13 @@ impl ServeArgs {
             Some(dir) => dir,
             None => default_data_dir().ok_or(ConfigError::NoDataDir)?,
         };
+        let hubble_relay = self.relay.resolve()?;
         Ok(ServeConfig {
             addr: self.addr,
             data_dir,
+            database_url: self.database_url.filter(|url| !url.trim().is_empty()),
+            database_ca_file: self.database_ca_file,
+            hubble_relay,
             github_token: self.github_token.filter(|token| !token.trim().is_empty()),
             github_api_url: self.github_api_url,
             allow_private_fetch: self.allow_private_fetch,
@@ -184,6 +213,9 @@ impl ServeConfig {
         ServeConfig {
             addr,
             data_dir,
+            database_url: None,
+            database_ca_file: None,
+            hubble_relay: None,
             github_token: None,
             github_api_url: "https://api.github.com".to_owned(),
             allow_private_fetch: false,

@@ -2,6 +2,7 @@
 //!
 //! - [`http`]: the axum application ([`http::router`], [`http::serve`]);
 //! - [`share`]: share links in SQLite or GitHub gists;
+//! - [`hubble`]: live flows from Hubble Relay's Observer gRPC API;
 //! - [`fetch`]: SSRF-safe download of `?policy-url=` documents;
 //! - [`config`]: the flags and environment variables of `palisade serve`.
 //!
@@ -11,6 +12,7 @@
 pub mod config;
 pub mod fetch;
 pub mod http;
+pub mod hubble;
 pub mod share;
 
 pub use config::{ServeArgs, ServeConfig};

@@ -12,6 +12,7 @@
 //! rustc-web with `-Zbuild-std`); `PALISADE_CACHE` moves the tool cache.
 
 mod machete;
+mod postgres;
 mod process;
 mod target_dir;
 mod tools;
@@ -127,6 +128,7 @@ fn cmd_test() -> Result<()> {
     toolchain.clippy_frontend(&root)?;
     let bundle = web::build(&root, &toolchain, true)?;
 
+    postgres::ensure_server()?;
     step("cargo test (workspace)");
     // Everything, the frontend's pure modules included (they run natively).
     let rust = process::cargo_test(

@@ -253,6 +253,7 @@ pub fn FlowsPanel() -> impl IntoView {
                 <h2 id="flows-title" class="journey-title">"Flows"</h2>
             </div>
             <FlowDropZone upload=upload on_file=Callback::new(take_file)/>
+            <super::live_flows::LiveFlows on_loaded=move |(name, aggregates, problems)| show(name, aggregates, problems)/>
             <Show when=move || loaded.with(Option::is_some)>
                 <FlowsControls text_filter=text_filter verdict_filter=verdict_filter
                     hide_replies=hide_replies flavor=flavor verdicts=verdicts ticked=ticked

@@ -8,6 +8,7 @@
 mod cluster_view;
 mod flows_panel;
 mod links;
+mod live_flows;
 mod tutorials;
 mod upload;
 

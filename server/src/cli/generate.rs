@@ -4,6 +4,8 @@
 //! palisade generate --flows FILE... [--flavor kubernetes|cilium] [--namespace NS]...
 //!                   [--direction ingress|egress|both] [--verdicts FORWARDED,DROPPED,AUDIT]
 //!                   [-o DIR|-]
+//! palisade generate --hubble-relay HOST:PORT [--since DURATION] [--follow-for DURATION]
+//!                   [--tls …] [--namespace NS]... …
 //! ```
 //!
 //! Prints multi-document YAML on stdout (or writes one file per policy into
@@ -68,12 +70,16 @@ pub struct FlowInputArgs {
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
     /// Hubble output (`hubble observe -o json`, bare flows, or JSON arrays); `-` for stdin.
-    #[arg(long = "flows", value_name = "FILE", required = true, num_args = 1..)]
+    #[arg(long = "flows", value_name = "FILE", required_unless_present = "hubble_relay", conflicts_with = "hubble_relay", num_args = 1..)]
     pub flows: Vec<PathBuf>,
+    #[command(flatten)]
+    pub live: super::live::LiveFlowArgs,
     /// Policy language.
     #[arg(long, value_enum, default_value = "kubernetes")]
     pub flavor: FlavorArg,
-    /// Only generate policies for workloads in this namespace (repeatable; default all).
+    /// Only generate policies for workloads in this namespace (repeatable;
+    /// default all). With --hubble-relay too, every flow is read: some flows
+    /// are placed by addresses learned from others.
     #[arg(long = "namespace", value_name = "NS")]
     pub namespaces: Vec<String>,
     /// Ingress policies, egress policies, or both.
@@ -112,9 +118,12 @@ fn verdict_list(text: &str) -> Result<VerdictList, String> {
 
 /// Runs `palisade generate`.
 pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
-    let aggregates = match read_flow_files(&args.flows, &args.input)? {
-        Some(a) => a,
-        None => return Ok(ExitCode::from(2)),
+    let aggregates = match super::live::read_if_requested(&args.live, &args.input)? {
+        Some(live) => live,
+        None => match read_flow_files(&args.flows, &args.input)? {
+            Some(a) => a,
+            None => return Ok(ExitCode::from(2)),
+        },
     };
     let options = GenerateOptions {
         flavor: match args.flavor {
@@ -228,6 +237,12 @@ pub(crate) fn read_flow_files(
         }
     }
     let aggregates = aggregator.finish();
+    print_aggregate_problems(&aggregates);
+    Ok(Some(aggregates))
+}
+
+/// Prints the aggregation's first problems and its overflow to stderr.
+pub(crate) fn print_aggregate_problems(aggregates: &Aggregates) {
     for p in aggregates.problems.iter().take(PROBLEMS_SHOWN) {
         eprintln!("palisade: {p}");
     }
@@ -237,7 +252,6 @@ pub(crate) fn read_flow_files(
             aggregates.over_limit
         );
     }
-    Ok(Some(aggregates))
 }
 
 /// A progress bar for reading `size` bytes, when stderr is a terminal and
@@ -410,7 +424,8 @@ fn read_stream(
     Ok(flow_reader.finish(&mut on_flow)?)
 }
 
-fn print_report(file: &str, report: &ReadReport) {
+/// Prints a read report (problems by line, counts) to stderr.
+pub(crate) fn print_report(file: &str, report: &ReadReport) {
     for p in report.problems.iter().take(PROBLEMS_SHOWN) {
         eprintln!("palisade: {file}:{p}");
     }

@@ -6,6 +6,7 @@ pub mod diff;
 pub mod explain;
 pub mod generate;
 mod inputs;
+pub mod live;
 pub mod probe;
 pub mod replay;
 pub mod serve;

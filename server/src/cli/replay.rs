@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! palisade replay --flows FILE... --policies FILE... [--output json|table]
+//! palisade replay --hubble-relay HOST:PORT [--since DURATION] [--follow-for DURATION] --policies FILE...
 //! ```
 //!
 //! One row per distinct flow: the observed verdict, whether the policies
@@ -35,8 +36,10 @@ pub enum ReplayOutput {
 #[derive(Debug, clap::Args)]
 pub struct ReplayArgs {
     /// Hubble output (`hubble observe -o json`, bare flows, or JSON arrays); `-` for stdin.
-    #[arg(long = "flows", value_name = "FILE", required = true, num_args = 1..)]
+    #[arg(long = "flows", value_name = "FILE", required_unless_present = "hubble_relay", conflicts_with = "hubble_relay", num_args = 1..)]
     pub flows: Vec<PathBuf>,
+    #[command(flatten)]
+    pub live: super::live::LiveFlowArgs,
     /// Policy YAML (single or multi-document, or a `List`); `-` for stdin.
     #[arg(long = "policies", value_name = "FILE", required = true, num_args = 1..)]
     pub policies: Vec<PathBuf>,
@@ -63,8 +66,12 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     let Some(policies) = read_policies(&args.policies)? else {
         return Ok(ExitCode::from(2));
     };
-    let Some(aggregates) = read_flow_files(&args.flows, &args.input)? else {
-        return Ok(ExitCode::from(2));
+    let aggregates = match super::live::read_if_requested(&args.live, &args.input)? {
+        Some(live) => live,
+        None => match read_flow_files(&args.flows, &args.input)? {
+            Some(aggregates) => aggregates,
+            None => return Ok(ExitCode::from(2)),
+        },
     };
     let result = replay(&aggregates, &policies);
     let mut out = std::io::stdout().lock();

@@ -30,6 +30,7 @@ use tower::ServiceExt as _;
 use crate::config::ServeConfig;
 use crate::fetch::Fetcher;
 use crate::share::gist::GistStore;
+use crate::share::postgres::PostgresStore;
 use crate::share::sqlite::SqliteStore;
 use crate::share::{ShareError, ShareStore, Shares};
 
@@ -47,6 +48,7 @@ struct StateInner {
     share_limiter: rate_limit::RateLimiter,
     fetcher: Fetcher,
     metrics: metrics::Metrics,
+    live_readings: Arc<tokio::sync::Semaphore>,
 }
 
 /// The server cannot start.
@@ -75,9 +77,25 @@ pub enum StartError {
 }
 
 impl AppState {
-    /// Opens the share stores and builds the clients. Must run inside a tokio runtime.
-    pub fn new(config: ServeConfig) -> Result<AppState, StartError> {
-        let local: Arc<dyn ShareStore> = Arc::new(SqliteStore::open(&config.data_dir)?);
+    /// Opens the share stores (connecting to PostgreSQL and migrating it
+    /// with `--database-url`, else SQLite in the data directory) and builds
+    /// the clients.
+    pub async fn open(config: ServeConfig) -> Result<AppState, StartError> {
+        let local: Arc<dyn ShareStore> = match &config.database_url {
+            Some(url) => {
+                Arc::new(PostgresStore::connect(url, config.database_ca_file.as_deref()).await?)
+            }
+            None => Arc::new(SqliteStore::open(&config.data_dir)?),
+        };
+        Self::with_local_store(config, local)
+    }
+
+    /// Builds the state around an open local share store. Must run inside a
+    /// tokio runtime.
+    pub fn with_local_store(
+        config: ServeConfig,
+        local: Arc<dyn ShareStore>,
+    ) -> Result<AppState, StartError> {
         let gists = GistStore::new(&config.github_api_url, config.github_token.as_deref())?;
         let create_in_gists = gists.authenticated();
         let shares = Shares::new(local, Arc::new(gists), create_in_gists);
@@ -92,6 +110,9 @@ impl AppState {
                 share_limiter,
                 fetcher,
                 metrics: metrics::Metrics::default(),
+                live_readings: Arc::new(tokio::sync::Semaphore::new(
+                    api::live_flows::MAX_CONCURRENT_READINGS,
+                )),
             }),
         })
     }
@@ -114,6 +135,11 @@ impl AppState {
     /// The SSRF-safe client behind `/api/fetch`.
     pub fn fetcher(&self) -> &Fetcher {
         &self.inner.fetcher
+    }
+
+    /// Permits for concurrent live-flow readings (`/api/flows/live`).
+    pub fn live_readings(&self) -> &Arc<tokio::sync::Semaphore> {
+        &self.inner.live_readings
     }
 
     /// The request counters.
@@ -151,12 +177,14 @@ pub async fn serve_on(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let grace = config.shutdown_grace;
-    let state = AppState::new(config)?;
+    let state = AppState::open(config).await?;
     let local_addr = listener.local_addr()?;
     tracing::info!(
         addr = %local_addr,
         data_dir = %state.config().data_dir.display(),
         share_store = state.shares().writer().name(),
+        local_store = state.shares().local().name(),
+        hubble_relay = state.config().hubble_relay.as_ref().map(|relay| relay.addr.as_str()),
         page_bundle = assets::bundle_built(),
         "palisade listening on http://{local_addr}"
     );

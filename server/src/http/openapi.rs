@@ -45,6 +45,7 @@ pub struct ErrorDetail {
         api::export::export,
         api::generate::generate,
         api::flows::flows,
+        api::live_flows::live,
         api::replay::replay,
         api::reachability::probe,
         api::reachability::diff_policies,

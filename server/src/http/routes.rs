@@ -17,7 +17,8 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::http::api::{
-    check, explain, export, fetch, flows, generate, health, reachability, replay, shares, timeout,
+    check, explain, export, fetch, flows, generate, health, live_flows, reachability, replay,
+    shares, timeout,
 };
 use crate::http::error::ApiError;
 use crate::http::{AppState, assets, metrics, openapi, security};
@@ -73,8 +74,13 @@ pub fn router(state: AppState) -> Router {
             timeout::limit,
         ));
 
+    // Live flows: as long as the client asked (at most 300 s), no timeout
+    // layer; the stream ends by itself.
+    let live = Router::new().route("/api/flows/live", get(live_flows::live));
+
     Router::new()
         .route("/healthz", get(health::healthz))
+        .merge(live)
         .route("/metrics", get(metrics::metrics_handler))
         .merge(api)
         .merge(reachability_routes)

@@ -1,16 +1,19 @@
 //! Share links: a policy's YAML stored under an unguessable id, read back by
 //! `/?id=<id>`.
 //!
-//! One trait, [`ShareStore`], two stores:
+//! One trait, [`ShareStore`], three stores:
 //! - [`sqlite::SqliteStore`], an embedded SQLite file in the data directory
 //!   (the default, no configuration needed);
+//! - [`postgres::PostgresStore`], PostgreSQL (`--database-url`), which
+//!   several replicas share; it takes SQLite's place;
 //! - [`gist::GistStore`], secret GitHub gists, used for new shares when a
 //!   GitHub token is configured.
 //!
-//! The id says which store holds a share: SQLite ids are 16 base62
+//! The id says which store holds a share: local (SQLite or PostgreSQL) ids are 16 base62
 //! characters, gist ids are hexadecimal (20 or 32 digits), see [`ShareId`].
 
 pub mod gist;
+pub mod postgres;
 pub mod sqlite;
 
 use std::fmt;
@@ -117,6 +120,10 @@ pub enum ShareError {
     /// The local database failed.
     #[error("share database: {0}")]
     Storage(String),
+    /// The share database cannot be reached (down, restarting, overloaded);
+    /// retrying later may succeed.
+    #[error("share database: {0}")]
+    Unavailable(String),
     /// GitHub could not be reached or answered with an error.
     #[error("GitHub: {0}")]
     Upstream(String),
@@ -139,9 +146,15 @@ pub trait ShareStore: Send + Sync {
 
     /// Reads a share; `Ok(None)` when there is none with that id.
     fn get<'a>(&'a self, id: &'a ShareId) -> StoreFuture<'a, Option<Share>>;
+
+    /// Whether the store can be used now (for `/healthz`). Stores with
+    /// nothing to reach answer `Ok`.
+    fn check(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
-/// The server's stores: SQLite always, gists for reading always and for new
+/// The server's stores: the local one (SQLite, or PostgreSQL) always, gists for reading always and for new
 /// shares when a token is configured.
 #[derive(Clone)]
 pub struct Shares {
@@ -176,6 +189,11 @@ impl Shares {
     /// Stores a new share in the writing store.
     pub async fn create(&self, share: NewShare) -> Result<Share, ShareError> {
         self.writer().create(share).await
+    }
+
+    /// The store of local ids (SQLite or PostgreSQL).
+    pub fn local(&self) -> &dyn ShareStore {
+        self.local.as_ref()
     }
 
     /// Reads a share from the store its id belongs to.

@@ -10,6 +10,7 @@ pub mod flow_upload;
 pub mod flows;
 pub mod generate;
 pub mod health;
+pub mod live_flows;
 pub mod reachability;
 pub mod replay;
 pub mod shares;

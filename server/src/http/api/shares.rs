@@ -53,6 +53,14 @@ impl From<ShareError> for ApiError {
     fn from(err: ShareError) -> Self {
         match err {
             ShareError::Storage(message) => ApiError::Internal(message),
+            ShareError::Unavailable(message) => {
+                // Where the database is stays in the log.
+                tracing::warn!(error = %message, "share database unreachable");
+                ApiError::Unavailable(
+                    "shares are unavailable: the share database cannot be reached; retry in a moment"
+                        .to_owned(),
+                )
+            }
             ShareError::Upstream(message) => ApiError::Upstream {
                 code: "github-error",
                 message,
@@ -76,6 +84,7 @@ impl From<ShareError> for ApiError {
         (status = 400, body = crate::http::openapi::ErrorEnvelope),
         (status = 413, body = crate::http::openapi::ErrorEnvelope),
         (status = 429, body = crate::http::openapi::ErrorEnvelope, description = "too many shares from this address"),
+        (status = 503, body = crate::http::openapi::ErrorEnvelope, description = "the share database is unreachable"),
     )
 )]
 pub async fn create(
@@ -153,6 +162,7 @@ pub async fn create(
         (status = 200, body = ShareBody),
         (status = 400, body = crate::http::openapi::ErrorEnvelope, description = "malformed id"),
         (status = 404, body = crate::http::openapi::ErrorEnvelope, description = "no such share"),
+        (status = 503, body = crate::http::openapi::ErrorEnvelope, description = "the share database is unreachable"),
     )
 )]
 pub async fn get(
