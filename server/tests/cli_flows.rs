@@ -333,3 +333,38 @@ fn two_threads_read_a_large_file_like_one() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A large JSON array cannot be split on record boundaries: it is read on
+/// one thread, with the same result.
+#[test]
+fn a_large_json_array_is_read_whole() {
+    let dir = temp_dir("array");
+    let sample = std::fs::read_to_string(data("hubble/basic-sample-400-tcp-flows.json")).unwrap();
+    let records: Vec<&str> = sample.lines().collect();
+    let copies = 60;
+    let mut text = String::from("[\n");
+    for i in 0..copies {
+        for (j, r) in records.iter().enumerate() {
+            if i + j > 0 {
+                text.push_str(",\n");
+            }
+            text.push_str(r);
+        }
+    }
+    text.push_str("\n]\n");
+    assert!(text.len() > 32 << 20);
+    let path = dir.join("big.json");
+    std::fs::write(&path, &text).unwrap();
+    let o = palisade(&[
+        "generate",
+        "--flows",
+        path.to_str().unwrap(),
+        "--threads",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let flows = format!("{} flows read", records.len() * copies);
+    assert!(stderr(&o).contains(&flows), "{}", stderr(&o));
+    assert!(stderr(&o).contains("0 bad records"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

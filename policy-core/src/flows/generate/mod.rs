@@ -269,7 +269,35 @@ struct PolicyAcc {
     dns: Option<Evidence>,
     /// Why DNS to endpoints without labels became the kube-dns rule.
     dns_notes: BTreeSet<String>,
+    /// What an ipBlock of an in-cluster address means, per address.
+    notes: BTreeSet<String>,
     evidence: Evidence,
+}
+
+/// What the user must know about an ipBlock for a reserved identity's
+/// address: it is not a pod's, and matching it is up to the network plugin.
+fn address_note(agg: &Aggregates, peer: usize) -> Option<&'static str> {
+    match &agg.identities[peer].identity {
+        Identity::Reserved {
+            entity: ReservedEntity::Host,
+            ..
+        } => Some(
+            "the address of a node (reserved:host). Kubernetes always allows traffic between a pod and the node it runs on; for other nodes, Cilium matches node addresses by ipBlock only with policy-cidr-match-mode=nodes",
+        ),
+        Identity::Reserved {
+            entity: ReservedEntity::RemoteNode,
+            ..
+        } => Some(
+            "the address of a node (reserved:remote-node). Cilium matches node addresses by ipBlock only with policy-cidr-match-mode=nodes; other plugins match it as written",
+        ),
+        Identity::Reserved {
+            entity: ReservedEntity::Health,
+            ..
+        } => Some(
+            "the address of Cilium's health endpoint (reserved:health), not a pod's; it changes when the Cilium agent restarts",
+        ),
+        _ => None,
+    }
 }
 
 /// A request the policies must allow: an observed one, or the one an
@@ -475,6 +503,7 @@ pub fn generate(agg: &Aggregates, opts: &GenerateOptions) -> Generated {
                     }
                 }
             }
+            let peer_index = peer;
             let peer = match map_peer(agg, peer, side, opts) {
                 Ok(p) => p,
                 Err(why) => {
@@ -482,6 +511,9 @@ pub fn generate(agg: &Aggregates, opts: &GenerateOptions) -> Generated {
                     continue;
                 }
             };
+            if let (Peer::Cidr(net), Some(note)) = (&peer, address_note(agg, peer_index)) {
+                acc.notes.insert(format!("{net}: {note}"));
+            }
             let rules = acc.peers.entry(peer).or_default();
             let http = rules
                 .ports
@@ -713,6 +745,8 @@ fn metadata(
             info.display
         ),
     );
+    let mut rule_lines = rule_lines;
+    rule_lines.extend(acc.notes.iter().map(|n| format!("note: {n}")));
     annotations.insert(RULES_ANNOTATION.to_string(), rule_lines.join("\n"));
     ObjectMeta {
         name: Some(format!("{}-{suffix}", info.name)),
