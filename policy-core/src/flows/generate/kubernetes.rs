@@ -3,11 +3,10 @@
 //! `kubernetes.io/metadata.name`, addresses as `ipBlock`, DNS as the kube-dns
 //! rule.
 
-use k8s_openapi::api::networking::v1::{
-    IPBlock, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
+use crate::model::{
+    IPBlock, IntOrString, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
     NetworkPolicyPort, NetworkPolicySpec,
 };
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::{
     KUBE_DNS_LABEL, KUBE_DNS_NAMESPACE, NAMESPACE_NAME_LABEL, Peer, PolicyAcc, Side, match_labels,

@@ -36,8 +36,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
+use crate::model::{LabelSelectorRequirement, NAMESPACE_NAME_LABEL};
 use ipnet::IpNet;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
 use serde::Serialize;
 
 use super::aggregate::{AggregatedFlow, Aggregates, L7Key};
@@ -174,7 +174,6 @@ pub const SOURCE_ANNOTATION: &str = "palisade.dev/generated-from";
 
 const KUBE_DNS_NAMESPACE: &str = "kube-system";
 const KUBE_DNS_LABEL: (&str, &str) = ("k8s-app", "kube-dns");
-const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 const CILIUM_NAMESPACE_LABEL: &str = "k8s:io.kubernetes.pod.namespace";
 
 /// Which side of the policy's workload a rule is on.
