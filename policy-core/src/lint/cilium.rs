@@ -417,9 +417,10 @@ fn authentication_mode(auth: &Value) -> &'static str {
     }
 }
 
-/// PA023: the pre-1.14 `auth:` field. Cilium's development builds before
-/// 1.14 read `auth: {type: …}` on ingress and egress rules (mutual
-/// authentication); 1.14.0 renamed it to `authentication: {mode: …}`
+/// PA023: the pre-1.14 `auth:` field. Cilium builds from before 1.14.0
+/// read `auth: {type: …}` on ingress and egress rules while mutual
+/// authentication was developed (cilium/cilium#21822); 1.14.0 renamed it
+/// (cilium/cilium#25761) to `authentication: {mode: …}`
 /// (`required`, `disabled`, `test-always-fail`), and released Cilium since
 /// then does not know `auth`, so the rule is enforced without
 /// authentication.
@@ -455,7 +456,7 @@ pub(super) fn auth_field(policy: &CiliumPolicy, _namespaced: bool, l: &mut Lints
                 "PA023",
                 &field,
                 format!(
-                    "`auth` was read only by Cilium's development builds before 1.14; Cilium 1.14 renamed it to `authentication` with a `mode` (required, disabled), and later releases do not know `auth`, so this rule is enforced without mutual authentication; write `authentication: {{mode: {mode}}}`"
+                    "`auth` was read only by Cilium builds from before 1.14.0, while mutual authentication was being developed (cilium/cilium#21822); Cilium 1.14.0 renamed it to `authentication` with a `mode` (required, disabled), and later releases do not know `auth`, so this rule is enforced without mutual authentication; write `authentication: {{mode: {mode}}}`"
                 ),
                 fix,
             );

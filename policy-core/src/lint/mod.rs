@@ -269,7 +269,7 @@ pub const LINTS: &[LintInfo] = &[
         code: "PA023",
         name: "cilium-auth-renamed",
         severity: Severity::Error,
-        explanation: "`auth: {type: ...}` on an ingress or egress rule was read only by Cilium's development builds before 1.14 (mutual authentication). Cilium 1.14.0 renamed it to `authentication: {mode: required}` (or `disabled`); released Cilium since then does not know `auth`, so the apiserver rejects it under strict field validation or drops it, and the rule is enforced without mutual authentication. Rewrite it as `authentication: {mode: ...}`.",
+        explanation: "`auth: {type: ...}` on an ingress or egress rule was read only by Cilium builds from before 1.14.0, while mutual authentication was being developed (cilium/cilium#21822). Cilium 1.14.0 renamed it (cilium/cilium#25761) to `authentication: {mode: required}` (or `disabled`); released Cilium since then does not know `auth`, so the apiserver rejects it under strict field validation or drops it, and the rule is enforced without mutual authentication. Rewrite it as `authentication: {mode: ...}`.",
         check: Check::Cilium(cilium::auth_field),
     },
 ];

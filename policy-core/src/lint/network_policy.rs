@@ -77,12 +77,38 @@ fn rules(np: &NetworkPolicy) -> Vec<Rule<'_>> {
     out
 }
 
-/// Every peer of every rule, with its field path.
-fn peers(np: &NetworkPolicy) -> Vec<(String, &NetworkPolicyPeer)> {
+/// A peer of a rule. Its field path is formatted only when a lint reports
+/// it: `check` runs on every keystroke in the page.
+struct PeerAt<'a> {
+    dir: &'static str,
+    rule: usize,
+    peer_key: &'static str,
+    index: usize,
+    peer: &'a NetworkPolicyPeer,
+}
+
+impl PeerAt<'_> {
+    /// `spec.ingress[0].from[1]`.
+    fn path(&self) -> String {
+        format!(
+            "spec.{}[{}].{}[{}]",
+            self.dir, self.rule, self.peer_key, self.index
+        )
+    }
+}
+
+/// Every peer of every rule.
+fn peers(np: &NetworkPolicy) -> Vec<PeerAt<'_>> {
     let mut out = Vec::new();
     for rule in rules(np) {
         for (j, peer) in rule.peers().iter().enumerate() {
-            out.push((format!("{}.{}[{j}]", rule.path(), rule.peer_key), peer));
+            out.push(PeerAt {
+                dir: rule.dir,
+                rule: rule.index,
+                peer_key: rule.peer_key,
+                index: j,
+                peer,
+            });
         }
     }
     out
@@ -369,7 +395,8 @@ pub(super) fn peers_or_not_and(np: &NetworkPolicy, l: &mut Lints<'_>) {
 /// PA004: a podSelector alone where other namespaces were likely meant.
 pub(super) fn pod_selector_own_namespace(np: &NetworkPolicy, l: &mut Lints<'_>) {
     let ns = namespace(np);
-    for (path, peer) in peers(np) {
+    for at in peers(np) {
+        let peer = at.peer;
         let (Some(ps), None, None) = (&peer.pod_selector, &peer.namespace_selector, &peer.ip_block)
         else {
             continue;
@@ -418,6 +445,7 @@ pub(super) fn pod_selector_own_namespace(np: &NetworkPolicy, l: &mut Lints<'_>) 
         } else {
             json!({})
         };
+        let path = at.path();
         let field = format!("{path}.podSelector");
         let fix = l.src.and_then(|src| {
             let only_ns_labels = ps.match_expressions.is_none()
@@ -462,7 +490,8 @@ pub(super) fn pod_selector_own_namespace(np: &NetworkPolicy, l: &mut Lints<'_>) 
 pub(super) fn peers_and_not_or(np: &NetworkPolicy, l: &mut Lints<'_>) {
     let Some(c) = l.cluster else { return };
     let empty = BTreeMap::new();
-    for (path, peer) in peers(np) {
+    for at in peers(np) {
+        let peer = at.peer;
         let (Some(ps), Some(nsel)) = (&peer.pod_selector, &peer.namespace_selector) else {
             continue;
         };
@@ -485,7 +514,7 @@ pub(super) fn peers_and_not_or(np: &NetworkPolicy, l: &mut Lints<'_>) {
         if !both && pods_alone && ns_alone {
             l.emit(
                 "PA003",
-                &path,
+                &at.path(),
                 "namespaceSelector and podSelector in one entry are ANDed, and no pod in the cluster matches both; if either should be enough, make them two entries".into(),
                 None,
             );
@@ -495,11 +524,17 @@ pub(super) fn peers_and_not_or(np: &NetworkPolicy, l: &mut Lints<'_>) {
 
 /// PA016: `namespaceSelector: {matchLabels: {name: x}}`.
 pub(super) fn namespace_name_label(np: &NetworkPolicy, l: &mut Lints<'_>) {
-    for (path, peer) in peers(np) {
-        let Some(sel) = &peer.namespace_selector else {
+    for at in peers(np) {
+        let Some(sel) = &at.peer.namespace_selector else {
             continue;
         };
-        namespace_name_label_in(sel, &format!("{path}.namespaceSelector"), l);
+        if sel
+            .match_labels
+            .as_ref()
+            .is_some_and(|m| m.contains_key("name"))
+        {
+            namespace_name_label_in(sel, &format!("{}.namespaceSelector", at.path()), l);
+        }
     }
 }
 
@@ -539,10 +574,10 @@ fn namespace_name_label_in(sel: &LabelSelector, path: &str, l: &mut Lints<'_>) {
 fn ip_blocks(np: &NetworkPolicy) -> Vec<(String, &str, &[String])> {
     peers(np)
         .into_iter()
-        .filter_map(|(path, peer)| {
-            let ipb = peer.ip_block.as_ref()?;
+        .filter_map(|at| {
+            let ipb = at.peer.ip_block.as_ref()?;
             Some((
-                format!("{path}.ipBlock"),
+                format!("{}.ipBlock", at.path()),
                 ipb.cidr.as_str(),
                 ipb.except.as_deref().unwrap_or(&[]),
             ))

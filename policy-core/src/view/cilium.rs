@@ -117,25 +117,14 @@ fn direction_rules(rule: &CiliumRule, direction: Direction) -> Vec<(bool, Vec<Ru
     }
 }
 
-/// Whether a Cilium rule puts its endpoints in default deny for a direction:
-/// `enableDefaultDeny` when set, otherwise whenever the rule has rules
-/// (allow or deny) in that direction.
-fn default_deny(rule: &CiliumRule, direction: Direction) -> Option<bool> {
-    let has_rules = match direction {
-        Direction::Ingress => rule.ingress.is_some() || rule.ingress_deny.is_some(),
-        Direction::Egress => rule.egress.is_some() || rule.egress_deny.is_some(),
-    };
-    if !has_rules {
-        return None;
+/// Whether a Cilium rule puts its endpoints in default deny for a direction
+/// ([`CiliumRule::isolated_directions`]).
+fn default_deny(rule: &CiliumRule, direction: Direction) -> bool {
+    let isolated = rule.isolated_directions();
+    match direction {
+        Direction::Ingress => isolated.ingress,
+        Direction::Egress => isolated.egress,
     }
-    let explicit = rule
-        .enable_default_deny
-        .as_ref()
-        .and_then(|d| match direction {
-            Direction::Ingress => d.ingress,
-            Direction::Egress => d.egress,
-        });
-    Some(explicit.unwrap_or(true))
 }
 
 /// The namespace an endpoint selector pins, if any.
@@ -299,11 +288,7 @@ pub(super) fn graph(policy: &CiliumPolicy, kind: PolicyKind) -> PolicyGraph {
         let mut any_allow = false;
         let mut any_default_deny = false;
         for (spec, (_, rule)) in rules.iter().enumerate() {
-            match default_deny(rule, direction) {
-                Some(true) => any_default_deny = true,
-                Some(false) => {}
-                None => {}
-            }
+            any_default_deny |= default_deny(rule, direction);
             for (deny, list) in direction_rules(rule, direction) {
                 for (i, rp) in list.iter().enumerate() {
                     any_rules = true;
