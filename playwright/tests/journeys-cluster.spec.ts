@@ -400,7 +400,7 @@ spec:
   await page.locator('input[aria-label="Import a cluster dump"]').setInputFiles([apps, db]);
   // Three workloads, each one pod of the model; the Service is skipped and counted.
   await expect(page.locator('.cluster-name')).toHaveText('apps.yaml + 1 more file: 2 namespaces, 3 pods');
-  await expect(page.locator('.toast')).toContainText('3 pods (1 objects of other kinds skipped)');
+  await expect(page.locator('.toast')).toContainText('3 pods (1 object of another kind skipped)');
   await page.locator('select.cv-port').selectOption('5432/TCP');
   const cells = await readCells(page);
   expect(cells.length).toBe(3 * 2);

@@ -257,7 +257,7 @@ fn probe_reads_workload_manifests_from_directories() {
     assert!(!text.contains("=> shop/db[StatefulSet] : All"), "{text}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("skipped 1 objects") && err.contains("Service 1"),
+        err.contains("skipped 1 object that plays no part") && err.contains("Service 1"),
         "{err}"
     );
     let summary = palisade(&[

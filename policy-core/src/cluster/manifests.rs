@@ -90,7 +90,12 @@ impl ClusterReader {
         for o in parsed.objects {
             match o.object {
                 Object::Namespace(n) => self.namespaces.push(n),
-                Object::Pod(p) => self.pods.push(p),
+                Object::Pod(mut p) => {
+                    // The object as read is for re-emission; a cluster
+                    // does not need it, and it is most of a dump's memory.
+                    p.source = None;
+                    self.pods.push(p);
+                }
                 Object::Policy(p) => self.policies.push(p),
             }
         }

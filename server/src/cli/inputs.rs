@@ -101,9 +101,11 @@ pub(crate) fn load_cluster(path: &str) -> anyhow::Result<ClusterInput> {
             .iter()
             .map(|(k, n)| format!("{k} {n}"))
             .collect();
+        let n: usize = input.skipped.values().sum();
         eprintln!(
-            "palisade: note: {path}: skipped {} objects that play no part in reachability ({})",
-            input.skipped.values().sum::<usize>(),
+            "palisade: note: {path}: skipped {n} {} that play{} no part in reachability ({})",
+            if n == 1 { "object" } else { "objects" },
+            if n == 1 { "s" } else { "" },
             kinds.join(", ")
         );
     }

@@ -39,10 +39,10 @@ pub fn ClusterSources(on_load: impl Fn() + Copy + Send + Sync + 'static) -> impl
             let n = dump.cluster.pods.len();
             let skipped: usize = dump.skipped.values().sum();
             j.cluster.set((name.clone(), dump.cluster));
-            let note = if skipped > 0 {
-                format!(" ({skipped} objects of other kinds skipped)")
-            } else {
-                String::new()
+            let note = match skipped {
+                0 => String::new(),
+                1 => " (1 object of another kind skipped)".to_string(),
+                n => format!(" ({n} objects of other kinds skipped)"),
             };
             state.say(format!("Cluster {name}: {n} pods{note}"), false);
         }
