@@ -141,9 +141,7 @@ pub(crate) fn lint(np: &NetworkPolicy, l: &mut Lints<'_>) {
     if egress_isolated(np) {
         let elsewhere = l
             .file
-            .dns_allowed
-            .get(&np.metadata.namespace)
-            .is_some_and(|names| names.iter().any(|n| *n != np.metadata.name));
+            .dns_allowed_elsewhere(&np.metadata.namespace, &np.metadata.name);
         if !allows_dns(np) && !elsewhere {
             let fix = l.src.and_then(|src| {
                 let edit = if src.map.node("spec.egress").is_some() {
@@ -416,7 +414,7 @@ fn rules_in(np: &NetworkPolicy, dir: &str) -> usize {
 /// and a missing `from` apart, as the API does; the peer and port sets
 /// treat both as "every peer" / "every port", as covering does.
 fn rule_shape(r: &Rule<'_>, interner: &mut Interner) -> RuleShape {
-    let exact = interner.intern_typed(&(r.peers, r.ports));
+    let exact = interner.intern(to_json(&(r.peers, r.ports)));
     let peers = ids(r.peers.into_iter().flatten(), interner);
     let ports = ids(r.ports.into_iter().flatten(), interner);
     RuleShape {
@@ -426,12 +424,13 @@ fn rule_shape(r: &Rule<'_>, interner: &mut Interner) -> RuleShape {
     }
 }
 
-/// Sorted, deduplicated ids of typed values.
+/// Sorted, deduplicated ids of values (through their JSON, as the fixes
+/// already serialize them: no second serializer in the page's bundle).
 fn ids<'a, T: serde::Serialize + 'a>(
     items: impl Iterator<Item = &'a T>,
     interner: &mut Interner,
 ) -> Vec<u32> {
-    let mut ids: Vec<u32> = items.map(|v| interner.intern_typed(v)).collect();
+    let mut ids: Vec<u32> = items.map(|v| interner.intern(to_json(v))).collect();
     ids.sort_unstable();
     ids.dedup();
     ids
