@@ -16,7 +16,8 @@ pub enum LineMark {
     Error,
 }
 
-fn escape_into(out: &mut String, text: &str) {
+/// Escapes text for HTML (element content and quoted attributes).
+pub fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '<' => out.push_str("&lt;"),

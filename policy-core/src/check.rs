@@ -3,6 +3,7 @@
 //! (`POST /api/check`) and the page all call [`check`].
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::{self, ClusterView, FileContext, LintSource};
@@ -143,7 +144,7 @@ struct CachedChunk {
     /// Validation findings per object of `parsed`.
     validation: Vec<Vec<Diagnostic>>,
     /// Lint findings per object, and the file context they were found in.
-    lints: Option<(FileContext, Vec<Vec<Diagnostic>>)>,
+    lints: Option<(Arc<FileContext>, Vec<Vec<Diagnostic>>)>,
     /// Whether the chunk was used by the latest check (others are dropped).
     used: bool,
 }
@@ -161,6 +162,9 @@ struct CachedChunk {
 #[derive(Default)]
 pub struct IncrementalCheck {
     chunks: HashMap<String, CachedChunk>,
+    /// The latest file context: kept while it does not change, so chunks
+    /// compare theirs by pointer.
+    context: Arc<FileContext>,
 }
 
 impl IncrementalCheck {
@@ -188,19 +192,24 @@ impl IncrementalCheck {
             }
         }
         self.chunks.retain(|_, c| c.used);
-        let mut context = FileContext::default();
-        for part in &parts {
-            context.merge(&self.chunks[part.text].context);
+        let context = FileContext::merged(parts.iter().map(|p| &self.chunks[p.text].context));
+        if *self.context != context {
+            self.context = Arc::new(context);
         }
+        let context = Arc::clone(&self.context);
         let mut out = Checked::default();
         for part in &parts {
             let cached = self
                 .chunks
                 .get_mut(part.text)
                 .expect("every part was cached above");
-            if cached.lints.as_ref().is_none_or(|(c, _)| *c != context) {
+            if cached
+                .lints
+                .as_ref()
+                .is_none_or(|(c, _)| !Arc::ptr_eq(c, &context))
+            {
                 let lints = lint_chunk(part.text, &cached.parsed, &context);
-                cached.lints = Some((context.clone(), lints));
+                cached.lints = Some((Arc::clone(&context), lints));
             }
             let shift = |d: &Diagnostic| {
                 let mut d = d.clone();

@@ -34,11 +34,13 @@ fn kind_icon(kind: PeerKind) -> &'static str {
 #[component]
 pub fn GraphCanvas() -> impl IntoView {
     let state = expect_context::<AppState>();
+    // The layout, with the graph minus its peers (the centre box and the
+    // label need only that): no copy of a 640-peer graph per keystroke.
     let laid_out = Memo::new(move |_| {
         state.expanded.with(|open| {
             state.graph.with(|g| {
                 g.as_ref()
-                    .map(|(_, g)| (g.clone(), layout::layout(g, open)))
+                    .map(|(_, g)| (without_peers(g), layout::layout(g, open)))
             })
         })
     });
@@ -191,6 +193,23 @@ impl KeyHash for PlacedSummary {
     }
 }
 
+/// The graph without its groups: what the centre box and the label show.
+fn without_peers(g: &PolicyGraph) -> PolicyGraph {
+    let side = |s: &policy_core::view::Side| policy_core::view::Side {
+        direction: s.direction,
+        isolation: s.isolation,
+        groups: Vec::new(),
+    };
+    PolicyGraph {
+        kind: g.kind,
+        name: g.name.clone(),
+        subject: g.subject.clone(),
+        ingress: side(&g.ingress),
+        egress: side(&g.egress),
+        not_drawn: Vec::new(),
+    }
+}
+
 #[component]
 fn Svg(laid_out: Memo<Option<(PolicyGraph, Layout)>>) -> impl IntoView {
     let height = move || laid_out.with(|l| l.as_ref().map_or(100.0, |(_, l)| l.height));
@@ -235,25 +254,8 @@ fn Svg(laid_out: Memo<Option<(PolicyGraph, Layout)>>) -> impl IntoView {
         })
     };
     // Only what the centre box shows, so that peer edits do not redraw it.
-    let centre = Memo::new(move |_| {
-        laid_out.with(|l| {
-            l.as_ref().map(|(g, l)| {
-                let side = |s: &policy_core::view::Side| policy_core::view::Side {
-                    groups: Vec::new(),
-                    ..s.clone()
-                };
-                let slim = PolicyGraph {
-                    kind: g.kind,
-                    name: g.name.clone(),
-                    subject: g.subject.clone(),
-                    ingress: side(&g.ingress),
-                    egress: side(&g.egress),
-                    not_drawn: Vec::new(),
-                };
-                (slim, l.centre)
-            })
-        })
-    });
+    let centre =
+        Memo::new(move |_| laid_out.with(|l| l.as_ref().map(|(g, l)| (g.clone(), l.centre))));
     let aria = move || {
         laid_out.with(|l| {
             l.as_ref()

@@ -13,6 +13,9 @@ use leptos::prelude::*;
 use policy_core::view::{Direction, GroupKind, GroupSummary, Peer};
 use wasm_bindgen::JsCast;
 
+use std::fmt::Write;
+
+use crate::highlight::escape_into;
 use crate::layout::{ROW_H, ROWS_SHOWN};
 use crate::state::{AppState, Selection};
 
@@ -95,15 +98,61 @@ pub fn PeerList(
         let list_id = list_id.clone();
         move |i: usize| format!("{list_id}-row-{i}")
     };
-    let window = move || {
+    // The rows in view as one HTML string (a dozen rows; events are
+    // handled on the list), after a spacer standing for the rows above.
+    let first_row = move || {
         let first = (scroll_top.get() / ROW_H).floor().max(0.0) as usize;
-        let start = first.saturating_sub(OVERSCAN);
+        first.saturating_sub(OVERSCAN)
+    };
+    let rows_window = move |start: usize, row_id: &dyn Fn(usize) -> String| {
+        let active = active.get();
+        let selected = match state.selection.get() {
+            Selection::Peer(at) => Some(at),
+            _ => None,
+        };
         filtered.with(|ps| {
-            let end = (first + ROWS_SHOWN + OVERSCAN).min(ps.len());
-            (start.min(end)..end)
-                .map(|i| (i, ps[i].clone()))
-                .collect::<Vec<_>>()
+            let end = (start + ROWS_SHOWN + 2 * OVERSCAN).min(ps.len());
+            let mut html = String::new();
+            for (i, p) in ps.iter().enumerate().take(end).skip(start) {
+                let classes = match (i == active, p.edge.deny) {
+                    (true, true) => "peer-row active deny",
+                    (true, false) => "peer-row active",
+                    (false, true) => "peer-row deny",
+                    (false, false) => "peer-row",
+                };
+                let _ = write!(
+                    html,
+                    "<div class=\"{classes}\" role=\"option\" id=\"{}\" data-index=\"{i}\" data-peer=\"{}\" aria-selected=\"{}\" title=\"",
+                    row_id(i),
+                    p.at.id(),
+                    selected == Some(p.at)
+                );
+                escape_into(&mut html, &p.sentence);
+                html.push_str("\"><span class=\"peer-row-title\">");
+                escape_into(&mut html, &p.title);
+                html.push_str("</span><span class=\"peer-row-detail\">");
+                escape_into(&mut html, p.details.first().map_or("", String::as_str));
+                html.push_str("</span><span class=\"peer-row-ports\">");
+                escape_into(&mut html, &p.edge.label());
+                html.push_str("</span></div>");
+            }
+            html
         })
+    };
+    let rows_html = {
+        let row_id = row_id.clone();
+        move || rows_window(first_row(), &row_id)
+    };
+    // The row under an event.
+    let row_at = move |ev: &leptos::ev::MouseEvent| -> Option<usize> {
+        let target = ev.target()?.dyn_into::<web_sys::Element>().ok()?;
+        target
+            .closest(".peer-row")
+            .ok()
+            .flatten()?
+            .get_attribute("data-index")?
+            .parse()
+            .ok()
     };
     let sentence_of = move |i: usize| filtered.with(|ps| ps.get(i).map(|p| p.sentence.clone()));
     // Moves the active row and scrolls it into view.
@@ -213,37 +262,25 @@ pub fn PeerList(
                     aria-activedescendant=active_id node_ref=rows_ref
                     on:keydown=on_key on:scroll=on_scroll
                     on:focus=move |_| state.hover.set(sentence_of(active.get_untracked()))
-                    on:blur=move |_| state.hover.set(None)>
-                    <div class="peer-rows-space" style:height=move || format!("{}px", count() as f64 * ROW_H)>
-                        <For each=window key=|(i, p)| (*i, p.at, p.title.clone(), p.edge.label()) let:row>
-                            {
-                                let (i, peer) = row;
-                                let at = peer.at;
-                                let id = row_id(i);
-                                let (s1, s2) = (peer.sentence.clone(), peer.sentence.clone());
-                                let selected = move || state.selection.get() == Selection::Peer(at);
-                                let detail = peer.details.first().cloned().unwrap_or_default();
-                                view! {
-                                    <div class="peer-row" role="option" id=id data-peer=at.id()
-                                        aria-selected=move || selected().to_string()
-                                        class:active=move || active.get() == i
-                                        class:deny=peer.edge.deny
-                                        title=s2
-                                        style:top=format!("{}px", i as f64 * ROW_H)
-                                        on:mouseenter=move |_| state.hover.set(Some(s1.clone()))
-                                        on:mouseleave=move |_| state.hover.set(None)
-                                        on:click=move |_| {
-                                            active.set(i);
-                                            state.selection.set(Selection::Peer(at));
-                                        }>
-                                        <span class="peer-row-title">{peer.title.clone()}</span>
-                                        <span class="peer-row-detail">{detail}</span>
-                                        <span class="peer-row-ports">{peer.edge.label()}</span>
-                                    </div>
-                                }
+                    on:blur=move |_| state.hover.set(None)
+                    on:mouseover=move |ev| {
+                        if let Some(i) = row_at(&ev) {
+                            state.hover.set(sentence_of(i));
+                        }
+                    }
+                    on:mouseleave=move |_| state.hover.set(None)
+                    on:click=move |ev| {
+                        if let Some(i) = row_at(&ev) {
+                            active.set(i);
+                            if let Some(at) = filtered.with_untracked(|ps| ps.get(i).map(|p| p.at)) {
+                                state.selection.set(Selection::Peer(at));
                             }
-                        </For>
-                    </div>
+                        }
+                    }>
+                    <div class="peer-rows-space"
+                        style:height=move || format!("{}px", count().saturating_sub(first_row()) as f64 * ROW_H)
+                        style:padding-top=move || format!("{}px", first_row() as f64 * ROW_H)
+                        inner_html=rows_html></div>
                 </div>
                 <div class="peer-list-count" aria-live="polite">
                     {move || {

@@ -13,29 +13,14 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde_json::Value;
 
-/// Gives equal JSON values (or equal serialized texts) the same small id.
+/// Gives equal JSON values the same small id.
 #[derive(Default)]
 pub(crate) struct Interner {
     by_hash: HashMap<u64, Vec<(Value, u32)>>,
-    by_text: HashMap<String, u32>,
     next: u32,
 }
 
 impl Interner {
-    /// The id of a typed value by its JSON text. Only for types whose JSON
-    /// is canonical (struct fields in declaration order, sorted maps), so
-    /// that equal values have equal texts: the k8s-openapi types.
-    pub(crate) fn intern_typed<T: serde::Serialize>(&mut self, value: &T) -> u32 {
-        let text = serde_json::to_string(value).unwrap_or_default();
-        if let Some(id) = self.by_text.get(&text) {
-            return *id;
-        }
-        let id = self.next;
-        self.next += 1;
-        self.by_text.insert(text, id);
-        id
-    }
-
     /// The id of `value` (a new one the first time it is seen).
     pub(crate) fn intern(&mut self, value: Value) -> u32 {
         let mut h = DefaultHasher::new();

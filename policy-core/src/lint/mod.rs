@@ -281,13 +281,13 @@ pub fn lint_info(code: &str) -> Option<&'static LintInfo> {
 
 /// What the lints need to know about the other policies of the same file
 /// (a DNS rule may live in another policy), gathered once per file so that
-/// linting a file of N policies is linear in N, and small enough to key a
+/// linting a file of N policies is O(N log N), and small enough to key a
 /// cache of lint results by.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct FileContext {
-    /// Per namespace (as written, `None` when unset): the names, up to two,
-    /// of the NetworkPolicies there that allow DNS egress (PA001).
-    pub(crate) dns_allowed: BTreeMap<Option<String>, Vec<Option<String>>>,
+    /// (namespace as written, name) of the NetworkPolicies that allow DNS
+    /// egress (PA001), sorted and deduplicated.
+    dns_allowed: Vec<(Option<String>, Option<String>)>,
     /// Whether some Cilium rule of the file has a DNS proxy rule (PA014).
     pub(crate) dns_proxy: bool,
     /// How many policies have each identity (kind, namespace, name), for
@@ -298,48 +298,52 @@ pub struct FileContext {
 impl FileContext {
     /// Gathers the context of the policies of one file.
     pub fn of<'p>(all: impl IntoIterator<Item = &'p Policy>) -> FileContext {
-        let mut dns_allowed: BTreeMap<Option<String>, Vec<Option<String>>> = BTreeMap::new();
-        let mut dns_proxy = false;
-        let mut identities: BTreeMap<(&'static str, String, String), usize> = BTreeMap::new();
+        let mut ctx = FileContext::default();
         for p in all {
             if !p.name().is_empty() {
-                *identities.entry(policy_set::identity(p)).or_default() += 1;
+                *ctx.identities.entry(policy_set::identity(p)).or_default() += 1;
             }
-            dns_proxy = dns_proxy || cilium::has_dns_proxy(p);
+            ctx.dns_proxy = ctx.dns_proxy || cilium::has_dns_proxy(p);
             if let Policy::NetworkPolicy(np) = p
                 && network_policy::allows_dns(np)
             {
-                let names = dns_allowed
-                    .entry(np.metadata.namespace.clone())
-                    .or_default();
-                // Two distinct names answer "another policy than this one".
-                if names.len() < 2 && !names.contains(&np.metadata.name) {
-                    names.push(np.metadata.name.clone());
-                }
+                ctx.dns_allowed
+                    .push((np.metadata.namespace.clone(), np.metadata.name.clone()));
             }
         }
-        FileContext {
-            dns_allowed,
-            dns_proxy,
-            identities,
-        }
+        ctx.dns_allowed.sort_unstable();
+        ctx.dns_allowed.dedup();
+        ctx
     }
 
-    /// Adds the context of more policies of the same file (`of(a ++ b)` is
-    /// `of(a)` merged with `of(b)`, up to the order of names kept).
-    pub fn merge(&mut self, other: &FileContext) {
-        for (ns, theirs) in &other.dns_allowed {
-            let names = self.dns_allowed.entry(ns.clone()).or_default();
-            for name in theirs {
-                if names.len() < 2 && !names.contains(name) {
-                    names.push(name.clone());
-                }
+    /// The context of a file from the contexts of its parts: `of(a ++ b)`
+    /// is `merged([of(a), of(b)])`.
+    pub fn merged<'c>(parts: impl IntoIterator<Item = &'c FileContext>) -> FileContext {
+        let mut ctx = FileContext::default();
+        for part in parts {
+            ctx.dns_proxy |= part.dns_proxy;
+            ctx.dns_allowed.extend(part.dns_allowed.iter().cloned());
+            for (identity, count) in &part.identities {
+                *ctx.identities.entry(identity.clone()).or_default() += count;
             }
         }
-        self.dns_proxy |= other.dns_proxy;
-        for (identity, count) in &other.identities {
-            *self.identities.entry(identity.clone()).or_default() += count;
-        }
+        ctx.dns_allowed.sort_unstable();
+        ctx.dns_allowed.dedup();
+        ctx
+    }
+
+    /// Whether a NetworkPolicy of `namespace` other than `name` allows DNS.
+    pub(crate) fn dns_allowed_elsewhere(
+        &self,
+        namespace: &Option<String>,
+        name: &Option<String>,
+    ) -> bool {
+        let start = self.dns_allowed.partition_point(|(ns, _)| ns < namespace);
+        // Deduplicated: at most one entry is `name`, so this looks at two.
+        self.dns_allowed[start..]
+            .iter()
+            .take_while(|(ns, _)| ns == namespace)
+            .any(|(_, n)| n != name)
     }
 }
 

@@ -185,9 +185,7 @@ pub(super) fn egress_without_dns(np: &NetworkPolicy, l: &mut Lints<'_>) {
     // may allow it: the file context lists them once, not per policy.
     let elsewhere = l
         .file
-        .dns_allowed
-        .get(&np.metadata.namespace)
-        .is_some_and(|names| names.iter().any(|n| *n != np.metadata.name));
+        .dns_allowed_elsewhere(&np.metadata.namespace, &np.metadata.name);
     if allows_dns(np) || elsewhere {
         return;
     }
@@ -808,19 +806,20 @@ fn rule_shapes(np: &NetworkPolicy, dir: &str) -> Vec<RuleShape> {
         .iter()
         .filter(|r| r.dir == dir)
         .map(|r| RuleShape {
-            exact: interner.intern_typed(&(r.peers, r.ports)),
+            exact: interner.intern(to_json(&(r.peers, r.ports))),
             peers: ids(r.peers.into_iter().flatten(), &mut interner),
             ports: ids(r.ports.into_iter().flatten(), &mut interner),
         })
         .collect()
 }
 
-/// Sorted, deduplicated ids of typed values.
+/// Sorted, deduplicated ids of values (through their JSON, as the fixes
+/// already serialize them: no second serializer in the page's bundle).
 fn ids<'a, T: serde::Serialize + 'a>(
     items: impl Iterator<Item = &'a T>,
     interner: &mut Interner,
 ) -> Vec<u32> {
-    let mut ids: Vec<u32> = items.map(|v| interner.intern_typed(v)).collect();
+    let mut ids: Vec<u32> = items.map(|v| interner.intern(to_json(v))).collect();
     ids.sort_unstable();
     ids.dedup();
     ids

@@ -7,7 +7,6 @@
 //! namespaces") that expands into a list. Everything here is
 //! O(n log n) in the number of peers: the CIDR ranges come from one sort.
 
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -81,13 +80,24 @@ pub(super) fn summarise(
 /// `640 CIDRs in 49.50.0.0/16 and 50.0.0.0/8`, or, for several kinds,
 /// `52 peers: 40 pod selectors; 12 namespaces`.
 fn contents(peers: &[Peer]) -> String {
-    let mut by_kind: BTreeMap<u8, (PeerKind, usize)> = BTreeMap::new();
+    const KINDS: [PeerKind; 7] = [
+        PeerKind::Any,
+        PeerKind::Pods,
+        PeerKind::Namespaces,
+        PeerKind::Service,
+        PeerKind::Entity,
+        PeerKind::Cidr,
+        PeerKind::Fqdn,
+    ];
+    let mut counts = [0usize; 7];
     for p in peers {
-        by_kind.entry(kind_order(p.kind)).or_insert((p.kind, 0)).1 += 1;
+        counts[usize::from(kind_order(p.kind))] += 1;
     }
-    let parts: Vec<String> = by_kind
-        .values()
-        .map(|&(kind, n)| {
+    let parts: Vec<String> = KINDS
+        .iter()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(&kind, n)| {
             let noun = kind_noun(kind, n);
             if kind == PeerKind::Cidr {
                 let ranges = cidr_ranges(
