@@ -40,6 +40,7 @@ pub struct Metrics {
     /// Route → method → counters (looked up without allocating).
     routes: Mutex<HashMap<String, HashMap<String, RouteStats>>>,
     shares_sqlite: AtomicU64,
+    shares_postgres: AtomicU64,
     shares_gist: AtomicU64,
 }
 
@@ -66,12 +67,12 @@ impl Metrics {
         stats.count += 1;
     }
 
-    /// Counts a share stored in `store` (`sqlite` or `gist`).
+    /// Counts a share stored in `store` (`sqlite`, `postgres` or `gist`).
     pub fn share_created(&self, store: &str) {
-        let counter = if store == "gist" {
-            &self.shares_gist
-        } else {
-            &self.shares_sqlite
+        let counter = match store {
+            "gist" => &self.shares_gist,
+            "postgres" => &self.shares_postgres,
+            _ => &self.shares_sqlite,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -146,6 +147,11 @@ impl Metrics {
         );
         let _ = writeln!(
             out,
+            "palisade_shares_created_total{{store=\"postgres\"}} {}",
+            self.shares_postgres.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
             "palisade_shares_created_total{{store=\"gist\"}} {}",
             self.shares_gist.load(Ordering::Relaxed)
         );
@@ -205,6 +211,7 @@ mod tests {
         metrics.record("POST", "/api/check", 200, 0.0007);
         metrics.record("POST", "/api/check", 400, 0.02);
         metrics.share_created("sqlite");
+        metrics.share_created("postgres");
         let text = metrics.render();
         assert!(text.contains(
             "palisade_http_requests_total{method=\"POST\",route=\"/api/check\",status=\"200\"} 1\n"
@@ -220,5 +227,6 @@ mod tests {
             "palisade_http_request_duration_seconds_count{method=\"POST\",route=\"/api/check\"} 2\n"
         ));
         assert!(text.contains("palisade_shares_created_total{store=\"sqlite\"} 1\n"));
+        assert!(text.contains("palisade_shares_created_total{store=\"postgres\"} 1\n"));
     }
 }
