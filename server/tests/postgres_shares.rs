@@ -345,6 +345,18 @@ async fn two_replicas_share_one_database() {
         .unwrap();
     assert_eq!(health["share_store"], "postgres");
     assert_eq!(health["database"], "ok");
+    let metrics = client
+        .get(a.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("palisade_shares_created_total{store=\"postgres\"} 1\n"),
+        "{metrics}"
+    );
 
     // Neither replica wrote a SQLite file.
     assert!(!data.path().join("a/shares.sqlite3").exists());

@@ -140,7 +140,7 @@ impl Default for Metrics {
             "Shares stored, by store",
             shares.clone(),
         );
-        for store in ["sqlite", "gist"] {
+        for store in ["sqlite", "gist", "postgres"] {
             let _ = shares.get_or_create(&StoreLabels { store });
         }
         registry.register(

@@ -55,7 +55,7 @@ struct StateInner {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// A share store cannot be opened.
-    #[error("cannot open the share store: {0}")]
+    #[error("cannot open the share store")]
     Shares(#[from] ShareError),
     /// The fetch client cannot be built.
     #[error("cannot build the HTTP client for /api/fetch: {0}")]
