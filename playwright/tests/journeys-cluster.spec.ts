@@ -85,6 +85,10 @@ test('import a cluster dump: the heat map equals `palisade probe`, cells explain
   // Ask the CLI the same question, on exactly the page's workspace.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'palisade-heat-'));
   const policyFile = path.join(dir, 'workspace.yaml');
+  // The workspace is saved a tick after an edit: wait for the policies typed above.
+  await expect
+    .poll(async () => (await workspaceTexts(page)).join('\n').includes('db-allow-api'))
+    .toBe(true);
   fs.writeFileSync(policyFile, (await workspaceTexts(page)).join('\n---\n'));
 
   const ports = await page.locator('select.cv-port option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
@@ -285,6 +289,10 @@ test('a cluster over 60 pods lands on the namespace view; its counts equal `pali
 
   // The CLI on the same workspace and dump, summed by namespace.
   const policyFile = path.join(dir, 'workspace.yaml');
+  // The workspace is saved a tick after an edit: wait for the policies typed above.
+  await expect
+    .poll(async () => (await workspaceTexts(page)).join('\n').includes('api-from-web'))
+    .toBe(true);
   fs.writeFileSync(policyFile, (await workspaceTexts(page)).join('\n---\n'));
   const out = execFileSync(BIN, ['probe', '--cluster', dumpFile, '--policies', policyFile, '--port', '80/TCP', '--output', 'json'], {
     encoding: 'utf8',
@@ -405,6 +413,10 @@ spec:
   const cells = await readCells(page);
   expect(cells.length).toBe(3 * 2);
   const policyFile = path.join(dir, 'workspace.yaml');
+  // The workspace is saved a tick after an edit: wait for the policies typed above.
+  await expect
+    .poll(async () => (await workspaceTexts(page)).join('\n').includes('db-allow-api'))
+    .toBe(true);
   fs.writeFileSync(policyFile, (await workspaceTexts(page)).join('\n---\n'));
   const out = execFileSync(BIN, ['probe', '--cluster', dir, '--policies', policyFile, '--port', '5432/TCP', '--output', 'json'], { encoding: 'utf8' });
   const results: { from: string; to: string; allowed: boolean }[] = JSON.parse(out).results;
