@@ -23,8 +23,9 @@ pub struct Chunk<'a> {
     pub line: u32,
 }
 
-/// Whether a line is a document start marker.
-fn starts_document(line: &str) -> bool {
+/// Whether a line is a document start marker: the one rule for where a
+/// document starts, which [`super::split_documents`] uses too.
+pub(super) fn starts_document(line: &str) -> bool {
     line.strip_prefix("---")
         .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
 }

@@ -1,4 +1,6 @@
-//! Splitting a multi-document text into the text of each document.
+//! Splitting a multi-document text into the text of each document. Where a
+//! document starts is decided in one place, `chunks::starts_document`,
+//! shared with the incremental check's cutting.
 
 /// Splits a multi-document YAML text at its `---` lines, keeping each
 /// document's own text as written (comments and line endings included).
@@ -9,8 +11,7 @@ pub fn split_documents(text: &str) -> Vec<String> {
     let mut docs = Vec::new();
     let mut current = String::new();
     for line in text.split_inclusive('\n') {
-        let marker = line.trim_end() == "---" || line.starts_with("--- ");
-        if !marker {
+        if !super::chunks::starts_document(line) {
             current.push_str(line);
             continue;
         }
