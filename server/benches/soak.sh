@@ -4,6 +4,9 @@
 #
 #   server/benches/soak.sh [MINUTES] [CONNECTIONS]
 #
+# CONNECTIONS (default 32) measure the maximum; the soak opens as many as
+# 80% of it needs at a 5 ms pace.
+#
 # 1. Builds the release binary and starts it on a free loopback port with a
 #    fresh data dir (shares rate limit lifted).
 # 2. Measures the maximum rate of the mix for 15 s (wrk, one thread).
@@ -85,9 +88,12 @@ max_out="$(wrk -t1 -c"$connections" -d15s --latency -s "$work/mix.lua" "$url")"
 max_rate="$(awk '/^Requests\/sec/ {print $2}' <<<"$max_out")"
 max_latency_ms="$(awk '$1 == "50%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; print v}' <<<"$max_out")"
 target="$(python3 -c "print(round($max_rate * 0.8))")"
-# Each connection sends one request per (latency + pace): pace for 80%.
-pace="$(python3 -c "print(max(0, round($connections * 1000 / $target - $max_latency_ms)))")"
-echo "== $(nproc) cores; maximum of the mix: $max_rate req/s (p50 ${max_latency_ms} ms); soak at 80%: ~$target req/s ($connections connections, ${pace} ms pace), $minutes minutes"
+# Each connection sends one request per (latency + pace), and wrk's pace is
+# whole milliseconds: fix it at 5 ms and open as many connections as 80%
+# of the maximum needs.
+pace=5
+soak_connections="$(python3 -c "print(max(1, round($target * ($pace + $max_latency_ms) / 1000)))")"
+echo "== $(nproc) cores; maximum of the mix: $max_rate req/s (p50 ${max_latency_ms} ms); soak at 80%: ~$target req/s ($soak_connections connections, ${pace} ms pace), $minutes minutes"
 write_script "$pace"
 
 printf '%-7s %10s %8s %10s %10s\n' minute "req/s" errors p99 "RSS MiB"
@@ -95,7 +101,7 @@ first_rss=""
 worst=0
 total_errors=0
 for minute in $(seq 1 "$minutes"); do
-  out="$(wrk -t1 -c"$connections" -d60s --latency -s "$work/mix.lua" "$url")"
+  out="$(wrk -t1 -c"$soak_connections" -d60s --latency -s "$work/mix.lua" "$url")"
   rate="$(awk '/^Requests\/sec/ {print $2}' <<<"$out")"
   p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
   socket_errors="$(awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$out")"
