@@ -623,27 +623,8 @@ impl FlowReader {
             }
             if let Some(end) = end_here {
                 let start = elem_start.unwrap_or(pos);
-                let piece = &chunk[start..end];
-                self.record_len += piece.len();
                 s.in_element = false;
-                if self.buf.is_empty() && !self.oversized {
-                    self.check_len();
-                    if self.oversized {
-                        self.report_oversized();
-                    } else {
-                        self.process(piece, on_flow);
-                    }
-                } else {
-                    self.append(piece);
-                    if self.oversized {
-                        self.report_oversized();
-                    } else {
-                        let buf = std::mem::take(&mut self.buf);
-                        self.process(&buf, on_flow);
-                        self.buf = buf;
-                    }
-                }
-                self.end_record();
+                self.complete(&chunk[start..end], on_flow);
                 elem_start = None;
                 pos = end;
                 if self.failed.is_some() {
