@@ -122,9 +122,40 @@ async fn refuse_declared_oversize(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     match declared {
-        Some(length) if length > limit => ApiError::PayloadTooLarge { limit }.into_response(),
+        Some(length) if length > limit => {
+            if length <= limit.saturating_mul(DRAIN_FACTOR) {
+                drain(request.into_body()).await;
+            }
+            let mut response = ApiError::PayloadTooLarge { limit }.into_response();
+            response.headers_mut().insert(
+                header::CONNECTION,
+                header::HeaderValue::from_static("close"),
+            );
+            response
+        }
         _ => next.run(request).await,
     }
+}
+
+/// Bodies declared up to this many times a route's limit are read and
+/// discarded before the 413 is sent (a lingering close, as nginx does): a
+/// client still writing its body when the server closes would get a
+/// connection reset instead of the answer. Larger bodies are refused at once
+/// (clients that send `Expect: 100-continue`, as curl does for large bodies,
+/// get the 413 before sending anything either way).
+const DRAIN_FACTOR: u64 = 4;
+
+/// How long a refused body may take to drain.
+const DRAIN_TIME: Duration = Duration::from_secs(5);
+
+/// Reads and discards `body` until it ends, fails or `DRAIN_TIME` passes.
+async fn drain(body: axum::body::Body) {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let _ = tokio::time::timeout(DRAIN_TIME, async {
+        while let Some(Ok(_)) = stream.next().await {}
+    })
+    .await;
 }
 
 /// Refuses request bodies with a content coding (RFC 9110 §15.5.16: 415).
