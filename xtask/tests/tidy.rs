@@ -231,26 +231,6 @@ const LONG_FUNCTIONS: &[(&str, &str, &str)] = &[
         "one document to an object: kind dispatch with its located errors",
     ),
     (
-        "policy-core/src/view/cilium.rs",
-        "rule_peers",
-        "one match over Cilium's peer kinds (endpoints, entities, CIDRs, CIDR groups, FQDNs, services, nodes)",
-    ),
-    (
-        "policy-core/src/view/cilium.rs",
-        "graph",
-        "the graph model of a Cilium policy: both directions, allow and deny",
-    ),
-    (
-        "policy-core/src/view/networkpolicy.rs",
-        "graph",
-        "the graph model of a NetworkPolicy: both directions",
-    ),
-    (
-        "policy-core/src/view/networkpolicy.rs",
-        "peer_box",
-        "one match over a NetworkPolicy peer's shapes",
-    ),
-    (
         "policy-core/src/validate/cilium.rs",
         "validate_port_rule",
         "follows Cilium's PortRule validation (rule_validation.go) check by check, in its order",
@@ -294,11 +274,6 @@ const LONG_FUNCTIONS: &[(&str, &str, &str)] = &[
         "policy-core/src/engine/compile/cilium.rs",
         "compile_peers",
         "one match over Cilium's peer kinds, compiled",
-    ),
-    (
-        "policy-core/src/explain/cilium.rs",
-        "explain_rule",
-        "one rule's sentences, in the order they are read",
     ),
     (
         "policy-core/src/edit/convert.rs",
