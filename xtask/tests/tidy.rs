@@ -276,16 +276,6 @@ const LONG_FUNCTIONS: &[(&str, &str, &str)] = &[
         "one match over Cilium's peer kinds, compiled",
     ),
     (
-        "policy-core/src/edit/convert.rs",
-        "to_networkpolicy",
-        "one conversion, refusing each Cilium feature a NetworkPolicy cannot express, with its reason",
-    ),
-    (
-        "policy-core/src/posture/mod.rs",
-        "posture",
-        "the posture summary: one pass over the cluster",
-    ),
-    (
         "server/src/cli/probe.rs",
         "probe",
         "the probe command: input reading, then one branch per output form",
