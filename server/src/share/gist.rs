@@ -48,7 +48,7 @@ impl GistStore {
         Ok(GistStore {
             client,
             authenticated: token.is_some(),
-            api_url: api_url.trim_end_matches('/').to_owned(),
+            api_url: shown_url(api_url),
         })
     }
 
@@ -72,10 +72,25 @@ fn upstream(api_url: &str, err: octocrab::Error) -> ShareError {
                 ShareError::Upstream(message)
             }
         }
-        other => ShareError::Upstream(format!(
-            "GitHub cannot be reached at {api_url}: {}",
-            root_cause(&other)
-        )),
+        octocrab::Error::Service { .. } | octocrab::Error::Hyper { .. } => {
+            ShareError::Upstream(format!(
+                "GitHub cannot be reached at {api_url}: {}",
+                root_cause(&err)
+            ))
+        }
+        other => ShareError::Upstream(format!("{other}: {}", root_cause(&other))),
+    }
+}
+
+/// The API address as messages show it: without any user or password.
+fn shown_url(api_url: &str) -> String {
+    match url::Url::parse(api_url) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.as_str().trim_end_matches('/').to_owned()
+        }
+        Err(_) => api_url.trim_end_matches('/').to_owned(),
     }
 }
 
