@@ -91,6 +91,20 @@ impl ClusterReader {
             match o.object {
                 Object::Namespace(n) => self.namespaces.push(n),
                 Object::Pod(mut p) => {
+                    for (ci, pi) in p
+                        .spec
+                        .as_ref()
+                        .map(|s| s.unnumbered_ports())
+                        .unwrap_or_default()
+                    {
+                        let field = format!("spec.containers[{ci}].ports[{pi}]");
+                        let at = o.source_map.position(&field);
+                        diagnostics.push(unnumbered_port_warning(
+                            &format!("Pod {}", pod_id(&p)),
+                            &field,
+                            Some((at.line, at.column)),
+                        ));
+                    }
                     // The object as read is for re-emission; a cluster
                     // does not need it, and it is most of a dump's memory.
                     p.source = None;
@@ -137,6 +151,23 @@ impl ClusterReader {
         }
         match workload_pod(kind, &node.to_json()) {
             Ok(pod) => {
+                let template = if kind == "CronJob" {
+                    "spec.jobTemplate.spec.template"
+                } else {
+                    "spec.template"
+                };
+                for (ci, pi) in pod
+                    .spec
+                    .as_ref()
+                    .map(|s| s.unnumbered_ports())
+                    .unwrap_or_default()
+                {
+                    diagnostics.push(unnumbered_port_warning(
+                        &format!("{kind} {}", pod_id(&pod)),
+                        &format!("{template}.spec.containers[{ci}].ports[{pi}]"),
+                        Some((node.span.start.line, node.span.start.column)),
+                    ));
+                }
                 self.workloads += 1;
                 self.pods.push(pod);
             }
@@ -189,6 +220,30 @@ impl ClusterReader {
             skipped: self.skipped,
             workloads: self.workloads,
         })
+    }
+}
+
+/// `namespace/name` of a pod as read.
+fn pod_id(pod: &Pod) -> String {
+    let (namespace, name) = key(pod);
+    format!("{namespace}/{name}")
+}
+
+/// The warning for a container port without `containerPort`: the
+/// apiserver would refuse the object; netpol-analyzer reads it and the
+/// port matches nothing, and so does palisade, saying so.
+fn unnumbered_port_warning(object: &str, field: &str, at: Option<(u32, u32)>) -> Diagnostic {
+    Diagnostic {
+        policy: None,
+        severity: Severity::Warning,
+        code: "port-without-number".into(),
+        message: format!(
+            "{object}: {field} has no containerPort (field names are case-sensitive); the port is ignored"
+        ),
+        field: Some(field.to_string()),
+        line: at.map(|a| a.0),
+        column: at.map(|a| a.1),
+        fix: None,
     }
 }
 

@@ -4,8 +4,10 @@
 //!
 //! - Endpoints are pods (`ns/name[Pod]`), workloads (`ns/name[Kind]`, from
 //!   [`PodInfo::owner`] or inferred from a pod name's stem) or address
-//!   ranges (`a.b.c.d-e.f.g.h`): the partition of the address space that the
-//!   policies' CIDRs and their exceptions induce ([`Engine::address_ranges`]).
+//!   ranges (`a.b.c.d-e.f.g.h[External]`, as netpol-analyzer writes them since
+//!   it marks address ranges as external): the partition of the address
+//!   space that the policies' CIDRs and their exceptions induce
+//!   ([`Engine::address_ranges`]).
 //! - Pods that no policy can tell apart (in exactly the same compiled
 //!   endpoint sets, with the same container ports, host networking and,
 //!   where node-relative entities are used, node) form one equivalence
@@ -47,8 +49,13 @@ pub struct AddressRange {
     pub end: IpAddr,
 }
 
+/// The kind netpol-analyzer appends to an address range in its connlist
+/// (`0.0.0.0-9.255.255.255[External]`).
+pub const EXTERNAL_KIND: &str = "[External]";
+
 impl fmt::Display for AddressRange {
-    /// `0.0.0.0-9.255.255.255`, as netpol-analyzer writes ranges.
+    /// `0.0.0.0-9.255.255.255`: first and last address (the connlist adds
+    /// [`EXTERNAL_KIND`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{}", self.start, self.end)
     }
@@ -341,7 +348,7 @@ impl<'e> ConnList<'e> {
         for (j, ip) in cluster.externals.iter().enumerate() {
             let id = EndpointId(cluster.pods.len() + j);
             let name = match names.get(&id) {
-                Some(r) => r.to_string(),
+                Some(r) => format!("{r}{EXTERNAL_KIND}"),
                 None => ip.to_string(),
             };
             nodes.push(ListNode {
@@ -636,7 +643,7 @@ mod tests {
         assert_eq!(
             names,
             [
-                "0.0.0.0-255.255.255.255",
+                "0.0.0.0-255.255.255.255[External]",
                 "a/lone[Pod]",
                 "a/web[Deployment]~web-7d4b9c-bbbbb",
                 "a/web[Deployment]~web-7d4b9c-x2k8p"

@@ -65,14 +65,42 @@ pub struct Container {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerPort {
-    /// The port number.
-    pub container_port: i32,
+    /// The port number. Required by the apiserver; a manifest that leaves
+    /// it out (or misspells it, `containerport`) still reads, as it does in
+    /// netpol-analyzer, and the port is ignored with a warning
+    /// ([`ContainerPort::is_numbered`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_port: Option<i32>,
     /// The port's name, which policies can use instead of the number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `TCP` (default), `UDP` or `SCTP`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
+}
+
+impl ContainerPort {
+    /// Whether the port has a number; one without is ignored (no policy
+    /// port, named or numbered, can match it).
+    pub fn is_numbered(&self) -> bool {
+        self.container_port.is_some()
+    }
+}
+
+impl PodSpec {
+    /// `(container index, port index)` of every declared port without a
+    /// number, for the warning that says it is ignored.
+    pub fn unnumbered_ports(&self) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for (ci, c) in self.containers.iter().enumerate() {
+            for (pi, p) in c.ports.iter().flatten().enumerate() {
+                if !p.is_numbered() {
+                    out.push((ci, pi));
+                }
+            }
+        }
+        out
+    }
 }
 
 /// The part of `PodStatus` policies use.

@@ -68,13 +68,16 @@ fn read_into(reader: &mut ClusterReader, paths: &[String]) -> anyhow::Result<()>
         for file in expand(path)? {
             let text = read_input(&file)?;
             for d in reader.read(&text) {
-                if d.severity == Severity::Error {
-                    errors.push(format!(
-                        "{file}:{}:{}: {}",
-                        d.line.unwrap_or(1),
-                        d.column.unwrap_or(1),
-                        d.message
-                    ));
+                let at = format!(
+                    "{file}:{}:{}: {}",
+                    d.line.unwrap_or(1),
+                    d.column.unwrap_or(1),
+                    d.message
+                );
+                match d.severity {
+                    Severity::Error => errors.push(at),
+                    Severity::Warning => eprintln!("palisade: warning: {at}"),
+                    Severity::Info => {}
                 }
             }
         }
