@@ -385,6 +385,56 @@ items:
     }
 
     #[test]
+    fn a_port_without_number_is_ignored_with_a_warning() {
+        // netpol-analyzer's tests/netpol_named_port_test: `containerport`.
+        let mut r = ClusterReader::new();
+        let diags = r.read(
+            "kind: Deployment
+apiVersion: apps/v1
+metadata: {name: a, namespace: hw}
+spec:
+  template:
+    metadata: {labels: {app: a}}
+    spec:
+      containers:
+      - ports:
+        - {name: newport, containerPort: 8956, protocol: SCTP}
+        - {name: udps, containerport: 3535, protocol: UDP}
+---
+kind: Pod
+apiVersion: v1
+metadata: {name: p, namespace: hw}
+spec:
+  containers:
+  - ports:
+    - {name: web}
+",
+        );
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        assert!(diags.iter().all(|d| d.severity == Severity::Warning));
+        assert_eq!(
+            diags[0].field.as_deref(),
+            Some("spec.containers[0].ports[0]"),
+            "the pod's warning comes first: {diags:?}"
+        );
+        assert_eq!(diags[0].line, Some(19));
+        assert!(
+            diags[1].message.contains(
+                "Deployment hw/a: spec.template.spec.containers[0].ports[1] has no containerPort"
+            ),
+            "{diags:?}"
+        );
+        let input = r.finish().unwrap();
+        let ports: Vec<u16> = input
+            .cluster
+            .pods
+            .iter()
+            .flat_map(|p| p.ports.iter().map(|c| c.port))
+            .collect();
+        assert_eq!(ports, [8956]);
+    }
+
+    #[test]
     fn a_workload_without_template_says_where() {
         let mut r = ClusterReader::new();
         let diags =
