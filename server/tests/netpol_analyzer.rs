@@ -5,17 +5,26 @@
 //! exactly netpol-analyzer's expected connlist, ignoring line order.
 //!
 //! The test is driven by the data: every directory under
-//! `tests/data/netpol-analyzer/` with a `connlist_output.txt` is a
-//! scenario, its YAML and JSON files the cluster and the policies. All
-//! scenarios run; the failure lists every mismatching one with the lines
-//! only palisade prints and the lines only netpol-analyzer prints.
+//! `tests/data/netpol-analyzer/` with a `connlist_output.txt` (the output
+//! of netpol-analyzer's `list`) or an `exposure_output.txt` (its `list
+//! --exposure`, whose first section, up to `Exposure Analysis Result:`,
+//! is the same connlist) is a scenario, its YAML and JSON files the
+//! cluster and the policies. All scenarios run; the failure lists every
+//! mismatching one with the lines only palisade prints and the lines only
+//! netpol-analyzer prints.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The expected output's file name in each scenario directory.
-const EXPECTED: &str = "connlist_output.txt";
+/// The expected connlist's file name in a scenario directory.
+const CONNLIST: &str = "connlist_output.txt";
+/// The expected exposure analysis output's file name, whose connlist
+/// section ends at [`EXPOSURE_HEADER`].
+const EXPOSURE: &str = "exposure_output.txt";
+/// netpol-analyzer's header of the exposure section (its text formatter
+/// writes the connlist first, then this).
+const EXPOSURE_HEADER: &str = "Exposure Analysis Result:";
 
 /// The scenario directories, sorted by name.
 fn scenarios() -> Vec<PathBuf> {
@@ -23,10 +32,22 @@ fn scenarios() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
         .map(|entry| entry.unwrap().path())
-        .filter(|p| p.join(EXPECTED).is_file())
+        .filter(|p| p.join(CONNLIST).is_file() || p.join(EXPOSURE).is_file())
         .collect();
     dirs.sort();
     dirs
+}
+
+/// The expected connlist of a scenario.
+fn expected(dir: &Path) -> String {
+    if let Ok(text) = std::fs::read_to_string(dir.join(CONNLIST)) {
+        return text;
+    }
+    let text = std::fs::read_to_string(dir.join(EXPOSURE)).unwrap();
+    let end = text
+        .find(EXPOSURE_HEADER)
+        .unwrap_or_else(|| panic!("{}: no `{EXPOSURE_HEADER}`", dir.display()));
+    text[..end].to_string()
 }
 
 /// The non-empty lines of a connlist, sorted (netpol-analyzer sorts by
@@ -66,7 +87,7 @@ fn mismatch(dir: &Path) -> Option<String> {
         ));
     }
     let got_text = String::from_utf8(out.stdout).expect("UTF-8 output");
-    let want_text = std::fs::read_to_string(dir.join(EXPECTED)).unwrap();
+    let want_text = expected(dir);
     let (got, want) = (lines(&got_text), lines(&want_text));
     // The same line twice would hide behind a set comparison.
     let printed = got_text.lines().filter(|l| !l.is_empty()).count();
@@ -86,8 +107,8 @@ fn mismatch(dir: &Path) -> Option<String> {
 #[test]
 fn palisade_prints_netpol_analyzer_connlists() {
     let dirs = scenarios();
-    // Three scenarios are checked in; fewer means the data went missing.
-    assert!(dirs.len() >= 3, "only {} scenarios found", dirs.len());
+    // Five scenarios are checked in; fewer means the data went missing.
+    assert!(dirs.len() >= 5, "only {} scenarios found", dirs.len());
     let failures: Vec<String> = dirs.iter().filter_map(|d| mismatch(d)).collect();
     assert!(
         failures.is_empty(),
