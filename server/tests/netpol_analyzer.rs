@@ -107,8 +107,8 @@ fn mismatch(dir: &Path) -> Option<String> {
 #[test]
 fn palisade_prints_netpol_analyzer_connlists() {
     let dirs = scenarios();
-    // Five scenarios are checked in; fewer means the data went missing.
-    assert!(dirs.len() >= 5, "only {} scenarios found", dirs.len());
+    // Seven scenarios are checked in; fewer means the data went missing.
+    assert!(dirs.len() >= 7, "only {} scenarios found", dirs.len());
     let failures: Vec<String> = dirs.iter().filter_map(|d| mismatch(d)).collect();
     assert!(
         failures.is_empty(),

@@ -91,6 +91,17 @@ impl ClusterReader {
             match o.object {
                 Object::Namespace(n) => self.namespaces.push(n),
                 Object::Pod(mut p) => {
+                    if let Some(spec) = o.source_map.node("spec") {
+                        for ci in ports_given_as_map(spec) {
+                            let field = format!("spec.containers[{ci}].ports");
+                            let at = o.source_map.position(&field);
+                            diagnostics.push(ports_map_warning(
+                                &format!("Pod {}", pod_id(&p)),
+                                &field,
+                                Some((at.line, at.column)),
+                            ));
+                        }
+                    }
                     for (ci, pi) in p
                         .spec
                         .as_ref()
@@ -156,6 +167,17 @@ impl ClusterReader {
                 } else {
                     "spec.template"
                 };
+                let spec = template
+                    .split('.')
+                    .chain(["spec"])
+                    .try_fold(node, |n, key| n.get(key));
+                for ci in spec.map(ports_given_as_map).unwrap_or_default() {
+                    diagnostics.push(ports_map_warning(
+                        &format!("{kind} {}", pod_id(&pod)),
+                        &format!("{template}.spec.containers[{ci}].ports"),
+                        Some((node.span.start.line, node.span.start.column)),
+                    ));
+                }
                 for (ci, pi) in pod
                     .spec
                     .as_ref()
@@ -240,6 +262,47 @@ fn unnumbered_port_warning(object: &str, field: &str, at: Option<(u32, u32)>) ->
         message: format!(
             "{object}: {field} has no containerPort (field names are case-sensitive); the port is ignored"
         ),
+        field: Some(field.to_string()),
+        line: at.map(|a| a.0),
+        column: at.map(|a| a.1),
+        fix: None,
+    }
+}
+
+/// Indices of the containers of a pod spec (as read) whose `ports` is an
+/// empty map (`ports: {}`) rather than a list.
+fn ports_given_as_map(spec: &SourceNode) -> Vec<usize> {
+    let Some(SourceNode {
+        value: SourceValue::Seq(containers),
+        ..
+    }) = spec.get("containers")
+    else {
+        return Vec::new();
+    };
+    containers
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            matches!(
+                c.get("ports"),
+                Some(SourceNode {
+                    value: SourceValue::Map(_),
+                    ..
+                })
+            )
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The warning for `ports: {}`: the apiserver would refuse it;
+/// netpol-analyzer reads it as no ports, and so does palisade, saying so.
+fn ports_map_warning(object: &str, field: &str, at: Option<(u32, u32)>) -> Diagnostic {
+    Diagnostic {
+        policy: None,
+        severity: Severity::Warning,
+        code: "ports-not-a-list".into(),
+        message: format!("{object}: {field} is an empty map, not a list; read as no ports"),
         field: Some(field.to_string()),
         line: at.map(|a| a.0),
         column: at.map(|a| a.1),
