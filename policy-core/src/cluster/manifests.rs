@@ -498,6 +498,35 @@ spec:
     }
 
     #[test]
+    fn ports_given_as_an_empty_map_read_as_no_ports_with_a_warning() {
+        // netpol-analyzer's semanticDiff-different-topologies-policy-b.
+        let mut r = ClusterReader::new();
+        let diags = r.read(
+            r#"{"kind": "PodList", "apiVersion": "v1", "items": [
+  {"kind": "Pod", "apiVersion": "v1",
+   "metadata": {"name": "p", "namespace": "default"},
+   "spec": {"containers": [{"ports": {}}]}}]}"#,
+        );
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].severity, Severity::Warning);
+        assert_eq!(diags[0].code, "ports-not-a-list");
+        assert_eq!(diags[0].field.as_deref(), Some("spec.containers[0].ports"));
+        assert_eq!(diags[0].line, Some(4));
+        let input = r.finish().unwrap();
+        assert!(input.cluster.pods[0].ports.is_empty());
+        // A map that declares something is still an error.
+        let diags = ClusterReader::new().read(
+            "kind: Pod\napiVersion: v1\nmetadata: {name: q}\nspec:\n  containers:\n  - ports: {http: 80}\n",
+        );
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.severity == Severity::Error && d.message.contains("found a map")),
+            "{diags:?}"
+        );
+    }
+
+    #[test]
     fn a_workload_without_template_says_where() {
         let mut r = ClusterReader::new();
         let diags =
