@@ -120,6 +120,19 @@ fn palisade_prints_netpol_analyzer_connlists() {
 }
 
 #[test]
+fn every_scenario_is_attributed_in_the_notice() {
+    // Apache-2.0: each copied scenario names its source in NOTICE.md.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/netpol-analyzer");
+    let notice = std::fs::read_to_string(root.join("NOTICE.md")).unwrap();
+    let missing: Vec<String> = scenarios()
+        .iter()
+        .map(|d| d.file_name().unwrap().to_string_lossy().into_owned())
+        .filter(|name| !notice.contains(&format!("| `{name}` |")))
+        .collect();
+    assert!(missing.is_empty(), "not in NOTICE.md's table: {missing:?}");
+}
+
+#[test]
 fn a_differing_line_is_reported() {
     // The comparison itself: a changed connection set is a mismatch.
     let a = lines("x => y : TCP 80\r\n\nz => y : All Connections\n");
