@@ -91,6 +91,31 @@ impl ClusterReader {
             match o.object {
                 Object::Namespace(n) => self.namespaces.push(n),
                 Object::Pod(mut p) => {
+                    if let Some(spec) = o.source_map.node("spec") {
+                        for ci in ports_given_as_map(spec) {
+                            let field = format!("spec.containers[{ci}].ports");
+                            let at = o.source_map.position(&field);
+                            diagnostics.push(ports_map_warning(
+                                &format!("Pod {}", pod_id(&p)),
+                                &field,
+                                Some((at.line, at.column)),
+                            ));
+                        }
+                    }
+                    for (ci, pi) in p
+                        .spec
+                        .as_ref()
+                        .map(|s| s.unnumbered_ports())
+                        .unwrap_or_default()
+                    {
+                        let field = format!("spec.containers[{ci}].ports[{pi}]");
+                        let at = o.source_map.position(&field);
+                        diagnostics.push(unnumbered_port_warning(
+                            &format!("Pod {}", pod_id(&p)),
+                            &field,
+                            Some((at.line, at.column)),
+                        ));
+                    }
                     // The object as read is for re-emission; a cluster
                     // does not need it, and it is most of a dump's memory.
                     p.source = None;
@@ -137,6 +162,34 @@ impl ClusterReader {
         }
         match workload_pod(kind, &node.to_json()) {
             Ok(pod) => {
+                let template = if kind == "CronJob" {
+                    "spec.jobTemplate.spec.template"
+                } else {
+                    "spec.template"
+                };
+                let spec = template
+                    .split('.')
+                    .chain(["spec"])
+                    .try_fold(node, |n, key| n.get(key));
+                for ci in spec.map(ports_given_as_map).unwrap_or_default() {
+                    diagnostics.push(ports_map_warning(
+                        &format!("{kind} {}", pod_id(&pod)),
+                        &format!("{template}.spec.containers[{ci}].ports"),
+                        Some((node.span.start.line, node.span.start.column)),
+                    ));
+                }
+                for (ci, pi) in pod
+                    .spec
+                    .as_ref()
+                    .map(|s| s.unnumbered_ports())
+                    .unwrap_or_default()
+                {
+                    diagnostics.push(unnumbered_port_warning(
+                        &format!("{kind} {}", pod_id(&pod)),
+                        &format!("{template}.spec.containers[{ci}].ports[{pi}]"),
+                        Some((node.span.start.line, node.span.start.column)),
+                    ));
+                }
                 self.workloads += 1;
                 self.pods.push(pod);
             }
@@ -189,6 +242,71 @@ impl ClusterReader {
             skipped: self.skipped,
             workloads: self.workloads,
         })
+    }
+}
+
+/// `namespace/name` of a pod as read.
+fn pod_id(pod: &Pod) -> String {
+    let (namespace, name) = key(pod);
+    format!("{namespace}/{name}")
+}
+
+/// The warning for a container port without `containerPort`: the
+/// apiserver would refuse the object; netpol-analyzer reads it and the
+/// port matches nothing, and so does palisade, saying so.
+fn unnumbered_port_warning(object: &str, field: &str, at: Option<(u32, u32)>) -> Diagnostic {
+    Diagnostic {
+        policy: None,
+        severity: Severity::Warning,
+        code: "port-without-number".into(),
+        message: format!(
+            "{object}: {field} has no containerPort (field names are case-sensitive); the port is ignored"
+        ),
+        field: Some(field.to_string()),
+        line: at.map(|a| a.0),
+        column: at.map(|a| a.1),
+        fix: None,
+    }
+}
+
+/// Indices of the containers of a pod spec (as read) whose `ports` is an
+/// empty map (`ports: {}`) rather than a list.
+fn ports_given_as_map(spec: &SourceNode) -> Vec<usize> {
+    let Some(SourceNode {
+        value: SourceValue::Seq(containers),
+        ..
+    }) = spec.get("containers")
+    else {
+        return Vec::new();
+    };
+    containers
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            matches!(
+                c.get("ports"),
+                Some(SourceNode {
+                    value: SourceValue::Map(_),
+                    ..
+                })
+            )
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The warning for `ports: {}`: the apiserver would refuse it;
+/// netpol-analyzer reads it as no ports, and so does palisade, saying so.
+fn ports_map_warning(object: &str, field: &str, at: Option<(u32, u32)>) -> Diagnostic {
+    Diagnostic {
+        policy: None,
+        severity: Severity::Warning,
+        code: "ports-not-a-list".into(),
+        message: format!("{object}: {field} is an empty map, not a list; read as no ports"),
+        field: Some(field.to_string()),
+        line: at.map(|a| a.0),
+        column: at.map(|a| a.1),
+        fix: None,
     }
 }
 
@@ -327,6 +445,85 @@ items:
         let c = r.finish().unwrap().cluster;
         assert_eq!(c.namespace("a").unwrap().labels["team"], "x");
         assert!(c.namespace("b").is_some());
+    }
+
+    #[test]
+    fn a_port_without_number_is_ignored_with_a_warning() {
+        // netpol-analyzer's tests/netpol_named_port_test: `containerport`.
+        let mut r = ClusterReader::new();
+        let diags = r.read(
+            "kind: Deployment
+apiVersion: apps/v1
+metadata: {name: a, namespace: hw}
+spec:
+  template:
+    metadata: {labels: {app: a}}
+    spec:
+      containers:
+      - ports:
+        - {name: newport, containerPort: 8956, protocol: SCTP}
+        - {name: udps, containerport: 3535, protocol: UDP}
+---
+kind: Pod
+apiVersion: v1
+metadata: {name: p, namespace: hw}
+spec:
+  containers:
+  - ports:
+    - {name: web}
+",
+        );
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        assert!(diags.iter().all(|d| d.severity == Severity::Warning));
+        assert_eq!(
+            diags[0].field.as_deref(),
+            Some("spec.containers[0].ports[0]"),
+            "the pod's warning comes first: {diags:?}"
+        );
+        assert_eq!(diags[0].line, Some(19));
+        assert!(
+            diags[1].message.contains(
+                "Deployment hw/a: spec.template.spec.containers[0].ports[1] has no containerPort"
+            ),
+            "{diags:?}"
+        );
+        let input = r.finish().unwrap();
+        let ports: Vec<u16> = input
+            .cluster
+            .pods
+            .iter()
+            .flat_map(|p| p.ports.iter().map(|c| c.port))
+            .collect();
+        assert_eq!(ports, [8956]);
+    }
+
+    #[test]
+    fn ports_given_as_an_empty_map_read_as_no_ports_with_a_warning() {
+        // netpol-analyzer's semanticDiff-different-topologies-policy-b.
+        let mut r = ClusterReader::new();
+        let diags = r.read(
+            r#"{"kind": "PodList", "apiVersion": "v1", "items": [
+  {"kind": "Pod", "apiVersion": "v1",
+   "metadata": {"name": "p", "namespace": "default"},
+   "spec": {"containers": [{"ports": {}}]}}]}"#,
+        );
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].severity, Severity::Warning);
+        assert_eq!(diags[0].code, "ports-not-a-list");
+        assert_eq!(diags[0].field.as_deref(), Some("spec.containers[0].ports"));
+        assert_eq!(diags[0].line, Some(4));
+        let input = r.finish().unwrap();
+        assert!(input.cluster.pods[0].ports.is_empty());
+        // A map that declares something is still an error.
+        let diags = ClusterReader::new().read(
+            "kind: Pod\napiVersion: v1\nmetadata: {name: q}\nspec:\n  containers:\n  - ports: {http: 80}\n",
+        );
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.severity == Severity::Error && d.message.contains("found a map")),
+            "{diags:?}"
+        );
     }
 
     #[test]

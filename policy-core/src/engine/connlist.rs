@@ -4,8 +4,13 @@
 //!
 //! - Endpoints are pods (`ns/name[Pod]`), workloads (`ns/name[Kind]`, from
 //!   [`PodInfo::owner`] or inferred from a pod name's stem) or address
-//!   ranges (`a.b.c.d-e.f.g.h`): the partition of the address space that the
-//!   policies' CIDRs and their exceptions induce ([`Engine::address_ranges`]).
+//!   ranges (`a.b.c.d-e.f.g.h[External]`, as netpol-analyzer writes them).
+//!   As in netpol-analyzer, sources and destinations are partitioned apart
+//!   ([`Engine::address_partitions`]): a range as a source is a piece of the
+//!   partition that the ingress rules' CIDRs (and their exceptions) induce,
+//!   a range as a destination one of the egress rules' partition; only
+//!   ingress rules can tell two sources outside the cluster apart, only
+//!   egress rules two destinations.
 //! - Pods that no policy can tell apart (in exactly the same compiled
 //!   endpoint sets, with the same container ports, host networking and,
 //!   where node-relative entities are used, node) form one equivalence
@@ -47,8 +52,13 @@ pub struct AddressRange {
     pub end: IpAddr,
 }
 
+/// The kind netpol-analyzer appends to an address range in its connlist
+/// (`0.0.0.0-9.255.255.255[External]`).
+pub const EXTERNAL_KIND: &str = "[External]";
+
 impl fmt::Display for AddressRange {
-    /// `0.0.0.0-9.255.255.255`, as netpol-analyzer writes ranges.
+    /// `0.0.0.0-9.255.255.255`: first and last address (the connlist adds
+    /// [`EXTERNAL_KIND`]).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{}", self.start, self.end)
     }
@@ -70,45 +80,58 @@ fn partition(mut cuts: Vec<u128>, max: u128) -> Vec<(u128, u128)> {
     out
 }
 
-impl Engine {
-    /// The partition of the address space that the policies' CIDRs
-    /// (NetworkPolicy `ipBlock` with its `except`, Cilium `toCIDR`,
-    /// `toCIDRSet`, …) induce, sorted: IPv4 always (the whole space when no
-    /// policy names an IPv4 CIDR), IPv6 only when some policy names one.
-    /// Every address of a range is matched by exactly the same peers.
-    pub fn address_ranges(&self) -> Vec<AddressRange> {
-        let (mut v4, mut v6): (Vec<u128>, Vec<u128>) = (Vec::new(), Vec::new());
-        let mut any_v6 = false;
-        for rule in &self.compiled.rules {
-            for peer in rule.peers.iter().flatten() {
-                let Some(c) = &peer.cidr else { continue };
-                for net in std::iter::once(&c.net).chain(&c.except) {
-                    match net {
-                        ipnet::IpNet::V4(n) => {
-                            v4.push(u128::from(u32::from(n.network())));
-                            v4.push(u128::from(u32::from(n.broadcast())) + 1);
-                        }
-                        ipnet::IpNet::V6(n) => {
-                            any_v6 = true;
-                            v6.push(u128::from(n.network()));
-                            if let Some(next) = u128::from(n.broadcast()).checked_add(1) {
-                                v6.push(next);
-                            }
-                        }
-                    }
+/// The address ranges of a connection list: the partition of the address
+/// space that the ingress rules' CIDRs induce (the ranges written as
+/// sources) and the egress rules' (the ranges written as destinations).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddressPartitions {
+    /// Ranges as sources, sorted: each is matched by exactly the same
+    /// ingress peers.
+    pub sources: Vec<AddressRange>,
+    /// Ranges as destinations, sorted: each is matched by exactly the same
+    /// egress peers.
+    pub destinations: Vec<AddressRange>,
+}
+
+/// The cut points (first addresses of new ranges) that CIDRs make, IPv4
+/// and IPv6 apart, and whether any CIDR is IPv6.
+#[derive(Default)]
+struct Cuts {
+    v4: Vec<u128>,
+    v6: Vec<u128>,
+    any_v6: bool,
+}
+
+impl Cuts {
+    fn add(&mut self, net: &ipnet::IpNet) {
+        match net {
+            ipnet::IpNet::V4(n) => {
+                self.v4.push(u128::from(u32::from(n.network())));
+                self.v4.push(u128::from(u32::from(n.broadcast())) + 1);
+            }
+            ipnet::IpNet::V6(n) => {
+                self.any_v6 = true;
+                self.v6.push(u128::from(n.network()));
+                if let Some(next) = u128::from(n.broadcast()).checked_add(1) {
+                    self.v6.push(next);
                 }
             }
         }
-        let mut out: Vec<AddressRange> = partition(v4, u128::from(u32::MAX))
+    }
+
+    /// IPv4 always (the whole space when no CIDR is IPv4), IPv6 only when
+    /// some CIDR is.
+    fn ranges(self) -> Vec<AddressRange> {
+        let mut out: Vec<AddressRange> = partition(self.v4, u128::from(u32::MAX))
             .into_iter()
             .map(|(a, b)| AddressRange {
                 start: IpAddr::V4(Ipv4Addr::from(a as u32)),
                 end: IpAddr::V4(Ipv4Addr::from(b as u32)),
             })
             .collect();
-        if any_v6 {
+        if self.any_v6 {
             out.extend(
-                partition(v6, u128::MAX)
+                partition(self.v6, u128::MAX)
                     .into_iter()
                     .map(|(a, b)| AddressRange {
                         start: IpAddr::V6(Ipv6Addr::from(a)),
@@ -120,17 +143,92 @@ impl Engine {
     }
 }
 
-/// Adds one external endpoint per address range (its first address) to
-/// `cluster` and returns, per range, its endpoint. Call it on the cluster
-/// before building the engine that lists connections.
+impl Engine {
+    /// The partition of the address space that the CIDRs of the rules of
+    /// `direction` (NetworkPolicy `ipBlock` with its `except`, Cilium
+    /// `fromCIDR`/`toCIDR`, `…CIDRSet`, …) induce, sorted: IPv4 always
+    /// (the whole space when those rules name no IPv4 CIDR), IPv6 only when
+    /// one of them names one. Every address of a range is matched by
+    /// exactly the same peers of those rules.
+    fn direction_ranges(&self, direction: super::verdict::Direction) -> Vec<AddressRange> {
+        let mut cuts = Cuts::default();
+        for rule in self
+            .compiled
+            .rules
+            .iter()
+            .filter(|r| r.direction == direction)
+        {
+            for peer in rule.peers.iter().flatten() {
+                let Some(c) = &peer.cidr else { continue };
+                for net in std::iter::once(&c.net).chain(&c.except) {
+                    cuts.add(net);
+                }
+            }
+        }
+        cuts.ranges()
+    }
+
+    /// The address ranges a connection list writes: sources partitioned by
+    /// the ingress rules' CIDRs, destinations by the egress rules' (what
+    /// netpol-analyzer does, `GetIPBlockPeersLists`). An address outside
+    /// the cluster reaches a pod through ingress rules only, and is reached
+    /// through egress rules only, so each range holds addresses with one
+    /// answer in the role it is written in.
+    pub fn address_partitions(&self) -> AddressPartitions {
+        AddressPartitions {
+            sources: self.direction_ranges(super::verdict::Direction::Ingress),
+            destinations: self.direction_ranges(super::verdict::Direction::Egress),
+        }
+    }
+}
+
+/// An address range of the list, with the endpoint computed for it (its
+/// first address) and the roles it is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExternalRange {
+    /// The endpoint standing for every address of the range.
+    pub id: EndpointId,
+    /// The addresses.
+    pub range: AddressRange,
+    /// Written as a source (a piece of the ingress partition).
+    pub source: bool,
+    /// Written as a destination (a piece of the egress partition).
+    pub destination: bool,
+}
+
+/// Adds one external endpoint per distinct first address of the ranges to
+/// `cluster` and returns every range with its endpoint and roles (a range
+/// in both partitions is one entry). Call it on the cluster before building
+/// the engine that lists connections.
 pub fn add_address_ranges(
     cluster: &mut Cluster,
-    ranges: &[AddressRange],
-) -> Vec<(EndpointId, AddressRange)> {
-    ranges
-        .iter()
-        .map(|r| (cluster.add_external(r.start), *r))
-        .collect()
+    partitions: &AddressPartitions,
+) -> Vec<ExternalRange> {
+    let mut out: Vec<ExternalRange> = Vec::new();
+    let mut by_start: HashMap<IpAddr, EndpointId> = HashMap::new();
+    let mut add = |range: AddressRange, source: bool| {
+        if let Some(e) = out.iter_mut().find(|e| e.range == range) {
+            e.source |= source;
+            e.destination |= !source;
+            return;
+        }
+        let id = *by_start
+            .entry(range.start)
+            .or_insert_with(|| cluster.add_external(range.start));
+        out.push(ExternalRange {
+            id,
+            range,
+            source,
+            destination: !source,
+        });
+    };
+    for r in &partitions.sources {
+        add(*r, true);
+    }
+    for r in &partitions.destinations {
+        add(*r, false);
+    }
+    out
 }
 
 /// One endpoint of the list: a pod, a workload (a class of its pods) or an
@@ -146,6 +244,11 @@ pub struct ListNode {
     /// Equivalence class of the representative.
     class: u32,
     external: bool,
+    /// Written as a source (pods always; a range of the ingress partition).
+    pub source: bool,
+    /// Written as a destination (pods always; a range of the egress
+    /// partition).
+    pub destination: bool,
 }
 
 /// The connection list of an engine, ready to be walked.
@@ -250,12 +353,8 @@ impl Engine {
 impl<'e> ConnList<'e> {
     /// The list for `engine`, whose cluster holds the address ranges
     /// `externals` (from [`add_address_ranges`]); other external endpoints
-    /// are written by address.
-    pub fn new(
-        engine: &'e Engine,
-        externals: &[(EndpointId, AddressRange)],
-        group_by: GroupBy,
-    ) -> Self {
+    /// are written by address, in both roles.
+    pub fn new(engine: &'e Engine, externals: &[ExternalRange], group_by: GroupBy) -> Self {
         let cluster = engine.cluster();
         // Nodes tell pods apart only for Cilium's `host` and `remote-node`.
         let by_node = engine.compiled.rules.iter().any(|r| r.node_relative);
@@ -290,6 +389,8 @@ impl<'e> ConnList<'e> {
             pods: vec![EndpointId(id)],
             class: class_of[id],
             external: false,
+            source: true,
+            destination: true,
         };
         match group_by {
             GroupBy::Pod | GroupBy::Namespace => {
@@ -337,21 +438,33 @@ impl<'e> ConnList<'e> {
                 }
             }
         }
-        let names: HashMap<EndpointId, AddressRange> = externals.iter().copied().collect();
-        for (j, ip) in cluster.externals.iter().enumerate() {
-            let id = EndpointId(cluster.pods.len() + j);
-            let name = match names.get(&id) {
-                Some(r) => r.to_string(),
-                None => ip.to_string(),
-            };
+        let mut external = |name: String, id: EndpointId, source: bool, destination: bool| {
             nodes.push(ListNode {
                 name,
                 representative: id,
                 pods: Vec::new(),
                 class: classes as u32,
                 external: true,
+                source,
+                destination,
             });
             classes += 1;
+        };
+        for e in externals {
+            external(
+                format!("{}{EXTERNAL_KIND}", e.range),
+                e.id,
+                e.source,
+                e.destination,
+            );
+        }
+        let ranged: std::collections::HashSet<EndpointId> =
+            externals.iter().map(|e| e.id).collect();
+        for (j, ip) in cluster.externals.iter().enumerate() {
+            let id = EndpointId(cluster.pods.len() + j);
+            if !ranged.contains(&id) {
+                external(ip.to_string(), id, true, true);
+            }
         }
         nodes.sort_by(|a, b| a.name.cmp(&b.name));
         ConnList {
@@ -374,8 +487,9 @@ impl<'e> ConnList<'e> {
 
     /// Calls `f(source, destination, connections)` for every ordered pair
     /// of distinct endpoints with some allowed connection, sorted by source
-    /// then destination name. Pairs of two address ranges are left out
-    /// (no policy governs them). Stops at the first error `f` returns.
+    /// then destination name, each address range only in its roles. Pairs
+    /// of two address ranges are left out (no policy governs them). Stops
+    /// at the first error `f` returns.
     pub fn for_each<E>(
         &self,
         mut f: impl FnMut(&ListNode, &ListNode, &Connections) -> Result<(), E>,
@@ -383,7 +497,7 @@ impl<'e> ConnList<'e> {
         let mut cache = PairCache::default();
         for (si, src) in self.nodes.iter().enumerate() {
             for (ti, dst) in self.nodes.iter().enumerate() {
-                if si == ti || (src.external && dst.external) {
+                if si == ti || (src.external && dst.external) || !src.source || !dst.destination {
                     continue;
                 }
                 let conns = cache.get(self.engine, src, dst);
@@ -569,20 +683,20 @@ mod tests {
     }
 
     #[test]
-    fn address_ranges_partition_the_space_at_cidr_edges() {
+    fn sources_and_destinations_are_partitioned_by_their_own_rules_cidrs() {
+        // An egress ipBlock cuts the destinations only; an ingress one the
+        // sources only (netpol-analyzer's GetIPBlockPeersLists).
         let np: crate::model::NetworkPolicy = serde_json::from_value(serde_json::json!({
             "metadata": {"name": "x", "namespace": "a"},
-            "spec": {"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}]}]}
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"],
+                "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}]}],
+                "ingress": [{"from": [{"ipBlock": {"cidr": "192.168.0.0/16"}}]}]}
         }))
         .unwrap();
-        let engine = Engine::new(&Cluster::new(), &[Policy::NetworkPolicy(np)]);
-        let names: Vec<String> = engine
-            .address_ranges()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let parts = Engine::new(&Cluster::new(), &[Policy::NetworkPolicy(np)]).address_partitions();
+        let names = |v: &[AddressRange]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
         assert_eq!(
-            names,
+            names(&parts.destinations),
             [
                 "0.0.0.0-9.255.255.255",
                 "10.0.0.0-10.0.255.255",
@@ -591,9 +705,32 @@ mod tests {
                 "11.0.0.0-255.255.255.255"
             ]
         );
-        let none = Engine::new(&Cluster::new(), &[]).address_ranges();
-        assert_eq!(none.len(), 1);
-        assert_eq!(none[0].to_string(), "0.0.0.0-255.255.255.255");
+        assert_eq!(
+            names(&parts.sources),
+            [
+                "0.0.0.0-192.167.255.255",
+                "192.168.0.0-192.168.255.255",
+                "192.169.0.0-255.255.255.255"
+            ]
+        );
+        let none = Engine::new(&Cluster::new(), &[]).address_partitions();
+        assert_eq!(names(&none.sources), ["0.0.0.0-255.255.255.255"]);
+        assert_eq!(none.sources, none.destinations);
+        // One endpoint per first address; a range in both partitions is one
+        // entry in both roles.
+        let mut c = Cluster::new();
+        let ext = add_address_ranges(&mut c, &none);
+        assert_eq!(ext.len(), 1);
+        assert!(ext[0].source && ext[0].destination);
+        let mut c = Cluster::new();
+        let ext = add_address_ranges(&mut c, &parts);
+        assert_eq!(ext.len(), 8);
+        assert_eq!(
+            c.externals.len(),
+            7,
+            "0.0.0.0 starts a source and a destination range"
+        );
+        assert!(ext.iter().all(|e| e.source != e.destination));
     }
 
     #[test]
@@ -628,7 +765,7 @@ mod tests {
         }))
         .unwrap();
         let policies = [Policy::NetworkPolicy(np)];
-        let ranges = Engine::new(&c, &policies).address_ranges();
+        let ranges = Engine::new(&c, &policies).address_partitions();
         let ext = add_address_ranges(&mut c, &ranges);
         let engine = Engine::new(&c, &policies);
         let list = ConnList::new(&engine, &ext, GroupBy::Workload);
@@ -636,7 +773,7 @@ mod tests {
         assert_eq!(
             names,
             [
-                "0.0.0.0-255.255.255.255",
+                "0.0.0.0-255.255.255.255[External]",
                 "a/lone[Pod]",
                 "a/web[Deployment]~web-7d4b9c-bbbbb",
                 "a/web[Deployment]~web-7d4b9c-x2k8p"
