@@ -454,8 +454,12 @@ impl<'e> ConnList<'e> {
 /// the pair's set; and per source row, each destination class's answer.
 /// What differs from pair to pair is one mask per side: a bit test per
 /// rule selecting the subject. Bounded: past [`PairSets::LIMIT`] kept
-/// masks everything starts over (between rows), so a cluster with very
+/// masks and side pairs everything starts over (between rows), so a cluster with very
 /// many distinct sets costs recomputation, never memory.
+///
+/// Memory: a side set per distinct mask of each subject class, a number per
+/// pair of side sets, one copy of each distinct result, and a number per
+/// class for the row.
 struct PairSets<'l> {
     engine: &'l Engine,
     /// Per direction (egress, ingress) and class: its rules, once needed.
@@ -467,6 +471,8 @@ struct PairSets<'l> {
     sides: Vec<SideSet>,
     /// (egress side id, ingress side id) → result id.
     by_sides: HashMap<(u32, u32), u32, BuildPairHasher>,
+    /// Distinct results → id.
+    by_value: HashMap<Connections, u32>,
     /// Pair results by id; `None` (id [`PairSets::NOTHING`]) is no
     /// connection.
     results: Vec<Option<Listed>>,
@@ -516,6 +522,7 @@ impl<'l> PairSets<'l> {
             ],
             sides: Vec::new(),
             by_sides: HashMap::default(),
+            by_value: HashMap::new(),
             results: vec![None],
             kept: 0,
             row_class: u32::MAX,
@@ -533,6 +540,7 @@ impl<'l> PairSets<'l> {
             }
             self.sides.clear();
             self.by_sides.clear();
+            self.by_value.clear();
             self.results.truncate(1);
             self.kept = 0;
             self.row_class = u32::MAX;
@@ -567,17 +575,22 @@ impl<'l> PairSets<'l> {
         let c = Connections::of_sides(&self.sides[egress as usize], &self.sides[ingress as usize]);
         let id = self.result((!c.conns.is_empty()).then_some(c));
         self.by_sides.insert((egress, ingress), id);
+        self.kept += 1;
         id
     }
 
+    /// The id of a result, each distinct one kept once.
     fn result(&mut self, c: Option<Connections>) -> u32 {
-        match c {
-            None => Self::NOTHING,
-            Some(c) => {
-                self.results.push(Some(Listed::new(c)));
-                (self.results.len() - 1) as u32
-            }
+        let Some(c) = c else {
+            return Self::NOTHING;
+        };
+        if let Some(&id) = self.by_value.get(&c) {
+            return id;
         }
+        let id = self.results.len() as u32;
+        self.by_value.insert(c.clone(), id);
+        self.results.push(Some(Listed::new(c)));
+        id
     }
 
     /// The id of the side set `dir` at `subject` for `peer`.

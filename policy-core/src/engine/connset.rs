@@ -309,7 +309,7 @@ impl Serialize for ConnSet {
 }
 
 /// What a connection from one endpoint to another may carry.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Connections {
     /// The allowed (protocol, port) pairs.
     pub conns: ConnSet,
