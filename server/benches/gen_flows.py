@@ -7,10 +7,11 @@ Each line is one record of the repository's real Hubble samples
 (playwright/fixtures/hubble/*.json, `hubble observe -o json` output of
 cilium/hubble-otel, Apache-2.0), perturbed so that the log reads like a
 larger cluster rather than one capture repeated: the records are spread over
-eight copies of each namespace (`bookinfo` -> `bookinfo-3`, in the endpoint,
-its namespace labels and its pod name's namespace), the pod names' random
-suffixes and the pod IPs' last octets vary, source ports vary, and every
-seventh record's TCP destination port moves within a small set. Output is
+eight copies of each namespace (`bookinfo` -> `bookinfo-3`, in the endpoint
+and its namespace labels), each workload has three pods per copy (the pod
+name's last part), the pod IPs' third octet is the copy, requests come from
+random ephemeral ports, and every seventh request's TCP destination port
+moves within a small set. Output is
 deterministic (xorshift), about 1.5 KiB a record as in the samples: 1,000,000
 flows are about 1.5 GB. The file is not committed; the bench writes it.
 """
@@ -22,6 +23,7 @@ import sys
 
 SAFE = "bcdfghjklmnpqrstvwxz2456789"
 NS_COPIES = 8
+REPLICAS = 3
 PORTS = [8080, 9080, 443, 5432, 6379, 9090]
 
 
@@ -62,8 +64,10 @@ def perturb_endpoint(ep, copy, rng):
     ]
     name = ep.get("pod_name")
     if name and "-" in name:
+        # One of REPLICAS pods of the workload in this namespace copy.
         stem, _ = name.rsplit("-", 1)
-        ep["pod_name"] = stem + "-" + "".join(SAFE[rng.below(len(SAFE))] for _ in range(5))
+        replica = rng.below(REPLICAS) + copy * REPLICAS
+        ep["pod_name"] = stem + "-" + "".join(SAFE[(replica * 7 + k) % len(SAFE)] for k in range(5))
 
 
 def main():
@@ -90,9 +94,11 @@ def main():
                         parts[2] = str(copy)
                         ip[side] = ".".join(parts)
             tcp = (flow.get("l4") or {}).get("TCP")
-            if tcp:
+            if tcp and not flow.get("is_reply"):
+                # A request comes from an ephemeral port; its reply (kept
+                # as sampled) goes back to one.
                 tcp["source_port"] = 32768 + rng.below(28000)
-                if i % 7 == 0 and not flow.get("is_reply"):
+                if i % 7 == 0:
                     tcp["destination_port"] = PORTS[rng.below(len(PORTS))]
             f.write(json.dumps(record, separators=(",", ":")))
             f.write("\n")
