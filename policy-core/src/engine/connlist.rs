@@ -496,8 +496,7 @@ impl<'l> PairSets<'l> {
 
     fn new(list: &'l ConnList<'_>) -> Self {
         let classes = list.classes;
-        let mut port_lists: HashMap<Option<Vec<(Option<&str>, u16, Protocol)>>, u32> =
-            HashMap::new();
+        let mut port_lists: HashMap<Option<Vec<PortEntry>>, u32> = HashMap::new();
         let mut ports = vec![0; classes];
         for node in &list.nodes {
             let rep = node.representative;
@@ -628,6 +627,9 @@ impl<'l> PairSets<'l> {
         id
     }
 }
+
+/// A container port as a key: name, number, protocol.
+type PortEntry<'a> = (Option<&'a str>, u16, Protocol);
 
 /// A multiplicative hash for the keys of [`PairSets`]: small numbers and
 /// masks (SipHash was a tenth of the listing's time). The keys are ours,

@@ -29,6 +29,7 @@ use crate::model::{Namespace, NetworkPolicy, Pod, Policy};
 
 /// One object of a text read by [`read_lean`].
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // as `Object`: built once, moved into place
 pub enum LeanObject<'a> {
     /// A policy, Namespace or Pod, as [`super::parse_documents`] reads it
     /// (a pod without [`Pod::source`]).
