@@ -22,7 +22,9 @@ use super::{Cluster, ClusterError};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Namespace, Pod, Policy};
 use crate::source_map::{SourceNode, SourceValue};
-use crate::yaml::{LeanObject, Object, parse_documents, read_lean, reader};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::yaml::{LeanObject, read_lean};
+use crate::yaml::{Object, parse_documents, reader};
 
 /// Workload kinds whose pod template becomes a pod of the cluster.
 pub const WORKLOAD_KINDS: [&str; 7] = [
@@ -79,7 +81,8 @@ impl ClusterReader {
     pub fn read(&mut self, text: &str) -> Vec<Diagnostic> {
         // A valid JSON dump is read without positions, a small part of the
         // memory; anything with something to report is read again with
-        // them.
+        // them. (Not in the page, to keep its bundle small.)
+        #[cfg(not(target_arch = "wasm32"))]
         if self.read_lean(text) {
             return Vec::new();
         }
@@ -128,6 +131,7 @@ impl ClusterReader {
     /// invalid (the span-keeping reader then says where). The objects are
     /// kept in the order [`ClusterReader::read`] keeps them: namespaces,
     /// pods and policies in source order, then the workloads' pods.
+    #[cfg(not(target_arch = "wasm32"))]
     fn read_lean(&mut self, text: &str) -> bool {
         let Some(objects) = read_lean(text) else {
             return false;
