@@ -86,6 +86,10 @@ proptest! {
         let mut listed = std::collections::BTreeMap::new();
         list.for_each(|s, t, c| {
             listed.insert((s.representative, t.representative), c.conns.to_string());
+            // The list computes each distinct side set once (by which rules
+            // apply); its conditions too must be the pair's own.
+            assert_eq!(c.connections(), &engine.connections(s.representative, t.representative));
+            assert_eq!(c.text(), c.conns.to_string());
             Ok::<(), ()>(())
         }).unwrap();
         // Which endpoints stand for a range as a source, as a destination.
@@ -95,6 +99,23 @@ proptest! {
         let as_destination = |id: EndpointId| {
             cluster.pod(id).is_some() || externals.iter().any(|e| e.id == id && e.destination)
         };
+        // Grouped by workload: each line is its representative pair's set,
+        // and every pod of a line has the same sets as its representative.
+        let grouped = ConnList::new(&engine, &externals, GroupBy::Workload);
+        let mut lines = 0usize;
+        grouped.for_each(|s, t, c| {
+            lines += 1;
+            assert_eq!(c.connections(), &engine.connections(s.representative, t.representative));
+            assert_eq!(c.text(), c.conns.to_string());
+            for &p in s.pods.iter().chain(&t.pods) {
+                let (a, b) = if s.pods.contains(&p) { (p, t.representative) } else { (s.representative, p) };
+                if a != b {
+                    assert_eq!(engine.connections(a, b).conns, c.conns);
+                }
+            }
+            Ok::<(), ()>(())
+        }).unwrap();
+        prop_assert!(lines <= listed.len());
         for s in cluster.endpoint_ids() {
             for t in cluster.endpoint_ids() {
                 let both_external = cluster.pod(s).is_none() && cluster.pod(t).is_none();

@@ -26,7 +26,10 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::Engine;
-use super::connset::Connections;
+use super::Protocol;
+use super::compile::dir_index;
+use super::connset::{Connections, SideRules, SideSet};
+use super::verdict::Direction;
 use crate::cluster::{Cluster, Endpoint, EndpointId, Owner, PodInfo};
 
 /// How endpoints are grouped in the list.
@@ -492,16 +495,16 @@ impl<'e> ConnList<'e> {
     /// at the first error `f` returns.
     pub fn for_each<E>(
         &self,
-        mut f: impl FnMut(&ListNode, &ListNode, &Connections) -> Result<(), E>,
+        mut f: impl FnMut(&ListNode, &ListNode, &Listed) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut cache = PairCache::default();
+        let mut pairs = PairSets::new(self);
         for (si, src) in self.nodes.iter().enumerate() {
+            pairs.start_row(src);
             for (ti, dst) in self.nodes.iter().enumerate() {
                 if si == ti || (src.external && dst.external) || !src.source || !dst.destination {
                     continue;
                 }
-                let conns = cache.get(self.engine, src, dst);
-                if !conns.conns.is_empty() {
+                if let Some(conns) = pairs.get(src, dst) {
                     f(src, dst, conns)?;
                 }
             }
@@ -529,9 +532,10 @@ impl<'e> ConnList<'e> {
                 Endpoint::External(_) => None,
             }
         };
-        let mut cache = PairCache::default();
+        let mut sets = PairSets::new(self);
         for (si, src) in self.nodes.iter().enumerate() {
             let Some(sn) = ns_of(src) else { continue };
+            sets.start_row(src);
             for (ti, dst) in self.nodes.iter().enumerate() {
                 if si == ti {
                     continue;
@@ -539,7 +543,7 @@ impl<'e> ConnList<'e> {
                 let Some(tn) = ns_of(dst) else { continue };
                 let n = (src.pods.len() * dst.pods.len()) as u64;
                 pairs[sn * k + tn] += n;
-                if !cache.get(self.engine, src, dst).conns.is_empty() {
+                if sets.get(src, dst).is_some() {
                     allowed[sn * k + tn] += n;
                 }
             }
@@ -552,17 +556,198 @@ impl<'e> ConnList<'e> {
     }
 }
 
-/// Connections per pair of classes, computed on first use. Bounded: when
-/// it holds [`PairCache::LIMIT`] results it starts over, so a cluster with
-/// very many classes costs recomputation, never memory.
-#[derive(Default)]
-struct PairCache {
-    map: HashMap<(u32, u32), Connections, BuildPairHasher>,
+/// The connection sets of the list's pairs, each distinct set computed
+/// once.
+///
+/// A pair's set is its egress side at the source intersected with its
+/// ingress side at the destination (the composition
+/// [`Engine::connections`] makes). A side's set depends on the peer only
+/// through which of the subject's rules apply to it (a bit mask) and, when
+/// a rule names a port, the destination's container ports. So per subject
+/// class and direction, the sets are kept by mask; per pair of side sets,
+/// the pair's set; and per source row, each destination class's answer.
+/// What differs from pair to pair is one mask per side: a bit test per
+/// rule selecting the subject. Bounded: past [`PairSets::LIMIT`] kept
+/// masks and side pairs everything starts over (between rows), so a cluster with very
+/// many distinct sets costs recomputation, never memory.
+///
+/// Memory: a side set per distinct mask of each subject class, a number per
+/// pair of side sets, one copy of each distinct result, and a number per
+/// class for the row.
+struct PairSets<'l> {
+    engine: &'l Engine,
+    /// Per direction (egress, ingress) and class: its rules, once needed.
+    rules: [Vec<Option<SideRules>>; 2],
+    /// Per direction and class: mask (prefixed by the peer's container
+    /// ports when the destination's named ports matter) → side set id.
+    by_mask: [Vec<HashMap<Vec<u64>, u32, BuildPairHasher>>; 2],
+    /// Side sets by id.
+    sides: Vec<SideSet>,
+    /// (egress side id, ingress side id) → result id.
+    by_sides: HashMap<(u32, u32), u32, BuildPairHasher>,
+    /// Distinct results → id.
+    by_value: HashMap<Connections, u32>,
+    /// Pair results by id; `None` (id [`PairSets::NOTHING`]) is no
+    /// connection.
+    results: Vec<Option<Listed>>,
+    /// Per class: its container ports (interned), which resolve named
+    /// ports when it is the destination.
+    ports: Vec<u32>,
+    /// Masks kept, for the bound.
+    kept: usize,
+    /// The source class of the current row, and per destination class its
+    /// result id in this row (`u32::MAX`: not yet asked).
+    row_class: u32,
+    row: Vec<u32>,
+    mask: Vec<u64>,
 }
 
-/// A multiplicative hash for the cache's pairs of small class numbers
-/// (SipHash was a tenth of the listing's time). The keys are ours, never
-/// an attacker's, so no seed is needed.
+impl<'l> PairSets<'l> {
+    const LIMIT: usize = 1 << 16;
+    const UNKNOWN: u32 = u32::MAX;
+    /// The result id of "no connection".
+    const NOTHING: u32 = 0;
+
+    fn new(list: &'l ConnList<'_>) -> Self {
+        let classes = list.classes;
+        let mut port_lists: HashMap<Option<Vec<PortEntry>>, u32> = HashMap::new();
+        let mut ports = vec![0; classes];
+        for node in &list.nodes {
+            let rep = node.representative;
+            let list = list
+                .engine
+                .side_dst_ports(Direction::Egress, rep, rep)
+                .map(|ps| {
+                    ps.iter()
+                        .map(|p| (p.name.as_deref(), p.port, p.protocol))
+                        .collect()
+                });
+            let next = port_lists.len() as u32;
+            ports[node.class as usize] = *port_lists.entry(list).or_insert(next);
+        }
+        PairSets {
+            ports,
+            engine: list.engine,
+            rules: [vec![None; classes], vec![None; classes]],
+            by_mask: [
+                (0..classes).map(|_| HashMap::default()).collect(),
+                (0..classes).map(|_| HashMap::default()).collect(),
+            ],
+            sides: Vec::new(),
+            by_sides: HashMap::default(),
+            by_value: HashMap::new(),
+            results: vec![None],
+            kept: 0,
+            row_class: u32::MAX,
+            row: vec![Self::UNKNOWN; classes],
+            mask: Vec::new(),
+        }
+    }
+
+    /// Starts the row of source `src`: the answers of the previous row are
+    /// kept when its class is the same.
+    fn start_row(&mut self, src: &ListNode) {
+        if self.kept >= Self::LIMIT {
+            for maps in &mut self.by_mask {
+                maps.iter_mut().for_each(HashMap::clear);
+            }
+            self.sides.clear();
+            self.by_sides.clear();
+            self.by_value.clear();
+            self.results.truncate(1);
+            self.kept = 0;
+            self.row_class = u32::MAX;
+        }
+        if self.row_class != src.class {
+            self.row_class = src.class;
+            self.row.fill(Self::UNKNOWN);
+        }
+    }
+
+    /// The connections from `src` to `dst` (in the row started last), or
+    /// `None` when nothing is allowed.
+    fn get(&mut self, src: &ListNode, dst: &ListNode) -> Option<&Listed> {
+        debug_assert_eq!(src.class, self.row_class);
+        let mut id = self.row[dst.class as usize];
+        if id == Self::UNKNOWN {
+            id = self.compute(src, dst);
+            self.row[dst.class as usize] = id;
+        }
+        self.results[id as usize].as_ref()
+    }
+
+    fn compute(&mut self, src: &ListNode, dst: &ListNode) -> u32 {
+        let egress = self.side(Direction::Egress, src, dst);
+        if self.sides[egress as usize].conns.is_empty() {
+            return self.result(None);
+        }
+        let ingress = self.side(Direction::Ingress, dst, src);
+        if let Some(&id) = self.by_sides.get(&(egress, ingress)) {
+            return id;
+        }
+        let c = Connections::of_sides(&self.sides[egress as usize], &self.sides[ingress as usize]);
+        let id = self.result((!c.conns.is_empty()).then_some(c));
+        self.by_sides.insert((egress, ingress), id);
+        self.kept += 1;
+        id
+    }
+
+    /// The id of a result, each distinct one kept once.
+    fn result(&mut self, c: Option<Connections>) -> u32 {
+        let Some(c) = c else {
+            return Self::NOTHING;
+        };
+        if let Some(&id) = self.by_value.get(&c) {
+            return id;
+        }
+        let id = self.results.len() as u32;
+        self.by_value.insert(c.clone(), id);
+        self.results.push(Some(Listed::new(c)));
+        id
+    }
+
+    /// The id of the side set `dir` at `subject` for `peer`.
+    fn side(&mut self, dir: Direction, subject: &ListNode, peer: &ListNode) -> u32 {
+        let d = dir_index(dir);
+        let engine = self.engine;
+        let (s, p) = (subject.representative, peer.representative);
+        let rules =
+            self.rules[d][subject.class as usize].get_or_insert_with(|| engine.side_rules(dir, s));
+        self.mask.clear();
+        if !rules.is_open() {
+            // The destination's ports matter only on egress (on ingress the
+            // destination is the subject) and only for named ports.
+            let prefix = if dir == Direction::Egress && rules.named_ports {
+                u64::from(self.ports[peer.class as usize]) + 1
+            } else {
+                0
+            };
+            self.mask.push(prefix);
+            engine.side_matches(rules, s, p, &mut self.mask);
+        }
+        let map = &mut self.by_mask[d][subject.class as usize];
+        if let Some(&id) = map.get(self.mask.as_slice()) {
+            return id;
+        }
+        let set = engine.side_set(
+            rules,
+            self.mask.get(1..).unwrap_or_default(),
+            engine.side_dst_ports(dir, s, p),
+        );
+        let id = self.sides.len() as u32;
+        self.sides.push(set);
+        map.insert(self.mask.clone(), id);
+        self.kept += 1;
+        id
+    }
+}
+
+/// A container port as a key: name, number, protocol.
+type PortEntry<'a> = (Option<&'a str>, u16, Protocol);
+
+/// A multiplicative hash for the keys of [`PairSets`]: small numbers and
+/// masks (SipHash was a tenth of the listing's time). The keys are ours,
+/// never an attacker's, so no seed is needed.
 #[derive(Clone, Copy, Default)]
 struct BuildPairHasher;
 
@@ -578,10 +763,16 @@ struct PairHasher(u64);
 
 impl std::hash::Hasher for PairHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // A product's low bits depend only on its factors' low bits, and
+        // hashbrown picks buckets with the low bits: fold the high half in.
+        self.0 ^ (self.0 >> 32)
     }
     fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.write_u64(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        for b in chunks.remainder() {
             self.write_u64(u64::from(*b));
         }
     }
@@ -591,18 +782,41 @@ impl std::hash::Hasher for PairHasher {
     fn write_u64(&mut self, n: u64) {
         self.0 = (self.0.rotate_left(26) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
 }
 
-impl PairCache {
-    const LIMIT: usize = 1 << 20;
+/// A pair's connections as [`ConnList::for_each`] hands them out: the
+/// [`Connections`] (through `Deref`) and their text form, written once per
+/// distinct set rather than once per line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    connections: Connections,
+    text: String,
+}
 
-    fn get(&mut self, engine: &Engine, src: &ListNode, dst: &ListNode) -> &Connections {
-        if self.map.len() >= Self::LIMIT && !self.map.contains_key(&(src.class, dst.class)) {
-            self.map.clear();
-        }
-        self.map
-            .entry((src.class, dst.class))
-            .or_insert_with(|| engine.connections(src.representative, dst.representative))
+impl Listed {
+    fn new(connections: Connections) -> Self {
+        let text = connections.conns.to_string();
+        Listed { connections, text }
+    }
+
+    /// The set in netpol-analyzer's form (`TCP 8080`, `All Connections`).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The connections.
+    pub fn connections(&self) -> &Connections {
+        &self.connections
+    }
+}
+
+impl std::ops::Deref for Listed {
+    type Target = Connections;
+    fn deref(&self) -> &Connections {
+        &self.connections
     }
 }
 

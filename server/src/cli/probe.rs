@@ -116,7 +116,7 @@ struct ProbeResult<'a> {
 struct ConnectionLine<'a> {
     from: &'a str,
     to: &'a str,
-    conns: String,
+    conns: &'a str,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     conditions: &'a [String],
 }
@@ -382,12 +382,14 @@ fn connection_list(
             let line = ConnectionLine {
                 from: &src.name,
                 to: &dst.name,
-                conns: c.conns.to_string(),
+                conns: c.text(),
                 conditions: &c.conditions,
             };
             serde_json::to_writer(&mut out.w, &line)?;
         } else {
-            writeln!(out.w, "{} => {} : {}", src.name, dst.name, c.conns)?;
+            for part in [&src.name, " => ", &dst.name, " : ", c.text(), "\n"] {
+                out.w.write_all(part.as_bytes())?;
+            }
         }
         first = false;
         Ok(())
