@@ -345,7 +345,7 @@ fn bench_reference(c: &mut Criterion) {
 /// `probe --output connlist` prints it), counting the lines.
 fn connection_list(cluster: &Cluster, policies: &[Policy], group_by: GroupBy) -> usize {
     let mut cluster = cluster.clone();
-    let ranges = Engine::new(&Cluster::new(), policies).address_ranges();
+    let ranges = Engine::new(&Cluster::new(), policies).address_partitions();
     let externals = add_address_ranges(&mut cluster, &ranges);
     let engine = Engine::new(&cluster, policies);
     let list = ConnList::new(&engine, &externals, group_by);
