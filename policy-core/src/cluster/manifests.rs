@@ -158,6 +158,11 @@ impl ClusterReader {
     /// pods and policies in source order, then the workloads' pods.
     #[cfg(not(target_arch = "wasm32"))]
     fn read_lean(&mut self, text: &str) -> bool {
+        // What the span-keeping reader warns about (with its line) is left
+        // to it: `ports` given as a map, ports without a number.
+        if ports_map_in_json(text) {
+            return false;
+        }
         let Some(objects) = read_lean(text) else {
             return false;
         };
@@ -174,6 +179,18 @@ impl ClusterReader {
                     Err(_) => return false,
                 }
             }
+        }
+        let unnumbered = |pod: &Pod| {
+            pod.spec
+                .as_ref()
+                .is_some_and(|s| !s.unnumbered_ports().is_empty())
+        };
+        let direct_pods = objects.iter().filter_map(|o| match o {
+            LeanObject::Object(Object::Pod(p)) => Some(p),
+            _ => None,
+        });
+        if direct_pods.chain(&workload_pods).any(unnumbered) {
+            return false;
         }
         for o in objects {
             match o {
@@ -348,6 +365,17 @@ fn ports_given_as_map(spec: &SourceNode) -> Vec<usize> {
         })
         .map(|(i, _)| i)
         .collect()
+}
+
+/// Whether a JSON text gives some `ports` as an object (`"ports": {}`),
+/// which the span-keeping reader reads with a warning.
+#[cfg(not(target_arch = "wasm32"))]
+fn ports_map_in_json(text: &str) -> bool {
+    text.match_indices("\"ports\"").any(|(at, key)| {
+        let rest = text[at + key.len()..].trim_start();
+        rest.strip_prefix(':')
+            .is_some_and(|value| value.trim_start().starts_with('{'))
+    })
 }
 
 /// The warning for `ports: {}`: the apiserver would refuse it;
@@ -659,6 +687,20 @@ spec:
             .flat_map(|p| p.ports.iter().map(|c| c.port))
             .collect();
         assert_eq!(ports, [8956]);
+    }
+
+    #[test]
+    fn json_dumps_with_what_the_span_reader_warns_about_keep_the_warning() {
+        // The lean JSON reader leaves these to the span-keeping reader.
+        let unnumbered = r#"{"kind": "Pod", "apiVersion": "v1",
+ "metadata": {"name": "p", "namespace": "default"},
+ "spec": {"containers": [{"ports": [{"containerport": 80}]}]}}"#;
+        let diags = ClusterReader::new().read(unnumbered);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].code, "port-without-number");
+        assert_eq!(diags[0].line, Some(3));
+        assert!(super::ports_map_in_json(r#"{"spec": {"ports" :  {}}}"#));
+        assert!(!super::ports_map_in_json(r#"{"ports": [], "x": "ports"}"#));
     }
 
     #[test]
