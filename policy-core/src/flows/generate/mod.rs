@@ -524,7 +524,17 @@ pub fn generate(agg: &Aggregates, opts: &GenerateOptions) -> Generated {
             if let (L7Key::Http { method, path }, Flavor::Cilium, Some(_)) =
                 (l7, opts.flavor, f.port)
             {
-                http.insert((method.clone(), path.clone()));
+                // Cilium applies HTTP rules on TCP only (its validation
+                // refuses them on other protocols).
+                if f.protocol == Protocol::Tcp {
+                    http.insert((method.clone(), path.clone()));
+                } else {
+                    warnings.insert(format!(
+                        "{}: HTTP seen over {}; Cilium's HTTP rules apply to TCP only, so the rule allows the port without them",
+                        describe(),
+                        f.protocol.as_str()
+                    ));
+                }
             }
             rules.evidence.add_request(f);
             acc.evidence.add_request(f);
