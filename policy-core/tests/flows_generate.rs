@@ -266,3 +266,31 @@ fn http_over_udp_gives_no_http_rule() {
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
 }
+
+/// Found by the generate_check fuzz target: a DNS name Cilium refuses in
+/// `matchName` (here with `=`) became a `toFQDNs` rule. Such names are not
+/// used; the address is.
+#[test]
+fn dns_names_cilium_refuses_fall_back_to_the_address() {
+    let text = std::fs::read_to_string(format!("{DATA}flows/synthetic-mixed.jsonl"))
+        .unwrap()
+        .replace("payments.example.com", "pay=ments.example.com");
+    let (agg, _) = aggregate_bytes(
+        text.as_bytes(),
+        ReaderOptions::default(),
+        AggregateOptions::default(),
+    )
+    .unwrap();
+    let opts = GenerateOptions {
+        flavor: Flavor::Cilium,
+        ..GenerateOptions::default()
+    };
+    let yaml = to_yaml(&generate(&agg, &opts).policies);
+    assert!(!yaml.contains("matchName: pay=ments"), "{yaml}");
+    assert!(yaml.contains("203.0.113.7/32"), "{yaml}");
+    let errors: Vec<_> = policy_core::check::check(&yaml, None)
+        .into_iter()
+        .filter(|d| d.severity == policy_core::diagnostic::Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}

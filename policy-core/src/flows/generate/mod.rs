@@ -660,10 +660,23 @@ fn map_peer(
                 Ok(Peer::Workload(peer))
             }
         }
-        (Identity::External { ip }, Flavor::Cilium) if side == Side::Egress => match agg.dns_names.get(ip) {
-            Some(names) if !names.is_empty() => Ok(Peer::Fqdn(names.clone())),
-            _ => Ok(cidr(*ip)),
-        },
+        (Identity::External { ip }, Flavor::Cilium) if side == Side::Egress => {
+            // Only names Cilium accepts in `matchName` (a damaged log can
+            // hold others); without one, the address.
+            let names: BTreeSet<String> = agg
+                .dns_names
+                .get(ip)
+                .into_iter()
+                .flatten()
+                .filter(|name| crate::validate::cilium::is_match_name(name))
+                .cloned()
+                .collect();
+            if names.is_empty() {
+                Ok(cidr(*ip))
+            } else {
+                Ok(Peer::Fqdn(names))
+            }
+        }
         (Identity::External { ip }, _) => Ok(cidr(*ip)),
         (Identity::Reserved { entity, .. }, Flavor::Cilium) => Ok(Peer::Entity(*entity)),
         (Identity::Reserved { entity: ReservedEntity::World, ip: None }, Flavor::Kubernetes) => Err(
