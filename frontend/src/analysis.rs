@@ -30,10 +30,15 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    /// Analyses a text; `checker` remembers the documents of earlier
-    /// versions, so only the changed ones are read and checked again.
-    pub fn of(checker: &mut IncrementalCheck, text: &str) -> Analysis {
-        let parsed = policy_text::parse_again(checker, text);
+    /// Analyses a text among the `others` documents of its workspace;
+    /// `checker` remembers the documents of earlier versions, so only the
+    /// changed ones are read and checked again.
+    pub fn of<'o>(
+        checker: &mut IncrementalCheck,
+        text: &str,
+        others: impl IntoIterator<Item = &'o str>,
+    ) -> Analysis {
+        let parsed = policy_text::parse_again(checker, text, others);
         let mut diagnostics = parsed.diagnostics;
         diagnostics.sort_by_key(|d| (d.line.unwrap_or(0), d.column.unwrap_or(0)));
         let count = parsed.policies.len();
@@ -126,10 +131,20 @@ mod tests {
     }
 
     #[test]
+    fn a_name_taken_by_another_document_is_flagged() {
+        let doc = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  podSelector: {}\n  ingress:\n  - {}\n";
+        let mut checker = IncrementalCheck::new();
+        let flagged = |a: &Analysis| a.diagnostics.iter().any(|d| d.code == "PA020");
+        assert!(!flagged(&Analysis::of(&mut checker, doc, [])));
+        assert!(flagged(&Analysis::of(&mut checker, doc, [doc])));
+    }
+
+    #[test]
     fn syntax_error_has_a_line_and_no_graph() {
         let a = Analysis::of(
             &mut IncrementalCheck::new(),
             "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: x\n spec: [\n",
+            [],
         );
         assert!(a.graph.is_none());
         assert!(a.errors() > 0);

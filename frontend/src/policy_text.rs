@@ -19,8 +19,15 @@ pub struct Parsed {
 /// checks it as `palisade check` does (validation and lints, with fixes).
 /// For a text edited over and over: `checker` keeps what it found in each
 /// `---` document, and only changed documents are read and checked again.
-pub fn parse_again(checker: &mut IncrementalCheck, text: &str) -> Parsed {
-    let checked = checker.check(text);
+/// `others` are the workspace's other documents: the lints that look across
+/// policies (two policies with one name, DNS allowed elsewhere) see them, as
+/// `palisade check` sees every file it is given.
+pub fn parse_again<'o>(
+    checker: &mut IncrementalCheck,
+    text: &str,
+    others: impl IntoIterator<Item = &'o str>,
+) -> Parsed {
+    let checked = checker.check_in_workspace(text, others);
     Parsed {
         policies: checked.policies,
         diagnostics: checked.diagnostics,

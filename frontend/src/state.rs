@@ -87,13 +87,14 @@ impl AppState {
         // old and new ones (a deep walk of two policies) is skipped; the
         // memos downstream still compare what they draw. The checker keeps
         // the findings of each `---` document, so a keystroke re-reads only
-        // the document it changed.
+        // the document it changed, and the workspace's other documents are
+        // read once per version (for the lints that look across policies).
         let checker = StoredValue::new_local(policy_core::check::IncrementalCheck::new());
         let analysis = Memo::new_with_compare(
             move |_| {
                 ws.with(|w| {
                     checker
-                        .try_update_value(|c| Analysis::of(c, &w.current().text))
+                        .try_update_value(|c| Analysis::of(c, &w.current().text, w.others()))
                         .unwrap_or_default()
                 })
             },

@@ -53,6 +53,16 @@ impl Workspace {
         &self.docs[self.selected.min(self.docs.len() - 1)]
     }
 
+    /// The texts of the documents other than the selected one.
+    pub fn others(&self) -> impl Iterator<Item = &str> {
+        let selected = self.selected.min(self.docs.len() - 1);
+        self.docs
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| *i != selected)
+            .map(|(_, doc)| doc.text.as_str())
+    }
+
     /// Replaces the selected doc's text.
     pub fn set_text(&mut self, text: String) {
         let i = self.selected.min(self.docs.len() - 1);

@@ -249,3 +249,23 @@ test('egress: [] without policyTypes shows egress open, and PA019 explains why',
   await expect(pa019).toContainText('does not restrict egress');
   await shot(page, 'editor-egress-empty-list');
 });
+
+// A policy named like one in another document of the workspace is flagged
+// (PA020), as `palisade check` flags it across the files it is given.
+test('a name taken by another document of the workspace is PA020', async ({ page, problems }) => {
+  await openEditor(page);
+  const first = await yamlText(page);
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await expect(page.locator('.doc-item')).toHaveCount(3);
+  await expect(page.locator('.problem', { hasText: 'PA020' })).toHaveCount(0);
+  await setYaml(page, first);
+  const pa020 = page.locator('.problem', { hasText: 'PA020' });
+  await expect(pa020).toHaveCount(1);
+  await expect(pa020).toContainText('2 NetworkPolicies are named');
+  // The selected pods' form follows the YAML pane.
+  await expect(page.locator('#f-name')).toHaveValue(first.match(/name: ([\w-]+)/)![1]);
+  await expect(page.locator('.inspector .sentence')).not.toContainText('namespace default');
+  await shot(page, 'editor-duplicate-name');
+  await setYaml(page, first.replace(/name: ([\w-]+)/, 'name: $1-copy'));
+  await expect(page.locator('.problem', { hasText: 'PA020' })).toHaveCount(0);
+});

@@ -6,7 +6,11 @@
 //!   peak memory (peak RSS is printed before the criterion runs);
 //! - the same for 500 pods and 100 policies;
 //! - the speed-up over the naive reference evaluator at 100 pods and 20
-//!   policies, where the reference still finishes in reasonable time.
+//!   policies, where the reference still finishes in reasonable time;
+//! - the connection list (every ordered pair's exact set) for 1,000 pods
+//!   under 300 policies (per pod) and 5,000 pods under 1,000 policies (per
+//!   workload). The whole-process figures (reading, writing) are
+//!   `server/benches/connlist.sh`'s.
 //!
 //! Times are on-CPU time of the benchmark thread (Linux schedstat), so load
 //! from other processes on a shared machine does not count; wall time of one
@@ -18,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
 use policy_core::cluster::{Cluster, ContainerPort, EndpointId, PodInfo};
+use policy_core::engine::connlist::{ConnList, GroupBy, add_address_ranges};
 use policy_core::engine::{Engine, PortKey, Protocol, reference};
 use policy_core::model::{CiliumPolicy, NetworkPolicy, Policy};
 use serde_json::json;
@@ -336,7 +341,50 @@ fn bench_reference(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_tables, bench_reference);
+/// The connection list's walk (every ordered pair's exact set, as
+/// `probe --output connlist` prints it), counting the lines.
+fn connection_list(cluster: &Cluster, policies: &[Policy], group_by: GroupBy) -> usize {
+    let mut cluster = cluster.clone();
+    let ranges = Engine::new(&Cluster::new(), policies).address_partitions();
+    let externals = add_address_ranges(&mut cluster, &ranges);
+    let engine = Engine::new(&cluster, policies);
+    let list = ConnList::new(&engine, &externals, group_by);
+    let mut lines = 0usize;
+    list.for_each(|_, _, c| {
+        lines += black_box(c.text()).len().min(1);
+        Ok::<(), ()>(())
+    })
+    .expect("no error");
+    lines
+}
+
+fn bench_connlist(c: &mut Criterion) {
+    let mut group = c.benchmark_group("connlist");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(10));
+    let small = generate_cluster(1000, 50);
+    let small_policies = generate_policies(300, 50, 0x5eed);
+    group.bench_function("1000_pods_50_ns_300_policies_pods", |b| {
+        b.iter_custom(|iters| {
+            on_cpu(iters, || {
+                connection_list(&small, &small_policies, GroupBy::Pod)
+            })
+        })
+    });
+    let big = generate_cluster(5000, 100);
+    let big_policies = generate_policies(1000, 100, 0x5eed);
+    group.bench_function("5000_pods_100_ns_1000_policies_workloads", |b| {
+        b.iter_custom(|iters| {
+            on_cpu(iters, || {
+                connection_list(&big, &big_policies, GroupBy::Workload)
+            })
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_tables, bench_reference, bench_connlist);
 
 fn main() {
     report_scale();

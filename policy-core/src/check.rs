@@ -159,9 +159,14 @@ struct CachedChunk {
 /// with a YAML syntax error, reading stops at the chunk with the error, as
 /// the reader stops at the error; the error's message can differ when the
 /// whole stream would have run into the next document.
+///
+/// [`IncrementalCheck::check_in_workspace`] checks the text among the other
+/// documents of a workspace, as [`check_files`] does for files.
 #[derive(Default)]
 pub struct IncrementalCheck {
     chunks: HashMap<String, CachedChunk>,
+    /// The file context of each other workspace document, by its text.
+    others: HashMap<String, OtherDocument>,
     /// The latest file context: kept while it does not change, so chunks
     /// compare theirs by pointer.
     context: Arc<FileContext>,
@@ -175,6 +180,33 @@ impl IncrementalCheck {
 
     /// Checks `text`, reusing what is known about its unchanged chunks.
     pub fn check(&mut self, text: &str) -> Checked {
+        self.check_in_workspace(text, [])
+    }
+
+    /// Checks `text` among the `others` documents of its workspace: the
+    /// lints that look across policies (two policies with one name, a DNS
+    /// rule in another policy) see theirs too, and the findings are those
+    /// [`check_files`] gives for `text`. Each other document is read once
+    /// per distinct text.
+    pub fn check_in_workspace<'o>(
+        &mut self,
+        text: &str,
+        others: impl IntoIterator<Item = &'o str>,
+    ) -> Checked {
+        for other in self.others.values_mut() {
+            other.used = false;
+        }
+        for other in others {
+            let cached = self
+                .others
+                .entry(other.to_owned())
+                .or_insert_with(|| OtherDocument {
+                    context: FileContext::of(parse_documents(other).policies()),
+                    used: false,
+                });
+            cached.used = true;
+        }
+        self.others.retain(|_, other| other.used);
         for c in self.chunks.values_mut() {
             c.used = false;
         }
@@ -192,7 +224,12 @@ impl IncrementalCheck {
             }
         }
         self.chunks.retain(|_, c| c.used);
-        let context = FileContext::merged(parts.iter().map(|p| &self.chunks[p.text].context));
+        let context = FileContext::merged(
+            parts
+                .iter()
+                .map(|p| &self.chunks[p.text].context)
+                .chain(self.others.values().map(|other| &other.context)),
+        );
         if *self.context != context {
             self.context = Arc::new(context);
         }
@@ -240,6 +277,13 @@ impl IncrementalCheck {
         sort_diagnostics(&mut out.diagnostics);
         out
     }
+}
+
+/// What the check of one document needs of another in its workspace.
+struct OtherDocument {
+    context: FileContext,
+    /// Whether the latest check was given it (others are dropped).
+    used: bool,
 }
 
 /// Reads and validates one chunk.

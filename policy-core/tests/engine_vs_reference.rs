@@ -79,19 +79,47 @@ proptest! {
         use policy_core::engine::connlist::{ConnList, GroupBy, add_address_ranges};
         let mut cluster = cluster;
         cluster.externals.clear();
-        let ranges = Engine::new(&policy_core::cluster::Cluster::new(), &policies).address_ranges();
+        let ranges = Engine::new(&policy_core::cluster::Cluster::new(), &policies).address_partitions();
         let externals = add_address_ranges(&mut cluster, &ranges);
         let engine = Engine::new(&cluster, &policies);
         let list = ConnList::new(&engine, &externals, GroupBy::Pod);
         let mut listed = std::collections::BTreeMap::new();
         list.for_each(|s, t, c| {
             listed.insert((s.representative, t.representative), c.conns.to_string());
+            // The list computes each distinct side set once (by which rules
+            // apply); its conditions too must be the pair's own.
+            assert_eq!(c.connections(), &engine.connections(s.representative, t.representative));
+            assert_eq!(c.text(), c.conns.to_string());
             Ok::<(), ()>(())
         }).unwrap();
+        // Which endpoints stand for a range as a source, as a destination.
+        let as_source = |id: EndpointId| {
+            cluster.pod(id).is_some() || externals.iter().any(|e| e.id == id && e.source)
+        };
+        let as_destination = |id: EndpointId| {
+            cluster.pod(id).is_some() || externals.iter().any(|e| e.id == id && e.destination)
+        };
+        // Grouped by workload: each line is its representative pair's set,
+        // and every pod of a line has the same sets as its representative.
+        let grouped = ConnList::new(&engine, &externals, GroupBy::Workload);
+        let mut lines = 0usize;
+        grouped.for_each(|s, t, c| {
+            lines += 1;
+            assert_eq!(c.connections(), &engine.connections(s.representative, t.representative));
+            assert_eq!(c.text(), c.conns.to_string());
+            for &p in s.pods.iter().chain(&t.pods) {
+                let (a, b) = if s.pods.contains(&p) { (p, t.representative) } else { (s.representative, p) };
+                if a != b {
+                    assert_eq!(engine.connections(a, b).conns, c.conns);
+                }
+            }
+            Ok::<(), ()>(())
+        }).unwrap();
+        prop_assert!(lines <= listed.len());
         for s in cluster.endpoint_ids() {
             for t in cluster.endpoint_ids() {
                 let both_external = cluster.pod(s).is_none() && cluster.pod(t).is_none();
-                if s == t || both_external {
+                if s == t || both_external || !as_source(s) || !as_destination(t) {
                     continue;
                 }
                 let direct = engine.connections(s, t).conns;
@@ -100,20 +128,49 @@ proptest! {
                     cluster.endpoint_name(s), cluster.endpoint_name(t));
             }
         }
-        // A range's last address behaves as its first (the representative).
-        for (id, range) in &externals {
-            let mut probe = cluster.clone();
-            let last = probe.add_external(range.end);
-            for p in 0..cluster.pods.len() {
-                for key in [PortKey::tcp(80), PortKey::new(53, Protocol::Udp)] {
+        // Every address of a range gets its first address's answer (the
+        // representative's) in the roles the range is written in: a source
+        // range towards every pod, a destination range from every pod.
+        for e in &externals {
+            for addr in [e.range.end, mid(e.range.start, e.range.end)] {
+                let mut probe = cluster.clone();
+                let other = probe.add_external(addr);
+                for p in 0..cluster.pods.len() {
                     let pod = EndpointId(p);
-                    prop_assert_eq!(
-                        reference::allowed(&probe, &policies, pod, *id, key),
-                        reference::allowed(&probe, &policies, pod, last, key),
-                        "{} -> {} vs {}", cluster.endpoint_name(pod), range.start, range.end
-                    );
+                    for key in [PortKey::tcp(80), PortKey::new(53, Protocol::Udp), PortKey::tcp(443)] {
+                        if e.destination {
+                            prop_assert_eq!(
+                                reference::allowed(&probe, &policies, pod, e.id, key),
+                                reference::allowed(&probe, &policies, pod, other, key),
+                                "{} -> {} vs {} on {}", cluster.endpoint_name(pod), e.range.start, addr, key
+                            );
+                        }
+                        if e.source {
+                            prop_assert_eq!(
+                                reference::allowed(&probe, &policies, e.id, pod, key),
+                                reference::allowed(&probe, &policies, other, pod, key),
+                                "{} vs {} -> {} on {}", e.range.start, addr, cluster.endpoint_name(pod), key
+                            );
+                        }
+                    }
                 }
             }
         }
+    }
+}
+
+/// An address halfway between `a` and `b` (same family).
+fn mid(a: std::net::IpAddr, b: std::net::IpAddr) -> std::net::IpAddr {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    match (a, b) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            let (a, b) = (u64::from(u32::from(a)), u64::from(u32::from(b)));
+            IpAddr::V4(Ipv4Addr::from(((a + b) / 2) as u32))
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            let (a, b) = (u128::from(a), u128::from(b));
+            IpAddr::V6(Ipv6Addr::from(a / 2 + b / 2 + (a % 2 + b % 2) / 2))
+        }
+        _ => a,
     }
 }

@@ -634,3 +634,50 @@ fn a_100_mb_pretty_printed_record_is_skipped_with_bounded_memory() {
     assert_eq!(report.problems[0].line, 2);
     assert!(report.problems[0].message.contains("longer than"));
 }
+
+/// JSON lines take a fast path (a whole line parsed as one record) when the
+/// line break is in the chunk fed; fed one byte at a time, every record goes
+/// through the byte scanner. Both must read every form, and every broken
+/// record, alike: flows, counts, problems and their line numbers.
+#[test]
+fn the_json_lines_fast_path_reads_as_the_scanner() {
+    let pretty =
+        serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(BARE).unwrap())
+            .unwrap();
+    let mut input = String::new();
+    input.push_str(WRAPPED);
+    input.push('\n');
+    input.push_str(BARE);
+    input.push_str("  \r\n");
+    input.push_str(&pretty);
+    input.push('\n');
+    // Concatenated on one line, then a record cut off, then one broken.
+    input.push_str(&format!("{WRAPPED}{BARE}\n"));
+    input.push_str(&WRAPPED[..WRAPPED.len() / 2]);
+    input.push('\n');
+    input.push_str(&BARE.replace("\"verdict\"", "\"verdict\" 1"));
+    input.push('\n');
+    input.push_str("{\"node_status\":{}}\n");
+    input.push_str("{} \n\n");
+    input.push_str(&format!("{BARE} {{\n"));
+    input.push_str(WRAPPED);
+    input.push('\n');
+    // Over the record limit.
+    input.push_str(&WRAPPED.replace("\"n1\"", &format!("\"{}\"", "n".repeat(2000))));
+    input.push('\n');
+    input.push_str(BARE);
+    let input = input.as_bytes();
+    let opts = || ReaderOptions {
+        max_record_bytes: 1500,
+        ..ReaderOptions::default()
+    };
+    let whole = read_chunked(input, &[input.len()], opts()).unwrap();
+    let bytewise = read_chunked(input, &[1], opts()).unwrap();
+    assert_eq!(whole, bytewise);
+    let odd = read_chunked(input, &[700, 13, 4096], opts()).unwrap();
+    assert_eq!(whole, odd);
+    let (agg, report) = whole;
+    assert!(report.flows >= 6, "{report:?}");
+    assert!(report.errors >= 3, "{report:?}");
+    assert!(agg.total_flows >= 6);
+}

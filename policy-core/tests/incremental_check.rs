@@ -120,3 +120,49 @@ fn edits_reuse_the_cache_and_still_check_the_same() {
         same(&mut inc, &join(&docs), &format!("step {step}"));
     }
 }
+
+/// Checked among the other documents of a workspace, a document gets what
+/// `check_files` gives it: a policy named like one in another document is
+/// PA020, and a DNS rule in another document silences PA001. The other
+/// documents change while the checked one stays (the cache must notice).
+#[test]
+fn a_document_is_checked_among_the_workspace_as_check_files_does() {
+    let docs = samples();
+    let web = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to:\n    - podSelector: {}\n";
+    let dns = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-dns\n  namespace: prod\nspec:\n  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports: [{port: 53, protocol: UDP}]\n";
+    let mut inc = IncrementalCheck::new();
+    let workspaces: Vec<Vec<&str>> = vec![
+        vec![],
+        vec![web],
+        vec![web, dns],
+        vec![dns],
+        docs.iter().take(10).map(String::as_str).collect(),
+        vec![],
+    ];
+    let codes = |diags: &[policy_core::diagnostic::Diagnostic]| {
+        diags.iter().map(|d| d.code.clone()).collect::<Vec<_>>()
+    };
+    for (step, others) in workspaces.iter().enumerate() {
+        let got = inc.check_in_workspace(web, others.iter().copied());
+        let mut files: Vec<&[u8]> = vec![web.as_bytes()];
+        files.extend(others.iter().map(|o| o.as_bytes()));
+        let want = policy_core::check::check_files(&files, None).swap_remove(0);
+        assert_eq!(got.diagnostics, want, "workspace {step}");
+        let seen = codes(&got.diagnostics);
+        assert_eq!(
+            seen.contains(&"PA020".to_owned()),
+            others.contains(&web),
+            "workspace {step}: {seen:?}"
+        );
+        if others.contains(&dns) {
+            assert!(
+                !seen.contains(&"PA001".to_owned()),
+                "workspace {step}: {seen:?}"
+            );
+        }
+    }
+    assert!(
+        codes(&inc.check_in_workspace(web, []).diagnostics).contains(&"PA001".to_owned()),
+        "alone, the egress policy without DNS is PA001"
+    );
+}

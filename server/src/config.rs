@@ -63,6 +63,13 @@ pub struct ServeArgs {
     #[arg(long, env = "PALISADE_ALLOW_PRIVATE_FETCH")]
     pub allow_private_fetch: bool,
 
+    /// Hosts `/api/fetch` may reach even at a private address (an internal
+    /// Git server), as names or IPs separated by commas
+    /// (`git.corp.example,10.1.2.3`). Only these exact hosts: a redirect
+    /// elsewhere, or another name for the same address, is checked again.
+    #[arg(long, env = "PALISADE_FETCH_TRUSTED_HOSTS", value_delimiter = ',', value_parser = parse_host)]
+    pub fetch_trusted_hosts: Vec<String>,
+
     /// Largest request body for YAML analyses and shares, in bytes.
     #[arg(long, env = "PALISADE_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -121,6 +128,24 @@ pub fn parse_net(text: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("`{text}` is neither an IP address nor a CIDR network"))
 }
 
+/// A host name or IP address, in the form URLs write it (lowercase, IPv6 in
+/// brackets), so that it compares equal to a URL's host.
+pub fn parse_host(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let refused = || format!("`{text}` is not a host name or IP address");
+    if text.is_empty() || text.contains(['/', '@', '?', '#']) {
+        return Err(refused());
+    }
+    let written = match text.parse::<std::net::Ipv6Addr>() {
+        Ok(ip) => format!("[{ip}]"),
+        Err(_) if text.contains(':') && !text.starts_with('[') => return Err(refused()),
+        Err(_) => text.to_owned(),
+    };
+    url::Host::parse(&written)
+        .map(|host| host.to_string())
+        .map_err(|_| refused())
+}
+
 /// Resolved configuration of the server.
 #[derive(Clone, Debug)]
 pub struct ServeConfig {
@@ -140,6 +165,8 @@ pub struct ServeConfig {
     pub github_api_url: String,
     /// Whether `/api/fetch` may reach non-public addresses.
     pub allow_private_fetch: bool,
+    /// Hosts `/api/fetch` may reach at private addresses.
+    pub fetch_trusted_hosts: Vec<String>,
     /// Body limit for YAML analyses and shares.
     pub max_body_bytes: usize,
     /// Body limit for flow uploads.
@@ -192,6 +219,7 @@ impl ServeArgs {
             github_token: self.github_token.filter(|token| !token.trim().is_empty()),
             github_api_url: self.github_api_url,
             allow_private_fetch: self.allow_private_fetch,
+            fetch_trusted_hosts: self.fetch_trusted_hosts,
             max_body_bytes: self.max_body_bytes,
             max_upload_bytes: self.max_upload_bytes,
             request_timeout: Duration::from_secs(self.request_timeout_secs),
@@ -219,6 +247,7 @@ impl ServeConfig {
             github_token: None,
             github_api_url: "https://api.github.com".to_owned(),
             allow_private_fetch: false,
+            fetch_trusted_hosts: Vec::new(),
             max_body_bytes: 1024 * 1024,
             max_upload_bytes: 256 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
@@ -238,6 +267,7 @@ impl ServeConfig {
     pub fn fetch_policy(&self) -> crate::fetch::FetchPolicy {
         crate::fetch::FetchPolicy {
             allow_private: self.allow_private_fetch,
+            trusted_hosts: self.fetch_trusted_hosts.clone(),
             max_bytes: self.fetch_max_bytes,
             timeout: self.fetch_timeout,
         }
@@ -251,4 +281,23 @@ fn default_data_dir() -> Option<PathBuf> {
         return Some(PathBuf::from(xdg).join("palisade"));
     }
     non_empty("HOME").map(|home| PathBuf::from(home).join(".local/share/palisade"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_host;
+
+    #[test]
+    fn hosts_are_written_as_urls_write_them() {
+        assert_eq!(
+            parse_host(" Git.Corp.Example ").unwrap(),
+            "git.corp.example"
+        );
+        assert_eq!(parse_host("10.1.2.3").unwrap(), "10.1.2.3");
+        assert_eq!(parse_host("fd00::1").unwrap(), "[fd00::1]");
+        assert_eq!(parse_host("[FD00::1]").unwrap(), "[fd00::1]");
+        for bad in ["", "http://x", "x/y", "a:80", "u@h", "a b"] {
+            assert!(parse_host(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -40,10 +40,24 @@ pub const ACCEPTED_CONTENT_TYPES: [&str; 5] = [
 pub struct FetchPolicy {
     /// Reach non-public addresses too (tests, trusted networks).
     pub allow_private: bool,
+    /// Hosts reachable even at non-public addresses, written as URLs write
+    /// them ([`crate::config::parse_host`]).
+    pub trusted_hosts: Vec<String>,
     /// Largest body read, in bytes.
     pub max_bytes: usize,
     /// Time for the whole exchange, redirects and body included.
     pub timeout: Duration,
+}
+
+impl FetchPolicy {
+    /// Whether `host` (as a URL writes it) is one of the trusted hosts.
+    fn trusts(&self, host: &str) -> bool {
+        !host.is_empty()
+            && self
+                .trusted_hosts
+                .iter()
+                .any(|trusted| trusted.eq_ignore_ascii_case(host))
+    }
 }
 
 /// A downloaded document.
@@ -101,12 +115,13 @@ pub struct Fetcher {
 impl Fetcher {
     /// Builds the client.
     pub fn new(policy: FetchPolicy) -> Result<Fetcher, FetchError> {
-        let allow_private = policy.allow_private;
+        let checks = Arc::new(policy.clone());
+        let redirect_checks = Arc::clone(&checks);
         let redirects = redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= MAX_REDIRECTS {
                 attempt.error(Refusal(format!("more than {MAX_REDIRECTS} redirects")))
             } else if let Err(FetchError::Forbidden(why) | FetchError::BadUrl(why)) =
-                check_url(attempt.url(), allow_private)
+                check_url(attempt.url(), &redirect_checks)
             {
                 attempt.error(Refusal(format!("redirect refused: {why}")))
             } else {
@@ -114,7 +129,7 @@ impl Fetcher {
             }
         });
         let client = reqwest::Client::builder()
-            .dns_resolver(Arc::new(CheckedResolver { allow_private }))
+            .dns_resolver(Arc::new(CheckedResolver { policy: checks }))
             .redirect(redirects)
             .no_proxy()
             .timeout(policy.timeout)
@@ -133,7 +148,7 @@ impl Fetcher {
     pub async fn fetch(&self, url: &str) -> Result<Fetched, FetchError> {
         let url = Url::parse(url)
             .map_err(|err| FetchError::BadUrl(format!("invalid URL {url:?}: {err}")))?;
-        check_url(&url, self.policy.allow_private)?;
+        check_url(&url, &self.policy)?;
         let timeout = self.policy.timeout;
         let mut response = self
             .client
@@ -234,12 +249,15 @@ pub fn content_type_accepted(value: &str) -> bool {
 }
 
 /// Checks the scheme and, for IP literals, the address.
-fn check_url(url: &Url, allow_private: bool) -> Result<(), FetchError> {
+fn check_url(url: &Url, policy: &FetchPolicy) -> Result<(), FetchError> {
     if url.scheme() != "http" && url.scheme() != "https" {
         return Err(FetchError::BadUrl(format!(
             "only http and https URLs can be fetched, not {}:",
             url.scheme()
         )));
+    }
+    if policy.trusts(url.host_str().unwrap_or_default()) {
+        return Ok(());
     }
     let ip = match url.host() {
         None => return Err(FetchError::BadUrl(format!("URL {url} has no host"))),
@@ -247,7 +265,9 @@ fn check_url(url: &Url, allow_private: bool) -> Result<(), FetchError> {
         Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
         Some(Host::Ipv6(ip)) => IpAddr::V6(ip),
     };
-    if !allow_private && let Some(why) = forbidden_reason(ip) {
+    if !policy.allow_private
+        && let Some(why) = forbidden_reason(ip)
+    {
         return Err(FetchError::Forbidden(format!(
             "{ip} is {why}; only public addresses can be fetched"
         )));
@@ -257,14 +277,15 @@ fn check_url(url: &Url, allow_private: bool) -> Result<(), FetchError> {
 
 /// Resolves names with the system resolver and refuses non-public answers.
 struct CheckedResolver {
-    allow_private: bool,
+    policy: Arc<FetchPolicy>,
 }
 
 impl Resolve for CheckedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let allow_private = self.allow_private;
+        let policy = Arc::clone(&self.policy);
         Box::pin(async move {
             let host = name.as_str().to_owned();
+            let allow_private = policy.allow_private || policy.trusts(&host);
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if addrs.is_empty() {
@@ -440,7 +461,8 @@ mod tests {
 
     #[test]
     fn only_http_urls_with_public_literals_pass() {
-        let check = |url: &str| check_url(&Url::parse(url).unwrap(), false);
+        let strict = policy(false, &[]);
+        let check = |url: &str| check_url(&Url::parse(url).unwrap(), &strict);
         assert!(matches!(
             check("file:///etc/passwd"),
             Err(FetchError::BadUrl(_))
@@ -466,7 +488,44 @@ mod tests {
             "hex 127.0.0.1"
         );
         assert!(check("https://raw.githubusercontent.com/a/b/main/p.yaml").is_ok());
-        assert!(check_url(&Url::parse("http://127.0.0.1/").unwrap(), true).is_ok());
+        assert!(
+            check_url(
+                &Url::parse("http://127.0.0.1/").unwrap(),
+                &policy(true, &[])
+            )
+            .is_ok()
+        );
+    }
+
+    fn policy(allow_private: bool, trusted_hosts: &[&str]) -> FetchPolicy {
+        FetchPolicy {
+            allow_private,
+            trusted_hosts: trusted_hosts.iter().map(|h| h.to_string()).collect(),
+            max_bytes: 1,
+            timeout: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn trusted_hosts_pass_and_nothing_else_does() {
+        let trusted = policy(false, &["git.corp", "10.1.2.3", "[fd00::1]"]);
+        let check = |url: &str| check_url(&Url::parse(url).unwrap(), &trusted);
+        assert!(check("http://10.1.2.3:8080/p.yaml").is_ok());
+        assert!(check("http://[fd00::1]/p.yaml").is_ok());
+        assert!(check("https://GIT.corp/p.yaml").is_ok());
+        assert!(matches!(
+            check("http://10.1.2.4/"),
+            Err(FetchError::Forbidden(_))
+        ));
+        assert!(matches!(
+            check("http://[fd00::2]/"),
+            Err(FetchError::Forbidden(_))
+        ));
+        assert!(matches!(
+            check("http://169.254.169.254/"),
+            Err(FetchError::Forbidden(_))
+        ));
+        assert!(trusted.trusts("git.corp") && !trusted.trusts("") && !trusted.trusts("corp"));
     }
 
     #[test]

@@ -183,11 +183,11 @@ fn probe_json_without_ports_gives_exact_connection_sets() {
     );
     assert_eq!(find("ops/tool[Pod]", "shop/db[Pod]"), None);
     assert_eq!(
-        find("0.0.0.0-255.255.255.255", "shop/web[Pod]").as_deref(),
+        find("0.0.0.0-255.255.255.255[External]", "shop/web[Pod]").as_deref(),
         Some("All Connections")
     );
     assert_eq!(
-        find("shop/db[Pod]", "0.0.0.0-255.255.255.255").as_deref(),
+        find("shop/db[Pod]", "0.0.0.0-255.255.255.255[External]").as_deref(),
         Some("All Connections")
     );
     // 3 pods and one address range: 12 ordered pairs, minus the two into db.
@@ -205,9 +205,9 @@ fn probe_json_without_ports_gives_exact_connection_sets() {
     ]);
     assert_eq!(
         String::from_utf8_lossy(&to_range.stdout),
-        "ops/tool[Pod] => 0.0.0.0-255.255.255.255 : All Connections\n\
-         shop/db[Pod] => 0.0.0.0-255.255.255.255 : All Connections\n\
-         shop/web[Pod] => 0.0.0.0-255.255.255.255 : All Connections\n"
+        "ops/tool[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections\n\
+         shop/db[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections\n\
+         shop/web[Pod] => 0.0.0.0-255.255.255.255[External] : All Connections\n"
     );
 }
 

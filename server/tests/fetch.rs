@@ -61,6 +61,14 @@ async fn start_origin() -> String {
         )
         .route("/loop", get(|| async { Redirect::temporary("/loop") }))
         .route(
+            "/to",
+            get(
+                |axum::extract::Query(query): axum::extract::Query<
+                    std::collections::HashMap<String, String>,
+                >| async move { Redirect::temporary(&query["url"]) },
+            ),
+        )
+        .route(
             "/chunked-huge",
             get(|| async {
                 let chunks = futures_util::stream::iter(
@@ -110,6 +118,43 @@ async fn private_targets_are_refused_by_default() {
         );
     }
     server.stop().await;
+}
+
+/// A trusted host (an internal Git server) is fetched although private, and
+/// its redirects to other private addresses, even to the same machine under
+/// another name, are refused: the policy-url SSRF through a redirect.
+#[tokio::test]
+async fn redirects_from_a_trusted_host_to_private_addresses_are_refused() {
+    let origin = start_origin().await;
+    let port = origin.rsplit(':').next().unwrap().to_owned();
+    let server =
+        TestServer::start_with(|config| config.fetch_trusted_hosts = vec!["127.0.0.1".into()])
+            .await;
+    let ok = fetch(&server, &format!("{origin}/redirect")).await;
+    assert_eq!(ok.status(), 200, "the trusted host itself is fetched");
+    for (target, why) in [
+        (
+            "http://169.254.169.254/latest/meta-data/".to_owned(),
+            "link-local",
+        ),
+        ("http://10.0.0.1/policy.yaml".to_owned(), "private"),
+        (format!("http://localhost:{port}/policy.yaml"), "loopback"),
+        (format!("http://[::1]:{port}/policy.yaml"), "loopback"),
+        ("http://0x0a.1/policy.yaml".to_owned(), "private"),
+    ] {
+        let url = format!("{origin}/to?url={}", urlencode(&target));
+        let error = expect_error(fetch(&server, &url).await, 403, "forbidden-target").await;
+        let message = error["message"].as_str().unwrap();
+        assert!(
+            message.contains(why) && message.contains("public"),
+            "{target}: {error}"
+        );
+    }
+    server.stop().await;
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 #[tokio::test]

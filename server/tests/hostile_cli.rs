@@ -58,6 +58,15 @@ fn every_hostile_cli_input_gets_a_clear_answer() {
     write("deep.yaml", "[".repeat(100_000).as_bytes());
     write("flows.json", b"{\"flow\":{}}\n\x00\x01garbage\n[[[[[[\n");
     write("empty.yaml", b"");
+    write(
+        "unnumbered.yaml",
+        b"kind: Deployment\napiVersion: apps/v1\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    spec:\n      containers:\n      - ports: [{name: http, containerport: 80}]\n",
+    );
+    write(
+        "ports-map.json",
+        br#"{"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "db", "namespace": "shop"},
+ "spec": {"containers": [{"ports": {}}]}}"#,
+    );
     std::fs::create_dir(dir.path().join("a-directory")).unwrap();
     let p = path("policy.yaml");
     let rows = vec![
@@ -208,6 +217,36 @@ fn every_hostile_cli_input_gets_a_clear_answer() {
             None,
             2,
             "not-an-address",
+        ),
+        row(
+            "probe: a workload port without containerPort (read, with a warning)",
+            &[
+                "probe",
+                "--cluster",
+                &path("unnumbered.yaml"),
+                "--policies",
+                &p,
+                "--output",
+                "connlist",
+            ],
+            None,
+            0,
+            "unnumbered.yaml:1:1: Deployment shop/web: spec.template.spec.containers[0].ports[0] has no containerPort",
+        ),
+        row(
+            "probe: ports: {} instead of a list (read, with a warning)",
+            &[
+                "probe",
+                "--cluster",
+                &path("ports-map.json"),
+                "--policies",
+                &p,
+                "--output",
+                "connlist",
+            ],
+            None,
+            0,
+            "ports-map.json:2:27: Pod shop/db: spec.containers[0].ports is an empty map",
         ),
         row(
             "an unknown subcommand",

@@ -506,6 +506,12 @@ async fn unreachable_github_is_a_bad_gateway() {
         .send()
         .await
         .unwrap();
-    expect_error(response, 502, "github-error").await;
+    let error = expect_error(response, 502, "github-error").await;
+    let message = error.to_string();
+    assert!(
+        message.contains("GitHub cannot be reached at http://127.0.0.1:")
+            && message.contains("refused"),
+        "{message}"
+    );
     server.stop().await;
 }

@@ -35,12 +35,30 @@ pub fn Inspector() -> impl IntoView {
             .with(|g| g.as_ref().and_then(|(_, g)| g.peer(&at).cloned())),
         _ => None,
     });
+    // The subject's name, namespace and selector, as a memo: its form is
+    // rebuilt when they change (an edit in the YAML pane, undo), not on
+    // every keystroke elsewhere, so what is typed in the form is kept.
+    let subject = Memo::new(move |_| {
+        let named = state.analysis.with(|a| {
+            a.policy
+                .as_ref()
+                .map(|p| (p.name().to_string(), p.namespace().map(str::to_string)))
+        });
+        let selector = state
+            .graph
+            .with(|g| g.as_ref().map(|(_, g)| g.subject.selector.clone()));
+        (named, selector)
+    });
     let body = move || {
         match state.selection.get() {
         Selection::None => view! {
             <p class="hint">"Select a peer or the selected pods to edit them, or press + in a group to add a peer. Keyboard: Tab to move, Enter to select, Delete to remove a peer."</p>
         }.into_any(),
-        Selection::Subject => view! { <SubjectForm/> }.into_any(),
+        Selection::Subject => {
+            // Read, not only tracked: a memo never read never runs.
+            subject.with(|_| ());
+            view! { <SubjectForm/> }.into_any()
+        }
         Selection::Add(d, k) => view! { <AddForm direction=d kind=k/> }.into_any(),
         Selection::Peer(_) => {
             match selected_peer.get() {
@@ -92,10 +110,16 @@ fn SubjectForm() -> impl IntoView {
             edit::set_subject_selector(&p, selector)
         });
     };
-    let summary = state.explanation_now().map(|e| e.summary.join(" "));
+    // The summary follows the policy (it is computed just after each edit).
+    let summary = move || {
+        state
+            .explained
+            .with(|e| e.as_ref().map(|e| e.summary.join(" ")))
+            .or_else(|| state.explanation_now().map(|e| e.summary.join(" ")))
+    };
     view! {
         <h3 class="insp-title">"Selected pods"</h3>
-        {summary.map(|s| view! { <p class="sentence">{s}</p> })}
+        {move || summary().map(|s| view! { <p class="sentence">{s}</p> })}
         <form class="form-grid" on:submit=apply>
             <label for="f-name">"Name"</label>
             <input id="f-name" type="text" bind:value=name spellcheck="false"/>

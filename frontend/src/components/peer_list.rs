@@ -37,6 +37,72 @@ fn matches(peer: &Peer, words: &[String]) -> bool {
     words.iter().all(|w| hay.contains(w.as_str()))
 }
 
+/// The rows from `start` that fill the view (with overscan), as one HTML
+/// string with every text escaped: events are handled on the list, so the
+/// rows need no handlers of their own.
+fn rows_markup(
+    ps: &[Peer],
+    start: usize,
+    active: usize,
+    selected: Option<policy_core::view::PeerRef>,
+    row_id: &dyn Fn(usize) -> String,
+) -> String {
+    let end = (start + ROWS_SHOWN + 2 * OVERSCAN).min(ps.len());
+    let mut html = String::new();
+    for (i, p) in ps.iter().enumerate().take(end).skip(start) {
+        let classes = match (i == active, p.edge.deny) {
+            (true, true) => "peer-row active deny",
+            (true, false) => "peer-row active",
+            (false, true) => "peer-row deny",
+            (false, false) => "peer-row",
+        };
+        let _ = write!(
+            html,
+            "<div class=\"{classes}\" role=\"option\" id=\"{}\" data-index=\"{i}\" data-peer=\"{}\" aria-selected=\"{}\" title=\"",
+            row_id(i),
+            p.at.id(),
+            selected == Some(p.at)
+        );
+        escape_into(&mut html, &p.sentence);
+        html.push_str("\"><span class=\"peer-row-title\">");
+        escape_into(&mut html, &p.title);
+        html.push_str("</span><span class=\"peer-row-detail\">");
+        escape_into(&mut html, p.details.first().map_or("", String::as_str));
+        html.push_str("</span><span class=\"peer-row-ports\">");
+        escape_into(&mut html, &p.edge.label());
+        html.push_str("</span></div>");
+    }
+    html
+}
+
+/// The row a navigation key moves to from row `i` of `n` (`n > 0`).
+fn key_target(key: &str, i: usize, n: usize) -> Option<usize> {
+    let page = ROWS_SHOWN.saturating_sub(1).max(1);
+    match key {
+        "ArrowDown" => Some((i + 1).min(n - 1)),
+        "ArrowUp" => Some(i.saturating_sub(1)),
+        "Home" => Some(0),
+        "End" => Some(n - 1),
+        "PageDown" => Some((i + page).min(n - 1)),
+        "PageUp" => Some(i.saturating_sub(page)),
+        _ => None,
+    }
+}
+
+/// The scroll offset that shows row `i`, moving as little as possible from
+/// `current`.
+fn scroll_to_show(i: usize, current: f64) -> f64 {
+    let top = i as f64 * ROW_H;
+    let view_h = ROW_H * ROWS_SHOWN as f64;
+    if top < current {
+        top
+    } else if top + ROW_H > current + view_h {
+        top + ROW_H - view_h
+    } else {
+        current
+    }
+}
+
 /// The list of an expanded group.
 #[component]
 pub fn PeerList(
@@ -110,34 +176,7 @@ pub fn PeerList(
             Selection::Peer(at) => Some(at),
             _ => None,
         };
-        filtered.with(|ps| {
-            let end = (start + ROWS_SHOWN + 2 * OVERSCAN).min(ps.len());
-            let mut html = String::new();
-            for (i, p) in ps.iter().enumerate().take(end).skip(start) {
-                let classes = match (i == active, p.edge.deny) {
-                    (true, true) => "peer-row active deny",
-                    (true, false) => "peer-row active",
-                    (false, true) => "peer-row deny",
-                    (false, false) => "peer-row",
-                };
-                let _ = write!(
-                    html,
-                    "<div class=\"{classes}\" role=\"option\" id=\"{}\" data-index=\"{i}\" data-peer=\"{}\" aria-selected=\"{}\" title=\"",
-                    row_id(i),
-                    p.at.id(),
-                    selected == Some(p.at)
-                );
-                escape_into(&mut html, &p.sentence);
-                html.push_str("\"><span class=\"peer-row-title\">");
-                escape_into(&mut html, &p.title);
-                html.push_str("</span><span class=\"peer-row-detail\">");
-                escape_into(&mut html, p.details.first().map_or("", String::as_str));
-                html.push_str("</span><span class=\"peer-row-ports\">");
-                escape_into(&mut html, &p.edge.label());
-                html.push_str("</span></div>");
-            }
-            html
-        })
+        filtered.with(|ps| rows_markup(ps, start, active, selected, row_id))
     };
     let rows_html = {
         let row_id = row_id.clone();
@@ -159,16 +198,8 @@ pub fn PeerList(
     let activate = move |i: usize| {
         active.set(i);
         if let Some(el) = rows_ref.get_untracked() {
-            let top = i as f64 * ROW_H;
-            let view_h = ROW_H * ROWS_SHOWN as f64;
             let current = el.scroll_top() as f64;
-            let next = if top < current {
-                top
-            } else if top + ROW_H > current + view_h {
-                top + ROW_H - view_h
-            } else {
-                current
-            };
+            let next = scroll_to_show(i, current);
             if next != current {
                 el.set_scroll_top(next as i32);
                 scroll_top.set(next);
@@ -182,17 +213,7 @@ pub fn PeerList(
             return;
         }
         let i = active.get_untracked().min(n - 1);
-        let page = ROWS_SHOWN.saturating_sub(1).max(1);
-        let target = match ev.key().as_str() {
-            "ArrowDown" => Some((i + 1).min(n - 1)),
-            "ArrowUp" => Some(i.saturating_sub(1)),
-            "Home" => Some(0),
-            "End" => Some(n - 1),
-            "PageDown" => Some((i + page).min(n - 1)),
-            "PageUp" => Some(i.saturating_sub(page)),
-            _ => None,
-        };
-        if let Some(t) = target {
+        if let Some(t) = key_target(&ev.key(), i, n) {
             ev.prevent_default();
             activate(t);
             return;
@@ -290,5 +311,56 @@ pub fn PeerList(
                 </div>
             </div>
         </foreignObject>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_move_within_the_list() {
+        let page = ROWS_SHOWN - 1;
+        assert_eq!(key_target("ArrowDown", 4, 5), Some(4));
+        assert_eq!(key_target("ArrowUp", 0, 5), Some(0));
+        assert_eq!(key_target("End", 0, 500), Some(499));
+        assert_eq!(key_target("PageDown", 0, 500), Some(page));
+        assert_eq!(key_target("PageUp", 3, 500), Some(0));
+        assert_eq!(key_target("a", 3, 500), None);
+    }
+
+    #[test]
+    fn scrolling_shows_the_row_and_moves_least() {
+        let view_h = ROW_H * ROWS_SHOWN as f64;
+        assert_eq!(scroll_to_show(0, 5.0 * ROW_H), 0.0);
+        assert_eq!(scroll_to_show(2, 0.0), 0.0);
+        assert_eq!(
+            scroll_to_show(ROWS_SHOWN, 0.0),
+            (ROWS_SHOWN as f64 + 1.0) * ROW_H - view_h
+        );
+    }
+
+    #[test]
+    fn rows_are_escaped_and_windowed() {
+        let policy = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: a}\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - ipBlock: {cidr: 10.0.0.0/8}\n    - podSelector: {matchLabels: {app: \"<b>\"}}\n";
+        let parsed = policy_core::yaml::parse_documents(policy);
+        let graph = policy_core::view::graph(parsed.policies().next().unwrap());
+        let peers: Vec<Peer> = graph
+            .ingress
+            .groups
+            .iter()
+            .flat_map(|g| g.peers.clone())
+            .collect();
+        assert_eq!(peers.len(), 2);
+        let html = rows_markup(&peers, 0, 1, Some(peers[0].at), &|i| format!("r{i}"));
+        assert!(
+            !html.contains("<b>") && html.contains("&lt;b&gt;"),
+            "{html}"
+        );
+        assert_eq!(html.matches("role=\"option\"").count(), 2);
+        assert!(html.contains("id=\"r1\""));
+        assert_eq!(html.matches("aria-selected=\"true\"").count(), 1);
+        assert_eq!(html.matches("peer-row active").count(), 1);
+        assert_eq!(rows_markup(&peers, 2, 0, None, &|i| format!("r{i}")), "");
     }
 }

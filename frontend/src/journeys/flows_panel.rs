@@ -85,6 +85,104 @@ fn problem_texts<'a>(problems: impl IntoIterator<Item = &'a LineProblem>) -> Vec
         .collect()
 }
 
+/// Sends `file` to [`FLOWS_URL`] with its progress in `upload`, and hands
+/// the answer to `show` unless `current` says another file was chosen since.
+fn upload_flows(
+    file: web_sys::File,
+    upload: RwSignal<Upload>,
+    current: impl Fn() -> bool + Copy + 'static,
+    show: impl Fn(String, Aggregates, Vec<String>) + 'static,
+) {
+    let name = file.name();
+    upload.set(Upload::Sending {
+        name: name.clone(),
+        fraction: 0.0,
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        let progress_name = name.clone();
+        let result = post_file(FLOWS_URL, &file, move |f| {
+            if current() {
+                upload.set(Upload::Sending {
+                    name: progress_name.clone(),
+                    fraction: f,
+                })
+            }
+        })
+        .await;
+        if !current() {
+            return;
+        }
+        let answer = match result {
+            Ok((200, body)) => read_answer(&body)
+                .map_err(|e| format!("{name}: the server's answer could not be read ({e})")),
+            Ok((status, body)) => Err(format!("{name}: HTTP {status}: {}", api_error(&body))),
+            Err(e) => Err(format!("{name}: {e}")),
+        };
+        match answer {
+            Ok((aggregates, problems)) => {
+                upload.set(Upload::Idle);
+                show(name, aggregates, problems);
+            }
+            Err(why) => upload.set(Upload::Failed(why)),
+        }
+    });
+}
+
+/// Reads the answer of `POST /api/flows`: the aggregates, and the problems
+/// to show (the first of the read reports', after a note on flows left out
+/// at the server's aggregation limit).
+fn read_answer(body: &str) -> Result<(Aggregates, Vec<String>), serde_json::Error> {
+    let answer = serde_json::from_str::<FlowsAnswer>(body)?;
+    let a = &answer.aggregates;
+    let mut problems = problem_texts(
+        answer
+            .inputs
+            .iter()
+            .flat_map(|r| &r.problems)
+            .chain(&a.problems),
+    );
+    if a.over_limit > 0 {
+        problems.insert(
+            0,
+            format!(
+                "{} flows left out: the server's aggregation limit was reached",
+                a.over_limit
+            ),
+        );
+    }
+    Ok((answer.aggregates, problems))
+}
+
+/// The policies generated from the `picks` (indexes into the flows of
+/// `aggregates`), as YAML texts; why there are none otherwise.
+fn generated_texts(
+    aggregates: &Aggregates,
+    picks: &std::collections::BTreeSet<usize>,
+    opts: &GenerateOptions,
+) -> Result<Vec<String>, String> {
+    if picks.is_empty() {
+        return Err("Tick the flows the policy should allow first.".to_owned());
+    }
+    let subset = Aggregates {
+        flows: aggregates
+            .flows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| picks.contains(i))
+            .map(|(_, f)| f.clone())
+            .collect(),
+        ..aggregates.clone()
+    };
+    let generated = generate(&subset, opts);
+    if generated.policies.is_empty() {
+        return Err(format!(
+            "No policy generated: {}",
+            generated.warnings.join("; ")
+        ));
+    }
+    Ok(generated.policies.iter().map(policy_text::emit).collect())
+}
+
 /// The panel.
 #[component]
 pub fn FlowsPanel() -> impl IntoView {
@@ -125,62 +223,10 @@ pub fn FlowsPanel() -> impl IntoView {
     );
 
     let take_file = move |file: web_sys::File| {
-        let name = file.name();
         latest.update_value(|n| *n += 1);
         let this = latest.get_value();
         let current = move || latest.get_value() == this;
-        upload.set(Upload::Sending {
-            name: name.clone(),
-            fraction: 0.0,
-        });
-        wasm_bindgen_futures::spawn_local(async move {
-            let progress_name = name.clone();
-            let result = post_file(FLOWS_URL, &file, move |f| {
-                if current() {
-                    upload.set(Upload::Sending {
-                        name: progress_name.clone(),
-                        fraction: f,
-                    })
-                }
-            })
-            .await;
-            if !current() {
-                return;
-            }
-            let failed = |why: String| upload.set(Upload::Failed(why));
-            match result {
-                Ok((200, body)) => match serde_json::from_str::<FlowsAnswer>(&body) {
-                    Ok(answer) => {
-                        upload.set(Upload::Idle);
-                        let a = &answer.aggregates;
-                        let mut problems = problem_texts(
-                            answer
-                                .inputs
-                                .iter()
-                                .flat_map(|r| &r.problems)
-                                .chain(&a.problems),
-                        );
-                        if a.over_limit > 0 {
-                            problems.insert(
-                                0,
-                                format!(
-                                    "{} flows left out: the server's aggregation limit was reached",
-                                    a.over_limit
-                                ),
-                            );
-                        }
-                        show(name, answer.aggregates, problems);
-                    }
-                    Err(e) => failed(format!(
-                        "{name}: the server's answer could not be read ({e})"
-                    )),
-                },
-                Ok((status, body)) => {
-                    failed(format!("{name}: HTTP {status}: {}", api_error(&body)))
-                }
-                Err(e) => failed(format!("{name}: {e}")),
-            }
-        });
+        upload_flows(file, upload, current, show);
     };
 
     // The impact preview: now and before the latest edit.
@@ -198,47 +244,29 @@ pub fn FlowsPanel() -> impl IntoView {
         let Some(l) = loaded.get_untracked() else {
             return;
         };
-        let picks = ticked.get_untracked();
-        if picks.is_empty() {
-            state.say("Tick the flows the policy should allow first.", true);
-            return;
-        }
-        let mut subset = l.aggregates.clone();
-        subset.flows = l
-            .aggregates
-            .flows
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| picks.contains(i))
-            .map(|(_, f)| f.clone())
-            .collect();
         let opts = GenerateOptions {
             flavor: flavor.get_untracked(),
             verdicts: verdicts.get_untracked(),
             ..GenerateOptions::default()
         };
-        let generated = generate(&subset, &opts);
-        if generated.policies.is_empty() {
-            state.say(
-                format!("No policy generated: {}", generated.warnings.join("; ")),
-                true,
-            );
-            return;
-        }
-        let texts: Vec<String> = generated.policies.iter().map(policy_text::emit).collect();
-        let n = texts.len();
-        state.change(ChangeKind::Step, |w| {
-            for t in texts {
-                w.add(t);
+        match generated_texts(&l.aggregates, &ticked.get_untracked(), &opts) {
+            Ok(texts) => {
+                let n = texts.len();
+                state.change(ChangeKind::Step, |w| {
+                    for t in texts {
+                        w.add(t);
+                    }
+                });
+                state.say(
+                    format!(
+                        "Added {n} generated polic{} to the workspace",
+                        if n == 1 { "y" } else { "ies" }
+                    ),
+                    false,
+                );
             }
-        });
-        state.say(
-            format!(
-                "Added {n} generated polic{} to the workspace",
-                if n == 1 { "y" } else { "ies" }
-            ),
-            false,
-        );
+            Err(why) => state.say(why, true),
+        }
     };
 
     let filter = Signal::derive(move || FlowFilter {
@@ -263,5 +291,49 @@ pub fn FlowsPanel() -> impl IntoView {
                 <FlowsTable loaded=loaded ticked=ticked filter=filter impact=impact/>
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_answer_gives_aggregates_and_the_problems_to_show() {
+        let mut aggregates = filters::tests::aggregates();
+        aggregates.over_limit = 7;
+        let report = ReadReport {
+            problems: (1..=9)
+                .map(|line| LineProblem {
+                    line,
+                    column: None,
+                    severity: policy_core::flows::ProblemSeverity::Error,
+                    message: "not JSON".to_owned(),
+                })
+                .collect(),
+            ..ReadReport::default()
+        };
+        let body = serde_json::json!({"aggregates": aggregates, "inputs": [report]});
+        let (read, problems) = read_answer(&body.to_string()).unwrap();
+        assert_eq!(read, aggregates);
+        assert!(problems[0].starts_with("7 flows left out"), "{problems:?}");
+        assert_eq!(problems.len(), 1 + SHOWN_PROBLEMS, "{problems:?}");
+        assert!(problems[1].starts_with("line 1"), "{problems:?}");
+        assert!(read_answer("<html>").is_err());
+    }
+
+    #[test]
+    fn only_the_ticked_flows_are_generated_from() {
+        let aggregates = filters::tests::aggregates();
+        let opts = GenerateOptions::default();
+        let none = generated_texts(&aggregates, &Default::default(), &opts);
+        assert_eq!(
+            none.unwrap_err(),
+            "Tick the flows the policy should allow first."
+        );
+        let texts = generated_texts(&aggregates, &[0].into(), &opts).unwrap();
+        let all = texts.join("\n");
+        assert!(all.contains("app: db") && all.contains("port: 80"), "{all}");
+        assert!(!all.contains("443"), "the unticked flow is left out: {all}");
     }
 }

@@ -22,6 +22,8 @@ use super::{Cluster, ClusterError};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Namespace, Pod, Policy};
 use crate::source_map::{SourceNode, SourceValue};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::yaml::{LeanObject, read_lean};
 use crate::yaml::{Object, parse_documents, reader};
 
 /// Workload kinds whose pod template becomes a pod of the cluster.
@@ -77,6 +79,18 @@ impl ClusterReader {
     /// Returns its diagnostics; those of severity error mean some object
     /// could not be read (the rest were).
     pub fn read(&mut self, text: &str) -> Vec<Diagnostic> {
+        // A valid JSON dump is read without positions, a small part of the
+        // memory; anything with something to report is read again with
+        // them. (Not in the page, to keep its bundle small.)
+        #[cfg(not(target_arch = "wasm32"))]
+        if self.read_lean(text) {
+            return Vec::new();
+        }
+        self.read_with_spans(text)
+    }
+
+    /// [`ClusterReader::read`] with the span-keeping reader alone.
+    fn read_with_spans(&mut self, text: &str) -> Vec<Diagnostic> {
         let parsed = parse_documents(text);
         let mut other_kinds = false;
         let mut diagnostics = Vec::new();
@@ -91,6 +105,31 @@ impl ClusterReader {
             match o.object {
                 Object::Namespace(n) => self.namespaces.push(n),
                 Object::Pod(mut p) => {
+                    if let Some(spec) = o.source_map.node("spec") {
+                        for ci in ports_given_as_map(spec) {
+                            let field = format!("spec.containers[{ci}].ports");
+                            let at = o.source_map.position(&field);
+                            diagnostics.push(ports_map_warning(
+                                &format!("Pod {}", pod_id(&p)),
+                                &field,
+                                Some((at.line, at.column)),
+                            ));
+                        }
+                    }
+                    for (ci, pi) in p
+                        .spec
+                        .as_ref()
+                        .map(|s| s.unnumbered_ports())
+                        .unwrap_or_default()
+                    {
+                        let field = format!("spec.containers[{ci}].ports[{pi}]");
+                        let at = o.source_map.position(&field);
+                        diagnostics.push(unnumbered_port_warning(
+                            &format!("Pod {}", pod_id(&p)),
+                            &field,
+                            Some((at.line, at.column)),
+                        ));
+                    }
                     // The object as read is for re-emission; a cluster
                     // does not need it, and it is most of a dump's memory.
                     p.source = None;
@@ -110,6 +149,47 @@ impl ClusterReader {
             }
         }
         diagnostics
+    }
+
+    /// Reads `text` with the lean reader ([`read_lean`]): `false`, having
+    /// read nothing, when it declines the text or a workload in it is
+    /// invalid (the span-keeping reader then says where). The objects are
+    /// kept in the order [`ClusterReader::read`] keeps them: namespaces,
+    /// pods and policies in source order, then the workloads' pods.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn read_lean(&mut self, text: &str) -> bool {
+        let Some(objects) = read_lean(text) else {
+            return false;
+        };
+        let mut workload_pods = Vec::new();
+        for o in &objects {
+            if let LeanObject::Other { kind, json } = o
+                && WORKLOAD_KINDS.contains(&kind.as_str())
+            {
+                let Ok(value) = serde_json::from_str::<Value>(json) else {
+                    return false;
+                };
+                match workload_pod(kind, &value) {
+                    Ok(pod) => workload_pods.push(pod),
+                    Err(_) => return false,
+                }
+            }
+        }
+        for o in objects {
+            match o {
+                LeanObject::Object(Object::Namespace(n)) => self.namespaces.push(n),
+                LeanObject::Object(Object::Pod(p)) => self.pods.push(p),
+                LeanObject::Object(Object::Policy(p)) => self.policies.push(p),
+                LeanObject::Other { kind, .. } => {
+                    if !WORKLOAD_KINDS.contains(&kind.as_str()) {
+                        *self.skipped.entry(kind).or_default() += 1;
+                    }
+                }
+            }
+        }
+        self.workloads += workload_pods.len();
+        self.pods.append(&mut workload_pods);
+        true
     }
 
     fn other_kinds(&mut self, node: &SourceNode, diagnostics: &mut Vec<Diagnostic>) {
@@ -137,6 +217,34 @@ impl ClusterReader {
         }
         match workload_pod(kind, &node.to_json()) {
             Ok(pod) => {
+                let template = if kind == "CronJob" {
+                    "spec.jobTemplate.spec.template"
+                } else {
+                    "spec.template"
+                };
+                let spec = template
+                    .split('.')
+                    .chain(["spec"])
+                    .try_fold(node, |n, key| n.get(key));
+                for ci in spec.map(ports_given_as_map).unwrap_or_default() {
+                    diagnostics.push(ports_map_warning(
+                        &format!("{kind} {}", pod_id(&pod)),
+                        &format!("{template}.spec.containers[{ci}].ports"),
+                        Some((node.span.start.line, node.span.start.column)),
+                    ));
+                }
+                for (ci, pi) in pod
+                    .spec
+                    .as_ref()
+                    .map(|s| s.unnumbered_ports())
+                    .unwrap_or_default()
+                {
+                    diagnostics.push(unnumbered_port_warning(
+                        &format!("{kind} {}", pod_id(&pod)),
+                        &format!("{template}.spec.containers[{ci}].ports[{pi}]"),
+                        Some((node.span.start.line, node.span.start.column)),
+                    ));
+                }
                 self.workloads += 1;
                 self.pods.push(pod);
             }
@@ -189,6 +297,71 @@ impl ClusterReader {
             skipped: self.skipped,
             workloads: self.workloads,
         })
+    }
+}
+
+/// `namespace/name` of a pod as read.
+fn pod_id(pod: &Pod) -> String {
+    let (namespace, name) = key(pod);
+    format!("{namespace}/{name}")
+}
+
+/// The warning for a container port without `containerPort`: the
+/// apiserver would refuse the object; netpol-analyzer reads it and the
+/// port matches nothing, and so does palisade, saying so.
+fn unnumbered_port_warning(object: &str, field: &str, at: Option<(u32, u32)>) -> Diagnostic {
+    Diagnostic {
+        policy: None,
+        severity: Severity::Warning,
+        code: "port-without-number".into(),
+        message: format!(
+            "{object}: {field} has no containerPort (field names are case-sensitive); the port is ignored"
+        ),
+        field: Some(field.to_string()),
+        line: at.map(|a| a.0),
+        column: at.map(|a| a.1),
+        fix: None,
+    }
+}
+
+/// Indices of the containers of a pod spec (as read) whose `ports` is an
+/// empty map (`ports: {}`) rather than a list.
+fn ports_given_as_map(spec: &SourceNode) -> Vec<usize> {
+    let Some(SourceNode {
+        value: SourceValue::Seq(containers),
+        ..
+    }) = spec.get("containers")
+    else {
+        return Vec::new();
+    };
+    containers
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            matches!(
+                c.get("ports"),
+                Some(SourceNode {
+                    value: SourceValue::Map(_),
+                    ..
+                })
+            )
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The warning for `ports: {}`: the apiserver would refuse it;
+/// netpol-analyzer reads it as no ports, and so does palisade, saying so.
+fn ports_map_warning(object: &str, field: &str, at: Option<(u32, u32)>) -> Diagnostic {
+    Diagnostic {
+        policy: None,
+        severity: Severity::Warning,
+        code: "ports-not-a-list".into(),
+        message: format!("{object}: {field} is an empty map, not a list; read as no ports"),
+        field: Some(field.to_string()),
+        line: at.map(|a| a.0),
+        column: at.map(|a| a.1),
+        fix: None,
     }
 }
 
@@ -327,6 +500,194 @@ items:
         let c = r.finish().unwrap().cluster;
         assert_eq!(c.namespace("a").unwrap().labels["team"], "x");
         assert!(c.namespace("b").is_some());
+    }
+
+    /// A JSON dump with every kind the reader meets, as `kubectl get -o
+    /// json` writes it.
+    const DUMP: &str = r#"{
+  "apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""},
+  "items": [
+    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": {"kubernetes.io/metadata.name": "shop", "team": "a\u00e9\n"}}, "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}},
+    {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-7d4b9c-x2k8p", "namespace": "shop", "labels": {"app": "web", "pod-template-hash": "7d4b9c"},
+      "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7d4b9c", "controller": true, "uid": "1"}]},
+     "spec": {"serviceAccountName": "web", "containers": [{"name": "c", "image": "x", "ports": [{"name": "http", "containerPort": 8080}, {"containerPort": 53, "protocol": "UDP"}]}]},
+     "status": {"phase": "Running", "podIP": "10.0.0.1", "podIPs": [{"ip": "10.0.0.1"}, {"ip": "fd00::1"}], "hostIP": "192.168.0.1"}},
+    {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "node-agent", "namespace": "kube-system"}, "spec": {"hostNetwork": true, "containers": []}, "status": {"podIP": "192.168.0.1"}},
+    {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"}, "spec": {"template": {"metadata": {"labels": {"app": "api"}}, "spec": {"containers": [{"name": "c", "ports": [{"containerPort": 9090, "name": "metrics"}]}]}}}},
+    {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "nightly", "namespace": "shop"}, "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}}}},
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}},
+    null,
+    {"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}]},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "np", "namespace": "shop"},
+     "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}], "ports": [{"port": "http"}, {"port": 30000, "endPort": 30010}]}]}},
+    {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": "cnp", "namespace": "shop"},
+     "spec": {"endpointSelector": {}, "egress": [{"toCIDRSet": [{"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}], "toPorts": [{"ports": [{"port": "443"}], "rules": {"http": [{"method": "GET"}]}}]}]}},
+    {"apiVersion": "cilium.io/v2", "kind": "CiliumClusterwideNetworkPolicy", "metadata": {"name": "ccnp"}, "spec": {"endpointSelector": {}, "ingress": [{"fromEntities": ["world"]}]}}
+  ]
+}"#;
+
+    /// Whether the lean reader took `text`, and what `read` and the span
+    /// reader alone made of it (their diagnostics must be equal too).
+    fn both_readers(text: &str) -> (bool, ClusterInput, ClusterInput) {
+        let took = ClusterReader::new().read_lean(text);
+        let mut spans = ClusterReader::new();
+        let diags = spans.read_with_spans(text);
+        let mut either = ClusterReader::new();
+        assert_eq!(either.read(text), diags);
+        (took, either.finish().unwrap(), spans.finish().unwrap())
+    }
+
+    #[test]
+    fn the_lean_reader_reads_a_valid_dump_as_the_span_reader_does() {
+        for text in [
+            DUMP.to_string(),
+            format!("\u{feff}{DUMP}"),
+            DUMP.replace("  ", "\t"),
+        ] {
+            let (took, lean, spans) = both_readers(&text);
+            assert!(took, "a valid JSON dump is read lean");
+            assert_eq!(lean, spans);
+        }
+        let (_, lean, _) = both_readers(DUMP);
+        assert_eq!(lean.policies.len(), 3);
+        assert_eq!(lean.workloads, 2);
+        assert_eq!(lean.skipped.len(), 2);
+        assert_eq!(lean.cluster.pods.len(), 4);
+    }
+
+    #[test]
+    fn the_lean_reader_leaves_what_has_a_diagnostic_to_the_span_reader() {
+        for (what, from, to) in [
+            (
+                "duplicate key",
+                r#""team": "a"#,
+                r#""team": "b", "team": "a"#,
+            ),
+            (
+                "wrong apiVersion",
+                r#""apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy""#,
+                r#""apiVersion": "cilium.io/v1", "kind": "CiliumNetworkPolicy""#,
+            ),
+            (
+                "wrong type",
+                r#""containerPort": 8080"#,
+                r#""containerPort": "x""#,
+            ),
+            (
+                "a float",
+                r#""containerPort": 8080"#,
+                r#""containerPort": 8080.0"#,
+            ),
+            (
+                "a huge integer",
+                r#""containerPort": 8080"#,
+                r#""containerPort": 18446744073709551615"#,
+            ),
+            ("no kind", r#""kind": "Service", "#, ""),
+            (
+                "a workload without template",
+                r#""jobTemplate""#,
+                r#""notJobTemplate""#,
+            ),
+            (
+                "a surrogate escape",
+                r#""team": "a"#,
+                r#""team": "\ud83d\ude00a"#,
+            ),
+            ("a syntax error", r#""items": ["#, r#""items": [,"#),
+            ("two objects", "\n}", "\n}{}"),
+        ] {
+            assert!(DUMP.contains(from), "{what}");
+            let text = DUMP.replacen(from, to, 1);
+            let (took, lean, spans) = both_readers(&text);
+            assert!(!took, "{what} is declined");
+            assert_eq!(lean, spans, "{what}");
+        }
+        // An item of a typed List without its own kind.
+        let typed = r#"{"apiVersion": "v1", "kind": "NamespaceList", "items": [{"metadata": {"name": "a"}}]}"#;
+        let (took, lean, spans) = both_readers(typed);
+        assert!(!took);
+        assert_eq!(lean, spans);
+        assert!(lean.cluster.namespace("a").is_some());
+    }
+
+    #[test]
+    fn a_port_without_number_is_ignored_with_a_warning() {
+        // netpol-analyzer's tests/netpol_named_port_test: `containerport`.
+        let mut r = ClusterReader::new();
+        let diags = r.read(
+            "kind: Deployment
+apiVersion: apps/v1
+metadata: {name: a, namespace: hw}
+spec:
+  template:
+    metadata: {labels: {app: a}}
+    spec:
+      containers:
+      - ports:
+        - {name: newport, containerPort: 8956, protocol: SCTP}
+        - {name: udps, containerport: 3535, protocol: UDP}
+---
+kind: Pod
+apiVersion: v1
+metadata: {name: p, namespace: hw}
+spec:
+  containers:
+  - ports:
+    - {name: web}
+",
+        );
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        assert!(diags.iter().all(|d| d.severity == Severity::Warning));
+        assert_eq!(
+            diags[0].field.as_deref(),
+            Some("spec.containers[0].ports[0]"),
+            "the pod's warning comes first: {diags:?}"
+        );
+        assert_eq!(diags[0].line, Some(19));
+        assert!(
+            diags[1].message.contains(
+                "Deployment hw/a: spec.template.spec.containers[0].ports[1] has no containerPort"
+            ),
+            "{diags:?}"
+        );
+        let input = r.finish().unwrap();
+        let ports: Vec<u16> = input
+            .cluster
+            .pods
+            .iter()
+            .flat_map(|p| p.ports.iter().map(|c| c.port))
+            .collect();
+        assert_eq!(ports, [8956]);
+    }
+
+    #[test]
+    fn ports_given_as_an_empty_map_read_as_no_ports_with_a_warning() {
+        // netpol-analyzer's semanticDiff-different-topologies-policy-b.
+        let mut r = ClusterReader::new();
+        let diags = r.read(
+            r#"{"kind": "PodList", "apiVersion": "v1", "items": [
+  {"kind": "Pod", "apiVersion": "v1",
+   "metadata": {"name": "p", "namespace": "default"},
+   "spec": {"containers": [{"ports": {}}]}}]}"#,
+        );
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].severity, Severity::Warning);
+        assert_eq!(diags[0].code, "ports-not-a-list");
+        assert_eq!(diags[0].field.as_deref(), Some("spec.containers[0].ports"));
+        assert_eq!(diags[0].line, Some(4));
+        let input = r.finish().unwrap();
+        assert!(input.cluster.pods[0].ports.is_empty());
+        // A map that declares something is still an error.
+        let diags = ClusterReader::new().read(
+            "kind: Pod\napiVersion: v1\nmetadata: {name: q}\nspec:\n  containers:\n  - ports: {http: 80}\n",
+        );
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.severity == Severity::Error && d.message.contains("found a map")),
+            "{diags:?}"
+        );
     }
 
     #[test]

@@ -122,8 +122,13 @@ fn pod_info(pod: &Pod, index: usize) -> Result<PodInfo, ClusterError> {
         info.service_account = spec.service_account_name.clone();
         for (ci, container) in spec.containers.iter().enumerate() {
             for (pi, port) in container.ports.iter().flatten().enumerate() {
+                // A port without a number matches nothing; the reader
+                // warns about it (`ClusterReader::read`).
+                let Some(container_port) = port.container_port else {
+                    continue;
+                };
                 let field = format!("spec.containers[{ci}].ports[{pi}]");
-                let number = u16::try_from(port.container_port)
+                let number = u16::try_from(container_port)
                     .ok()
                     .filter(|p| *p > 0)
                     .ok_or_else(|| {

@@ -433,18 +433,10 @@ fn cilium_peers_to_np(
     (peers, ports)
 }
 
-fn to_networkpolicy(p: &CiliumPolicy) -> Result<(NetworkPolicy, Vec<String>), EditError> {
+/// The features of a Cilium policy's rule that no NetworkPolicy can say:
+/// host policies, deny rules, non-isolating rules, unknown fields.
+fn without_equivalent(p: &CiliumPolicy, path: &str, rule: &CiliumRule) -> Vec<String> {
     let mut why = Vec::new();
-    let mut notes = Vec::new();
-    let rules = p.rules();
-    if rules.len() != 1 {
-        return Err(EditError::NotFaithful(format!(
-            "the policy has {} rules; a NetworkPolicy has one selector. Split it first",
-            rules.len()
-        )));
-    }
-    let (path, rule) = &rules[0];
-    let namespace = p.metadata.namespace.clone().unwrap_or_default();
     if rule.node_selector.is_some() {
         why.push(format!(
             "{path}.nodeSelector: host policies have no NetworkPolicy equivalent"
@@ -465,6 +457,22 @@ fn to_networkpolicy(p: &CiliumPolicy) -> Result<(NetworkPolicy, Vec<String>), Ed
     for k in rule.extra.keys().chain(p.extra.keys()) {
         why.push(format!("{path}.{k} has no NetworkPolicy equivalent"));
     }
+    why
+}
+
+fn to_networkpolicy(p: &CiliumPolicy) -> Result<(NetworkPolicy, Vec<String>), EditError> {
+    let mut why = Vec::new();
+    let mut notes = Vec::new();
+    let rules = p.rules();
+    if rules.len() != 1 {
+        return Err(EditError::NotFaithful(format!(
+            "the policy has {} rules; a NetworkPolicy has one selector. Split it first",
+            rules.len()
+        )));
+    }
+    let (path, rule) = &rules[0];
+    let namespace = p.metadata.namespace.clone().unwrap_or_default();
+    why.extend(without_equivalent(p, path, rule));
     let mut sub_why = Vec::new();
     let (ns, pods) = split_endpoints(
         &rule.endpoint_selector.clone().unwrap_or_default(),

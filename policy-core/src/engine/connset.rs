@@ -309,7 +309,7 @@ impl Serialize for ConnSet {
 }
 
 /// What a connection from one endpoint to another may carry.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Connections {
     /// The allowed (protocol, port) pairs.
     pub conns: ConnSet,
@@ -318,101 +318,244 @@ pub struct Connections {
     pub conditions: Vec<String>,
 }
 
+impl Connections {
+    /// The connection set of a pair from its two sides: the egress set at
+    /// the source intersected with the ingress set at the destination, with
+    /// the conditions of both (egress first, each once). Empty when the
+    /// intersection is.
+    pub(crate) fn of_sides(egress: &SideSet, ingress: &SideSet) -> Connections {
+        let conns = egress.conns.intersect(&ingress.conns);
+        if conns.is_empty() {
+            return Connections::default();
+        }
+        let mut conditions = egress.conditions.clone();
+        for c in &ingress.conditions {
+            if !conditions.contains(c) {
+                conditions.push(c.clone());
+            }
+        }
+        Connections { conns, conditions }
+    }
+}
+
+/// What one side (egress at the source, or ingress at the destination)
+/// allows for one peer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SideSet {
+    /// The allowed (protocol, port) pairs.
+    pub conns: ConnSet,
+    /// L7 conditions of the allow rules that admitted some port, in rule
+    /// order.
+    pub conditions: Vec<String>,
+}
+
+impl SideSet {
+    fn all() -> SideSet {
+        SideSet {
+            conns: ConnSet::all(),
+            conditions: Vec::new(),
+        }
+    }
+}
+
+/// The rules of one side at one subject, gathered once, so that the set for
+/// any peer is: which of these rules apply to the peer (a bit mask,
+/// [`Engine::side_matches`]), then the set those rules make
+/// ([`Engine::side_set`]). A set depends on the peer only through that mask
+/// and, where a rule names a port, the destination's container ports; the
+/// connection list relies on this to compute each distinct set once.
+#[derive(Clone, Debug)]
+pub(crate) struct SideRules {
+    /// Every connection is allowed whatever the peer: the subject is not a
+    /// policed pod, or nothing selects it in this direction.
+    open: bool,
+    /// Some selecting policy isolates the subject in this direction.
+    isolated: bool,
+    /// Cilium's `fromRequires`/`toRequires` of the selecting rules,
+    /// intersected.
+    requires: Option<super::bitset::BitSet>,
+    /// In walk order: the rule id, and whether the requirements apply to it
+    /// (an allow rule of a Cilium policy).
+    rules: Vec<(usize, bool)>,
+    /// Some rule's port clause names a port, so the set depends on the
+    /// destination's container ports.
+    pub named_ports: bool,
+}
+
+impl SideRules {
+    /// Whether every connection is allowed whatever the peer.
+    pub(crate) fn is_open(&self) -> bool {
+        self.open
+    }
+
+    /// Words of a mask over the rules.
+    pub(crate) fn mask_words(&self) -> usize {
+        self.rules.len().div_ceil(64)
+    }
+}
+
 impl Engine {
     /// Exactly which (protocol, port) pairs `from` may use to reach `to`:
     /// the egress set at `from` intersected with the ingress set at `to`.
     /// Agrees with [`Engine::is_allowed`] on every port.
     pub fn connections(&self, from: EndpointId, to: EndpointId) -> Connections {
-        let (egress, mut conditions) = self.side_connections(Direction::Egress, from, to);
-        if egress.is_empty() {
+        let egress = self.side_connections(Direction::Egress, from, to);
+        if egress.conns.is_empty() {
             return Connections::default();
         }
-        let (ingress, more) = self.side_connections(Direction::Ingress, to, from);
-        let conns = egress.intersect(&ingress);
-        if conns.is_empty() {
-            return Connections::default();
-        }
-        for c in more {
-            if !conditions.contains(&c) {
-                conditions.push(c);
-            }
-        }
-        Connections { conns, conditions }
+        let ingress = self.side_connections(Direction::Ingress, to, from);
+        Connections::of_sides(&egress, &ingress)
     }
 
     /// The set one side allows: `dir` at `subject` for traffic with `peer`.
     /// Mirrors [`Engine::is_allowed`]'s side walk, with sets for booleans.
-    fn side_connections(
-        &self,
-        dir: Direction,
-        subject: EndpointId,
-        peer: EndpointId,
-    ) -> (ConnSet, Vec<String>) {
-        match self.cluster.endpoint(subject) {
-            Endpoint::External(_) => return (ConnSet::all(), Vec::new()),
-            Endpoint::Pod(p) if p.host_network => return (ConnSet::all(), Vec::new()),
-            Endpoint::Pod(_) => {}
+    fn side_connections(&self, dir: Direction, subject: EndpointId, peer: EndpointId) -> SideSet {
+        let side = self.side_rules(dir, subject);
+        if side.open {
+            return SideSet::all();
         }
+        let mut mask = Vec::new();
+        self.side_matches(&side, subject, peer, &mut mask);
+        self.side_set(&side, &mask, self.side_dst_ports(dir, subject, peer))
+    }
+
+    /// The rules of side `dir` at `subject`.
+    pub(crate) fn side_rules(&self, dir: Direction, subject: EndpointId) -> SideRules {
         let d = dir_index(dir);
+        let mut side = SideRules {
+            open: false,
+            isolated: false,
+            requires: None,
+            rules: Vec::new(),
+            named_ports: false,
+        };
         let groups = &self.selecting[d][subject.0];
-        if groups.is_empty() {
-            return (ConnSet::all(), Vec::new());
+        side.open = match self.cluster.endpoint(subject) {
+            Endpoint::External(_) => true,
+            Endpoint::Pod(p) => p.host_network || groups.is_empty(),
+        };
+        if side.open {
+            return side;
         }
-        let mut isolated = false;
-        let mut requires: Option<super::bitset::BitSet> = None;
         for &g in groups {
             let group = &self.compiled.groups[g as usize];
-            isolated |= group.isolates[d];
+            side.isolated |= group.isolates[d];
             if let Some(r) = &group.requires[d] {
-                match &mut requires {
+                match &mut side.requires {
                     Some(acc) => acc.intersect_with(r),
-                    None => requires = Some(r.clone()),
+                    None => side.requires = Some(r.clone()),
                 }
             }
         }
-        let dst = match dir {
-            Direction::Ingress => subject,
-            Direction::Egress => peer,
-        };
-        let dst_ports = self
-            .cluster
-            .pod(dst)
-            .filter(|p| !p.host_network)
-            .map(|p| p.ports.as_slice());
-        let mut allow = ConnSet::empty();
-        let mut deny = ConnSet::empty();
-        let mut conditions = Vec::new();
         for &g in groups {
             let group = &self.compiled.groups[g as usize];
             for &r in &group.rules[d] {
                 let rule = &self.compiled.rules[r];
-                if self.match_peer(rule, subject, peer, false).is_none() {
+                side.named_ports |= rule
+                    .ports
+                    .iter()
+                    .any(|c| matches!(c.spec, PortSpec::Named { .. }));
+                side.rules.push((r, !rule.deny && group.cilium));
+            }
+        }
+        side
+    }
+
+    /// Appends to `mask` one bit per rule of `side` (in order, 64 to a
+    /// word): whether the rule applies to traffic between `subject` and
+    /// `peer` (a peer of the rule matches, and for a Cilium allow rule the
+    /// requirements admit the peer).
+    pub(crate) fn side_matches(
+        &self,
+        side: &SideRules,
+        subject: EndpointId,
+        peer: EndpointId,
+        mask: &mut Vec<u64>,
+    ) {
+        let base = mask.len();
+        mask.resize(base + side.mask_words(), 0);
+        let required = side
+            .requires
+            .as_ref()
+            .is_none_or(|req| req.contains(peer.0));
+        for (i, &(r, check_requires)) in side.rules.iter().enumerate() {
+            if check_requires && !required {
+                continue;
+            }
+            let rule = &self.compiled.rules[r];
+            let hit = match &rule.peers {
+                None => true,
+                Some(_) if !rule.node_relative => rule.peer_union.contains(peer.0),
+                Some(_) => self.match_peer(rule, subject, peer, false).is_some(),
+            };
+            if hit {
+                mask[base + i / 64] |= 1 << (i % 64);
+            }
+        }
+    }
+
+    /// The set that the rules of `side` marked in `mask` allow, towards a
+    /// destination whose container ports are `dst_ports`: the allow rules'
+    /// ports (or everything, when no policy isolates the subject) minus the
+    /// deny rules' ports.
+    pub(crate) fn side_set(
+        &self,
+        side: &SideRules,
+        mask: &[u64],
+        dst_ports: Option<&[ContainerPort]>,
+    ) -> SideSet {
+        if side.open {
+            return SideSet::all();
+        }
+        let mut allow = ConnSet::empty();
+        let mut deny = ConnSet::empty();
+        let mut conditions = Vec::new();
+        for (i, &(r, _)) in side.rules.iter().enumerate() {
+            if mask[i / 64] & (1 << (i % 64)) == 0 {
+                continue;
+            }
+            let rule = &self.compiled.rules[r];
+            let target = if rule.deny { &mut deny } else { &mut allow };
+            for clause in &rule.ports {
+                let set = ConnSet::of_spec(&clause.spec, dst_ports);
+                if set.is_empty() {
                     continue;
                 }
                 if !rule.deny
-                    && group.cilium
-                    && requires.as_ref().is_some_and(|req| !req.contains(peer.0))
+                    && let Some(l7) = &clause.l7
+                    && !conditions.contains(l7)
                 {
-                    continue;
+                    conditions.push(l7.clone());
                 }
-                let target = if rule.deny { &mut deny } else { &mut allow };
-                for clause in &rule.ports {
-                    let set = ConnSet::of_spec(&clause.spec, dst_ports);
-                    if set.is_empty() {
-                        continue;
-                    }
-                    if !rule.deny
-                        && let Some(l7) = &clause.l7
-                        && !conditions.contains(l7)
-                    {
-                        conditions.push(l7.clone());
-                    }
-                    target.union_with(&set);
-                }
+                target.union_with(&set);
             }
         }
-        let base = if isolated { allow } else { ConnSet::all() };
-        (base.difference(&deny), conditions)
+        let base = if side.isolated { allow } else { ConnSet::all() };
+        let conns = if deny.is_empty() {
+            base
+        } else {
+            base.difference(&deny)
+        };
+        SideSet { conns, conditions }
+    }
+
+    /// The container ports that resolve named ports on side `dir` at
+    /// `subject` with `peer`: the destination's (the subject for ingress,
+    /// the peer for egress), `None` when it is not a pod network pod.
+    pub(crate) fn side_dst_ports(
+        &self,
+        dir: Direction,
+        subject: EndpointId,
+        peer: EndpointId,
+    ) -> Option<&[ContainerPort]> {
+        let dst = match dir {
+            Direction::Ingress => subject,
+            Direction::Egress => peer,
+        };
+        self.cluster
+            .pod(dst)
+            .filter(|p| !p.host_network)
+            .map(|p| p.ports.as_slice())
     }
 }
 

@@ -402,7 +402,7 @@ impl Engine {
         };
         for p in peers {
             let hit = match p.node {
-                Some(rel) => self.compiled.node_set(rel, subject.0).contains(peer.0),
+                Some(rel) => self.compiled.node_contains(rel, subject.0, peer.0),
                 None => p.set.contains(peer.0),
             };
             if !hit {

@@ -288,6 +288,29 @@ fn explain_rule(
     let isolated = rule.isolated_directions();
     let (ing_dd, eg_dd) = (isolated.ingress, isolated.egress);
 
+    let (allow_in, deny_in) = explain_ingress(ingress, ingress_deny, path, namespaced, ns, rules);
+    let (allow_out, deny_out) = explain_egress(egress, egress_deny, path, namespaced, ns, rules);
+    let any_ingress = !ingress.is_empty() || !ingress_deny.is_empty();
+    summary.push(ingress_summary(
+        &subject,
+        &allow_in,
+        &deny_in,
+        ing_dd,
+        any_ingress,
+    ));
+    summary.push(egress_summary(&allow_out, &deny_out, eg_dd));
+}
+
+/// One sentence per ingress and ingressDeny rule, and what each allows
+/// and denies (for the summary).
+fn explain_ingress(
+    ingress: &[IngressRule],
+    ingress_deny: &[IngressRule],
+    path: &str,
+    namespaced: bool,
+    ns: &str,
+    rules: &mut Vec<RuleExplanation>,
+) -> (Vec<String>, Vec<String>) {
     let mut allow_in = Vec::new();
     for (i, r) in ingress.iter().enumerate() {
         let text = if is_empty_ingress(r) {
@@ -319,6 +342,19 @@ fn explain_rule(
             text: format!("Denies {what}, even where another rule allows it."),
         });
     }
+    (allow_in, deny_in)
+}
+
+/// One sentence per egress and egressDeny rule, and what each allows and
+/// denies (for the summary).
+fn explain_egress(
+    egress: &[EgressRule],
+    egress_deny: &[EgressRule],
+    path: &str,
+    namespaced: bool,
+    ns: &str,
+    rules: &mut Vec<RuleExplanation>,
+) -> (Vec<String>, Vec<String>) {
     let mut allow_out = Vec::new();
     for (i, r) in egress.iter().enumerate() {
         let text = if is_empty_egress(r) {
@@ -351,12 +387,23 @@ fn explain_rule(
         });
     }
 
+    (allow_out, deny_out)
+}
+
+/// The summary's ingress sentence.
+fn ingress_summary(
+    subject: &str,
+    allow_in: &[String],
+    deny_in: &[String],
+    ing_dd: bool,
+    any_ingress: bool,
+) -> String {
     let mut s = Vec::new();
     if !allow_in.is_empty() {
-        s.push(format!("accept {}", rule_list(&allow_in)));
+        s.push(format!("accept {}", rule_list(allow_in)));
     }
     if !deny_in.is_empty() {
-        s.push(format!("refuse {}", rule_list(&deny_in)));
+        s.push(format!("refuse {}", rule_list(deny_in)));
     }
     let mut first = if s.is_empty() {
         String::new()
@@ -365,7 +412,7 @@ fn explain_rule(
     };
     let ing_tail = if ing_dd {
         "all other ingress to them is denied"
-    } else if ingress.is_empty() && ingress_deny.is_empty() {
+    } else if !any_ingress {
         ""
     } else {
         "other ingress is left to other policies (default deny is off)"
@@ -381,16 +428,19 @@ fn explain_rule(
     } else {
         first = format!("{first}; {ing_tail}.");
     }
-    summary.push(first);
+    first
+}
 
+/// The summary's egress sentence.
+fn egress_summary(allow_out: &[String], deny_out: &[String], eg_dd: bool) -> String {
     let mut s = Vec::new();
     if !allow_out.is_empty() {
-        s.push(format!("may send {}", rule_list(&allow_out)));
+        s.push(format!("may send {}", rule_list(allow_out)));
     }
     if !deny_out.is_empty() {
-        s.push(format!("may not send {}", rule_list(&deny_out)));
+        s.push(format!("may not send {}", rule_list(deny_out)));
     }
-    let second = if s.is_empty() {
+    if s.is_empty() {
         if eg_dd {
             "They may send nothing; all egress from them is denied.".to_string()
         } else {
@@ -406,8 +456,7 @@ fn explain_rule(
             "They {}; other egress is left to other policies (default deny is off).",
             s.join(", but ")
         )
-    };
-    summary.push(second);
+    }
 }
 
 /// Summary and per-rule sentences.

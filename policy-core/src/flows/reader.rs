@@ -171,6 +171,18 @@ struct ValueScan {
     line_start: bool,
 }
 
+/// Where [`FlowReader::whole_line`] looked for line breaks in the chunk
+/// being fed.
+#[derive(Default)]
+struct LineCursor {
+    /// The next line break at or after the last position searched from
+    /// (`usize::MAX`: none in the chunk); valid while not before the
+    /// position tried.
+    next_break: Option<usize>,
+    /// Positions before this were tried (or have no line break after them).
+    tried_until: usize,
+}
+
 /// A push parser for Hubble output. See the module docs.
 pub struct FlowReader {
     opts: ReaderOptions,
@@ -247,6 +259,7 @@ impl FlowReader {
             self.at_start = false;
         }
         let mut pos = 0;
+        let mut lines = LineCursor::default();
         while pos < chunk.len() && self.failed.is_none() {
             match self.mode {
                 Mode::RecordStart => {
@@ -265,9 +278,13 @@ impl FlowReader {
                             self.array = ArrayScan::default();
                         }
                         b'{' => {
+                            self.start_record();
+                            if let Some(next) = self.whole_line(chunk, pos, &mut lines, on_flow) {
+                                pos = next;
+                                continue;
+                            }
                             self.mode = Mode::Value;
                             self.value = ValueScan::default();
-                            self.start_record();
                         }
                         _ => {
                             self.mode = Mode::Line;
@@ -684,6 +701,62 @@ impl FlowReader {
         }
     }
 
+    /// JSON lines' fast path, for a record starting at `chunk[pos]` (a
+    /// `{` at the start of a record): when the rest of the line, up to a
+    /// line break in this chunk, is exactly one JSON object (and
+    /// whitespace), it is processed as [`FlowReader::scan_value`] and
+    /// [`FlowReader::complete`] would, without scanning it byte by byte;
+    /// returns the position after the line break. `None`, having changed
+    /// nothing, sends the record to the scanner: a line that is not one
+    /// whole object (pretty-printed or concatenated records, a record cut
+    /// off, an error to report), or one over the size limit. Each line is
+    /// tried once, so the search for line breaks stays linear in the chunk.
+    fn whole_line<F>(
+        &mut self,
+        chunk: &[u8],
+        pos: usize,
+        lines: &mut LineCursor,
+        on_flow: &mut F,
+    ) -> Option<usize>
+    where
+        F: for<'a> FnMut(&FlowEvent<'a>),
+    {
+        if lines.tried_until > pos {
+            return None;
+        }
+        let end = match lines.next_break {
+            Some(b) if b >= pos => b,
+            _ => {
+                let b = memchr::memchr(b'\n', &chunk[pos..]).map_or(usize::MAX, |i| pos + i);
+                lines.next_break = Some(b);
+                b
+            }
+        };
+        if end == usize::MAX {
+            lines.tried_until = chunk.len();
+            return None;
+        }
+        lines.tried_until = end;
+        let line = &chunk[pos..end];
+        let body_len = line.len()
+            - line
+                .iter()
+                .rev()
+                .take_while(|b| matches!(b, b' ' | b'\t' | b'\r'))
+                .count();
+        let body = &line[..body_len];
+        if body.len() > self.opts.max_record_bytes || body.last() != Some(&b'}') {
+            return None;
+        }
+        let rec: Record<'_> = serde_json::from_slice(body).ok()?;
+        self.record_len += body.len();
+        self.line_has_bytes = true;
+        self.deliver(rec, on_flow);
+        self.end_record();
+        self.newline();
+        Some(end + 1)
+    }
+
     /// Parses one record and delivers its flow.
     fn process<F>(&mut self, bytes: &[u8], on_flow: &mut F)
     where
@@ -718,6 +791,15 @@ impl FlowReader {
                 return;
             }
         };
+        self.deliver(rec, on_flow);
+    }
+
+    /// Delivers the flow of a parsed record (or reports why there is none).
+    fn deliver<F>(&mut self, rec: Record<'_>, on_flow: &mut F)
+    where
+        F: for<'a> FnMut(&FlowEvent<'a>),
+    {
+        let line = self.record_line;
         let is_other = rec.is_other_event();
         let has_fields = rec.has_flow_fields();
         let flow = match rec.flow {

@@ -31,10 +31,30 @@ pub(super) fn duplicate_policy(policy: &Policy, l: &mut Lints<'_>) {
         "PA020",
         "metadata.name",
         format!(
-            "{same} {}s are named {}: they are one object to the apiserver, so applying them keeps only the last and the others are lost; give each a unique name",
-            policy.kind().as_str(),
+            "{same} {} are named {}: they are one object to the apiserver, so applying them keeps only the last and the others are lost; give each a unique name",
+            plural(policy.kind().as_str()),
             policy.display_name()
         ),
         None,
     );
+}
+
+/// `NetworkPolicy` → `NetworkPolicies` (every policy kind ends in `Policy`).
+fn plural(kind: &str) -> String {
+    match kind.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{kind}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn kinds_in_the_plural() {
+        assert_eq!(super::plural("NetworkPolicy"), "NetworkPolicies");
+        assert_eq!(
+            super::plural("CiliumClusterwideNetworkPolicy"),
+            "CiliumClusterwideNetworkPolicies"
+        );
+    }
 }

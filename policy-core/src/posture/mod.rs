@@ -135,23 +135,34 @@ pub fn posture(cluster: &Cluster, policies: &[Policy]) -> Posture {
     }
     let namespaces = probes.len();
 
-    let share = |bad: usize, total: usize, of: u32| -> u32 {
-        if total == 0 {
-            0
-        } else {
-            ((bad as u64 * of as u64 * 2 + total as u64) / (2 * total as u64)) as u32
-        }
-    };
-    let mut reasons = Vec::new();
-    let list = |items: &[String]| -> String {
-        let shown: Vec<&str> = items.iter().take(5).map(String::as_str).collect();
-        let more = items.len().saturating_sub(5);
-        if more > 0 {
-            format!("{} and {more} more", shown.join(", "))
-        } else {
-            shown.join(", ")
-        }
-    };
+    let reasons = score_reasons(
+        &open_ingress,
+        &open_egress,
+        pods,
+        &namespace_gaps,
+        namespaces,
+    );
+    let lost: u32 = reasons.iter().map(|r| r.points).sum();
+    Posture {
+        pods,
+        namespaces,
+        open_ingress,
+        open_egress,
+        namespace_gaps,
+        score: 100u32.saturating_sub(lost),
+        reasons,
+    }
+}
+
+/// The checks of the score, with the points each cost: pods not isolated
+/// per direction, and namespaces without a default deny per direction.
+fn score_reasons(
+    open_ingress: &[String],
+    open_egress: &[String],
+    pods: usize,
+    namespace_gaps: &[NamespaceGap],
+    namespaces: usize,
+) -> Vec<ScoreReason> {
     let pod_reason = |bad: &[String], of: u32, what: &str| ScoreReason {
         points: share(bad.len(), pods, of),
         of,
@@ -161,12 +172,14 @@ pub fn posture(cluster: &Cluster, policies: &[Policy]) -> Posture {
             format!(
                 "{} of {pods} pods are not isolated for {what} (no policy selects them): {}",
                 bad.len(),
-                list(bad)
+                first_five(bad)
             )
         },
     };
-    reasons.push(pod_reason(&open_ingress, INGRESS_PODS_POINTS, "ingress"));
-    reasons.push(pod_reason(&open_egress, EGRESS_PODS_POINTS, "egress"));
+    let mut reasons = vec![
+        pod_reason(open_ingress, INGRESS_PODS_POINTS, "ingress"),
+        pod_reason(open_egress, EGRESS_PODS_POINTS, "egress"),
+    ];
     for (of, ingress, what) in [
         (INGRESS_NS_POINTS, true, "ingress"),
         (EGRESS_NS_POINTS, false, "egress"),
@@ -185,20 +198,31 @@ pub fn posture(cluster: &Cluster, policies: &[Policy]) -> Posture {
                 format!(
                     "{} of {namespaces} namespaces have no default deny for {what} (a new pod there would be open): {}",
                     bad.len(),
-                    list(&bad)
+                    first_five(&bad)
                 )
             },
         });
     }
-    let lost: u32 = reasons.iter().map(|r| r.points).sum();
-    Posture {
-        pods,
-        namespaces,
-        open_ingress,
-        open_egress,
-        namespace_gaps,
-        score: 100u32.saturating_sub(lost),
-        reasons,
+    reasons
+}
+
+/// `bad` out of `total` as a share of `of` points, rounded half up.
+fn share(bad: usize, total: usize, of: u32) -> u32 {
+    if total == 0 {
+        0
+    } else {
+        ((bad as u64 * of as u64 * 2 + total as u64) / (2 * total as u64)) as u32
+    }
+}
+
+/// The first five items, and how many more.
+fn first_five(items: &[String]) -> String {
+    let shown: Vec<&str> = items.iter().take(5).map(String::as_str).collect();
+    let more = items.len().saturating_sub(5);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
     }
 }
 

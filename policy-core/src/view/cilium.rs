@@ -281,63 +281,9 @@ pub(super) fn graph(policy: &CiliumPolicy, kind: PolicyKind) -> PolicyGraph {
         format!("pods {summary} in {where_}")
     };
 
-    let mut sides = Vec::new();
-    for direction in [Direction::Ingress, Direction::Egress] {
-        let mut peers = Vec::new();
-        let mut any_rules = false;
-        let mut any_allow = false;
-        let mut any_default_deny = false;
-        for (spec, (_, rule)) in rules.iter().enumerate() {
-            any_default_deny |= default_deny(rule, direction);
-            for (deny, list) in direction_rules(rule, direction) {
-                for (i, rp) in list.iter().enumerate() {
-                    any_rules = true;
-                    let r = RuleRef {
-                        direction,
-                        deny,
-                        spec,
-                        rule: i,
-                    };
-                    let (ports, l7) = port_labels(&rp.ports);
-                    let edge = Edge {
-                        ports,
-                        l7,
-                        deny,
-                        icmp: icmp_labels(&rp.icmps),
-                    };
-                    let before = peers.len();
-                    rule_peers(
-                        r,
-                        rp,
-                        &edge,
-                        clusterwide,
-                        &ns_text,
-                        &subject_words,
-                        &mut peers,
-                    );
-                    if !deny && peers.len() > before {
-                        any_allow = true;
-                    }
-                }
-            }
-        }
-        let isolation = if !any_rules {
-            Isolation::Open
-        } else if !any_default_deny {
-            Isolation::NotIsolating
-        } else if any_allow {
-            Isolation::Restricted
-        } else {
-            Isolation::DenyAll
-        };
-        sides.push(Side {
-            direction,
-            isolation,
-            groups: grouped(direction, peers),
-        });
-    }
-    let egress = sides.pop().expect("two sides");
-    let ingress = sides.pop().expect("two sides");
+    let side_of = |direction| side(&rules, direction, clusterwide, &ns_text, &subject_words);
+    let ingress = side_of(Direction::Ingress);
+    let egress = side_of(Direction::Egress);
     for key in policy.extra.keys() {
         not_drawn.push(key.clone());
     }
@@ -355,6 +301,81 @@ pub(super) fn graph(policy: &CiliumPolicy, kind: PolicyKind) -> PolicyGraph {
     }
 }
 
+/// One direction of a Cilium policy's graph: every rule's peers, allow and
+/// deny, and the isolation they give.
+fn side(
+    rules: &[(String, &CiliumRule)],
+    direction: Direction,
+    clusterwide: bool,
+    ns_text: &str,
+    subject_words: &str,
+) -> Side {
+    let mut peers = Vec::new();
+    let mut any_rules = false;
+    let mut any_allow = false;
+    let mut any_default_deny = false;
+    for (spec, (_, rule)) in rules.iter().enumerate() {
+        any_default_deny |= default_deny(rule, direction);
+        for (deny, list) in direction_rules(rule, direction) {
+            for (i, rp) in list.iter().enumerate() {
+                any_rules = true;
+                let r = RuleRef {
+                    direction,
+                    deny,
+                    spec,
+                    rule: i,
+                };
+                let (ports, l7) = port_labels(&rp.ports);
+                let edge = Edge {
+                    ports,
+                    l7,
+                    deny,
+                    icmp: icmp_labels(&rp.icmps),
+                };
+                let before = peers.len();
+                rule_peers(
+                    r,
+                    rp,
+                    &edge,
+                    clusterwide,
+                    ns_text,
+                    subject_words,
+                    &mut peers,
+                );
+                if !deny && peers.len() > before {
+                    any_allow = true;
+                }
+            }
+        }
+    }
+    let isolation = if !any_rules {
+        Isolation::Open
+    } else if !any_default_deny {
+        Isolation::NotIsolating
+    } else if any_allow {
+        Isolation::Restricted
+    } else {
+        Isolation::DenyAll
+    };
+    Side {
+        direction,
+        isolation,
+        groups: grouped(direction, peers),
+    }
+}
+
+/// A peer of a rule before it is placed: its group, where it is written,
+/// its title and details, and how a sentence names it.
+struct Described {
+    group: GroupKind,
+    field: PeerField,
+    index: usize,
+    kind: PeerKind,
+    title: String,
+    details: Vec<String>,
+    who: String,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn rule_peers(
     rule: RuleRef,
@@ -367,124 +388,137 @@ fn rule_peers(
 ) {
     let direction = rule.direction;
     let requires: Vec<String> = rp.requires.iter().flat_map(endpoint_terms).collect();
-    let mut push = |group: GroupKind,
-                    field: PeerField,
-                    index,
-                    kind,
-                    title: String,
-                    mut details: Vec<String>,
-                    who: String| {
+    let described = if rp.has_l3() {
+        let mut all = endpoint_peers(rp, clusterwide, ns);
+        all.extend(cidr_peers(rp));
+        all.extend(entity_peers(rp));
+        all.extend(service_peers(rp, ns));
+        all.extend(fqdn_peers(rp));
+        all
+    } else if !rp.ports.is_empty() || !rp.icmps.is_empty() {
+        // Cilium: a rule with ports but no L3 selector applies to every peer;
+        // a rule with neither (`{}`) selects nothing and only isolates.
+        vec![Described {
+            group: GroupKind::Anywhere,
+            field: PeerField::All,
+            index: 0,
+            kind: PeerKind::Any,
+            title: "anywhere".to_string(),
+            details: vec![format!("rule {} names no peers", rule.rule + 1)],
+            who: if direction == Direction::Ingress {
+                "Any source"
+            } else {
+                "any destination"
+            }
+            .to_string(),
+        }]
+    } else {
+        Vec::new()
+    };
+    for d in described {
+        let mut details = d.details;
         if !requires.is_empty() {
             details.push(format!("requires {}", requires.join(", ")));
         }
         let who = if direction == Direction::Egress {
-            lower_first(&who)
+            lower_first(&d.who)
         } else {
-            upper_first(&who)
+            upper_first(&d.who)
         };
         let group = if direction == Direction::Egress
             && is_dns_edge(edge)
-            && matches!(group, GroupKind::InCluster | GroupKind::InNamespace)
+            && matches!(d.group, GroupKind::InCluster | GroupKind::InNamespace)
         {
             GroupKind::Dns
         } else {
-            group
+            d.group
         };
         out.push((
             group,
             Peer {
-                at: PeerRef { rule, field, index },
-                kind,
-                title,
+                at: PeerRef {
+                    rule,
+                    field: d.field,
+                    index: d.index,
+                },
+                kind: d.kind,
+                title: d.title,
                 details,
                 sentence: sentence(direction, &who, subject, edge),
                 edge: edge.clone(),
-                selector: (field == PeerField::Endpoints).then(|| PeerSelector {
+                selector: (d.field == PeerField::Endpoints).then(|| PeerSelector {
                     pods: rp
                         .endpoints
-                        .get(index)
+                        .get(d.index)
                         .map(|s| selector_terms(s).join(", "))
                         .unwrap_or_default(),
                     namespaces: None,
                 }),
             },
         ));
-    };
-    if !rp.has_l3() {
-        // Cilium: a rule with ports but no L3 selector applies to every peer;
-        // a rule with neither (`{}`) selects nothing and only isolates.
-        if !rp.ports.is_empty() || !rp.icmps.is_empty() {
-            let who = if direction == Direction::Ingress {
-                "Any source"
+    }
+}
+
+/// `toEndpoints` / `fromEndpoints`: pods of the policy's namespace, of a
+/// pinned namespace, or (clusterwide) of any namespace.
+fn endpoint_peers(rp: &RulePeers, clusterwide: bool, ns: &str) -> Vec<Described> {
+    rp.endpoints
+        .iter()
+        .enumerate()
+        .map(|(index, sel)| {
+            let terms = endpoint_terms(sel);
+            let (pods, pods_words) = if terms.is_empty() {
+                ("all pods".to_string(), "all pods".to_string())
             } else {
-                "any destination"
+                let pods = terms.join(", ");
+                let words = format!("pods {pods}");
+                (pods, words)
             };
-            push(
-                GroupKind::Anywhere,
-                PeerField::All,
-                0,
-                PeerKind::Any,
-                "anywhere".to_string(),
-                vec![format!("rule {} names no peers", rule.rule + 1)],
-                who.to_string(),
-            );
-        }
-        return;
-    }
-    for (i, sel) in rp.endpoints.iter().enumerate() {
-        let terms = endpoint_terms(sel);
-        let pods = if terms.is_empty() {
-            "all pods".to_string()
-        } else {
-            terms.join(", ")
-        };
-        let pods_words = if terms.is_empty() {
-            "all pods".to_string()
-        } else {
-            format!("pods {pods}")
-        };
-        match pinned_namespace(sel) {
-            Some(peer_ns) if clusterwide || peer_ns != ns => push(
-                GroupKind::InCluster,
-                PeerField::Endpoints,
-                i,
-                PeerKind::Namespaces,
-                pods,
-                vec![format!("namespace {peer_ns}")],
-                format!("{pods_words} in namespace {peer_ns}"),
-            ),
-            _ if clusterwide => push(
-                GroupKind::InCluster,
-                PeerField::Endpoints,
-                i,
-                PeerKind::Pods,
-                pods,
-                vec!["any namespace".to_string()],
-                format!("{pods_words} in any namespace"),
-            ),
-            _ => push(
-                GroupKind::InNamespace,
-                PeerField::Endpoints,
-                i,
-                PeerKind::Pods,
-                pods,
-                vec![format!("namespace {ns}")],
-                format!("{pods_words} in {ns}"),
-            ),
-        }
-    }
-    for (i, cidr) in rp.cidr.iter().enumerate() {
-        push(
-            GroupKind::OutsideCluster,
-            PeerField::Cidr,
-            i,
-            PeerKind::Cidr,
-            cidr.clone(),
-            Vec::new(),
-            format!("addresses in {cidr}"),
-        );
-    }
-    for (i, set) in rp.cidr_set.iter().enumerate() {
+            let (group, kind, details, who) = match pinned_namespace(sel) {
+                Some(peer_ns) if clusterwide || peer_ns != ns => (
+                    GroupKind::InCluster,
+                    PeerKind::Namespaces,
+                    vec![format!("namespace {peer_ns}")],
+                    format!("{pods_words} in namespace {peer_ns}"),
+                ),
+                _ if clusterwide => (
+                    GroupKind::InCluster,
+                    PeerKind::Pods,
+                    vec!["any namespace".to_string()],
+                    format!("{pods_words} in any namespace"),
+                ),
+                _ => (
+                    GroupKind::InNamespace,
+                    PeerKind::Pods,
+                    vec![format!("namespace {ns}")],
+                    format!("{pods_words} in {ns}"),
+                ),
+            };
+            Described {
+                group,
+                field: PeerField::Endpoints,
+                index,
+                kind,
+                title: pods,
+                details,
+                who,
+            }
+        })
+        .collect()
+}
+
+/// `toCIDR` and `toCIDRSet` (with their excepts and CIDR groups).
+fn cidr_peers(rp: &RulePeers) -> Vec<Described> {
+    let cidrs = rp.cidr.iter().enumerate().map(|(index, cidr)| Described {
+        group: GroupKind::OutsideCluster,
+        field: PeerField::Cidr,
+        index,
+        kind: PeerKind::Cidr,
+        title: cidr.clone(),
+        details: Vec::new(),
+        who: format!("addresses in {cidr}"),
+    });
+    let sets = rp.cidr_set.iter().enumerate().map(|(index, set)| {
         let title = set
             .cidr
             .clone()
@@ -497,77 +531,98 @@ fn rule_peers(
             details.push(format!("except {}", excepts.join(", ")));
             who = format!("{who} except {}", excepts.join(", "));
         }
-        push(
-            GroupKind::OutsideCluster,
-            PeerField::CidrSet,
-            i,
-            PeerKind::Cidr,
+        Described {
+            group: GroupKind::OutsideCluster,
+            field: PeerField::CidrSet,
+            index,
+            kind: PeerKind::Cidr,
             title,
             details,
             who,
-        );
-    }
-    for (i, entity) in rp.entities.iter().enumerate() {
-        let group = if CLUSTER_ENTITIES.contains(&entity.as_str()) {
-            GroupKind::InCluster
-        } else {
-            GroupKind::OutsideCluster
-        };
-        push(
-            group,
-            PeerField::Entities,
-            i,
-            PeerKind::Entity,
-            entity.clone(),
-            vec!["entity".to_string()],
-            format!("the {entity} entity"),
-        );
-    }
-    for (i, svc) in rp.services.iter().enumerate() {
-        let (title, details) = if let Some(named) = &svc.k8s_service {
-            (
-                named.service_name.clone().unwrap_or_default(),
-                vec![format!(
-                    "service in {}",
-                    named.namespace.clone().unwrap_or_else(|| ns.to_string())
-                )],
-            )
-        } else if let Some(by_label) = &svc.k8s_service_selector {
-            (
-                endpoint_terms(&by_label.selector).join(", "),
-                vec![format!(
-                    "services in {}",
-                    by_label.namespace.clone().unwrap_or_else(|| ns.to_string())
-                )],
-            )
-        } else {
-            ("(no service)".to_string(), Vec::new())
-        };
-        let who = format!("service {title}");
-        push(
-            GroupKind::InCluster,
-            PeerField::Services,
-            i,
-            PeerKind::Service,
-            title,
-            details,
-            who,
-        );
-    }
-    for (i, fqdn) in rp.fqdns.iter().enumerate() {
-        let name = fqdn
-            .match_name
-            .clone()
-            .or_else(|| fqdn.match_pattern.clone())
-            .unwrap_or_else(|| "(empty)".to_string());
-        push(
-            GroupKind::OutsideCluster,
-            PeerField::Fqdns,
-            i,
-            PeerKind::Fqdn,
-            name.clone(),
-            vec!["DNS name".to_string()],
-            format!("hosts named {name}"),
-        );
-    }
+        }
+    });
+    cidrs.chain(sets).collect()
+}
+
+/// `toEntities` / `fromEntities`: in the cluster or outside it.
+fn entity_peers(rp: &RulePeers) -> Vec<Described> {
+    rp.entities
+        .iter()
+        .enumerate()
+        .map(|(index, entity)| Described {
+            group: if CLUSTER_ENTITIES.contains(&entity.as_str()) {
+                GroupKind::InCluster
+            } else {
+                GroupKind::OutsideCluster
+            },
+            field: PeerField::Entities,
+            index,
+            kind: PeerKind::Entity,
+            title: entity.clone(),
+            details: vec!["entity".to_string()],
+            who: format!("the {entity} entity"),
+        })
+        .collect()
+}
+
+/// `toServices`, by name or by label.
+fn service_peers(rp: &RulePeers, ns: &str) -> Vec<Described> {
+    rp.services
+        .iter()
+        .enumerate()
+        .map(|(index, svc)| {
+            let (title, details) = if let Some(named) = &svc.k8s_service {
+                (
+                    named.service_name.clone().unwrap_or_default(),
+                    vec![format!(
+                        "service in {}",
+                        named.namespace.clone().unwrap_or_else(|| ns.to_string())
+                    )],
+                )
+            } else if let Some(by_label) = &svc.k8s_service_selector {
+                (
+                    endpoint_terms(&by_label.selector).join(", "),
+                    vec![format!(
+                        "services in {}",
+                        by_label.namespace.clone().unwrap_or_else(|| ns.to_string())
+                    )],
+                )
+            } else {
+                ("(no service)".to_string(), Vec::new())
+            };
+            Described {
+                group: GroupKind::InCluster,
+                field: PeerField::Services,
+                index,
+                kind: PeerKind::Service,
+                who: format!("service {title}"),
+                title,
+                details,
+            }
+        })
+        .collect()
+}
+
+/// `toFQDNs`, by name or pattern.
+fn fqdn_peers(rp: &RulePeers) -> Vec<Described> {
+    rp.fqdns
+        .iter()
+        .enumerate()
+        .map(|(index, fqdn)| {
+            let name = fqdn
+                .match_name
+                .clone()
+                .or_else(|| fqdn.match_pattern.clone())
+                .unwrap_or_else(|| "(empty)".to_string());
+            Described {
+                group: GroupKind::OutsideCluster,
+                field: PeerField::Fqdns,
+                index,
+                kind: PeerKind::Fqdn,
+                title: name.clone(),
+                details: vec!["DNS name".to_string()],
+                who: format!("hosts named {name}"),
+            }
+        })
+        .collect()
 }

@@ -348,7 +348,7 @@ status:
     assert_eq!(spec.service_account_name.as_deref(), Some("web"));
     let port = &spec.containers[0].ports.as_ref().unwrap()[0];
     assert_eq!(
-        (port.container_port, port.name.as_deref()),
+        (port.container_port.unwrap(), port.name.as_deref()),
         (8080, Some("http"))
     );
     assert_eq!(

@@ -113,6 +113,9 @@ pub fn np_port() -> impl Strategy<Value = Value> {
         Just(json!({"port": 80, "endPort": 443})),
         Just(json!({"port": "http"})),
         Just(json!({"port": "dns", "protocol": "UDP"})),
+        // A named port whose protocol the pods never give it: matches nothing.
+        Just(json!({"port": "dns"})),
+        Just(json!({"port": "http", "protocol": "UDP"})),
         Just(json!({"protocol": "UDP"})),
         Just(json!({"port": 443, "protocol": "SCTP"})),
     ]
@@ -199,6 +202,7 @@ pub fn cilium_ports() -> impl Strategy<Value = Value> {
         Just(json!([{"ports": [{"port": "80", "protocol": "TCP"}]}])),
         Just(json!([{"ports": [{"port": "80", "endPort": 443}]}])),
         Just(json!([{"ports": [{"port": "http"}]}])),
+        Just(json!([{"ports": [{"port": "dns", "protocol": "UDP"}]}])),
         Just(
             json!([{"ports": [{"port": "53", "protocol": "UDP"}], "rules": {"dns": [{"matchPattern": "*"}]}}])
         ),

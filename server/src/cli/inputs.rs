@@ -61,20 +61,25 @@ pub(crate) fn read_input(path: &str) -> anyhow::Result<String> {
 }
 
 /// Feeds every file of `paths` to `reader`, failing on any error with
-/// `file:line:col: message`.
-fn read_into(reader: &mut ClusterReader, paths: &[String]) -> anyhow::Result<()> {
+/// `file:line:col: message`; with `warn`, prints its warnings (about the
+/// cluster's objects: the policy read of the same files stays quiet).
+fn read_into(reader: &mut ClusterReader, paths: &[String], warn: bool) -> anyhow::Result<()> {
     let mut errors = Vec::new();
     for path in paths {
         for file in expand(path)? {
             let text = read_input(&file)?;
             for d in reader.read(&text) {
-                if d.severity == Severity::Error {
-                    errors.push(format!(
-                        "{file}:{}:{}: {}",
-                        d.line.unwrap_or(1),
-                        d.column.unwrap_or(1),
-                        d.message
-                    ));
+                let at = format!(
+                    "{file}:{}:{}: {}",
+                    d.line.unwrap_or(1),
+                    d.column.unwrap_or(1),
+                    d.message
+                );
+                match d.severity {
+                    Severity::Error => errors.push(at),
+                    Severity::Warning if warn => eprintln!("palisade: warning: {at}"),
+                    Severity::Warning => {}
+                    Severity::Info => {}
                 }
             }
         }
@@ -91,7 +96,7 @@ fn read_into(reader: &mut ClusterReader, paths: &[String]) -> anyhow::Result<()>
 /// kinds were skipped.
 pub(crate) fn load_cluster(path: &str) -> anyhow::Result<ClusterInput> {
     let mut reader = ClusterReader::new();
-    read_into(&mut reader, &[path.to_string()])?;
+    read_into(&mut reader, &[path.to_string()], true)?;
     let input = reader
         .finish()
         .with_context(|| format!("{path}: invalid cluster"))?;
@@ -115,7 +120,7 @@ pub(crate) fn load_cluster(path: &str) -> anyhow::Result<ClusterInput> {
 /// Reads the policies of every file and directory, in order.
 pub(crate) fn load_policies(paths: &[String]) -> anyhow::Result<Vec<Policy>> {
     let mut reader = ClusterReader::new();
-    read_into(&mut reader, paths)?;
+    read_into(&mut reader, paths, false)?;
     Ok(reader.into_policies())
 }
 

@@ -116,7 +116,7 @@ struct ProbeResult<'a> {
 struct ConnectionLine<'a> {
     from: &'a str,
     to: &'a str,
-    conns: String,
+    conns: &'a str,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     conditions: &'a [String],
 }
@@ -304,32 +304,34 @@ fn connection_list(
     policies: &[Policy],
 ) -> anyhow::Result<ExitCode> {
     // The address ranges depend only on the policies' CIDRs.
-    let ranges = Engine::new(&Cluster::new(), policies).address_ranges();
+    let ranges = Engine::new(&Cluster::new(), policies).address_partitions();
     let externals = connlist::add_address_ranges(&mut cluster, &ranges);
     if !args.external.is_empty() {
         eprintln!(
             "palisade: note: --external is not needed for connection sets: the address ranges cover every address"
         );
     }
-    // An address outside the cluster is the range that holds it.
-    let in_list = |cluster: &Cluster, r: Option<&EndpointRef>, flag: &str| {
+    // An address outside the cluster is the range that holds it, among the
+    // sources for --from and the destinations for --to.
+    let in_list = |cluster: &Cluster, r: Option<&EndpointRef>, flag: &str, source: bool| {
         let Some(r) = r else { return Ok(None) };
         if let Some(id) = cluster.find(r) {
             return Ok(Some(id));
         }
         match r {
-            EndpointRef::Ip(ip) => match externals
-                .iter()
-                .find(|(_, range)| range.start <= *ip && *ip <= range.end)
-            {
-                Some((id, _)) => Ok(Some(*id)),
+            EndpointRef::Ip(ip) => match externals.iter().find(|e| {
+                (if source { e.source } else { e.destination })
+                    && e.range.start <= *ip
+                    && *ip <= e.range.end
+            }) {
+                Some(e) => Ok(Some(e.id)),
                 None => bail!("{flag} {r}: no policy names an address of its family"),
             },
             EndpointRef::Pod { .. } => bail!("{flag} {r}: no such pod in the cluster file"),
         }
     };
-    let from = in_list(&cluster, args.from.as_ref(), "--from")?;
-    let to = in_list(&cluster, args.to.as_ref(), "--to")?;
+    let from = in_list(&cluster, args.from.as_ref(), "--from", true)?;
+    let to = in_list(&cluster, args.to.as_ref(), "--to", false)?;
     let group_by = match args.group_by {
         Some(GroupByArg::Pod) => GroupBy::Pod,
         Some(GroupByArg::Namespace) => GroupBy::Namespace,
@@ -380,12 +382,14 @@ fn connection_list(
             let line = ConnectionLine {
                 from: &src.name,
                 to: &dst.name,
-                conns: c.conns.to_string(),
+                conns: c.text(),
                 conditions: &c.conditions,
             };
             serde_json::to_writer(&mut out.w, &line)?;
         } else {
-            writeln!(out.w, "{} => {} : {}", src.name, dst.name, c.conns)?;
+            for part in [&src.name, " => ", &dst.name, " : ", c.text(), "\n"] {
+                out.w.write_all(part.as_bytes())?;
+            }
         }
         first = false;
         Ok(())

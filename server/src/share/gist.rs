@@ -25,6 +25,8 @@ pub const DEFAULT_DESCRIPTION: &str = "Palisade network policy";
 pub struct GistStore {
     client: Octocrab,
     authenticated: bool,
+    /// Where the GitHub API is, for messages when it cannot be reached.
+    api_url: String,
 }
 
 impl GistStore {
@@ -46,6 +48,7 @@ impl GistStore {
         Ok(GistStore {
             client,
             authenticated: token.is_some(),
+            api_url: shown_url(api_url),
         })
     }
 
@@ -55,8 +58,10 @@ impl GistStore {
     }
 }
 
-/// Maps an octocrab error, keeping GitHub's own status and message.
-fn upstream(err: octocrab::Error) -> ShareError {
+/// Maps an octocrab error, keeping GitHub's own status and message; an
+/// exchange that never reached GitHub says so, with the API address and the
+/// cause (octocrab's own text is a bare "Service Error: client error (Connect)").
+fn upstream(api_url: &str, err: octocrab::Error) -> ShareError {
     match err {
         octocrab::Error::GitHub { source, .. } => {
             let status = source.status_code;
@@ -67,8 +72,36 @@ fn upstream(err: octocrab::Error) -> ShareError {
                 ShareError::Upstream(message)
             }
         }
-        other => ShareError::Upstream(other.to_string()),
+        octocrab::Error::Service { .. } | octocrab::Error::Hyper { .. } => {
+            ShareError::Upstream(format!(
+                "GitHub cannot be reached at {api_url}: {}",
+                root_cause(&err)
+            ))
+        }
+        other => ShareError::Upstream(format!("{other}: {}", root_cause(&other))),
     }
+}
+
+/// The API address as messages show it: without any user or password.
+fn shown_url(api_url: &str) -> String {
+    match url::Url::parse(api_url) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.as_str().trim_end_matches('/').to_owned()
+        }
+        Err(_) => api_url.trim_end_matches('/').to_owned(),
+    }
+}
+
+/// The innermost cause of `err`, such as "Connection refused (os error 111)"
+/// or "operation timed out".
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
 }
 
 /// Turns a gist into a share: `policy.yaml`, else its only YAML file.
@@ -128,7 +161,7 @@ impl ShareStore for GistStore {
                 .file(POLICY_FILE, share.yaml)
                 .send()
                 .await
-                .map_err(upstream)?;
+                .map_err(|err| upstream(&self.api_url, err))?;
             if ShareId::parse(&gist.id)
                 .map(|id| matches!(id, ShareId::Gist(_)))
                 .unwrap_or(false)
@@ -153,7 +186,7 @@ impl ShareStore for GistStore {
                 Err(octocrab::Error::GitHub { source, .. }) if source.status_code == 404 => {
                     Ok(None)
                 }
-                Err(err) => Err(upstream(err)),
+                Err(err) => Err(upstream(&self.api_url, err)),
             }
         })
     }

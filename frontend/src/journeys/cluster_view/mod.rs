@@ -48,14 +48,7 @@ pub fn ClusterView() -> impl IntoView {
         j.cluster
             .with(|(_, c)| j.policies.with(|p| Engine::new(c, p).cluster_ports()))
     });
-    let port = Memo::new(move |_| {
-        let available = ports.get();
-        port_choice
-            .get()
-            .filter(|p| available.contains(p))
-            .or_else(|| available.iter().copied().find(|p| *p == PortKey::tcp(80)))
-            .or_else(|| available.first().copied())
-    });
+    let port = Memo::new(move |_| shown_port(&ports.get(), port_choice.get()));
     // The engine's table for the chosen port, over the whole cluster: the
     // filters only choose which of its cells are drawn.
     let table = Memo::new(move |_| {
@@ -73,15 +66,7 @@ pub fn ClusterView() -> impl IntoView {
         };
         j.cluster.with(|(_, c)| filter.axes(c, MAX_AXIS))
     });
-    let axis = Memo::new(move |_| {
-        axis_choice.get().unwrap_or_else(|| {
-            if heat.with(|h| h.filtered.len()) > MAX_AXIS {
-                Axis::Namespaces
-            } else {
-                Axis::Pods
-            }
-        })
-    });
+    let axis = Memo::new(move |_| shown_axis(axis_choice.get(), heat.with(|h| h.filtered.len())));
     let set_axis = move |a: Axis| {
         focus.set(None);
         selected.set(None);
@@ -100,36 +85,6 @@ pub fn ClusterView() -> impl IntoView {
         focus.set(None);
         axis_choice.set(None);
     };
-    let namespaces = move || {
-        j.cluster.with(|(_, c)| {
-            c.namespaces
-                .iter()
-                .map(|n| n.name.clone())
-                .collect::<Vec<_>>()
-        })
-    };
-
-    let why = move || {
-        let (from, to, port) = selected.get()?;
-        let verdict = j.cluster.with(|(_, c)| {
-            (from.0 < c.endpoint_count() && to.0 < c.endpoint_count()).then(|| {
-                j.policies
-                    .with(|p| Engine::new(c, p).verdict(from, to, port))
-            })
-        })?;
-        Some(view! {
-            <div class="why-panel" role="region" aria-label="Why">
-                <h4 class="why-title" class:allowed=verdict.allowed>
-                    {format!("{} → {} on {}: {}", verdict.from, verdict.to, verdict.port, if verdict.allowed { "allowed" } else { "denied" })}
-                </h4>
-                <p class="why-explain">{verdict.explain()}</p>
-                <ul class="why-reasons">
-                    {verdict.reasons().into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
-                </ul>
-            </div>
-        })
-    };
-
     view! {
         <section class="journey cluster-view" aria-labelledby="cv-title">
             <div class="journey-head">
@@ -145,6 +100,51 @@ pub fn ClusterView() -> impl IntoView {
                 </button>
             </div>
 
+            <ClusterFilters ns_filter=ns_filter label_filter=label_filter port_choice=port_choice
+                focus=focus ports=ports port=port axis=axis set_axis=Callback::new(set_axis)/>
+            <div class="cv-body" class:single=move || axis.get() == Axis::Namespaces>
+                <div class="heatmap-wrap">{move || {
+                    let Some(port) = port.get() else {
+                        return view! { <p class="hint">"No pods or ports to show."</p> }.into_any();
+                    };
+                    match axis.get() {
+                        Axis::Pods => pod_view(j, port, heat, table, live_diff, selected, focus, set_axis),
+                        Axis::Namespaces => namespace_view(j, port, heat, table, live_diff, focus, axis_choice),
+                    }
+                }}</div>
+                <Show when=move || axis.get() == Axis::Pods>
+                    <WhyPanel selected=selected/>
+                </Show>
+            </div>
+
+            <PostureSummary/>
+        </section>
+    }
+}
+
+/// The filters above the heat map: namespace, labels, port, and what the
+/// rows and columns are.
+#[component]
+fn ClusterFilters(
+    ns_filter: RwSignal<String>,
+    label_filter: RwSignal<String>,
+    port_choice: RwSignal<Option<PortKey>>,
+    focus: RwSignal<Option<(String, String)>>,
+    ports: Memo<Vec<PortKey>>,
+    port: Memo<Option<PortKey>>,
+    axis: Memo<Axis>,
+    set_axis: Callback<Axis>,
+) -> impl IntoView {
+    let j = expect_context::<Journeys>();
+    let namespaces = move || {
+        j.cluster.with(|(_, c)| {
+            c.namespaces
+                .iter()
+                .map(|n| n.name.clone())
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
             <div class="cv-filters">
                 <label>"Namespace "
                     <select aria-label="Namespace filter" on:change=move |ev| {
@@ -173,27 +173,83 @@ pub fn ClusterView() -> impl IntoView {
                 </label>
                 <div class="segmented cv-axis" role="group" aria-label="Heat map rows and columns">
                     <button type="button" aria-pressed=move || (axis.get() == Axis::Pods).to_string()
-                        title="One row and one column per pod" on:click=move |_| set_axis(Axis::Pods)>"Pods"</button>
+                        title="One row and one column per pod" on:click=move |_| set_axis.run(Axis::Pods)>"Pods"</button>
                     <button type="button" aria-pressed=move || (axis.get() == Axis::Namespaces).to_string()
                         title="One row and one column per namespace, counting allowed pod pairs"
-                        on:click=move |_| set_axis(Axis::Namespaces)>"Namespaces"</button>
+                        on:click=move |_| set_axis.run(Axis::Namespaces)>"Namespaces"</button>
                 </div>
             </div>
+    }
+}
 
-            <div class="cv-body" class:single=move || axis.get() == Axis::Namespaces>
-                <div class="heatmap-wrap">{move || {
-                    let Some(port) = port.get() else {
-                        return view! { <p class="hint">"No pods or ports to show."</p> }.into_any();
-                    };
-                    match axis.get() {
-                        Axis::Pods => pod_view(j, port, heat, table, live_diff, selected, focus, set_axis),
-                        Axis::Namespaces => namespace_view(j, port, heat, table, live_diff, focus, axis_choice),
-                    }
-                }}</div>
-                {move || (axis.get() == Axis::Pods).then(why)}
+/// Why the selected cell's pod may or may not reach the other.
+#[component]
+fn WhyPanel(selected: RwSignal<Option<(EndpointId, EndpointId, PortKey)>>) -> impl IntoView {
+    let j = expect_context::<Journeys>();
+    move || {
+        let (from, to, port) = selected.get()?;
+        let verdict = j.cluster.with(|(_, c)| {
+            (from.0 < c.endpoint_count() && to.0 < c.endpoint_count()).then(|| {
+                j.policies
+                    .with(|p| Engine::new(c, p).verdict(from, to, port))
+            })
+        })?;
+        Some(view! {
+            <div class="why-panel" role="region" aria-label="Why">
+                <h4 class="why-title" class:allowed=verdict.allowed>
+                    {format!("{} → {} on {}: {}", verdict.from, verdict.to, verdict.port, if verdict.allowed { "allowed" } else { "denied" })}
+                </h4>
+                <p class="why-explain">{verdict.explain()}</p>
+                <ul class="why-reasons">
+                    {verdict.reasons().into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
+                </ul>
             </div>
+        })
+    }
+}
 
-            <PostureSummary/>
-        </section>
+/// The port the heat map shows: the chosen one while the cluster has it,
+/// else TCP 80, else the first port.
+fn shown_port(available: &[PortKey], choice: Option<PortKey>) -> Option<PortKey> {
+    choice
+        .filter(|p| available.contains(p))
+        .or_else(|| available.iter().copied().find(|p| *p == PortKey::tcp(80)))
+        .or_else(|| available.first().copied())
+}
+
+/// What the rows and columns are: the chosen axis, else pods while they fit
+/// ([`MAX_AXIS`]), else namespaces.
+fn shown_axis(choice: Option<Axis>, filtered_pods: usize) -> Axis {
+    choice.unwrap_or(if filtered_pods > MAX_AXIS {
+        Axis::Namespaces
+    } else {
+        Axis::Pods
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_port_shown_is_the_choice_else_tcp_80_else_the_first() {
+        let (udp53, tcp80, tcp443) = ("53/UDP", "80/TCP", "443/TCP");
+        let key = |s: &str| s.parse::<PortKey>().unwrap();
+        let available = [key(udp53), key(tcp80), key(tcp443)];
+        assert_eq!(shown_port(&available, Some(key(tcp443))), Some(key(tcp443)));
+        assert_eq!(shown_port(&available, None), Some(key(tcp80)));
+        assert_eq!(
+            shown_port(&available, Some(key("9/SCTP"))),
+            Some(key(tcp80))
+        );
+        assert_eq!(shown_port(&available[..1], None), Some(key(udp53)));
+        assert_eq!(shown_port(&[], Some(key(tcp80))), None);
+    }
+
+    #[test]
+    fn pods_are_the_axis_while_they_fit() {
+        assert_eq!(shown_axis(None, MAX_AXIS), Axis::Pods);
+        assert_eq!(shown_axis(None, MAX_AXIS + 1), Axis::Namespaces);
+        assert_eq!(shown_axis(Some(Axis::Pods), 1000), Axis::Pods);
     }
 }

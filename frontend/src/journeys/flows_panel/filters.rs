@@ -115,16 +115,16 @@ pub fn impact_text(allowed: Option<bool>, is_reply: bool) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use policy_core::flows::{AggregateOptions, ReaderOptions, aggregate_bytes, replay};
 
-    const FLOWS: &str = r#"{"flow":{"verdict":"FORWARDED","IP":{"source":"10.0.0.1","destination":"10.0.0.2"},"l4":{"TCP":{"source_port":40000,"destination_port":80}},"source":{"namespace":"shop","labels":["k8s:app=web"]},"destination":{"namespace":"shop","labels":["k8s:app=db"]},"is_reply":false}}
+    pub(in crate::journeys::flows_panel) const FLOWS: &str = r#"{"flow":{"verdict":"FORWARDED","IP":{"source":"10.0.0.1","destination":"10.0.0.2"},"l4":{"TCP":{"source_port":40000,"destination_port":80}},"source":{"namespace":"shop","labels":["k8s:app=web"]},"destination":{"namespace":"shop","labels":["k8s:app=db"]},"is_reply":false}}
 {"flow":{"verdict":"FORWARDED","IP":{"source":"10.0.0.2","destination":"10.0.0.1"},"l4":{"TCP":{"source_port":80,"destination_port":40000}},"source":{"namespace":"shop","labels":["k8s:app=db"]},"destination":{"namespace":"shop","labels":["k8s:app=web"]},"is_reply":true}}
 {"flow":{"verdict":"DROPPED","IP":{"source":"10.0.0.1","destination":"10.0.0.3"},"l4":{"TCP":{"source_port":40001,"destination_port":443}},"source":{"namespace":"shop","labels":["k8s:app=web"]},"destination":{"namespace":"pay","labels":["k8s:app=api"]},"l7":{"http":{"method":"GET","url":"http://api/charge"}}}}
 "#;
 
-    fn aggregates() -> Aggregates {
+    pub(in crate::journeys::flows_panel) fn aggregates() -> Aggregates {
         aggregate_bytes(
             FLOWS.as_bytes(),
             ReaderOptions::default(),

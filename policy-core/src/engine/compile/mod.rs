@@ -164,6 +164,20 @@ impl Compiled {
         }
     }
 
+    /// Whether `peer` is in [`Compiled::node_set`]`(rel, subject)`, without
+    /// building the set.
+    pub(crate) fn node_contains(&self, rel: NodeRelative, subject: usize, peer: usize) -> bool {
+        let local = self.node_of.get(subject).copied().flatten();
+        match (rel, local) {
+            (NodeRelative::Host, Some(n)) => self.host_by_node[n as usize].contains(peer),
+            (NodeRelative::Host, None) => false,
+            (NodeRelative::RemoteNode, Some(n)) => {
+                self.host_all.contains(peer) && !self.host_by_node[n as usize].contains(peer)
+            }
+            (NodeRelative::RemoteNode, None) => self.host_all.contains(peer),
+        }
+    }
+
     /// All peers of `rule` for `subject`, or `None` for every peer.
     pub(crate) fn rule_peers(&self, rule: &Rule, subject: usize) -> Option<BitSet> {
         let peers = rule.peers.as_ref()?;
