@@ -235,3 +235,62 @@ fn cilium_specifics() {
     // ICMP as icmps.
     assert!(out.contains("icmps:"));
 }
+
+/// Found by the generate_check fuzz target: HTTP seen over UDP became a
+/// Cilium HTTP rule on a UDP port, which Cilium's validation refuses. The
+/// port is allowed without it, and a warning says so.
+#[test]
+fn http_over_udp_gives_no_http_rule() {
+    let line = br#"{"flow":{"verdict":"FORWARDED","IP":{"source":"10.0.0.1","destination":"10.0.0.2"},"l4":{"UDP":{"source_port":40000,"destination_port":8080}},"source":{"namespace":"shop","labels":["k8s:app=web"]},"destination":{"namespace":"shop","labels":["k8s:app=api"]},"l7":{"type":"REQUEST","http":{"method":"GET","url":"http://api/metrics"}},"traffic_direction":"EGRESS","Type":"L7"}}"#;
+    let (agg, _) =
+        aggregate_bytes(line, ReaderOptions::default(), AggregateOptions::default()).unwrap();
+    let opts = GenerateOptions {
+        flavor: Flavor::Cilium,
+        ..GenerateOptions::default()
+    };
+    let generated = generate(&agg, &opts);
+    let text = to_yaml(&generated.policies);
+    assert!(text.contains("protocol: UDP"), "{text}");
+    assert!(!text.contains("http:"), "{text}");
+    assert!(
+        generated
+            .warnings
+            .iter()
+            .any(|w| w.contains("HTTP seen over UDP")),
+        "{:?}",
+        generated.warnings
+    );
+    let errors: Vec<_> = policy_core::check::check(&text, None)
+        .into_iter()
+        .filter(|d| d.severity == policy_core::diagnostic::Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+/// Found by the generate_check fuzz target: a DNS name Cilium refuses in
+/// `matchName` (here with `=`) became a `toFQDNs` rule. Such names are not
+/// used; the address is.
+#[test]
+fn dns_names_cilium_refuses_fall_back_to_the_address() {
+    let text = std::fs::read_to_string(format!("{DATA}flows/synthetic-mixed.jsonl"))
+        .unwrap()
+        .replace("payments.example.com", "pay=ments.example.com");
+    let (agg, _) = aggregate_bytes(
+        text.as_bytes(),
+        ReaderOptions::default(),
+        AggregateOptions::default(),
+    )
+    .unwrap();
+    let opts = GenerateOptions {
+        flavor: Flavor::Cilium,
+        ..GenerateOptions::default()
+    };
+    let yaml = to_yaml(&generate(&agg, &opts).policies);
+    assert!(!yaml.contains("matchName: pay=ments"), "{yaml}");
+    assert!(yaml.contains("203.0.113.7/32"), "{yaml}");
+    let errors: Vec<_> = policy_core::check::check(&yaml, None)
+        .into_iter()
+        .filter(|d| d.severity == policy_core::diagnostic::Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}

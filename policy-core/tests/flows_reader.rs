@@ -374,6 +374,48 @@ fn chunking_does_not_change_the_result() {
     assert_eq!(whole.total_flows, 400);
 }
 
+/// Found by the flow_chunks fuzz target: an array element ending within
+/// a chunk did not mark its line as holding bytes, so a last unterminated
+/// line was counted only when a chunk boundary fell inside the element.
+#[test]
+fn an_unterminated_last_line_counts_whatever_the_chunking() {
+    for input in [&b"[\n{}"[..], b"[\n{},\n{}", b"[\n1", b"[{\n}"] {
+        let whole = read_chunked(input, &[input.len()], ReaderOptions::default())
+            .unwrap()
+            .1;
+        let bytewise = read_chunked(input, &[1], ReaderOptions::default())
+            .unwrap()
+            .1;
+        assert_eq!(whole, bytewise, "{:?}", String::from_utf8_lossy(input));
+        let lines = input.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        assert_eq!(whole.lines, lines, "{:?}", String::from_utf8_lossy(input));
+    }
+}
+
+/// Found by the flow_chunks fuzz target: a record cut off by the next one
+/// (`{` at the start of a line) could go over the error limit and reading
+/// went on within the chunk, so the error named a later line when the
+/// whole input came in one chunk.
+#[test]
+fn the_error_limit_stops_at_the_same_record_whatever_the_chunking() {
+    let input = b"x\nx\n{\n{}\n{}\n";
+    let opts = ReaderOptions {
+        max_errors: 2,
+        ..ReaderOptions::default()
+    };
+    let message = |sizes: &[usize]| {
+        read_chunked(input, sizes, opts.clone())
+            .unwrap_err()
+            .to_string()
+    };
+    let whole = message(&[input.len()]);
+    assert!(
+        whole.contains("last at line 3: truncated record"),
+        "{whole}"
+    );
+    assert_eq!(message(&[1]), whole);
+}
+
 #[test]
 fn external_addresses_and_replies() {
     let (agg, _) = read(&sample("basic-sample-400-tcp-flows.json"));

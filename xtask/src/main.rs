@@ -6,11 +6,15 @@
 //!   Playwright suite in a real Chromium.
 //! - `cargo xtask build-web [--dev]`: only build the page into `dist/`.
 //! - `cargo xtask setup`: only install the tools (cached in `~/.cache/palisade`).
+//! - `cargo xtask fuzz TARGET SECONDS`: run one fuzz target of `fuzz/` under
+//!   libFuzzer (nightly and cargo-fuzz); `cargo xtask fuzz cmin TARGET`
+//!   minimises its corpus.
 //!
 //! Environment: `PALISADE_WASM_ROUTE=rustup|debian` forces a route for the
 //! wasm32 standard library (default: rustup, falling back to Debian's
 //! rustc-web with `-Zbuild-std`); `PALISADE_CACHE` moves the tool cache.
 
+mod fuzz;
 mod machete;
 mod postgres;
 mod process;
@@ -34,13 +38,16 @@ fn main() -> ExitCode {
         Some("test") => cmd_test(),
         Some("build-web") => cmd_build_web(&args[1..]).map(|_| ()),
         Some("setup") => tools::Toolchain::prepare(&workspace_root()).map(|_| ()),
+        Some("fuzz") => fuzz::cmd_fuzz(&workspace_root(), &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <run|test|build-web|setup>\n\n  \
+                "usage: cargo xtask <run|test|build-web|setup|fuzz>\n\n  \
                  run        build everything (release) and serve on http://127.0.0.1:8080\n  \
-                 test       fmt, clippy, Rust tests, WASM build, Playwright in Chromium\n  \
+                 test       fmt, clippy, Rust tests (fuzz corpora replayed), WASM build, Playwright in Chromium\n  \
                  build-web  build the page into dist/ (--dev for an unoptimised build)\n  \
-                 setup      install the WASM tools into the cache"
+                 setup      install the WASM tools into the cache\n  \
+                 fuzz       {}",
+                fuzz::USAGE
             );
             return ExitCode::from(2);
         }

@@ -88,6 +88,24 @@ fn pod_info(pod: &Pod, index: usize) -> Result<PodInfo, ClusterError> {
         field,
         why,
     };
+    // The apiserver's rules: a pod's namespace is a DNS-1123 label, its
+    // name a DNS-1123 subdomain. Anything else (a `/` in particular) could
+    // not be named as `namespace/pod` on the command line or in the API.
+    let names = [
+        (
+            "metadata.namespace",
+            crate::validate::names::dns1123_label(namespace),
+        ),
+        (
+            "metadata.name",
+            crate::validate::names::dns1123_subdomain(name),
+        ),
+    ];
+    for (field, errors) in names {
+        if let Some(why) = errors.into_iter().next() {
+            return Err(invalid(field.to_string(), why));
+        }
+    }
     let parse_ip = |s: &str, field: String| -> Result<IpAddr, ClusterError> {
         s.parse()
             .map_err(|_| invalid(field, format!("`{s}` is not an IP address")))
@@ -205,5 +223,24 @@ status: {podIP: 10.0.0.1, hostIP: 192.168.0.1, podIPs: [{ip: 10.0.0.1}, {ip: "fd
                 .unwrap();
         let err = Cluster::from_objects(&[], &[pod]).unwrap_err().to_string();
         assert!(err.contains("x/a") && err.contains("status.podIP"), "{err}");
+    }
+
+    /// Found by the cluster_reader fuzz target: a pod named
+    /// `networking.k7s.io/v1` made a cluster whose pod no `namespace/pod`
+    /// text could name. Names follow the apiserver's rules.
+    #[test]
+    fn pod_names_and_namespaces_are_kubernetes_names() {
+        for (yaml, field) in [
+            ("metadata: {name: a/b}", "metadata.name"),
+            ("metadata: {name: Web}", "metadata.name"),
+            ("metadata: {name: a, namespace: x/y}", "metadata.namespace"),
+            ("metadata: {name: a, namespace: x.y}", "metadata.namespace"),
+        ] {
+            let pod: Pod = serde_yaml::from_str(yaml).unwrap();
+            let err = Cluster::from_objects(&[], &[pod]).unwrap_err().to_string();
+            assert!(err.contains(field), "{yaml}: {err}");
+        }
+        let pod: Pod = serde_yaml::from_str("metadata: {name: web-0.a, namespace: x-1}").unwrap();
+        assert!(Cluster::from_objects(&[], &[pod]).is_ok());
     }
 }

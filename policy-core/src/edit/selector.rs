@@ -53,6 +53,9 @@ pub fn parse_selector(text: &str) -> Result<LabelSelector, SelectorParseError> {
                 return Err(err("in/notin needs at least one value"));
             }
             check_key(key).map_err(|r| err(&r))?;
+            for value in &values {
+                check_value(value).map_err(|r| err(&r))?;
+            }
             exprs.push(LabelSelectorRequirement {
                 key: key.to_string(),
                 operator: op.to_string(),
@@ -60,6 +63,7 @@ pub fn parse_selector(text: &str) -> Result<LabelSelector, SelectorParseError> {
             });
         } else if let Some((key, value)) = term.split_once("!=") {
             check_key(key.trim()).map_err(|r| err(&r))?;
+            check_value(value.trim()).map_err(|r| err(&r))?;
             exprs.push(LabelSelectorRequirement {
                 key: key.trim().to_string(),
                 operator: "NotIn".to_string(),
@@ -71,6 +75,7 @@ pub fn parse_selector(text: &str) -> Result<LabelSelector, SelectorParseError> {
             if value.contains(char::is_whitespace) {
                 return Err(err("label values cannot contain spaces"));
             }
+            check_value(value).map_err(|r| err(&r))?;
             labels.insert(key.trim().to_string(), value.to_string());
         } else if let Some(key) = term.strip_prefix('!') {
             check_key(key.trim()).map_err(|r| err(&r))?;
@@ -102,6 +107,19 @@ fn check_key(key: &str) -> Result<(), String> {
         return Err(format!("{key:?} is not a label key"));
     }
     Ok(())
+}
+
+/// A value must be a Kubernetes label value, as the apiserver (and
+/// `kubectl -l`) require; anything else, such as a value starting with `=`,
+/// would also not read back from the text the graph shows.
+fn check_value(value: &str) -> Result<(), String> {
+    match crate::validate::names::label_value(value)
+        .into_iter()
+        .next()
+    {
+        Some(why) => Err(format!("{value:?} is not a label value: {why}")),
+        None => Ok(()),
+    }
 }
 
 /// Splits on commas outside parentheses.

@@ -313,6 +313,20 @@ fn selector_text_round_trips() {
     assert!(parse_selector("app=has space").is_err());
 }
 
+/// Found by the edit_view fuzz target: `apiVersion===x` read as the value
+/// `==x`, which shows as `apiVersion===x` and reads back as `=x`. Values
+/// must be label values, as for the apiserver.
+#[test]
+fn selector_values_are_label_values() {
+    for text in ["a===x", "a=-x", "a!==x", "a in (ok, =x)", "a notin (x y)"] {
+        let err = parse_selector(text).unwrap_err();
+        assert!(err.reason.contains("not a label value"), "{text}: {err}");
+    }
+    for text in ["a==x", "a=", "a=x.y_z-1", "a in (x, y-1)"] {
+        assert!(parse_selector(text).is_ok(), "{text}");
+    }
+}
+
 /// A small cluster: two namespaces, pods on both sides of every rule.
 fn cluster() -> Cluster {
     let mut c = Cluster::new();

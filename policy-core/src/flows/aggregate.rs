@@ -417,7 +417,18 @@ impl Aggregator {
         if let Some(e) = labels.reserved {
             return Some(EndpointClass::Reserved(e));
         }
-        let namespace = ep.namespace.filter(|n| !n.is_empty()).or(labels.namespace);
+        let namespace = match ep.namespace.filter(|n| !n.is_empty()) {
+            Some(n) if !crate::validate::names::dns1123_label(&n).is_empty() => {
+                // A damaged log: no policy could name this namespace.
+                self.warn(
+                    line,
+                    format!("endpoint namespace {n:?} is not a Kubernetes namespace name; ignored"),
+                );
+                None
+            }
+            other => other,
+        }
+        .or(labels.namespace);
         if namespace.is_none() && labels.pod.is_empty() {
             return Some(match ep.identity.and_then(ReservedEntity::from_number) {
                 Some(e) => EndpointClass::Reserved(e),
@@ -935,6 +946,35 @@ mod tests {
             include_bytes!("../../tests/data/flows/synthetic-mixed.jsonl"),
         ),
     ];
+
+    /// Found by the generate_check fuzz target: an endpoint's `namespace`
+    /// that is no Kubernetes name became a generated selector the apiserver
+    /// refuses. It is ignored, with a warning at its line.
+    #[test]
+    fn an_endpoint_namespace_kubernetes_refuses_is_ignored() {
+        let line = br#"{"flow":{"verdict":"FORWARDED","IP":{"source":"10.0.0.1","destination":"10.0.0.2"},"l4":{"TCP":{"source_port":40000,"destination_port":53}},"source":{"namespace":"k}be-system","labels":["k8s:app=web"]},"destination":{"namespace":"shop","labels":["k8s:app=api"]},"traffic_direction":"EGRESS"}}"#;
+        let (aggregates, _) = crate::flows::aggregate_bytes(
+            line,
+            crate::flows::ReaderOptions::default(),
+            AggregateOptions::default(),
+        )
+        .unwrap();
+        assert!(
+            aggregates
+                .identities
+                .iter()
+                .all(|i| i.identity.namespace() != Some("k}be-system")),
+            "{:?}",
+            aggregates.identities
+        );
+        assert!(
+            aggregates.problems.iter().any(|p| p.line == 1
+                && p.message
+                    .contains("\"k}be-system\" is not a Kubernetes namespace name")),
+            "{:?}",
+            aggregates.problems
+        );
+    }
 
     /// The server sends aggregates to the page as JSON (`POST /api/flows`):
     /// they must come back identical.

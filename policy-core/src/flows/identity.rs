@@ -14,6 +14,8 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::validate::names;
+
 pub use crate::cluster::ReservedEntity;
 
 /// A flow endpoint's identity: what generated rules select.
@@ -89,7 +91,15 @@ pub struct ParsedLabels {
     pub reserved: Option<ReservedEntity>,
 }
 
-/// Sorts Hubble label strings (`k8s:app=web`, `reserved:host`).
+/// Whether a key and value are a label the apiserver accepts. Others (a
+/// damaged log) are left out: no selector could name them, and a policy
+/// generated from them would be refused.
+fn is_label(key: &str, value: &str) -> bool {
+    names::qualified_name(key).is_empty() && names::label_value(value).is_empty()
+}
+
+/// Sorts Hubble label strings (`k8s:app=web`, `reserved:host`). Labels and
+/// namespace names Kubernetes would not accept are left out.
 pub fn parse_labels<'a>(labels: impl IntoIterator<Item = &'a str>) -> ParsedLabels {
     let mut out = ParsedLabels::default();
     for label in labels {
@@ -112,11 +122,15 @@ pub fn parse_labels<'a>(labels: impl IntoIterator<Item = &'a str>) -> ParsedLabe
             }
             "k8s" | "any" | "unspec" => {
                 if key == "io.kubernetes.pod.namespace" {
-                    out.namespace = Some(value.to_string());
+                    if names::dns1123_label(value).is_empty() {
+                        out.namespace = Some(value.to_string());
+                    }
                 } else if let Some(ns_key) = key.strip_prefix("io.cilium.k8s.namespace.labels.") {
-                    out.namespace_labels
-                        .insert(ns_key.to_string(), value.to_string());
-                } else if !is_volatile_label(key) && !key.is_empty() {
+                    if is_label(ns_key, value) {
+                        out.namespace_labels
+                            .insert(ns_key.to_string(), value.to_string());
+                    }
+                } else if !is_volatile_label(key) && is_label(key, value) {
                     out.pod.insert(key.to_string(), value.to_string());
                 }
             }
@@ -208,6 +222,22 @@ pub fn dns_label(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the generate_check fuzz target: a damaged label key in a
+    /// flow log became a selector the apiserver refuses.
+    #[test]
+    fn labels_kubernetes_refuses_are_left_out() {
+        let p = parse_labels([
+            "k8s:app=web",
+            "k8s:io.kubernetes.pod.na``mespace=x",
+            "k8s:tier=-bad",
+            "k8s:io.cilium.k8s.namespace.labels.team=a b",
+            "k8s:io.kubernetes.pod.namespace=Not/A/Namespace",
+        ]);
+        assert_eq!(p.pod.keys().collect::<Vec<_>>(), ["app"]);
+        assert!(p.namespace_labels.is_empty());
+        assert_eq!(p.namespace, None);
+    }
 
     #[test]
     fn labels_are_sorted_into_meaning() {

@@ -515,6 +515,9 @@ impl FlowReader {
                     // A new record at the start of a line while this one is
                     // still open: this one was cut off.
                     self.complete(&chunk[start..pos], on_flow);
+                    if self.failed.is_some() {
+                        return chunk.len();
+                    }
                     self.start_record();
                     self.value = ValueScan::default();
                     start = pos;
@@ -641,6 +644,8 @@ impl FlowReader {
             if let Some(end) = end_here {
                 let start = elem_start.unwrap_or(pos);
                 s.in_element = false;
+                // The element's last byte is on the current line.
+                self.line_has_bytes = true;
                 self.complete(&chunk[start..end], on_flow);
                 elem_start = None;
                 pos = end;
@@ -655,7 +660,11 @@ impl FlowReader {
             let start = elem_start.unwrap_or(chunk.len());
             let piece = &chunk[start..];
             self.record_len += piece.len();
-            self.line_has_bytes = true;
+            // Whether the current line has bytes depends only on the last
+            // byte read, whatever the chunking.
+            if let Some(&last) = piece.last() {
+                self.line_has_bytes = last != b'\n';
+            }
             self.append(piece);
         }
         pos
@@ -672,7 +681,10 @@ impl FlowReader {
             ProblemSeverity::Error => self.report.errors += 1,
             ProblemSeverity::Warning => self.report.warnings += 1,
         }
-        if severity == ProblemSeverity::Error && self.report.errors > self.opts.max_errors {
+        if severity == ProblemSeverity::Error
+            && self.report.errors > self.opts.max_errors
+            && self.failed.is_none()
+        {
             self.failed = Some(ReadError::TooManyErrors {
                 limit: self.opts.max_errors,
                 line,

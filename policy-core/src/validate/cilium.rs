@@ -534,6 +534,13 @@ fn validate_entity(e: &str, path: &str, f: &mut Findings) {
     }
 }
 
+/// Whether Cilium accepts `name` as a `toFQDNs` `matchName`: letters,
+/// digits, `.`, `-` and `_` (the generator writes only such names).
+pub(crate) fn is_match_name(name: &str) -> bool {
+    name.bytes()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
+}
+
 fn validate_fqdn(q: &FqdnSelector, path: &str, f: &mut Findings) {
     let name = q.match_name.as_deref().unwrap_or("");
     let pattern = q.match_pattern.as_deref().unwrap_or("");
@@ -548,11 +555,7 @@ fn validate_fqdn(q: &FqdnSelector, path: &str, f: &mut Findings) {
     if name.is_empty() && pattern.is_empty() {
         f.required(path, "one of matchName or matchPattern is required");
     }
-    if !name.is_empty()
-        && !name
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
-    {
+    if !name.is_empty() && !is_match_name(name) {
         err(
             f,
             "cilium-fqdn",

@@ -30,6 +30,29 @@ pub(super) fn starts_document(line: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
 }
 
+/// The lines of `text`, each with its line break: YAML's breaks are LF,
+/// CRLF and a lone CR (YAML 1.2, [5.4]), so the lines counted here are the
+/// lines the reader's positions count.
+///
+/// [5.4]: https://yaml.org/spec/1.2.2/#54-line-break-characters
+pub(super) fn yaml_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let bytes = rest.as_bytes();
+        let end = match memchr::memchr2(b'\n', b'\r', bytes) {
+            Some(i) if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') => i + 2,
+            Some(i) => i + 1,
+            None => rest.len(),
+        };
+        let (line, tail) = rest.split_at(end);
+        rest = tail;
+        Some(line)
+    })
+}
+
 /// Whether a line ties the next document to the text before it.
 fn ties_documents(line: &str) -> bool {
     line.starts_with('%')
@@ -53,7 +76,7 @@ pub fn split_chunks(text: &str) -> Vec<Chunk<'_>> {
     }
     let mut cuts = Vec::new();
     let mut offset = 0;
-    for (n, line) in text.split_inclusive('\n').enumerate() {
+    for (n, line) in yaml_lines(text).enumerate() {
         if ties_documents(line) {
             return whole;
         }
@@ -114,5 +137,28 @@ mod tests {
         }
         // `----` and `---x` are content, not markers.
         assert_eq!(split_chunks("a: |\n----\n---x: 1\n").len(), 1);
+    }
+
+    #[test]
+    fn counts_lines_as_yaml_does() {
+        // A lone CR breaks a line in YAML (found by the check_yaml fuzz
+        // target: the chunks' lines were one short of the reader's).
+        let text = "a: 1\rb: 2\r\n---\rc: 3\n---\nd: 4\n";
+        let parts: Vec<(&str, u32)> = split_chunks(text)
+            .iter()
+            .map(|c| (c.text, c.line))
+            .collect();
+        assert_eq!(
+            parts,
+            vec![
+                ("a: 1\rb: 2\r\n", 0),
+                ("---\rc: 3\n", 2),
+                ("---\nd: 4\n", 4)
+            ]
+        );
+        assert_eq!(
+            yaml_lines("a\r\nb\rc\nd").collect::<Vec<_>>(),
+            vec!["a\r\n", "b\r", "c\n", "d"]
+        );
     }
 }

@@ -10,7 +10,7 @@
 pub fn split_documents(text: &str) -> Vec<String> {
     let mut docs = Vec::new();
     let mut current = String::new();
-    for line in text.split_inclusive('\n') {
+    for line in super::chunks::yaml_lines(text) {
         if !super::chunks::starts_document(line) {
             current.push_str(line);
             continue;

@@ -524,7 +524,17 @@ pub fn generate(agg: &Aggregates, opts: &GenerateOptions) -> Generated {
             if let (L7Key::Http { method, path }, Flavor::Cilium, Some(_)) =
                 (l7, opts.flavor, f.port)
             {
-                http.insert((method.clone(), path.clone()));
+                // Cilium applies HTTP rules on TCP only (its validation
+                // refuses them on other protocols).
+                if f.protocol == Protocol::Tcp {
+                    http.insert((method.clone(), path.clone()));
+                } else {
+                    warnings.insert(format!(
+                        "{}: HTTP seen over {}; Cilium's HTTP rules apply to TCP only, so the rule allows the port without them",
+                        describe(),
+                        f.protocol.as_str()
+                    ));
+                }
             }
             rules.evidence.add_request(f);
             acc.evidence.add_request(f);
@@ -650,10 +660,23 @@ fn map_peer(
                 Ok(Peer::Workload(peer))
             }
         }
-        (Identity::External { ip }, Flavor::Cilium) if side == Side::Egress => match agg.dns_names.get(ip) {
-            Some(names) if !names.is_empty() => Ok(Peer::Fqdn(names.clone())),
-            _ => Ok(cidr(*ip)),
-        },
+        (Identity::External { ip }, Flavor::Cilium) if side == Side::Egress => {
+            // Only names Cilium accepts in `matchName` (a damaged log can
+            // hold others); without one, the address.
+            let names: BTreeSet<String> = agg
+                .dns_names
+                .get(ip)
+                .into_iter()
+                .flatten()
+                .filter(|name| crate::validate::cilium::is_match_name(name))
+                .cloned()
+                .collect();
+            if names.is_empty() {
+                Ok(cidr(*ip))
+            } else {
+                Ok(Peer::Fqdn(names))
+            }
+        }
         (Identity::External { ip }, _) => Ok(cidr(*ip)),
         (Identity::Reserved { entity, .. }, Flavor::Cilium) => Ok(Peer::Entity(*entity)),
         (Identity::Reserved { entity: ReservedEntity::World, ip: None }, Flavor::Kubernetes) => Err(

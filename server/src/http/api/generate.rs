@@ -52,7 +52,8 @@ pub struct GenerateResponse {
 }
 
 impl GenerateQuery {
-    fn options(&self) -> Result<GenerateOptions, ApiError> {
+    /// The generation options the query asks for, or why they are invalid.
+    pub fn options(&self) -> Result<GenerateOptions, ApiError> {
         let flavor = match self.flavor.as_deref() {
             None | Some("kubernetes") => Flavor::Kubernetes,
             Some("cilium") => Flavor::Cilium,

@@ -223,7 +223,10 @@ pub fn reachability_body_limit(max_body_bytes: usize) -> usize {
     max_body_bytes.saturating_mul(8)
 }
 
-fn probe_blocking(request: ProbeRequest) -> Result<ProbeResponse, ApiError> {
+/// The answer of `POST /api/probe` to a request: reads the cluster and the
+/// policies and probes, with no I/O (the handler runs it on a blocking
+/// thread; the fuzz crate calls it directly).
+pub fn probe_blocking(request: ProbeRequest) -> Result<ProbeResponse, ApiError> {
     let mut cluster = read_cluster(
         &request.cluster,
         &request.external,
@@ -307,7 +310,9 @@ fn change_json(change: &ChangedConnection) -> Value {
     })
 }
 
-fn diff_blocking(request: DiffRequest) -> Result<Value, ApiError> {
+/// The answer of `POST /api/diff` to a request, with no I/O (the handler
+/// runs it on a blocking thread; the fuzz crate calls it directly).
+pub fn diff_blocking(request: DiffRequest) -> Result<Value, ApiError> {
     let cluster = read_cluster(
         &request.cluster,
         &request.external,

@@ -27,6 +27,45 @@ pub struct CreateShareRequest {
     pub title: Option<String>,
 }
 
+impl CreateShareRequest {
+    /// The share to store, or why the request cannot be one (an empty
+    /// `yaml`, a title too long or with control characters). No I/O.
+    pub fn into_new_share(self) -> Result<NewShare, ApiError> {
+        if self.yaml.trim().is_empty() {
+            return Err(ApiError::invalid(
+                "empty-yaml",
+                "there is nothing to share: `yaml` is empty",
+                Some("yaml"),
+            ));
+        }
+        let title = match self
+            .title
+            .map(|title| title.trim().to_owned())
+            .filter(|title| !title.is_empty())
+        {
+            Some(title) if title.chars().count() > MAX_TITLE_CHARS => {
+                return Err(ApiError::invalid(
+                    "invalid-title",
+                    format!("the title is longer than {MAX_TITLE_CHARS} characters"),
+                    Some("title"),
+                ));
+            }
+            Some(title) if title.chars().any(char::is_control) => {
+                return Err(ApiError::invalid(
+                    "invalid-title",
+                    "the title contains control characters",
+                    Some("title"),
+                ));
+            }
+            other => other,
+        };
+        Ok(NewShare {
+            yaml: self.yaml,
+            title,
+        })
+    }
+}
+
 /// Answer of `POST /api/shares`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CreatedShare {
@@ -95,47 +134,14 @@ pub async fn create(
     let limit = state.config().max_body_bytes as u64;
     let Json(request) =
         body.map_err(|rejection| ApiError::from_json_rejection(rejection, limit))?;
-    if request.yaml.trim().is_empty() {
-        return Err(ApiError::invalid(
-            "empty-yaml",
-            "there is nothing to share: `yaml` is empty",
-            Some("yaml"),
-        ));
-    }
-    let title = match request
-        .title
-        .map(|title| title.trim().to_owned())
-        .filter(|title| !title.is_empty())
-    {
-        Some(title) if title.chars().count() > MAX_TITLE_CHARS => {
-            return Err(ApiError::invalid(
-                "invalid-title",
-                format!("the title is longer than {MAX_TITLE_CHARS} characters"),
-                Some("title"),
-            ));
-        }
-        Some(title) if title.chars().any(char::is_control) => {
-            return Err(ApiError::invalid(
-                "invalid-title",
-                "the title contains control characters",
-                Some("title"),
-            ));
-        }
-        other => other,
-    };
+    let share = request.into_new_share()?;
     if let Err(wait) = state.share_limiter().check(client) {
         return Err(ApiError::RateLimited {
             retry_after_secs: wait.as_secs().max(1),
         });
     }
     let store = state.shares().writer().name();
-    let share = state
-        .shares()
-        .create(NewShare {
-            yaml: request.yaml,
-            title,
-        })
-        .await?;
+    let share = state.shares().create(share).await?;
     state.metrics().share_created(store);
     tracing::info!(id = %share.id, store, "share created");
     let id = share.id.to_string();
