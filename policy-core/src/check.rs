@@ -197,14 +197,20 @@ impl IncrementalCheck {
             other.used = false;
         }
         for other in others {
-            let cached = self
-                .others
-                .entry(other.to_owned())
-                .or_insert_with(|| OtherDocument {
-                    context: FileContext::of(parse_documents(other).policies()),
-                    used: false,
-                });
-            cached.used = true;
+            // Looked up by reference: the text is copied only when new.
+            match self.others.get_mut(other) {
+                Some(cached) => cached.used = true,
+                None => {
+                    let context = FileContext::of(parse_documents(other).policies());
+                    self.others.insert(
+                        other.to_owned(),
+                        OtherDocument {
+                            context,
+                            used: true,
+                        },
+                    );
+                }
+            }
         }
         self.others.retain(|_, other| other.used);
         for c in self.chunks.values_mut() {
