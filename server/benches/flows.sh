@@ -14,8 +14,9 @@
 # shared machine the CPU time is the figure to compare: palisade reads with
 # two threads, so its wall time is shorter than its CPU time when two cores
 # are free. hubble-audit2policy is taken from $HUBBLE_AUDIT2POLICY, else from
-# PATH; it runs with --no-enrich (no kubectl calls) and writes into a
-# scratch directory.
+# PATH; PALISADE_BIN names a palisade binary to use instead of building
+# one. hubble-audit2policy runs with --no-enrich (no kubectl calls) and
+# writes into a scratch directory.
 set -euo pipefail
 
 flows="${1:-1000000}"
@@ -24,8 +25,12 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 work="${TMPDIR:-/tmp}/palisade-flows-bench"
 mkdir -p "$work"
-(cd "$root" && cargo build --release -p server --bin palisade >&2)
-bin="$root/target/release/palisade"
+if [ -n "${PALISADE_BIN:-}" ]; then
+    bin="$PALISADE_BIN"
+else
+    (cd "$root" && cargo build --release -p server --bin palisade >&2)
+    bin="$root/target/release/palisade"
+fi
 log="$work/flows-$flows.jsonl"
 [ -s "$log" ] || python3 "$here/gen_flows.py" "$flows" "$log"
 echo "$(basename "$log"): $(stat -c %s "$log") bytes, $(wc -l <"$log") records"

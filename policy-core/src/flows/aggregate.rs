@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 use super::event::{Direction, FlowEvent, L7View, Protocol, Verdict};
 use super::fast_hash::FoldState;
@@ -345,10 +344,10 @@ impl Aggregator {
         }
     }
 
-    fn resolve(&mut self, raw: Option<&RawValue>, ip: Option<IpAddr>, line: u64) -> Option<u32> {
+    fn resolve(&mut self, raw: Option<&str>, ip: Option<IpAddr>, line: u64) -> Option<u32> {
         let class = match raw {
             None => EndpointClass::Unknown,
-            Some(raw) => match self.endpoints.get(raw.get().as_bytes()) {
+            Some(raw) => match self.endpoints.get(raw.as_bytes()) {
                 Some(c) => *c,
                 None => {
                     let c = self.decode_endpoint(raw, ip, line)?;
@@ -356,7 +355,7 @@ impl Aggregator {
                         // Forget and start over rather than grow.
                         self.endpoints.clear();
                     }
-                    self.endpoints.insert(raw.get().as_bytes().into(), c);
+                    self.endpoints.insert(raw.as_bytes().into(), c);
                     c
                 }
             },
@@ -399,11 +398,11 @@ impl Aggregator {
 
     fn decode_endpoint(
         &mut self,
-        raw: &RawValue,
+        raw: &str,
         ip: Option<IpAddr>,
         line: u64,
     ) -> Option<EndpointClass> {
-        let ep: wire::Endpoint = match serde_json::from_str(raw.get()) {
+        let ep: wire::Endpoint = match serde_json::from_str(raw) {
             Ok(ep) => ep,
             Err(e) => {
                 self.warn(
@@ -487,8 +486,8 @@ impl Aggregator {
         }
     }
 
-    fn learn_names_raw(&mut self, ip: IpAddr, raw: &RawValue, line: u64) {
-        match serde_json::from_str::<Vec<String>>(raw.get()) {
+    fn learn_names_raw(&mut self, ip: IpAddr, raw: &str, line: u64) {
+        match serde_json::from_str::<Vec<String>>(raw) {
             Ok(names) => {
                 for n in names {
                     self.learn_name(ip, &n);
@@ -535,6 +534,39 @@ impl Aggregator {
         self.l7_index.insert(s.clone(), id);
         self.l7_keys.push(key);
         Some(id)
+    }
+
+    /// Flows not aggregated so far because a limit was reached.
+    pub fn over_limit(&self) -> u64 {
+        self.over_limit
+    }
+
+    /// Whether [`Aggregator::merge`] of `other` into this aggregator gives
+    /// exactly what one aggregator fed both inputs in order would: neither
+    /// side dropped a flow, and together they stay within every limit (so
+    /// the merge drops nothing either). When this is false, an adapter that
+    /// wants the sequential result reads the input again on one aggregator.
+    pub fn merges_exactly(&self, other: &Aggregator) -> bool {
+        let within = |a: usize, b: usize, max: usize| a.saturating_add(b) <= max;
+        self.over_limit == 0
+            && other.over_limit == 0
+            && within(
+                self.entries.len(),
+                other.entries.len(),
+                self.opts.max_distinct,
+            )
+            && within(self.slots.len(), other.slots.len(), self.opts.max_distinct)
+            && within(
+                self.l7_keys.len(),
+                other.l7_keys.len(),
+                self.opts.max_distinct,
+            )
+            && within(self.dns_count, other.dns_count, self.opts.max_dns_names)
+            && within(
+                self.workload_ips.len(),
+                other.workload_ips.len(),
+                self.opts.max_endpoints,
+            )
     }
 
     /// Adds what `other` aggregated, as if its flows had been added here:
@@ -1081,6 +1113,52 @@ mod tests {
         a.merge(b, ra.lines);
         let merged = a.finish();
         assert_eq!(merged, whole);
+    }
+
+    /// Past a limit, a merge keeps flows by hash order, not input order:
+    /// `merges_exactly` tells the adapter when the merged result would
+    /// differ from one sequential read, and holds true exactly when it is the
+    /// same.
+    #[test]
+    fn merges_exactly_says_when_a_merge_is_the_sequential_read() {
+        use crate::flows::{FlowReader, ReaderOptions};
+        let input = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/hubble/basic-sample-400-tcp-flows.json"
+        ))
+        .unwrap();
+        let read = |bytes: &[u8], max_distinct: usize| {
+            let mut agg = Aggregator::new(AggregateOptions {
+                max_distinct,
+                ..AggregateOptions::default()
+            });
+            let mut r = FlowReader::new(ReaderOptions::default());
+            r.feed(bytes, &mut |ev| agg.add(ev)).unwrap();
+            let report = r.finish(&mut |ev| agg.add(ev)).unwrap();
+            (agg, report)
+        };
+        let mid = input.len() / 2;
+        let cut = mid + input[mid..].iter().position(|b| *b == b'\n').unwrap() + 1;
+        let distinct = read(&input, usize::MAX).0.finish().flows.len();
+        assert!(distinct > 4, "{distinct}");
+        let mut seen = (false, false);
+        for max in (1..=2 * distinct + 8).step_by(4) {
+            let (mut a, ra) = read(&input[..cut], max);
+            let (b, _) = read(&input[cut..], max);
+            let exact = a.merges_exactly(&b);
+            a.merge(b, ra.lines);
+            let merged = a.finish();
+            let whole = read(&input, max).0.finish();
+            if exact {
+                assert_eq!(merged, whole, "limit {max}");
+            }
+            if max < distinct {
+                assert!(!exact, "limit {max} of {distinct} distinct flows");
+            }
+            seen.0 |= exact;
+            seen.1 |= !exact && merged != whole;
+        }
+        assert_eq!(seen, (true, true), "both cases are covered");
     }
 
     #[test]

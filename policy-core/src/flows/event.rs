@@ -4,7 +4,6 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 /// Hubble's verdict on a flow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -234,14 +233,16 @@ pub struct FlowEvent<'a> {
     pub source_ip: Option<Cow<'a, str>>,
     /// `IP.destination`.
     pub destination_ip: Option<Cow<'a, str>>,
-    /// The source endpoint's raw JSON, decoded by the aggregator on first sight.
-    pub source: Option<&'a RawValue>,
-    /// The destination endpoint's raw JSON.
-    pub destination: Option<&'a RawValue>,
+    /// The source endpoint's JSON text, decoded by the aggregator on first
+    /// sight.
+    pub source: Option<&'a str>,
+    /// The destination endpoint's JSON text.
+    pub destination: Option<&'a str>,
     /// L7 information.
     pub l7: L7View<'a>,
     /// Whether the L7 record is a response (`l7.type: RESPONSE`).
     pub l7_response: bool,
-    /// `destination_names` raw JSON (FQDNs the destination IP was resolved from).
-    pub destination_names: Option<&'a RawValue>,
+    /// `destination_names` JSON text (FQDNs the destination IP was resolved
+    /// from).
+    pub destination_names: Option<&'a str>,
 }

@@ -29,6 +29,7 @@ pub mod generate;
 pub mod identity;
 pub mod reader;
 pub mod replay;
+mod skim;
 pub mod timestamp;
 mod wire;
 

@@ -31,6 +31,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 use super::event::{Direction, FlowEvent, L7View, Protocol, Verdict};
+use super::skim::Skimmer;
 use super::wire::{Enumish, Flow, Record};
 
 /// Limits of a [`FlowReader`].
@@ -204,6 +205,8 @@ pub struct FlowReader {
     line_has_bytes: bool,
     report: ReadReport,
     failed: Option<ReadError>,
+    /// The fast path for whole JSON lines.
+    skimmer: Skimmer,
 }
 
 impl FlowReader {
@@ -223,6 +226,7 @@ impl FlowReader {
             line_has_bytes: false,
             report: ReadReport::default(),
             failed: None,
+            skimmer: Skimmer::default(),
         }
     }
 
@@ -748,10 +752,18 @@ impl FlowReader {
         if body.len() > self.opts.max_record_bytes || body.last() != Some(&b'}') {
             return None;
         }
-        let rec: Record<'_> = serde_json::from_slice(body).ok()?;
+        // Valid UTF-8 is checked once for the whole line (a fast scan),
+        // then parsed as text, so that serde_json does not check every
+        // string again; a line that is not UTF-8 goes to the scanner, which
+        // reports where.
+        let text = std::str::from_utf8(body).ok()?;
+        let mut rec = Record::default();
+        if self.skimmer.read(text, &mut rec).is_none() {
+            rec = serde_json::from_str(text).ok()?;
+        }
         self.record_len += body.len();
         self.line_has_bytes = true;
-        self.deliver(rec, on_flow);
+        self.deliver(&mut rec, on_flow);
         self.end_record();
         self.newline();
         Some(end + 1)
@@ -763,7 +775,13 @@ impl FlowReader {
         F: for<'a> FnMut(&FlowEvent<'a>),
     {
         let line = self.record_line;
-        let rec: Record<'_> = match serde_json::from_slice(bytes) {
+        // As in `whole_line`: text parsing when the record is UTF-8 (the
+        // same result, faster); the byte parser places the error otherwise.
+        let parsed = match std::str::from_utf8(bytes) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(bytes),
+        };
+        let mut rec: Record<'_> = match parsed {
             Ok(r) => r,
             Err(e) => {
                 let (l, c) = (e.line() as u64, e.column() as u64);
@@ -791,22 +809,23 @@ impl FlowReader {
                 return;
             }
         };
-        self.deliver(rec, on_flow);
+        self.deliver(&mut rec, on_flow);
     }
 
     /// Delivers the flow of a parsed record (or reports why there is none).
-    fn deliver<F>(&mut self, rec: Record<'_>, on_flow: &mut F)
+    fn deliver<F>(&mut self, rec: &mut Record<'_>, on_flow: &mut F)
     where
         F: for<'a> FnMut(&FlowEvent<'a>),
     {
         let line = self.record_line;
         let is_other = rec.is_other_event();
         let has_fields = rec.has_flow_fields();
+        // The flow is read in place: records are large to move.
         let flow = match rec.flow {
             // The wrapper's `time` stands in when the exporter masked the flow's.
-            Some(mut f) => {
+            Some(ref mut f) => {
                 if f.time.is_none() {
-                    f.time = rec.time;
+                    f.time = rec.time.take();
                 }
                 f
             }
@@ -814,20 +833,20 @@ impl FlowReader {
                 self.report.skipped_events += 1;
                 return;
             }
-            None if has_fields => Flow {
-                time: rec.time,
-                verdict: rec.verdict,
-                ip: rec.ip,
-                l4: rec.l4,
-                source: rec.source,
-                destination: rec.destination,
-                flow_type: rec.flow_type,
-                l7: rec.l7,
-                traffic_direction: rec.traffic_direction,
-                is_reply: rec.is_reply,
-                reply: rec.reply,
-                destination_names: rec.destination_names,
-            },
+            None if has_fields => rec.flow.insert(Flow {
+                time: rec.time.take(),
+                verdict: rec.verdict.take(),
+                ip: rec.ip.take(),
+                l4: rec.l4.take(),
+                source: rec.source.take(),
+                destination: rec.destination.take(),
+                flow_type: rec.flow_type.take(),
+                l7: rec.l7.take(),
+                traffic_direction: rec.traffic_direction.take(),
+                is_reply: rec.is_reply.take(),
+                reply: rec.reply.take(),
+                destination_names: rec.destination_names.take(),
+            }),
             None => {
                 self.problem(
                     line,
@@ -860,7 +879,7 @@ impl FlowReader {
         on_flow(&event);
     }
 
-    fn decode<'a>(&mut self, f: Flow<'a>, line: u64) -> FlowEvent<'a> {
+    fn decode<'a>(&mut self, f: &mut Flow<'a>, line: u64) -> FlowEvent<'a> {
         let verdict = match &f.verdict {
             None => Verdict::Unknown,
             Some(v) => match enum_value(v, Verdict::parse_name, Verdict::from_number) {
@@ -940,7 +959,7 @@ impl FlowReader {
             }
             None => None,
         };
-        let (l7, l7_response) = match f.l7 {
+        let (l7, l7_response) = match f.l7.take() {
             None => (L7View::None, false),
             Some(l7) => {
                 let response = match &l7.l7_type {
@@ -964,13 +983,13 @@ impl FlowReader {
                 (view, response)
             }
         };
-        let (source_ip, destination_ip) = match f.ip {
+        let (source_ip, destination_ip) = match f.ip.take() {
             Some(ip) => (ip.source, ip.destination),
             None => (None, None),
         };
         FlowEvent {
             line,
-            time: f.time,
+            time: f.time.take(),
             verdict,
             direction,
             is_reply: f.is_reply.or(f.reply),
@@ -979,11 +998,11 @@ impl FlowReader {
             source_port,
             source_ip,
             destination_ip,
-            source: f.source,
-            destination: f.destination,
+            source: f.source.map(|r| r.0),
+            destination: f.destination.map(|r| r.0),
             l7,
             l7_response,
-            destination_names: f.destination_names,
+            destination_names: f.destination_names.map(|r| r.0),
         }
     }
 }
@@ -1085,4 +1104,171 @@ where
         input.consume(n);
     }
     reader.finish(on_flow)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Every line of the repository's flow samples.
+    fn sample_lines() -> Vec<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+        let mut lines = Vec::new();
+        for sub in ["hubble", "flows"] {
+            let mut paths: Vec<_> = std::fs::read_dir(format!("{dir}/{sub}"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| {
+                    p.extension()
+                        .is_some_and(|e| e == "json" || e == "jsonl" || e == "log")
+                })
+                .collect();
+            paths.sort();
+            for path in paths {
+                let text = std::fs::read_to_string(&path).unwrap();
+                lines.extend(
+                    text.lines()
+                        .filter(|l| l.starts_with('{'))
+                        .map(String::from),
+                );
+            }
+        }
+        lines
+    }
+
+    /// The flow a record gives, and the problems it raises, as the reader
+    /// delivers them.
+    fn delivered(mut rec: Record<'_>) -> (Vec<String>, String) {
+        let mut reader = FlowReader::new(ReaderOptions::default());
+        let mut flows = Vec::new();
+        reader.deliver(&mut rec, &mut |ev| flows.push(format!("{ev:?}")));
+        (flows, format!("{:?}", reader.report))
+    }
+
+    /// The fast path either declines a line or reads it exactly as
+    /// serde_json does. `Some(true)` when it read it.
+    fn agree(skimmer: &mut Skimmer, line: &str) -> Option<bool> {
+        let fast = skimmer.record(line)?;
+        let slow: Record<'_> = match serde_json::from_str(line) {
+            Ok(r) => r,
+            Err(e) => panic!("the fast path read a line serde_json refuses ({e}): {line}"),
+        };
+        assert_eq!(delivered(fast), delivered(slow), "{line}");
+        Some(true)
+    }
+
+    #[test]
+    fn the_fast_path_reads_the_samples_as_serde_json_does() {
+        let lines = sample_lines();
+        let mut skimmer = Skimmer::default();
+        let fast = lines
+            .iter()
+            .filter(|l| agree(&mut skimmer, l).is_some())
+            .count();
+        assert!(lines.len() > 800, "{}", lines.len());
+        // Lines with escapes are left to serde_json; the rest is fast.
+        let escaped = lines.iter().filter(|l| l.contains('\\')).count();
+        assert!(
+            fast + escaped >= lines.len(),
+            "only {fast} of {} lines ({escaped} with escapes) took the fast path",
+            lines.len()
+        );
+    }
+
+    /// Edits that reach the fast path's refusals and its corners: escapes,
+    /// nulls, numbers in strings' places, duplicate keys, aliases, nesting.
+    const PIECES: &[&str] = &[
+        "\"",
+        "\\",
+        "\\n",
+        "\\u00e9",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ":",
+        " ",
+        "\t",
+        "null",
+        "true",
+        "false",
+        "0",
+        "-1",
+        "1.5",
+        "1e3",
+        "4294967296",
+        "9223372036854775808",
+        "\"l7\":{}",
+        "\"IP\":null,",
+        "\"isReply\":true,",
+        "\"is_reply\":false,",
+        "\"type\":\"L7\",",
+        "\"Type\":3,",
+        "\"verdict\":2,",
+        "\"trafficDirection\":\"EGRESS\",",
+        "\"flow\":{},",
+        "\"l7\":{\"type\":\"RESPONSE\",\"dns\":{\"ips\":[\"10.0.0.1\"]}},",
+        "\"http\":{\"method\":\"GET\",\"url\":\"/x\"},",
+        "\"ips\":[],",
+        "\"node_status\":{},",
+        "\"nodeStatus\":null,",
+        "\"sourcePort\":7,",
+        "\"destination_port\":80,",
+        "\"ICMPv4\":{\"type\":8},",
+        "\"source\":null,",
+        "\"destination_names\":[\"a.example\"],",
+        "é",
+        "\u{1f600}",
+        "\x01",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Sample lines, edited at random: whatever the fast path accepts,
+        /// serde_json reads to the same flow.
+        #[test]
+        fn the_fast_path_agrees_with_serde_json_on_edited_lines(
+            line in 0usize..10_000,
+            edits in proptest::collection::vec(
+                (0usize..100_000, 0usize..3, 0..PIECES.len(), 0usize..16),
+                1..4,
+            ),
+        ) {
+            thread_local! {
+                static LINES: Vec<String> = sample_lines();
+            }
+            let mut text = LINES.with(|l| l[line % l.len()].clone());
+            for (at, how, piece, cut) in edits {
+                let mut at = at % (text.len() + 1);
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                match how {
+                    0 => text.insert_str(at, PIECES[piece]),
+                    1 => {
+                        let mut end = (at + cut).min(text.len());
+                        while !text.is_char_boundary(end) {
+                            end -= 1;
+                        }
+                        text.replace_range(at..end, "");
+                    }
+                    _ => {
+                        let mut end = (at + cut).min(text.len());
+                        while !text.is_char_boundary(end) {
+                            end -= 1;
+                        }
+                        text.replace_range(at..end, PIECES[piece]);
+                    }
+                }
+            }
+            let mut skimmer = Skimmer::default();
+            // Twice: the second time, endpoints come from the cache.
+            agree(&mut skimmer, &text);
+            agree(&mut skimmer, &text);
+        }
+    }
 }

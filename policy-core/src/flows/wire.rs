@@ -42,9 +42,9 @@ macro_rules! flow_struct {
             #[serde(default)]
             pub l4: Option<Layer4>,
             #[serde(borrow, default)]
-            pub source: Option<&'a RawValue>,
+            pub source: Option<RawJson<'a>>,
             #[serde(borrow, default)]
-            pub destination: Option<&'a RawValue>,
+            pub destination: Option<RawJson<'a>>,
             #[serde(borrow, default, rename = "Type", alias = "type")]
             pub flow_type: Option<Enumish<'a>>,
             #[serde(borrow, default)]
@@ -57,7 +57,27 @@ macro_rules! flow_struct {
             #[serde(default)]
             pub reply: Option<bool>,
             #[serde(borrow, default, alias = "destinationNames")]
-            pub destination_names: Option<&'a RawValue>,
+            pub destination_names: Option<RawJson<'a>>,
+        }
+
+        impl<'a> $name<'a> {
+            /// Each Flow field, to be filled in place.
+            pub(super) fn fields_mut(&mut self) -> FlowFieldsMut<'_, 'a> {
+                FlowFieldsMut {
+                    time: &mut self.time,
+                    verdict: &mut self.verdict,
+                    ip: &mut self.ip,
+                    l4: &mut self.l4,
+                    source: &mut self.source,
+                    destination: &mut self.destination,
+                    flow_type: &mut self.flow_type,
+                    l7: &mut self.l7,
+                    traffic_direction: &mut self.traffic_direction,
+                    is_reply: &mut self.is_reply,
+                    reply: &mut self.reply,
+                    destination_names: &mut self.destination_names,
+                }
+            }
         }
 
         #[allow(dead_code)]
@@ -75,6 +95,22 @@ macro_rules! flow_struct {
             }
         }
     };
+}
+
+/// The Flow fields of a [`Record`] or a [`Flow`], borrowed for writing.
+pub(crate) struct FlowFieldsMut<'r, 'a> {
+    pub time: &'r mut Option<Cow<'a, str>>,
+    pub verdict: &'r mut Option<Enumish<'a>>,
+    pub ip: &'r mut Option<Ip<'a>>,
+    pub l4: &'r mut Option<Layer4>,
+    pub source: &'r mut Option<RawJson<'a>>,
+    pub destination: &'r mut Option<RawJson<'a>>,
+    pub flow_type: &'r mut Option<Enumish<'a>>,
+    pub l7: &'r mut Option<Layer7<'a>>,
+    pub traffic_direction: &'r mut Option<Enumish<'a>>,
+    pub is_reply: &'r mut Option<bool>,
+    pub reply: &'r mut Option<bool>,
+    pub destination_names: &'r mut Option<RawJson<'a>>,
 }
 
 flow_struct! {
@@ -111,6 +147,17 @@ impl Record<'_> {
             || self.lost_events.is_some()
             || self.agent_event.is_some()
             || self.debug_event.is_some()
+    }
+}
+
+/// A JSON value's text, borrowed from the input: what serde_json's
+/// [`RawValue`] holds, and what the fast path ([`super::skim`]) finds.
+#[derive(Clone, Copy)]
+pub(crate) struct RawJson<'a>(pub &'a str);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawJson<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'a RawValue>::deserialize(d).map(|raw| RawJson(raw.get()))
     }
 }
 

@@ -110,6 +110,38 @@ enum Frame {
     },
 }
 
+/// Where a block scalar's header (`|` or `>`) is: the first indicator
+/// after `after` (the end of the event before the scalar, at byte `from`),
+/// past separators, comments, anchors and tags, before character index
+/// `until`. saphyr-parser starts a block scalar's span at its content, or
+/// at the next token when it is empty, so a diagnostic about it would point
+/// past its key, and elsewhere in a document cut out of a longer text.
+fn block_header(text: &str, from: usize, after: Marker, until: usize) -> Option<Marker> {
+    let (mut index, mut line, mut col) = (after.index(), after.line(), after.col());
+    let (mut in_comment, mut in_word) = (false, false);
+    let mut chars = text.get(from..)?.chars();
+    while index < until {
+        let c = chars.next()?;
+        if c == '\n' {
+            (in_comment, in_word) = (false, false);
+            (index, line, col) = (index + 1, line + 1, 0);
+            continue;
+        }
+        match c {
+            _ if in_comment => {}
+            '#' => in_comment = true,
+            ' ' | '\t' | '\r' => in_word = false,
+            '|' | '>' if !in_word => return Some(Marker::new(index, line, col)),
+            '&' | '!' => in_word = true,
+            _ if in_word => {}
+            ':' | '-' | '?' | ',' => {}
+            _ => return None,
+        }
+        (index, col) = (index + 1, col + 1);
+    }
+    None
+}
+
 /// Reads every document of `text`. Never fails: problems come back next to
 /// the documents read so far.
 ///
@@ -146,6 +178,8 @@ pub fn read_documents_general(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>
     // until it ends.
     let mut skipping = false;
 
+    // Where the event before this one ended.
+    let mut previous_end = Marker::new(0, 1, 0);
     while let Some(next) = parser.next_event() {
         let (event, span) = match next {
             Ok(ev) => ev,
@@ -159,6 +193,7 @@ pub fn read_documents_general(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>
                 break;
             }
         };
+        let after = std::mem::replace(&mut previous_end, span.end);
         let complete: Option<(SourceNode, usize)> = match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => None,
             Event::DocumentStart(_) => {
@@ -216,7 +251,13 @@ pub fn read_documents_general(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>
                 }
             }
             Event::Scalar(value, style, anchor, tag) => {
-                let sspan = cursor.span(&span);
+                let mut sspan = cursor.span(&span);
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+                    let from = cursor.byte_of(after.index());
+                    if let Some(header) = block_header(text, from, after, span.start.index()) {
+                        sspan.start = cursor.position(&header);
+                    }
+                }
                 let v = resolve_scalar(value, style, tag.as_deref());
                 Some((
                     SourceNode {
@@ -552,6 +593,38 @@ mod tests {
         let c = n.get("a").unwrap().get("c").unwrap();
         assert_eq!((c.span.start.line, c.span.start.column), (3, 6));
         assert_eq!(&text[c.span.start.offset..c.span.end.offset], "x");
+    }
+
+    /// Found by the check_yaml fuzz target: an empty block scalar last in a
+    /// document was placed at the next token (`---`, or the end of the
+    /// text), so a diagnostic about its key moved when the document was
+    /// checked alone. Block scalars start at their header.
+    #[test]
+    fn block_scalars_start_at_their_header() {
+        for (text, at) in [
+            ("a: |\n  x\n", (1, 4)),
+            ("a: >-\n\n  x\n", (1, 4)),
+            // With properties, saphyr starts the span at them.
+            ("a: !!str &z |2 # note | >\n   x\n", (1, 4)),
+            ("a: |2 # note | >\n   x\n", (1, 4)),
+            ("a:\n  - >\n    x\n", (2, 5)),
+            ("k:\n        >6\n---\nb: 1\n", (2, 9)),
+            ("k:\n        >6\n", (2, 9)),
+            ("k: |\n", (1, 4)),
+        ] {
+            let (docs, problems) = read_documents_general(text);
+            assert!(problems.is_empty(), "{text:?}: {problems:?}");
+            let root = docs[0].root.as_ref().unwrap();
+            let v = match root.get("a") {
+                Some(SourceNode {
+                    value: SourceValue::Seq(items),
+                    ..
+                }) => &items[0],
+                Some(v) => v,
+                None => root.get("k").unwrap(),
+            };
+            assert_eq!((v.span.start.line, v.span.start.column), at, "{text:?}");
+        }
     }
 
     #[test]

@@ -221,11 +221,11 @@ pub(crate) fn read_flow_files(
             _ => Ok(None),
         };
         let result = match parallel {
-            Ok(Some((part, report))) => {
+            Ok(Some((part, report))) if aggregator.merges_exactly(&part) => {
                 aggregator.merge(part, 0);
                 Ok(report)
             }
-            Ok(None) => read_one(reader, size, &opts, &mut aggregator),
+            Ok(_) => read_one(reader, size, &opts, &mut aggregator),
             Err(e) => Err(e),
         };
         match result {
@@ -355,6 +355,11 @@ fn read_parallel(
         match &mut total {
             None => total = Some((aggregator, report)),
             Some((all, all_report)) => {
+                // Past a limit, which flows a merge keeps would depend on
+                // the split: read on one thread for the sequential result.
+                if !all.merges_exactly(&aggregator) {
+                    return Ok(None);
+                }
                 let offset = all_report.lines;
                 all.merge(aggregator, offset);
                 merge_reports(all_report, report, offset, opts);

@@ -1,0 +1,688 @@
+//! The flow reader's fast path for one JSON line.
+//!
+//! `hubble observe -o json` writes one record per line, and most of each
+//! record is two endpoint objects (`source`, `destination`) that repeat
+//! from line to line. [`Skimmer::record`] reads such a line into the same
+//! [`Record`] serde_json would give, in one pass without serde's visitor
+//! machinery, and skips an endpoint it has seen before by comparing bytes:
+//! if the input at a value's start begins with the text of a complete JSON
+//! value read earlier, that value is exactly this text (a JSON value ends
+//! where its own bytes say), so its bytes need not be scanned again.
+//!
+//! It handles a strict subset of JSON and of the wire format: strings
+//! without escapes, the field types [`super::wire`] declares, no
+//! duplicate fields. Anything else (an escape, a number where a string is
+//! expected, a struct given as an array, deep nesting, an error) makes it
+//! return `None`, and the reader parses the line with serde_json, which
+//! gives the same answer or reports the error where it is. The flow_chunks
+//! fuzz target and the reader's tests hold the two paths to the same
+//! events, field by field.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use super::fast_hash::FoldState;
+use super::wire::{
+    Dns, Enumish, Flow, FlowFieldsMut, Http, Icmp, Ip, Layer4, Layer7, Ports, RawJson, Record,
+};
+
+/// Bytes of a value's start that key the cache of values seen; shorter
+/// values are not cached (they are quick to read).
+const PREFIX: usize = 64;
+/// Values this long or longer are not cached.
+const MAX_CACHED_VALUE: usize = 4096;
+/// The cache is emptied when its texts pass this many bytes.
+const MAX_CACHE_BYTES: usize = 4 << 20;
+/// Texts kept per prefix (pods of one workload differ only at the end).
+const CANDIDATES: usize = 8;
+/// Nesting beyond this goes to serde_json (which allows 128).
+const MAX_DEPTH: u32 = 64;
+
+/// Reads JSON lines into [`Record`]s; remembers object values (endpoints)
+/// to skip them when they come again.
+#[derive(Default)]
+pub(super) struct Skimmer {
+    seen: HashMap<[u8; PREFIX], Vec<Box<str>>, FoldState>,
+    seen_bytes: usize,
+}
+
+impl Skimmer {
+    /// Reads the record on this line (a whole line: one JSON object and
+    /// whitespace) into `rec`, a default record. `None` to let serde_json
+    /// read it (`rec` is then to be thrown away).
+    pub(super) fn read<'a>(&mut self, line: &'a str, rec: &mut Record<'a>) -> Option<()> {
+        let mut c = Cursor {
+            text: line,
+            pos: 0,
+            seen: self,
+        };
+        c.ws();
+        c.record(rec)?;
+        c.ws();
+        (c.pos == line.len()).then_some(())
+    }
+
+    /// The record on this line, read by [`Skimmer::read`].
+    #[cfg(test)]
+    pub(super) fn record<'a>(&mut self, line: &'a str) -> Option<Record<'a>> {
+        let mut rec = Record::default();
+        self.read(line, &mut rec).map(|()| rec)
+    }
+
+    /// A text seen before that the input starts with, if any.
+    fn recall(&self, rest: &str) -> Option<usize> {
+        let key: &[u8; PREFIX] = rest.as_bytes().first_chunk()?;
+        self.seen
+            .get(key)?
+            .iter()
+            .find(|t| rest.starts_with(&***t))
+            .map(|t| t.len())
+    }
+
+    fn remember(&mut self, value: &str) {
+        let Some(key) = value.as_bytes().first_chunk::<PREFIX>() else {
+            return;
+        };
+        if value.len() >= MAX_CACHED_VALUE {
+            return;
+        }
+        if self.seen_bytes + value.len() > MAX_CACHE_BYTES {
+            self.seen.clear();
+            self.seen_bytes = 0;
+        }
+        let texts = self.seen.entry(*key).or_default();
+        if texts.len() >= CANDIDATES {
+            let old = texts.remove(0);
+            self.seen_bytes -= old.len();
+        }
+        texts.push(value.into());
+        self.seen_bytes += value.len();
+    }
+}
+
+/// A position in one line.
+struct Cursor<'a, 's> {
+    text: &'a str,
+    pos: usize,
+    seen: &'s mut Skimmer,
+}
+
+/// One bit per field of a struct, to refuse a field given twice (serde
+/// refuses it; the fallback reports it).
+struct Seen(u32);
+
+impl Seen {
+    fn first(&mut self, bit: u32) -> Option<()> {
+        let mask = 1 << bit;
+        if self.0 & mask != 0 {
+            return None;
+        }
+        self.0 |= mask;
+        Some(())
+    }
+}
+
+impl<'a> Cursor<'a, '_> {
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes().get(self.pos).copied()
+    }
+
+    fn eat(&mut self, b: u8) -> Option<()> {
+        (self.peek()? == b).then(|| self.pos += 1)
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn literal(&mut self, word: &str) -> Option<()> {
+        self.text[self.pos..].starts_with(word).then(|| {
+            self.pos += word.len();
+        })
+    }
+
+    /// A string without escapes or control characters.
+    fn string(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        let bytes = self.bytes();
+        // Most strings (keys, enum names, addresses) are short: a plain
+        // loop first, a vector search past 32 bytes.
+        let short_end = (start + 32).min(bytes.len());
+        let mut i = start;
+        while i < short_end && !matches!(bytes[i], b'"' | b'\\' | 0..0x20) {
+            i += 1;
+        }
+        if i == short_end {
+            i += memchr::memchr2(b'"', b'\\', &bytes[i..])?;
+            // Folded rather than searched, so that it runs on whole vectors.
+            let control = bytes[short_end..i]
+                .iter()
+                .fold(false, |found, &b| found | (b < 0x20));
+            if control {
+                return None;
+            }
+        }
+        if bytes[i] != b'"' {
+            return None;
+        }
+        self.pos = i + 1;
+        Some(&self.text[start..i])
+    }
+
+    /// A JSON number's text.
+    fn number(&mut self) -> Option<&'a str> {
+        let start = self.pos;
+        let bytes = self.bytes();
+        let digits = |i: &mut usize| {
+            let from = *i;
+            while bytes.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            *i > from
+        };
+        let mut i = start;
+        if bytes.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match bytes.get(i)? {
+            b'0' => i += 1,
+            b'1'..=b'9' => {
+                digits(&mut i);
+            }
+            _ => return None,
+        }
+        if bytes.get(i) == Some(&b'.') {
+            i += 1;
+            if !digits(&mut i) {
+                return None;
+            }
+        }
+        if let Some(b'e' | b'E') = bytes.get(i) {
+            i += 1;
+            if let Some(b'+' | b'-') = bytes.get(i) {
+                i += 1;
+            }
+            if !digits(&mut i) {
+                return None;
+            }
+        }
+        self.pos = i;
+        Some(&self.text[start..i])
+    }
+
+    /// An unsigned integer as serde reads one into `u32` (no sign, no
+    /// fraction or exponent).
+    fn u32(&mut self) -> Option<u32> {
+        let n = self.number()?;
+        n.bytes().all(|b| b.is_ascii_digit()).then_some(())?;
+        n.parse().ok()
+    }
+
+    fn bool(&mut self) -> Option<bool> {
+        match self.peek()? {
+            b't' => self.literal("true").map(|()| true),
+            b'f' => self.literal("false").map(|()| false),
+            _ => None,
+        }
+    }
+
+    fn enumish(&mut self) -> Option<Enumish<'a>> {
+        match self.peek()? {
+            b'"' => self.string().map(|s| Enumish::Name(Cow::Borrowed(s))),
+            b'0'..=b'9' => {
+                let n = self.number()?;
+                n.bytes().all(|b| b.is_ascii_digit()).then_some(())?;
+                n.parse().ok().map(Enumish::Number)
+            }
+            _ => None,
+        }
+    }
+
+    fn cow(&mut self) -> Option<Cow<'a, str>> {
+        self.string().map(Cow::Borrowed)
+    }
+
+    /// `null` as `None`, else the value `read` reads.
+    fn opt<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+        if self.peek()? == b'n' {
+            self.literal("null").map(|()| None)
+        } else {
+            read(self).map(Some)
+        }
+    }
+
+    /// An object, calling `field` with each key, the cursor at its value.
+    fn object(
+        &mut self,
+        depth: u32,
+        mut field: impl FnMut(&mut Self, &'a str) -> Option<()>,
+    ) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.eat(b'{')?;
+        self.ws();
+        if self.eat(b'}').is_some() {
+            return Some(());
+        }
+        loop {
+            let key = self.string()?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            field(self, key)?;
+            self.ws();
+            match self.peek()? {
+                b',' => {
+                    self.pos += 1;
+                    self.ws();
+                }
+                b'}' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Any value, checked and skipped.
+    fn skip(&mut self, depth: u32) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'{' => self.object(depth + 1, |c, _| c.skip(depth + 1)),
+            b'[' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                self.pos += 1;
+                self.ws();
+                if self.eat(b']').is_some() {
+                    return Some(());
+                }
+                loop {
+                    self.skip(depth + 1)?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => {
+                            self.pos += 1;
+                            self.ws();
+                        }
+                        b']' => {
+                            self.pos += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b't' => self.literal("true"),
+            b'f' => self.literal("false"),
+            b'n' => self.literal("null"),
+            _ => self.number().map(drop),
+        }
+    }
+
+    /// A value's text, as serde_json's `RawValue` borrows it. Objects
+    /// seen before are recognised by their bytes.
+    fn raw(&mut self, depth: u32) -> Option<RawJson<'a>> {
+        let start = self.pos;
+        if let Some(len) = self.seen.recall(&self.text[start..]) {
+            self.pos += len;
+            return Some(RawJson(&self.text[start..self.pos]));
+        }
+        self.skip(depth)?;
+        let text = &self.text[start..self.pos];
+        if text.starts_with('{') {
+            self.seen.remember(text);
+        }
+        Some(RawJson(text))
+    }
+
+    fn record(&mut self, rec: &mut Record<'a>) -> Option<()> {
+        let mut seen = Seen(0);
+        self.object(1, |c, key| {
+            if c.flow_field(&mut rec.fields_mut(), &mut seen, key)? {
+                return Some(());
+            }
+            let event = match key {
+                "flow" => {
+                    seen.first(20)?;
+                    // Read in place: a Flow is large to move.
+                    if c.peek()? == b'n' {
+                        return c.literal("null");
+                    }
+                    let flow = rec.flow.insert(Flow::default());
+                    let mut seen = Seen(0);
+                    return c.object(2, |c, key| {
+                        if !c.flow_field(&mut flow.fields_mut(), &mut seen, key)? {
+                            c.skip(2)?;
+                        }
+                        Some(())
+                    });
+                }
+                "node_status" | "nodeStatus" => (21, &mut rec.node_status),
+                "lost_events" | "lostEvents" => (22, &mut rec.lost_events),
+                "agent_event" | "agentEvent" => (23, &mut rec.agent_event),
+                "debug_event" | "debugEvent" => (24, &mut rec.debug_event),
+                _ => return c.skip(1),
+            };
+            seen.first(event.0)?;
+            *event.1 = c.opt(|c| c.skip(2).map(|()| serde::de::IgnoredAny))?;
+            Some(())
+        })
+    }
+
+    /// Reads the value of a Flow field into `f`: `Some(false)` when `key`
+    /// is no Flow field, `None` when the value is outside the fast path.
+    fn flow_field(
+        &mut self,
+        f: &mut FlowFieldsMut<'_, 'a>,
+        seen: &mut Seen,
+        key: &str,
+    ) -> Option<bool> {
+        let depth = 3;
+        match key {
+            "time" => {
+                seen.first(0)?;
+                *f.time = self.opt(Self::cow)?;
+            }
+            "verdict" => {
+                seen.first(1)?;
+                *f.verdict = self.opt(Self::enumish)?;
+            }
+            "IP" => {
+                seen.first(2)?;
+                *f.ip = self.opt(|c| c.ip(depth))?;
+            }
+            "l4" => {
+                seen.first(3)?;
+                *f.l4 = self.opt(|c| c.l4(depth))?;
+            }
+            "source" => {
+                seen.first(4)?;
+                *f.source = self.opt(|c| c.raw(depth))?;
+            }
+            "destination" => {
+                seen.first(5)?;
+                *f.destination = self.opt(|c| c.raw(depth))?;
+            }
+            "Type" | "type" => {
+                seen.first(6)?;
+                *f.flow_type = self.opt(Self::enumish)?;
+            }
+            "l7" => {
+                seen.first(7)?;
+                *f.l7 = self.opt(|c| c.l7(depth))?;
+            }
+            "traffic_direction" | "trafficDirection" => {
+                seen.first(8)?;
+                *f.traffic_direction = self.opt(Self::enumish)?;
+            }
+            "is_reply" | "isReply" => {
+                seen.first(9)?;
+                *f.is_reply = self.opt(Self::bool)?;
+            }
+            "reply" => {
+                seen.first(10)?;
+                *f.reply = self.opt(Self::bool)?;
+            }
+            "destination_names" | "destinationNames" => {
+                seen.first(11)?;
+                *f.destination_names = self.opt(|c| c.raw(depth))?;
+            }
+            _ => return Some(false),
+        }
+        Some(true)
+    }
+
+    fn l7(&mut self, depth: u32) -> Option<Layer7<'a>> {
+        let mut l7 = Layer7::default();
+        let mut seen = Seen(0);
+        let inner = depth + 1;
+        self.object(depth, |c, key| {
+            match key {
+                "type" => {
+                    seen.first(0)?;
+                    l7.l7_type = c.opt(Self::enumish)?;
+                }
+                "http" => {
+                    seen.first(1)?;
+                    l7.http = c.opt(|c| c.http(inner))?;
+                }
+                "dns" => {
+                    seen.first(2)?;
+                    l7.dns = c.opt(|c| c.dns(inner))?;
+                }
+                _ => c.skip(depth)?,
+            }
+            Some(())
+        })?;
+        Some(l7)
+    }
+
+    fn http(&mut self, depth: u32) -> Option<Http<'a>> {
+        let mut http = Http::default();
+        let mut seen = Seen(0);
+        self.object(depth, |c, key| {
+            match key {
+                "method" => {
+                    seen.first(0)?;
+                    http.method = c.opt(Self::cow)?;
+                }
+                "url" => {
+                    seen.first(1)?;
+                    http.url = c.opt(Self::cow)?;
+                }
+                _ => c.skip(depth)?,
+            }
+            Some(())
+        })?;
+        Some(http)
+    }
+
+    fn dns(&mut self, depth: u32) -> Option<Dns<'a>> {
+        let mut dns = Dns::default();
+        let mut seen = Seen(0);
+        self.object(depth, |c, key| {
+            match key {
+                "query" => {
+                    seen.first(0)?;
+                    dns.query = c.opt(Self::cow)?;
+                }
+                "ips" => {
+                    seen.first(1)?;
+                    dns.ips = c.opt(Self::strings)?;
+                }
+                _ => c.skip(depth)?,
+            }
+            Some(())
+        })?;
+        Some(dns)
+    }
+
+    /// An array of strings.
+    fn strings(&mut self) -> Option<Vec<Cow<'a, str>>> {
+        self.eat(b'[')?;
+        self.ws();
+        let mut out = Vec::new();
+        if self.eat(b']').is_some() {
+            return Some(out);
+        }
+        loop {
+            out.push(self.cow()?);
+            self.ws();
+            match self.peek()? {
+                b',' => {
+                    self.pos += 1;
+                    self.ws();
+                }
+                b']' => {
+                    self.pos += 1;
+                    return Some(out);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn ip(&mut self, depth: u32) -> Option<Ip<'a>> {
+        let mut ip = Ip::default();
+        let mut seen = Seen(0);
+        self.object(depth, |c, key| {
+            match key {
+                "source" => {
+                    seen.first(0)?;
+                    ip.source = c.opt(Self::cow)?;
+                }
+                "destination" => {
+                    seen.first(1)?;
+                    ip.destination = c.opt(Self::cow)?;
+                }
+                _ => c.skip(depth)?,
+            }
+            Some(())
+        })?;
+        Some(ip)
+    }
+
+    fn l4(&mut self, depth: u32) -> Option<Layer4> {
+        let mut l4 = Layer4::default();
+        let mut seen = Seen(0);
+        let inner = depth + 1;
+        self.object(depth, |c, key| {
+            match key {
+                "TCP" => {
+                    seen.first(0)?;
+                    l4.tcp = c.opt(|c| c.ports(inner))?;
+                }
+                "UDP" => {
+                    seen.first(1)?;
+                    l4.udp = c.opt(|c| c.ports(inner))?;
+                }
+                "SCTP" => {
+                    seen.first(2)?;
+                    l4.sctp = c.opt(|c| c.ports(inner))?;
+                }
+                "ICMPv4" => {
+                    seen.first(3)?;
+                    l4.icmpv4 = c.opt(|c| c.icmp(inner))?;
+                }
+                "ICMPv6" => {
+                    seen.first(4)?;
+                    l4.icmpv6 = c.opt(|c| c.icmp(inner))?;
+                }
+                _ => c.skip(depth)?,
+            }
+            Some(())
+        })?;
+        Some(l4)
+    }
+
+    fn ports(&mut self, depth: u32) -> Option<Ports> {
+        let mut ports = Ports::default();
+        let mut seen = Seen(0);
+        self.object(depth, |c, key| {
+            match key {
+                "source_port" | "sourcePort" => {
+                    seen.first(0)?;
+                    ports.source_port = c.opt(Self::u32)?;
+                }
+                "destination_port" | "destinationPort" => {
+                    seen.first(1)?;
+                    ports.destination_port = c.opt(Self::u32)?;
+                }
+                _ => c.skip(depth)?,
+            }
+            Some(())
+        })?;
+        Some(ports)
+    }
+
+    fn icmp(&mut self, depth: u32) -> Option<Icmp> {
+        let mut icmp = Icmp::default();
+        let mut seen = Seen(0);
+        self.object(depth, |c, key| {
+            if key == "type" {
+                seen.first(0)?;
+                icmp.icmp_type = c.opt(Self::u32)?;
+            } else {
+                c.skip(depth)?;
+            }
+            Some(())
+        })?;
+        Some(icmp)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_plain_or_declined() {
+        let read = |s: &str| {
+            let mut skimmer = Skimmer::default();
+            let mut c = Cursor {
+                text: s,
+                pos: 0,
+                seen: &mut skimmer,
+            };
+            c.string().map(|v| (v.to_string(), c.pos))
+        };
+        assert_eq!(read("\"abc\" x"), Some(("abc".into(), 5)));
+        assert_eq!(read("\"é😀\""), Some(("é😀".into(), 8)));
+        assert_eq!(read("\"\""), Some(("".into(), 2)));
+        for declined in ["\"a\\\"b\"", "\"a\nb\"", "\"a\u{1f}\"", "\"open", "x\"\""] {
+            assert_eq!(read(declined), None, "{declined:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_follow_the_json_grammar() {
+        let read = |s: &str| {
+            let mut skimmer = Skimmer::default();
+            let mut c = Cursor {
+                text: s,
+                pos: 0,
+                seen: &mut skimmer,
+            };
+            c.number().map(|n| (n.to_string(), c.pos))
+        };
+        for ok in ["0", "-0", "12", "1.5", "-1.5e10", "3E+2", "7e-1"] {
+            assert_eq!(read(ok), Some((ok.to_string(), ok.len())), "{ok}");
+        }
+        for bad in ["-", "1.", ".5", "1e", "+1", "-a"] {
+            assert_eq!(read(bad), None, "{bad}");
+        }
+        // A leading zero ends the number; what follows is the caller's.
+        assert_eq!(read("01"), Some(("0".to_string(), 1)));
+    }
+
+    #[test]
+    fn a_value_seen_before_is_recognised_only_when_whole() {
+        let mut s = Skimmer::default();
+        let endpoint = r#"{"ID":1231,"identity":25339,"namespace":"shop","labels":["k8s:app=web"],"pod_name":"web-1"}"#;
+        let sibling = endpoint.replace("web-1", "web-2");
+        s.remember(endpoint);
+        s.remember(&sibling);
+        assert_eq!(
+            s.recall(&format!("{endpoint},\"x\":1}}")),
+            Some(endpoint.len())
+        );
+        assert_eq!(s.recall(&format!("{sibling}}}")), Some(sibling.len()));
+        assert_eq!(s.recall(&endpoint.replace("web-1", "web-3")), None);
+        assert_eq!(s.recall(&endpoint[..endpoint.len() - 1]), None);
+        // Short values are read, not remembered.
+        let host = r#"{"identity":1,"labels":["reserved:host"]}"#;
+        s.remember(host);
+        assert_eq!(s.recall(&format!("{host}{host}{host}")), None);
+    }
+}
