@@ -122,6 +122,58 @@ impl Seen {
     }
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit set in each byte of `word` that ends a plain string: a
+/// quote, a backslash or a control character. Bits above the lowest may be
+/// wrong (borrows), the lowest is exact.
+#[inline]
+fn string_stops(word: u64) -> u64 {
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x;
+    let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
+    let control = word.wrapping_sub(ONES * 0x20) & !word;
+    (quote | backslash | control) & HIGH
+}
+
+/// Where the plain string whose text starts at `from` ends (its closing
+/// quote); `None` when it has an escape or a control character, or no end.
+fn plain_string_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    // Most strings (keys, enum names, addresses) are short: eight bytes at
+    // a time.
+    for _ in 0..4 {
+        let Some(word) = bytes.get(i..i + 8) else {
+            break;
+        };
+        let stops = string_stops(u64::from_le_bytes(word.try_into().ok()?));
+        if stops != 0 {
+            i += (stops.trailing_zeros() / 8) as usize;
+            return (bytes[i] == b'"').then_some(i);
+        }
+        i += 8;
+    }
+    let stop = if i + 8 <= bytes.len() {
+        // A long string: a vector search, and the control characters
+        // before what it found (folded, so that it runs on whole vectors).
+        let at = i + memchr::memchr2(b'"', b'\\', &bytes[i..])?;
+        if bytes[i..at]
+            .iter()
+            .fold(false, |found, &b| found | (b < 0x20))
+        {
+            return None;
+        }
+        at
+    } else {
+        // The line's last bytes.
+        i + bytes[i..]
+            .iter()
+            .position(|&b| matches!(b, b'"' | b'\\' | 0..0x20))?
+    };
+    (bytes[stop] == b'"').then_some(stop)
+}
+
 impl<'a> Cursor<'a, '_> {
     fn bytes(&self) -> &'a [u8] {
         self.text.as_bytes()
@@ -151,29 +203,9 @@ impl<'a> Cursor<'a, '_> {
     fn string(&mut self) -> Option<&'a str> {
         self.eat(b'"')?;
         let start = self.pos;
-        let bytes = self.bytes();
-        // Most strings (keys, enum names, addresses) are short: a plain
-        // loop first, a vector search past 32 bytes.
-        let short_end = (start + 32).min(bytes.len());
-        let mut i = start;
-        while i < short_end && !matches!(bytes[i], b'"' | b'\\' | 0..0x20) {
-            i += 1;
-        }
-        if i == short_end {
-            i += memchr::memchr2(b'"', b'\\', &bytes[i..])?;
-            // Folded rather than searched, so that it runs on whole vectors.
-            let control = bytes[short_end..i]
-                .iter()
-                .fold(false, |found, &b| found | (b < 0x20));
-            if control {
-                return None;
-            }
-        }
-        if bytes[i] != b'"' {
-            return None;
-        }
-        self.pos = i + 1;
-        Some(&self.text[start..i])
+        let end = plain_string_end(self.bytes(), start)?;
+        self.pos = end + 1;
+        Some(&self.text[start..end])
     }
 
     /// A JSON number's text.
@@ -625,6 +657,56 @@ impl<'a> Cursor<'a, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_stops_find_the_first_quote_backslash_or_control_byte() {
+        for (text, at) in [
+            (*b"abcdefgh", None),
+            (*b"abc\"efgh", Some(3)),
+            (*b"\\bcdefgh", Some(0)),
+            (*b"abcdefg\n", Some(7)),
+            (*b"a\x1f\"defgh", Some(1)),
+            (*b"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", None),
+            (*b"  \x7f\xff \"  ", Some(5)),
+            (*b"\x00\"\\\x1f    ", Some(0)),
+        ] {
+            let stops = string_stops(u64::from_le_bytes(text));
+            let found = (stops != 0).then(|| stops.trailing_zeros() as usize / 8);
+            assert_eq!(found, at, "{text:?}");
+        }
+    }
+
+    /// Every length around the word and vector boundaries, with the end,
+    /// an escape or a control character at every place.
+    #[test]
+    fn plain_string_ends_agree_with_a_byte_loop() {
+        let slow = |bytes: &[u8], from: usize| {
+            let i = from
+                + bytes[from..]
+                    .iter()
+                    .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+            (bytes[i] == b'"').then_some(i)
+        };
+        for len in 0..80 {
+            for stop in [b'"', b'\\', b'\n', 0x1f] {
+                for at in 0..=len {
+                    let mut text: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+                    if at < len {
+                        text[at] = stop;
+                    }
+                    text.extend_from_slice(b"\"tail");
+                    assert_eq!(
+                        plain_string_end(&text, 0),
+                        slow(&text, 0),
+                        "{:?}",
+                        String::from_utf8_lossy(&text)
+                    );
+                    // A string running to the end of the text has no end.
+                    assert_eq!(plain_string_end(&text[..len], 0), slow(&text[..len], 0));
+                }
+            }
+        }
+    }
 
     #[test]
     fn strings_are_plain_or_declined() {
