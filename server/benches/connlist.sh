@@ -9,7 +9,8 @@
 #
 #   server/benches/connlist.sh [RUNS]
 #
-# Builds the release binary first. Each case runs RUNS times (default 3);
+# Builds the release binary first (PALISADE_BIN names one to use instead).
+# Each case runs RUNS times (default 3);
 # the best wall time, the CPU time (user + system) of that run and the
 # largest peak RSS are printed (a shared VM adds noise, never speed; on a
 # loaded machine the CPU time is the figure to compare).
@@ -25,8 +26,12 @@ runs="${1:-3}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 work="${TMPDIR:-/tmp}/palisade-connlist-bench"
-(cd "$root" && cargo build --release -p server --bin palisade >&2)
-bin="$root/target/release/palisade"
+if [ -n "${PALISADE_BIN:-}" ]; then
+    bin="$PALISADE_BIN"
+else
+    (cd "$root" && cargo build --release -p server --bin palisade >&2)
+    bin="$root/target/release/palisade"
+fi
 
 python3 "$here/gen_cluster.py" 1000 50 300 "$work/small"
 python3 "$here/gen_cluster.py" 5000 100 1000 "$work/large"
