@@ -239,6 +239,70 @@ fn cluster_aware_lints() {
     assert!(codes.contains(&"PA011"), "{codes:?}");
 }
 
+/// `--cluster` reads what `probe --cluster` reads: a directory of workload
+/// manifests counts as the pods they run, and an object it cannot read is
+/// an error at its place.
+#[test]
+fn cluster_aware_lints_read_manifest_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifests = dir.path().join("manifests");
+    std::fs::create_dir_all(manifests.join("apps")).unwrap();
+    std::fs::write(
+        manifests.join("apps/api.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: prod}\nspec:\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec: {containers: [{name: c, image: i}]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: prod}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        manifests.join("web.json"),
+        r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-1","namespace":"prod","labels":{"app":"web"}},"spec":{"containers":[{"name":"c","image":"i"}]}}"#,
+    )
+    .unwrap();
+    let f = write(&dir, "p.yaml", GOOD.as_bytes());
+    let cluster = manifests.to_string_lossy().into_owned();
+    let codes = |out: &std::process::Output| -> Vec<(String, String)> {
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap().to_string(),
+                    d["field"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    let selects_nothing = |found: &[(String, String)]| {
+        found
+            .iter()
+            .any(|(c, f)| c == "PA011" && f == "spec.podSelector")
+    };
+    let out = palisade(&["check", &f, "--cluster", &cluster, "-o", "json"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The Deployment's pod is selected.
+    assert!(!selects_nothing(&codes(&out)), "{:?}", codes(&out));
+    // Without it (a Service instead), the policy selects no pod.
+    std::fs::write(
+        manifests.join("apps/api.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: prod}\n",
+    )
+    .unwrap();
+    let out = palisade(&["check", &f, "--cluster", &cluster, "-o", "json"], None);
+    assert!(selects_nothing(&codes(&out)), "{:?}", codes(&out));
+
+    std::fs::write(manifests.join("bad.yaml"), "kind: Pod\nmetadata: [\n").unwrap();
+    let out = palisade(&["check", &f, "--cluster", &cluster], None);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.yaml:"), "{stderr}");
+}
+
 #[test]
 fn explain_text_and_json() {
     let dir = tempfile::tempdir().unwrap();

@@ -290,23 +290,7 @@ impl ClusterReader {
 
     /// Builds the cluster from everything read.
     pub fn finish(self) -> Result<ClusterInput, ClusterError> {
-        // A workload and a pod (or two workloads of different kinds) may
-        // share a name; the pod keeps it, the workload's pod is renamed.
-        let mut seen: HashSet<(String, String)> = HashSet::new();
-        let mut pods = self.pods;
-        for pod in pods.iter_mut().filter(|p| !is_workload_pod(p)) {
-            seen.insert(key(pod));
-        }
-        for pod in pods.iter_mut().filter(|p| is_workload_pod(p)) {
-            if !seen.insert(key(pod)) {
-                let kind = owner_kind(pod).to_ascii_lowercase();
-                if let Some(name) = &mut pod.metadata.name {
-                    name.push('.');
-                    name.push_str(&kind);
-                }
-                seen.insert(key(pod));
-            }
-        }
+        let pods = named_apart(self.pods);
         let cluster = Cluster::from_objects(&self.namespaces, &pods)?;
         Ok(ClusterInput {
             cluster,
@@ -315,6 +299,32 @@ impl ClusterReader {
             workloads: self.workloads,
         })
     }
+
+    /// The namespaces and pods read, a workload as one pod named as in
+    /// [`ClusterReader::finish`]: what the lints' cluster view takes.
+    pub fn into_objects(self) -> (Vec<Namespace>, Vec<Pod>) {
+        (self.namespaces, named_apart(self.pods))
+    }
+}
+
+/// A workload and a pod (or two workloads of different kinds) may share a
+/// name; the pod keeps it, the workload's pod is renamed `name.kind`.
+fn named_apart(mut pods: Vec<Pod>) -> Vec<Pod> {
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    for pod in pods.iter_mut().filter(|p| !is_workload_pod(p)) {
+        seen.insert(key(pod));
+    }
+    for pod in pods.iter_mut().filter(|p| is_workload_pod(p)) {
+        if !seen.insert(key(pod)) {
+            let kind = owner_kind(pod).to_ascii_lowercase();
+            if let Some(name) = &mut pod.metadata.name {
+                name.push('.');
+                name.push_str(&kind);
+            }
+            seen.insert(key(pod));
+        }
+    }
+    pods
 }
 
 /// `namespace/name` of a pod as read.

@@ -7,13 +7,14 @@
 //! I/O errors.
 
 use std::io::Read as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use policy_core::check::check_files;
+use policy_core::cluster::ClusterReader;
 use policy_core::diagnostic::{Diagnostic, Severity};
 use policy_core::lint::ClusterView;
-use policy_core::yaml::{Object, parse_bytes};
+use policy_core::model::{Namespace, Pod};
 use serde::Serialize;
 
 /// Output formats of `check` and `explain`.
@@ -35,9 +36,10 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, short = 'o', value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
-    /// A cluster dump (`kubectl get namespaces,pods -A -o yaml`) for the lints
-    /// that check selectors and named ports against real pods.
-    #[arg(long, value_name = "FILE")]
+    /// The cluster, for the lints that check selectors and named ports
+    /// against real pods: a dump (`kubectl get namespaces,pods -A -o yaml`)
+    /// or workload manifests, a file or a directory (read recursively).
+    #[arg(long, value_name = "PATH")]
     pub cluster: Option<PathBuf>,
 }
 
@@ -75,37 +77,31 @@ pub fn read_input(file: &str) -> Result<(String, Vec<u8>), String> {
     }
 }
 
-/// Namespaces and Pods of a cluster dump.
-pub fn read_cluster(
-    path: &PathBuf,
-) -> Result<
-    (
-        Vec<policy_core::model::Namespace>,
-        Vec<policy_core::model::Pod>,
-    ),
-    String,
-> {
-    let bytes = std::fs::read(path).map_err(|e| format!("palisade: {}: {e}", path.display()))?;
-    let parsed = parse_bytes(&bytes);
-    if let Some(err) = parsed.syntax_error() {
-        return Err(format!(
-            "palisade: {}:{}:{}: {}",
-            path.display(),
-            err.line.unwrap_or(0),
-            err.column.unwrap_or(0),
-            err.message
-        ));
-    }
-    let mut namespaces = Vec::new();
-    let mut pods = Vec::new();
-    for o in parsed.objects {
-        match o.object {
-            Object::Namespace(n) => namespaces.push(n),
-            Object::Pod(p) => pods.push(p),
-            Object::Policy(_) => {}
+/// Namespaces and Pods of a cluster: pod dumps and workload manifests, a
+/// file or a directory, read by policy-core's [`ClusterReader`] as `probe`
+/// reads them. An object that cannot be read is an error at its place.
+pub fn read_cluster(path: &Path) -> Result<(Vec<Namespace>, Vec<Pod>), String> {
+    let shown = path.display().to_string();
+    let files = super::inputs::expand(&shown).map_err(|e| format!("palisade: {e:#}"))?;
+    let mut reader = ClusterReader::new();
+    let mut errors = Vec::new();
+    for file in files {
+        let text = super::inputs::read_input(&file).map_err(|e| format!("palisade: {e:#}"))?;
+        for d in reader.read(&text) {
+            if d.severity == Severity::Error {
+                errors.push(format!(
+                    "palisade: {file}:{}:{}: {}",
+                    d.line.unwrap_or(1),
+                    d.column.unwrap_or(1),
+                    d.message
+                ));
+            }
         }
     }
-    Ok((namespaces, pods))
+    if !errors.is_empty() {
+        return Err(errors.join("\n"));
+    }
+    Ok(reader.into_objects())
 }
 
 /// `file:line:col: severity[code]: message (field)`.
