@@ -2,7 +2,7 @@
 //!
 //! `hubble observe -o json` writes one record per line, and most of each
 //! record is two endpoint objects (`source`, `destination`) that repeat
-//! from line to line. [`Skimmer::record`] reads such a line into the same
+//! from line to line. [`Skimmer::read`] reads such a line into the same
 //! [`Record`] serde_json would give, in one pass without serde's visitor
 //! machinery, and skips an endpoint it has seen before by comparing bytes:
 //! if the input at a value's start begins with the text of a complete JSON
