@@ -95,16 +95,41 @@ fn indent(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
 
+/// The longest key written implicitly (`key: value`): YAML allows 1024
+/// characters, quotes and escapes included; longer keys are written
+/// explicitly (`? key` then `: value`).
+const MAX_IMPLICIT_KEY: usize = 1024;
+
 /// A mapping's entries, each starting at column `at` (the first one's
 /// indentation already written when the caller is a sequence item).
 fn write_map(out: &mut String, m: &serde_json::Map<String, Value>, at: usize) {
     let mut keys: Vec<&String> = m.keys().collect();
     keys.sort();
+    let mut key = String::new();
     for (i, k) in keys.into_iter().enumerate() {
         if i > 0 {
             indent(out, at);
         }
-        write_string(out, k);
+        key.clear();
+        write_string(&mut key, k);
+        if key.chars().count() > MAX_IMPLICIT_KEY {
+            out.push_str("? ");
+            out.push_str(&key);
+            out.push('\n');
+            indent(out, at);
+            out.push_str(": ");
+            // The value as a sequence item's: the first line after `: `.
+            match &m[k] {
+                Value::Object(c) if !c.is_empty() => write_map(out, c, at + 2),
+                Value::Array(a) if !a.is_empty() => write_seq(out, a, at + 2),
+                scalar => {
+                    write_inline(out, scalar, at + 2);
+                    out.push('\n');
+                }
+            }
+            continue;
+        }
+        out.push_str(&key);
         out.push(':');
         match &m[k] {
             Value::Object(c) if !c.is_empty() => {

@@ -408,6 +408,34 @@ mod emitter {
             .map_or(Value::Null, |r| r.to_json())
     }
 
+    /// Found by the check_yaml fuzz target: a key of control characters
+    /// became more than 1024 characters of escapes, which YAML refuses as
+    /// an implicit key, so the emitted policy did not read back.
+    #[test]
+    fn keys_over_1024_characters_are_written_explicit() {
+        let long = "k".repeat(1025);
+        let escaped = "\u{6}".repeat(300);
+        for key in [long.as_str(), escaped.as_str(), &"é".repeat(1100)] {
+            for value in [
+                json!("TCP"),
+                json!(null),
+                json!({"a": 1, "b": {"c": [1, 2]}}),
+                json!([{"x": 1, "y": 2}, "z", [3]]),
+                json!("two\nlines\n"),
+            ] {
+                let v =
+                    json!({ "spec": { key: value.clone(), "after": 1 }, "a": [{ key: value }] });
+                let text = value_to_block_yaml(&v);
+                assert!(text.contains("? "), "{text}");
+                assert_eq!(read_back(&text), v, "written as\n{text}");
+            }
+        }
+        // At the limit, the key stays implicit.
+        let v = json!({ "k".repeat(1024): 1 });
+        assert!(!value_to_block_yaml(&v).contains('?'));
+        assert_eq!(read_back(&value_to_block_yaml(&v)), v);
+    }
+
     #[test]
     fn writes_kubectl_style_block_yaml() {
         let v = json!({
