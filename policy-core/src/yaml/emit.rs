@@ -277,6 +277,10 @@ fn plain_is_safe(s: &str) -> bool {
     if s.starts_with("---") || s.starts_with("...") {
         return false;
     }
+    // A plain `<<` key is a merge key.
+    if s == "<<" {
+        return false;
+    }
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') {
         return false;
     }

@@ -104,7 +104,11 @@ enum Frame {
         anchor: usize,
         start: Position,
         entries: Vec<SourceEntry>,
-        key: Option<(String, SourceSpan)>,
+        /// The key read, where it is, and whether it is a merge key (a
+        /// plain `<<`; a quoted `'<<'` is an ordinary key).
+        key: Option<(String, SourceSpan, bool)>,
+        /// The values of its merge keys, in order.
+        merged: Vec<SourceNode>,
         /// Keys seen, once the mapping is large (small ones are scanned).
         seen: Option<HashSet<String>>,
     },
@@ -194,6 +198,11 @@ pub fn read_documents_general(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>
             }
         };
         let after = std::mem::replace(&mut previous_end, span.end);
+        // A plain, untagged `<<` is a merge key (as go-yaml reads it).
+        let merge_key = matches!(
+            &event,
+            Event::Scalar(v, ScalarStyle::Plain, _, None) if v == "<<"
+        );
         let complete: Option<(SourceNode, usize)> = match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => None,
             Event::DocumentStart(_) => {
@@ -293,6 +302,7 @@ pub fn read_documents_general(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>
                             start,
                             entries: Vec::new(),
                             key: None,
+                            merged: Vec::new(),
                             seen: None,
                         }
                     });
@@ -322,6 +332,7 @@ pub fn read_documents_general(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>
                         anchor,
                         start,
                         entries,
+                        merged,
                         ..
                     }) => {
                         let end = collection_end(
@@ -332,7 +343,7 @@ pub fn read_documents_general(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>
                         );
                         Some((
                             SourceNode {
-                                value: SourceValue::Map(merge_keys(entries)),
+                                value: SourceValue::Map(merge_keys(entries, merged)),
                                 span: SourceSpan { start, end },
                             },
                             anchor,
@@ -352,7 +363,11 @@ pub fn read_documents_general(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>
             None => root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map {
-                entries, key, seen, ..
+                entries,
+                key,
+                merged,
+                seen,
+                ..
             }) => match key.take() {
                 None => {
                     let k = match &node.value {
@@ -369,9 +384,10 @@ pub fn read_documents_general(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>
                             "?".to_string()
                         }
                     };
-                    *key = Some((k, node.span));
+                    *key = Some((k, node.span, merge_key));
                 }
-                Some((k, key_span)) => {
+                Some((_, _, true)) => merged.push(node),
+                Some((k, key_span, false)) => {
                     // Small mappings (nearly all) are scanned; large ones get
                     // a set, so 50k annotations stay linear.
                     if seen.is_none() && entries.len() >= 16 {
@@ -381,7 +397,7 @@ pub fn read_documents_general(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>
                         Some(set) => !set.insert(k.clone()),
                         None => entries.iter().any(|e| e.key == k),
                     };
-                    if k != "<<" && duplicate {
+                    if duplicate {
                         problems.push(ReadProblem {
                             code: "yaml-duplicate-key",
                             message: format!(
@@ -461,31 +477,23 @@ fn collection_end(
 }
 
 /// Applies YAML merge keys (`<<: *base`): entries of the merged mappings
-/// that the mapping does not set itself.
-fn merge_keys(entries: Vec<SourceEntry>) -> Vec<SourceEntry> {
-    if !entries.iter().any(|e| e.key == "<<") {
-        return entries;
-    }
-    let mut own = Vec::new();
-    let mut merged = Vec::new();
-    for e in entries {
-        if e.key == "<<" {
-            match e.value.value {
-                SourceValue::Map(m) => merged.extend(m),
-                SourceValue::Seq(items) => {
-                    for item in items {
-                        if let SourceValue::Map(m) = item.value {
-                            merged.extend(m);
-                        }
+/// (in order) that the mapping does not set itself.
+fn merge_keys(mut own: Vec<SourceEntry>, merged: Vec<SourceNode>) -> Vec<SourceEntry> {
+    let mut from_merges = Vec::new();
+    for node in merged {
+        match node.value {
+            SourceValue::Map(m) => from_merges.extend(m),
+            SourceValue::Seq(items) => {
+                for item in items {
+                    if let SourceValue::Map(m) = item.value {
+                        from_merges.extend(m);
                     }
                 }
-                _ => {}
             }
-        } else {
-            own.push(e);
+            _ => {}
         }
     }
-    for m in merged {
+    for m in from_merges {
         if !own.iter().any(|e| e.key == m.key) {
             own.push(m);
         }
@@ -625,6 +633,23 @@ mod tests {
             };
             assert_eq!((v.span.start.line, v.span.start.column), at, "{text:?}");
         }
+    }
+
+    /// Found by the edit_view fuzz target: a label key `<<` was written
+    /// plain, read back as a merge key, and lost. Only a plain, untagged
+    /// `<<` merges (as go-yaml reads it); a quoted one is an ordinary key,
+    /// and so is `"<<"` in JSON.
+    #[test]
+    fn only_a_plain_merge_key_merges() {
+        for quoted in ["'<<'", "\"<<\"", "!!str <<"] {
+            let n = one(&format!("base: &b {{x: 1}}\nm:\n  {quoted}: 2\n  <<: *b\n"));
+            let j = n.to_json();
+            assert_eq!(j["m"]["x"], 1, "{quoted}: {j}");
+            assert_eq!(j["m"]["<<"], 2, "{quoted}: {j}");
+        }
+        let n = one(r#"{"a": {"<<": {"x": 1}}}"#);
+        assert_eq!(n.to_json()["a"]["<<"]["x"], 1);
+        assert!(n.to_json()["a"].get("x").is_none());
     }
 
     #[test]

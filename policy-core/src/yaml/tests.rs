@@ -540,6 +540,7 @@ spec:
             "é ü",
             "it's",
             "back\\slash",
+            "<<",
         ] {
             let v = json!({ "k": s, s: 1 });
             let text = value_to_block_yaml(&v);
