@@ -11,11 +11,11 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use super::event::{Direction, FlowEvent, L7View, Protocol, Verdict};
+use super::event::{Direction, FlowEvent, L7View, Protocol, TextToken, Verdict};
 use super::fast_hash::FoldState;
 use super::identity::{Identity, ReservedEntity, dns_label, parse_labels, workload_name};
 use super::reader::{LineProblem, ProblemSeverity};
-use super::timestamp::parse_rfc3339;
+use super::timestamp::TimestampParser;
 use super::wire;
 
 /// Limits of an [`Aggregator`]; they bound its memory whatever the input.
@@ -158,7 +158,7 @@ impl Aggregates {
 /// In `workload_ips`: an address more than one workload had.
 const AMBIGUOUS: u32 = u32::MAX;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct FlowKey {
     source: u32,
     destination: u32,
@@ -169,6 +169,24 @@ struct FlowKey {
     protocol: Protocol,
     verdict: Verdict,
     is_reply: bool,
+}
+
+/// Three words where the derived impl would hash ten fields one by one
+/// (every flow looks its key up). The packing is injective: each field has
+/// its own bits.
+impl std::hash::Hash for FlowKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let port = |p: Option<u16>| p.map_or(0, |p| u64::from(p) + 1);
+        state.write_u64(u64::from(self.source) | u64::from(self.destination) << 32);
+        state.write_u64(u64::from(self.l7) | port(self.port) << 32);
+        state.write_u64(
+            port(self.source_port)
+                | (self.direction as u64) << 17
+                | (self.protocol as u64) << 25
+                | (self.verdict as u64) << 33
+                | u64::from(self.is_reply) << 41,
+        );
+    }
 }
 
 struct FlowStats {
@@ -196,11 +214,16 @@ struct IdentitySlot {
 pub struct Aggregator {
     opts: AggregateOptions,
     endpoints: HashMap<Box<[u8]>, EndpointClass, FoldState>,
+    /// What `endpoints` says of a text, by the reader's token for it:
+    /// emptied with `endpoints`, so a token found here is a text found
+    /// there.
+    tokens: HashMap<TextToken, EndpointClass, FoldState>,
     slots: Vec<IdentitySlot>,
     slot_index: HashMap<Identity, u32, FoldState>,
     l7_keys: Vec<L7Key>,
     l7_index: HashMap<String, u32, FoldState>,
     scratch: String,
+    timestamps: TimestampParser,
     entries: HashMap<FlowKey, FlowStats, FoldState>,
     /// Addresses seen on workload endpoints, to resolve peers that Hubble
     /// labelled only by address (remote-node, host, unknown).
@@ -226,11 +249,13 @@ impl Aggregator {
         Aggregator {
             opts,
             endpoints: HashMap::default(),
+            tokens: HashMap::default(),
             slots: Vec::new(),
             slot_index: HashMap::default(),
             l7_keys: vec![L7Key::None],
             l7_index: HashMap::default(),
             scratch: String::new(),
+            timestamps: TimestampParser::default(),
             entries: HashMap::default(),
             workload_ips: HashMap::default(),
             dns_names: BTreeMap::new(),
@@ -249,8 +274,13 @@ impl Aggregator {
         let source_ip = self.parse_ip(ev.source_ip.as_deref(), ev.line);
         let destination_ip = self.parse_ip(ev.destination_ip.as_deref(), ev.line);
         let (Some(source), Some(destination)) = (
-            self.resolve(ev.source, source_ip, ev.line),
-            self.resolve(ev.destination, destination_ip, ev.line),
+            self.resolve(ev.source, ev.source_token, source_ip, ev.line),
+            self.resolve(
+                ev.destination,
+                ev.destination_token,
+                destination_ip,
+                ev.line,
+            ),
         ) else {
             self.over_limit += 1;
             return;
@@ -287,7 +317,7 @@ impl Aggregator {
         };
         let time = match ev.time.as_deref() {
             None | Some("") => None,
-            Some(t) => match parse_rfc3339(t) {
+            Some(t) => match self.timestamps.parse(t) {
                 Some(n) => Some(n),
                 None => {
                     let shown: String = t.chars().take(64).collect();
@@ -334,6 +364,9 @@ impl Aggregator {
 
     fn parse_ip(&mut self, s: Option<&str>, line: u64) -> Option<IpAddr> {
         let s = s.filter(|s| !s.is_empty())?;
+        if let Some(ip) = plain_ipv4(s) {
+            return Some(IpAddr::V4(ip));
+        }
         match s.parse() {
             Ok(ip) => Some(ip),
             Err(_) => {
@@ -344,18 +377,37 @@ impl Aggregator {
         }
     }
 
-    fn resolve(&mut self, raw: Option<&str>, ip: Option<IpAddr>, line: u64) -> Option<u32> {
+    fn resolve(
+        &mut self,
+        raw: Option<&str>,
+        token: Option<TextToken>,
+        ip: Option<IpAddr>,
+        line: u64,
+    ) -> Option<u32> {
         let class = match raw {
             None => EndpointClass::Unknown,
-            Some(raw) => match self.endpoints.get(raw.as_bytes()) {
+            Some(raw) => match token.and_then(|t| self.tokens.get(&t)) {
                 Some(c) => *c,
                 None => {
-                    let c = self.decode_endpoint(raw, ip, line)?;
-                    if self.endpoints.len() >= self.opts.max_endpoints {
-                        // Forget and start over rather than grow.
-                        self.endpoints.clear();
+                    let c = match self.endpoints.get(raw.as_bytes()) {
+                        Some(c) => *c,
+                        None => {
+                            let c = self.decode_endpoint(raw, ip, line)?;
+                            if self.endpoints.len() >= self.opts.max_endpoints {
+                                // Forget and start over rather than grow.
+                                self.endpoints.clear();
+                                self.tokens.clear();
+                            }
+                            self.endpoints.insert(raw.as_bytes().into(), c);
+                            c
+                        }
+                    };
+                    if let Some(t) = token {
+                        if self.tokens.len() >= self.opts.max_endpoints {
+                            self.tokens.clear();
+                        }
+                        self.tokens.insert(t, c);
                     }
-                    self.endpoints.insert(raw.as_bytes().into(), c);
                     c
                 }
             },
@@ -855,6 +907,41 @@ impl Aggregator {
     }
 }
 
+/// An IPv4 address in its usual form (four decimal octets, no leading
+/// zeros), faster than the standard parser, which reads every other form
+/// and agrees with this one on these (a test holds them together).
+fn plain_ipv4(s: &str) -> Option<std::net::Ipv4Addr> {
+    let bytes = s.as_bytes();
+    if bytes.len() > 15 {
+        return None;
+    }
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (n, octet) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if bytes.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut value = 0u32;
+        while let Some(d) = bytes.get(i).filter(|b| b.is_ascii_digit()) {
+            value = value * 10 + u32::from(d - b'0');
+            i += 1;
+            if i - start > 3 {
+                return None;
+            }
+        }
+        let len = i - start;
+        if len == 0 || (len > 1 && bytes[start] == b'0') {
+            return None;
+        }
+        *octet = u8::try_from(value).ok()?;
+    }
+    (i == bytes.len()).then_some(std::net::Ipv4Addr::from(octets))
+}
+
 fn base_names(slot: &IdentitySlot) -> (String, String) {
     match &slot.identity {
         Identity::Workload { namespace, labels } => {
@@ -1159,6 +1246,41 @@ mod tests {
             seen.1 |= !exact && merged != whole;
         }
         assert_eq!(seen, (true, true), "both cases are covered");
+    }
+
+    proptest::proptest! {
+        /// The quick IPv4 reader takes only what the standard parser reads
+        /// to the same address.
+        #[test]
+        fn plain_ipv4_agrees_with_std(s in "[0-9.:a-f]{0,17}", octets: [u8; 4]) {
+            if let Some(ip) = plain_ipv4(&s) {
+                proptest::prop_assert_eq!(s.parse::<std::net::Ipv4Addr>().ok(), Some(ip));
+            }
+            let dotted = std::net::Ipv4Addr::from(octets).to_string();
+            proptest::prop_assert_eq!(plain_ipv4(&dotted), Some(std::net::Ipv4Addr::from(octets)));
+        }
+    }
+
+    #[test]
+    fn plain_ipv4_declines_other_forms() {
+        for s in [
+            "",
+            "1.2.3",
+            "1.2.3.4.",
+            "01.2.3.4",
+            "1.2.3.256",
+            "1.2.3.4 ",
+            "1..3.4",
+            "1.2.3.0004",
+            "::1",
+            "+1.2.3.4",
+        ] {
+            assert_eq!(plain_ipv4(s), None, "{s}");
+        }
+        assert_eq!(
+            plain_ipv4("0.10.255.100"),
+            Some(std::net::Ipv4Addr::new(0, 10, 255, 100))
+        );
     }
 
     #[test]

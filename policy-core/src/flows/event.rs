@@ -210,6 +210,20 @@ pub enum L7View<'a> {
     },
 }
 
+/// A reader's name for a JSON text it has read before (an endpoint object
+/// that repeats from line to line): two equal tokens stand for the same
+/// text, so a consumer may key what it learnt from a text by its token and
+/// skip hashing and comparing the text. Tokens of different readers are
+/// never equal; a text may have several tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TextToken(u64);
+
+impl TextToken {
+    pub(crate) fn new(value: u64) -> Self {
+        TextToken(value)
+    }
+}
+
 /// One flow from the input, borrowed from the bytes it was read from.
 #[derive(Clone, Debug)]
 pub struct FlowEvent<'a> {
@@ -236,8 +250,12 @@ pub struct FlowEvent<'a> {
     /// The source endpoint's JSON text, decoded by the aggregator on first
     /// sight.
     pub source: Option<&'a str>,
+    /// The reader's token for `source`'s text, when it has one.
+    pub source_token: Option<TextToken>,
     /// The destination endpoint's JSON text.
     pub destination: Option<&'a str>,
+    /// The reader's token for `destination`'s text, when it has one.
+    pub destination_token: Option<TextToken>,
     /// L7 information.
     pub l7: L7View<'a>,
     /// Whether the L7 record is a response (`l7.type: RESPONSE`).

@@ -999,7 +999,9 @@ impl FlowReader {
             source_ip,
             destination_ip,
             source: f.source.map(|r| r.0),
+            source_token: f.source.and_then(|r| r.1),
             destination: f.destination.map(|r| r.0),
+            destination_token: f.destination.and_then(|r| r.1),
             l7,
             l7_response,
             destination_names: f.destination_names.map(|r| r.0),
@@ -1108,7 +1110,11 @@ where
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use proptest::prelude::*;
+
+    use crate::flows::event::TextToken;
 
     use super::*;
 
@@ -1140,22 +1146,51 @@ mod tests {
 
     /// The flow a record gives, and the problems it raises, as the reader
     /// delivers them.
-    fn delivered(mut rec: Record<'_>) -> (Vec<String>, String) {
+    /// Tokens are the fast path's alone: the flow is compared without
+    /// them, and they are returned with the texts they name.
+    fn delivered(mut rec: Record<'_>) -> (Vec<String>, String, Vec<(TextToken, String)>) {
         let mut reader = FlowReader::new(ReaderOptions::default());
         let mut flows = Vec::new();
-        reader.deliver(&mut rec, &mut |ev| flows.push(format!("{ev:?}")));
-        (flows, format!("{:?}", reader.report))
+        let mut tokens = Vec::new();
+        reader.deliver(&mut rec, &mut |ev| {
+            for (token, text) in [
+                (ev.source_token, ev.source),
+                (ev.destination_token, ev.destination),
+            ] {
+                if let Some(token) = token {
+                    tokens.push((token, text.expect("a token names a text").to_owned()));
+                }
+            }
+            let ev = FlowEvent {
+                source_token: None,
+                destination_token: None,
+                ..ev.clone()
+            };
+            flows.push(format!("{ev:?}"))
+        });
+        (flows, format!("{:?}", reader.report), tokens)
     }
 
     /// The fast path either declines a line or reads it exactly as
-    /// serde_json does. `Some(true)` when it read it.
-    fn agree(skimmer: &mut Skimmer, line: &str) -> Option<bool> {
+    /// serde_json does; each token it gives names one text throughout.
+    /// `Some(true)` when it read it.
+    fn agree(
+        skimmer: &mut Skimmer,
+        named: &mut HashMap<TextToken, String>,
+        line: &str,
+    ) -> Option<bool> {
         let fast = skimmer.record(line)?;
         let slow: Record<'_> = match serde_json::from_str(line) {
             Ok(r) => r,
             Err(e) => panic!("the fast path read a line serde_json refuses ({e}): {line}"),
         };
-        assert_eq!(delivered(fast), delivered(slow), "{line}");
+        let (flows, report, tokens) = delivered(fast);
+        let (slow_flows, slow_report, slow_tokens) = delivered(slow);
+        assert_eq!((flows, report), (slow_flows, slow_report), "{line}");
+        assert!(slow_tokens.is_empty());
+        for (token, text) in tokens {
+            assert_eq!(named.entry(token).or_insert_with(|| text.clone()), &text);
+        }
         Some(true)
     }
 
@@ -1163,9 +1198,10 @@ mod tests {
     fn the_fast_path_reads_the_samples_as_serde_json_does() {
         let lines = sample_lines();
         let mut skimmer = Skimmer::default();
+        let mut named = HashMap::new();
         let fast = lines
             .iter()
-            .filter(|l| agree(&mut skimmer, l).is_some())
+            .filter(|l| agree(&mut skimmer, &mut named, l).is_some())
             .count();
         assert!(lines.len() > 800, "{}", lines.len());
         // Lines with escapes are left to serde_json; the rest is fast.
@@ -1266,9 +1302,10 @@ mod tests {
                 }
             }
             let mut skimmer = Skimmer::default();
+            let mut named = HashMap::new();
             // Twice: the second time, endpoints come from the cache.
-            agree(&mut skimmer, &text);
-            agree(&mut skimmer, &text);
+            agree(&mut skimmer, &mut named, &text);
+            agree(&mut skimmer, &mut named, &text);
         }
     }
 }

@@ -20,7 +20,9 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 
+use super::event::TextToken;
 use super::fast_hash::FoldState;
 use super::wire::{
     Dns, Enumish, Flow, FlowFieldsMut, Http, Icmp, Ip, Layer4, Layer7, Ports, RawJson, Record,
@@ -38,12 +40,35 @@ const CANDIDATES: usize = 8;
 /// Nesting beyond this goes to serde_json (which allows 128).
 const MAX_DEPTH: u32 = 64;
 
+/// A text seen, and its serial.
+type SeenText = (Box<str>, u32);
+
+/// Skimmers made so far in this process: each one's tokens carry its
+/// number, so that two skimmers' tokens never meet as equal.
+static SKIMMERS: AtomicU32 = AtomicU32::new(0);
+
 /// Reads JSON lines into [`Record`]s; remembers object values (endpoints)
 /// to skip them when they come again.
-#[derive(Default)]
 pub(super) struct Skimmer {
-    seen: HashMap<[u8; PREFIX], Vec<Box<str>>, FoldState>,
+    /// Texts seen, by their first bytes.
+    seen: HashMap<[u8; PREFIX], Vec<SeenText>, FoldState>,
     seen_bytes: usize,
+    /// This skimmer's number, the high half of its tokens.
+    id: u32,
+    /// The next text's serial, the low half; never reused, so a token
+    /// names one text for the skimmer's life.
+    next_serial: u32,
+}
+
+impl Default for Skimmer {
+    fn default() -> Self {
+        Skimmer {
+            seen: HashMap::default(),
+            seen_bytes: 0,
+            id: SKIMMERS.fetch_add(1, Ordering::Relaxed),
+            next_serial: 0,
+        }
+    }
 }
 
 impl Skimmer {
@@ -69,34 +94,41 @@ impl Skimmer {
         self.read(line, &mut rec).map(|()| rec)
     }
 
-    /// A text seen before that the input starts with, if any.
-    fn recall(&self, rest: &str) -> Option<usize> {
+    /// A text seen before that the input starts with, if any: its length
+    /// and token.
+    fn recall(&self, rest: &str) -> Option<(usize, TextToken)> {
         let key: &[u8; PREFIX] = rest.as_bytes().first_chunk()?;
         self.seen
             .get(key)?
             .iter()
-            .find(|t| rest.starts_with(&***t))
-            .map(|t| t.len())
+            .find(|(t, _)| rest.starts_with(&**t))
+            .map(|(t, serial)| (t.len(), self.token(*serial)))
     }
 
-    fn remember(&mut self, value: &str) {
-        let Some(key) = value.as_bytes().first_chunk::<PREFIX>() else {
-            return;
-        };
+    fn token(&self, serial: u32) -> TextToken {
+        TextToken::new(u64::from(self.id) << 32 | u64::from(serial))
+    }
+
+    /// Keeps `value` to recall; its token when kept.
+    fn remember(&mut self, value: &str) -> Option<TextToken> {
+        let key = value.as_bytes().first_chunk::<PREFIX>()?;
         if value.len() >= MAX_CACHED_VALUE {
-            return;
+            return None;
         }
+        let serial = self.next_serial;
+        self.next_serial = serial.checked_add(1)?;
         if self.seen_bytes + value.len() > MAX_CACHE_BYTES {
             self.seen.clear();
             self.seen_bytes = 0;
         }
         let texts = self.seen.entry(*key).or_default();
         if texts.len() >= CANDIDATES {
-            let old = texts.remove(0);
+            let (old, _) = texts.remove(0);
             self.seen_bytes -= old.len();
         }
-        texts.push(value.into());
+        texts.push((value.into(), serial));
         self.seen_bytes += value.len();
+        Some(self.token(serial))
     }
 }
 
@@ -364,18 +396,21 @@ impl<'a> Cursor<'a, '_> {
 
     /// A value's text, as serde_json's `RawValue` borrows it. Objects
     /// seen before are recognised by their bytes.
+    /// Objects remembered carry their token.
     fn raw(&mut self, depth: u32) -> Option<RawJson<'a>> {
         let start = self.pos;
-        if let Some(len) = self.seen.recall(&self.text[start..]) {
+        if let Some((len, token)) = self.seen.recall(&self.text[start..]) {
             self.pos += len;
-            return Some(RawJson(&self.text[start..self.pos]));
+            return Some(RawJson(&self.text[start..self.pos], Some(token)));
         }
         self.skip(depth)?;
         let text = &self.text[start..self.pos];
-        if text.starts_with('{') {
-            self.seen.remember(text);
-        }
-        Some(RawJson(text))
+        let token = if text.starts_with('{') {
+            self.seen.remember(text)
+        } else {
+            None
+        };
+        Some(RawJson(text, token))
     }
 
     fn record(&mut self, rec: &mut Record<'a>) -> Option<()> {
@@ -753,18 +788,38 @@ mod tests {
         let mut s = Skimmer::default();
         let endpoint = r#"{"ID":1231,"identity":25339,"namespace":"shop","labels":["k8s:app=web"],"pod_name":"web-1"}"#;
         let sibling = endpoint.replace("web-1", "web-2");
-        s.remember(endpoint);
-        s.remember(&sibling);
+        let t1 = s.remember(endpoint).expect("kept");
+        let t2 = s.remember(&sibling).expect("kept");
+        assert_ne!(t1, t2);
         assert_eq!(
             s.recall(&format!("{endpoint},\"x\":1}}")),
-            Some(endpoint.len())
+            Some((endpoint.len(), t1))
         );
-        assert_eq!(s.recall(&format!("{sibling}}}")), Some(sibling.len()));
+        assert_eq!(s.recall(&format!("{sibling}}}")), Some((sibling.len(), t2)));
         assert_eq!(s.recall(&endpoint.replace("web-1", "web-3")), None);
         assert_eq!(s.recall(&endpoint[..endpoint.len() - 1]), None);
         // Short values are read, not remembered.
         let host = r#"{"identity":1,"labels":["reserved:host"]}"#;
-        s.remember(host);
+        assert_eq!(s.remember(host), None);
         assert_eq!(s.recall(&format!("{host}{host}{host}")), None);
+    }
+
+    #[test]
+    fn a_token_names_one_text_of_one_skimmer() {
+        let endpoint = r#"{"ID":1231,"identity":25339,"namespace":"shop","labels":["k8s:app=web"],"pod_name":"web-1"}"#;
+        let mut a = Skimmer::default();
+        let mut b = Skimmer::default();
+        let ta = a.remember(endpoint).expect("kept");
+        // Another skimmer's token for the same text is another token.
+        assert_ne!(b.remember(endpoint), Some(ta));
+        // A text pushed out of the cache and seen again is a new text:
+        // serials are not reused.
+        for i in 0..CANDIDATES {
+            a.remember(&endpoint.replace("web-1", &format!("web-x{i}")));
+        }
+        assert_eq!(a.recall(endpoint), None);
+        let again = a.remember(endpoint).expect("kept");
+        assert_ne!(again, ta);
+        assert_eq!(a.recall(endpoint), Some((endpoint.len(), again)));
     }
 }

@@ -18,6 +18,8 @@ use serde::Deserialize;
 use serde::de::{IgnoredAny, Visitor};
 use serde_json::value::RawValue;
 
+use super::event::TextToken;
+
 /// One input record. A `GetFlowsResponse` wrapper
 /// (`{"flow": {...}, "node_name": ..., "time": ...}`) and a bare Flow share
 /// this struct, so one pass over the bytes decides which it is: `flow` set
@@ -151,13 +153,14 @@ impl Record<'_> {
 }
 
 /// A JSON value's text, borrowed from the input: what serde_json's
-/// [`RawValue`] holds, and what the fast path ([`super::skim`]) finds.
+/// [`RawValue`] holds, and what the fast path ([`super::skim`]) finds. The
+/// fast path also names an object it has read before by a token.
 #[derive(Clone, Copy)]
-pub(crate) struct RawJson<'a>(pub &'a str);
+pub(crate) struct RawJson<'a>(pub &'a str, pub Option<TextToken>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for RawJson<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        <&'a RawValue>::deserialize(d).map(|raw| RawJson(raw.get()))
+        <&'a RawValue>::deserialize(d).map(|raw| RawJson(raw.get(), None))
     }
 }
 
