@@ -197,7 +197,12 @@ pub fn read_documents_general(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>
                 break;
             }
         };
-        let after = std::mem::replace(&mut previous_end, span.end);
+        // saphyr places an implicit document start at the document's first
+        // token: what follows it starts after the event before.
+        let after = match event {
+            Event::DocumentStart(false) => previous_end,
+            _ => std::mem::replace(&mut previous_end, span.end),
+        };
         // A plain, untagged `<<` is a merge key (as go-yaml reads it).
         let merge_key = matches!(
             &event,
@@ -632,6 +637,37 @@ mod tests {
                 None => root.get("k").unwrap(),
             };
             assert_eq!((v.span.start.line, v.span.start.column), at, "{text:?}");
+        }
+    }
+
+    /// Found by the check_yaml fuzz target: an empty block scalar as a
+    /// whole document (`>+` then `---`) was placed at the next document by
+    /// `check` and at its header by `IncrementalCheck` (which reads the
+    /// document alone), because saphyr places an implicit document start
+    /// at the first token.
+    #[test]
+    fn root_block_scalars_start_at_their_header() {
+        for (text, at) in [
+            (">+\n---\nx\n", (1, 1)),
+            (">+\n", (1, 1)),
+            ("\n# c\n  |-\n---\nx\n", (3, 3)),
+            ("--- >+\n---\nx\n", (1, 5)),
+            ("a: 1\n...\n>\n---\n", (3, 1)),
+            ("&x !!str |\n\n---\n", (1, 1)),
+        ] {
+            let (docs, problems) = read_documents_general(text);
+            assert!(problems.is_empty(), "{text:?}: {problems:?}");
+            let root = docs.iter().find_map(|d| {
+                d.root
+                    .as_ref()
+                    .filter(|r| !matches!(r.value, SourceValue::Map(_)))
+            });
+            let root = root.expect("a scalar document");
+            assert_eq!(
+                (root.span.start.line, root.span.start.column),
+                at,
+                "{text:?}"
+            );
         }
     }
 
