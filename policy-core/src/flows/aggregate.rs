@@ -1175,6 +1175,50 @@ mod tests {
         assert!(identity["identity"]["kind"].is_string(), "{identity}");
     }
 
+    /// The reader's tokens only save work: aggregating with them gives
+    /// what aggregating the texts alone does, also when the endpoint
+    /// tables fill and start over.
+    #[test]
+    fn endpoint_tokens_change_nothing() {
+        use crate::flows::{FlowReader, ReaderOptions};
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/hubble/");
+        let mut input = Vec::new();
+        for name in [
+            "basic-sample-400-tcp-flows.json",
+            "basic-sample-400-udp-flows.json",
+            "basic-sample-5-http-flows.json",
+            "basic-sample-400-tcp-flows.json",
+        ] {
+            input.extend(std::fs::read(format!("{dir}{name}")).unwrap());
+        }
+        for max_endpoints in [1, 2, 7, 50, 200_000] {
+            let opts = AggregateOptions {
+                max_endpoints,
+                ..AggregateOptions::default()
+            };
+            let (mut with, mut without) = (Aggregator::new(opts.clone()), Aggregator::new(opts));
+            let mut tokens = 0;
+            let mut add = |ev: &FlowEvent<'_>| {
+                tokens += usize::from(ev.source_token.is_some());
+                with.add(ev);
+                without.add(&FlowEvent {
+                    source_token: None,
+                    destination_token: None,
+                    ..ev.clone()
+                });
+            };
+            let mut r = FlowReader::new(ReaderOptions::default());
+            r.feed(&input, &mut add).unwrap();
+            r.finish(&mut add).unwrap();
+            assert!(tokens > 500, "{tokens}");
+            assert_eq!(
+                with.finish(),
+                without.finish(),
+                "max_endpoints {max_endpoints}"
+            );
+        }
+    }
+
     #[test]
     fn merging_parts_equals_reading_the_whole() {
         use crate::flows::{FlowReader, ReaderOptions};
