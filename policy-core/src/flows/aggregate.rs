@@ -19,7 +19,7 @@ use super::timestamp::TimestampParser;
 use super::wire;
 
 /// Limits of an [`Aggregator`]; they bound its memory whatever the input.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AggregateOptions {
     /// Most distinct tuples kept (and most identities, and most distinct L7
     /// requests); flows that would need more are counted in
@@ -588,6 +588,20 @@ impl Aggregator {
         Some(id)
     }
 
+    /// Whether nothing was added or merged yet.
+    fn is_untouched(&self) -> bool {
+        self.total == 0
+            && self.slots.is_empty()
+            && self.l7_keys.len() == 1
+            && self.entries.is_empty()
+            && self.workload_ips.is_empty()
+            && self.dns_count == 0
+            && self.namespace_labels.is_empty()
+            && self.problems.is_empty()
+            && self.warnings == 0
+            && self.over_limit == 0
+    }
+
     /// Flows not aggregated so far because a limit was reached.
     pub fn over_limit(&self) -> u64 {
         self.over_limit
@@ -628,6 +642,11 @@ impl Aggregator {
     /// Limits apply as for [`Aggregator::add`]: flows that no longer fit are
     /// counted in [`Aggregates::over_limit`].
     pub fn merge(&mut self, other: Aggregator, line_offset: u64) {
+        if line_offset == 0 && self.is_untouched() && self.opts == other.opts {
+            // Nothing here yet: `other` is the merge.
+            *self = other;
+            return;
+        }
         let slots: Vec<Option<u32>> = other
             .slots
             .into_iter()
@@ -1242,7 +1261,10 @@ mod tests {
         let (mut a, ra) = read(&input[..cut]);
         let (b, _) = read(&input[cut..]);
         a.merge(b, ra.lines);
-        let merged = a.finish();
+        // Into an aggregator that has nothing yet, the merge is the part.
+        let mut fresh = Aggregator::default();
+        fresh.merge(a, 0);
+        let merged = fresh.finish();
         assert_eq!(merged, whole);
     }
 

@@ -145,7 +145,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         eprintln!("palisade: warning: {w}");
     }
     if args.output_dir == "-" {
-        let yaml = to_yaml(&generated.policies);
+        let yaml = emit_in_parallel(&generated.policies, usize::from(args.input.threads));
         let mut out = std::io::stdout().lock();
         out.write_all(yaml.as_bytes())
             .context("writing to stdout")?;
@@ -180,6 +180,25 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// [`to_yaml`] of the policies, its two halves written on two threads when
+/// there are many (documents are independent; the stream joins them with
+/// `---`).
+fn emit_in_parallel(policies: &[policy_core::model::Policy], threads: usize) -> String {
+    if threads < 2 || policies.len() < 64 {
+        return to_yaml(policies);
+    }
+    let (first, second) = policies.split_at(policies.len() / 2);
+    let (mut head, tail) = std::thread::scope(|scope| {
+        let tail = scope.spawn(|| to_yaml(second));
+        let head = to_yaml(first);
+        let tail = tail.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (head, tail)
+    });
+    head.push_str("---\n");
+    head.push_str(&tail);
+    head
 }
 
 /// Reads and aggregates flow files, printing per-file summaries and problems
@@ -445,4 +464,29 @@ pub(crate) fn print_report(file: &str, report: &ReadReport) {
         "palisade: {file}: {} flows read, {} other events skipped, {} bad records, {} warnings",
         report.flows, report.skipped_events, report.errors, report.warnings
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use policy_core::yaml::parse_documents;
+
+    use super::*;
+
+    #[test]
+    fn emitting_in_parallel_is_emitting() {
+        let text: String = (0..101)
+            .map(|i| {
+                format!(
+                    "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: p{i}, namespace: n{}}}\nspec: {{podSelector: {{matchLabels: {{app: a{i}}}}}, policyTypes: [Ingress]}}\n---\n",
+                    i % 7
+                )
+            })
+            .collect();
+        let policies: Vec<_> = parse_documents(&text).policies().cloned().collect();
+        assert_eq!(policies.len(), 101);
+        for n in [0, 1, 63, 64, 65, 101] {
+            let some = &policies[..n];
+            assert_eq!(emit_in_parallel(some, 2), to_yaml(some), "{n}");
+        }
+    }
 }
