@@ -395,8 +395,8 @@ impl<'a> Cursor<'a, '_> {
     }
 
     /// A value's text, as serde_json's `RawValue` borrows it. Objects
-    /// seen before are recognised by their bytes.
-    /// Objects remembered carry their token.
+    /// seen before are recognised by their bytes; objects remembered carry
+    /// their token.
     fn raw(&mut self, depth: u32) -> Option<RawJson<'a>> {
         let start = self.pos;
         if let Some((len, token)) = self.seen.recall(&self.text[start..]) {
