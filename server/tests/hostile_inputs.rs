@@ -269,6 +269,12 @@ fn catalogue() -> Vec<Row> {
             "yaml-duplicate-key",
         ),
         yaml(
+            "a merge key (<<) of a number",
+            "kind: NetworkPolicy\nmetadata:\n  <<: 1\n  name: a\n",
+            200,
+            "yaml-merge",
+        ),
+        yaml(
             "a YAML tag bomb",
             "!!binary ".repeat(1000) + "x",
             400,

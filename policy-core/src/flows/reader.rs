@@ -756,7 +756,7 @@ impl FlowReader {
         // then parsed as text, so that serde_json does not check every
         // string again; a line that is not UTF-8 goes to the scanner, which
         // reports where.
-        let text = std::str::from_utf8(body).ok()?;
+        let text = simdutf8::basic::from_utf8(body).ok()?;
         let mut rec = Record::default();
         if self.skimmer.read(text, &mut rec).is_none() {
             rec = serde_json::from_str(text).ok()?;

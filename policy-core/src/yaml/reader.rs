@@ -391,7 +391,25 @@ pub fn read_documents_general(text: &str) -> (Vec<RawDocument>, Vec<ReadProblem>
                     };
                     *key = Some((k, node.span, merge_key));
                 }
-                Some((_, _, true)) => merged.push(node),
+                Some((_, _, true)) => {
+                    // As go-yaml (and so the apiserver's reader) refuses
+                    // anything else, rather than dropping it unseen.
+                    let mergeable = |v: &SourceValue| matches!(v, SourceValue::Map(_));
+                    let ok = match &node.value {
+                        SourceValue::Map(_) => true,
+                        SourceValue::Seq(items) => items.iter().all(|i| mergeable(&i.value)),
+                        _ => false,
+                    };
+                    if ok {
+                        merged.push(node);
+                    } else {
+                        problems.push(ReadProblem {
+                            code: "yaml-merge",
+                            message: "a merge key (<<) needs a mapping or a list of mappings as its value".into(),
+                            position: node.span.start,
+                        });
+                    }
+                }
                 Some((k, key_span, false)) => {
                     // Small mappings (nearly all) are scanned; large ones get
                     // a set, so 50k annotations stay linear.
@@ -694,6 +712,34 @@ mod tests {
         let j = n.to_json();
         assert_eq!(j["m"]["x"], 1);
         assert_eq!(j["m"]["y"], 3);
+    }
+
+    /// go-yaml refuses a merge whose value is not mappings ("map merge
+    /// requires map or sequence of maps as the value"); it was dropped.
+    #[test]
+    fn merge_keys_of_other_values_are_errors() {
+        for (text, line, column) in [
+            ("m:\n  <<: 1\n  a: 2\n", 2, 7),
+            ("m:\n  a: 2\n  <<: [{x: 1}, 3]\n", 3, 7),
+            ("m: {<<: ~}\n", 1, 9),
+            ("s: &s text\nm:\n  <<: *s\n", 3, 7),
+        ] {
+            let (_, problems) = read_documents(text);
+            assert_eq!(problems.len(), 1, "{text:?}: {problems:?}");
+            assert_eq!(problems[0].code, "yaml-merge", "{text:?}");
+            assert_eq!(
+                (problems[0].position.line, problems[0].position.column),
+                (line, column),
+                "{text:?}"
+            );
+        }
+        let (docs, problems) = read_documents("b: &b {x: 1}\nm:\n  <<: [*b, {y: 2}]\n");
+        assert!(problems.is_empty(), "{problems:?}");
+        let j = docs[0].root.as_ref().expect("a root").to_json();
+        assert_eq!(
+            (j["m"]["x"].clone(), j["m"]["y"].clone()),
+            (1.into(), 2.into())
+        );
     }
 
     #[test]
