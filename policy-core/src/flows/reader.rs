@@ -775,10 +775,18 @@ impl FlowReader {
         F: for<'a> FnMut(&FlowEvent<'a>),
     {
         let line = self.record_line;
-        // As in `whole_line`: text parsing when the record is UTF-8 (the
-        // same result, faster); the byte parser places the error otherwise.
-        let parsed = match std::str::from_utf8(bytes) {
-            Ok(text) => serde_json::from_str(text),
+        // As in `whole_line`: the skimmer, then serde_json on the text,
+        // when the record is UTF-8 (the same result, faster); the byte
+        // parser places the error otherwise. Records cut by a chunk's end
+        // come here, one per chunk of a large file.
+        let parsed = match simdutf8::basic::from_utf8(bytes) {
+            Ok(text) => {
+                let mut rec = Record::default();
+                match self.skimmer.read(text, &mut rec) {
+                    Some(()) => Ok(rec),
+                    None => serde_json::from_str(text),
+                }
+            }
             Err(_) => serde_json::from_slice(bytes),
         };
         let mut rec: Record<'_> = match parsed {
