@@ -1164,3 +1164,60 @@ spec:
     assert!(!verdict(&c, &p, "ip:8.8.8.8", "x/a", "80/TCP").allowed);
     assert!(verdict(&c, &p, "ip:8.8.8.8", "y/a", "80/TCP").allowed);
 }
+
+/// The documentation's other possibility, netpol-analyzer's model: a
+/// host-network pod is an ordinary pod, selected by its labels.
+#[test]
+fn host_network_pods_as_ordinary_pods() {
+    use policy_core::cluster::{HostNetworkPods, PodInfo};
+    let build = |model| {
+        let mut c = cluster();
+        let labels = [("app".to_string(), "agent".to_string())].into();
+        let mut host = PodInfo::new("x", "node-agent", labels);
+        host.host_network = true;
+        host.node_ip = Some("192.168.0.1".parse().unwrap());
+        c.add_pod(host);
+        c.set_host_network_pods(model);
+        c
+    };
+    let p = policies(
+        "
+metadata: {name: agent-from-a, namespace: x}
+spec:
+  podSelector: {matchLabels: {app: agent}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {pod: a}}}]
+  egress:
+  - to: [{ipBlock: {cidr: 192.168.0.0/16}}]
+  policyTypes: [Ingress, Egress]
+",
+    );
+    let node = build(HostNetworkPods::Node);
+    let pod = build(HostNetworkPods::Pod);
+    assert_eq!(pod.options.host_network_pods, HostNetworkPods::Pod);
+    // As its node: the policy does not select it, so it is not isolated.
+    assert!(verdict(&node, &p, "x/b", "x/node-agent", "80/TCP").allowed);
+    assert!(verdict(&node, &p, "x/node-agent", "x/b", "80/TCP").allowed);
+    // As a pod: isolated both ways, `pod: a` may reach it, and its egress
+    // goes to the ipBlock only.
+    assert!(!verdict(&pod, &p, "x/b", "x/node-agent", "80/TCP").allowed);
+    assert!(verdict(&pod, &p, "x/a", "x/node-agent", "80/TCP").allowed);
+    assert!(!verdict(&pod, &p, "x/node-agent", "x/b", "80/TCP").allowed);
+    // Its address is its node IP, which the ipBlock matches (pods' IPs
+    // match ipBlocks unless told otherwise).
+    let mut other = PodInfo::new("y", "on-node", Default::default());
+    other.ips = vec!["192.168.0.7".parse().unwrap()];
+    let mut pod = pod;
+    pod.add_pod(other);
+    assert!(verdict(&pod, &p, "x/node-agent", "y/on-node", "80/TCP").allowed);
+    assert_eq!(
+        HostNetworkPods::resolve(None, false),
+        HostNetworkPods::Pod,
+        "netpol-analyzer's model"
+    );
+    assert_eq!(HostNetworkPods::resolve(None, true), HostNetworkPods::Node);
+    assert_eq!(
+        HostNetworkPods::resolve(Some(HostNetworkPods::Node), false),
+        HostNetworkPods::Node
+    );
+}

@@ -499,3 +499,82 @@ fn errors_say_where_and_exit_2() {
     ]);
     assert_eq!(usage.status.code(), Some(2));
 }
+
+/// Host-network pods: never selected by default (the node's IP, as Cilium
+/// and Calico see them); ordinary pods with `--host-network-pods pod`, or
+/// with `--ipblock-excludes-pods` (netpol-analyzer's model) unless
+/// `--host-network-pods node` overrides it.
+#[test]
+fn host_network_pods_follow_the_model_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = dir.path().join("cluster.yaml");
+    std::fs::write(
+        &cluster,
+        r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: agent, namespace: ops, labels: {app: agent}}
+spec: {hostNetwork: true, containers: [{name: a, ports: [{containerPort: 9100}]}]}
+status: {podIP: 192.168.1.5, hostIP: 192.168.1.5}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: scraper, namespace: ops, labels: {app: scraper}}
+spec: {containers: [{name: s}]}
+status: {podIP: 10.0.0.2, hostIP: 192.168.1.5}
+"#,
+    )
+    .unwrap();
+    let policy = dir.path().join("deny.yaml");
+    std::fs::write(
+        &policy,
+        r#"
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: agent-deny-ingress, namespace: ops}
+spec:
+  podSelector: {matchLabels: {app: agent}}
+  policyTypes: [Ingress]
+"#,
+    )
+    .unwrap();
+    let probe = |extra: &[&str]| {
+        let out = palisade(
+            &[
+                &["probe", "--cluster", s(&cluster), "--policies", s(&policy)][..],
+                &[
+                    "--from",
+                    "ops/scraper",
+                    "--to",
+                    "ops/agent",
+                    "--port",
+                    "9100",
+                ],
+                extra,
+            ]
+            .concat(),
+        );
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, text) = probe(&[]);
+    assert_eq!(code, Some(0), "not selected as its node: {text}");
+    assert!(text.contains("host-network pod"), "{text}");
+    let (code, text) = probe(&["--host-network-pods", "pod"]);
+    assert_eq!(code, Some(1), "isolated as a pod: {text}");
+    let (code, _) = probe(&["--ipblock-excludes-pods"]);
+    assert_eq!(code, Some(1), "netpol-analyzer's model");
+    let (code, _) = probe(&["--ipblock-excludes-pods", "--host-network-pods", "node"]);
+    assert_eq!(code, Some(0), "node asked for");
+    let bad = palisade(&[
+        "probe",
+        "--cluster",
+        s(&cluster),
+        "--host-network-pods",
+        "host",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("possible values: node, pod"));
+}

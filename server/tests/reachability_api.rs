@@ -211,3 +211,53 @@ async fn diff_reports_newly_allowed_and_denied() {
     assert_eq!(reverse["summary"]["newly_denied"], 0);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn probe_host_network_pods_by_the_model_asked_for() {
+    let server = TestServer::start().await;
+    let cluster = CLUSTER.replace(
+        "containers: [{name: s, image: s}]",
+        "hostNetwork: true\n    containers: [{name: s, image: s}]",
+    );
+    let policy = WEB_FROM_API.replace("app: web", "app: stranger");
+    let ask = |extra: Value| {
+        let mut body = json!({"cluster": cluster, "policies": policy, "from": "shop/web", "to": "shop/stranger", "ports": ["80/TCP"]});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let allowed = |body: Value| async {
+        let v: Value = post(&server, "/api/probe", body)
+            .await
+            .json()
+            .await
+            .unwrap();
+        v["results"][0]["allowed"].clone()
+    };
+    // As its node (the default), the policy does not select it.
+    assert_eq!(allowed(ask(json!({}))).await, true);
+    assert_eq!(
+        allowed(ask(json!({"host_network_pods": "pod"}))).await,
+        false
+    );
+    assert_eq!(
+        allowed(ask(json!({"ipblock_excludes_pods": true}))).await,
+        false
+    );
+    assert_eq!(
+        allowed(ask(
+            json!({"ipblock_excludes_pods": true, "host_network_pods": "node"})
+        ))
+        .await,
+        true
+    );
+    let bad = post(
+        &server,
+        "/api/probe",
+        ask(json!({"host_network_pods": "host"})),
+    )
+    .await;
+    assert_eq!(bad.status(), 400);
+    server.stop().await;
+}

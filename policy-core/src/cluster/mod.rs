@@ -57,7 +57,9 @@ pub struct PodInfo {
     /// Container ports of all containers.
     pub ports: Vec<ContainerPort>,
     /// `spec.hostNetwork`: the pod uses its node's network namespace. Such a
-    /// pod is not selected by pod selectors; peers see it as its node IP.
+    /// pod is not selected by pod selectors; peers see it as its node IP
+    /// ([`HostNetworkPods::Node`]; [`Cluster::set_host_network_pods`] can
+    /// make it an ordinary pod instead).
     pub host_network: bool,
     /// The node's IP (`status.hostIP`).
     pub node_ip: Option<IpAddr>,
@@ -137,6 +139,37 @@ impl PodInfo {
     }
 }
 
+/// How host-network pods (`spec.hostNetwork: true`) take part in
+/// NetworkPolicy, which the Kubernetes documentation leaves to the network
+/// plugin ("NetworkPolicy behavior for hostNetwork pods is undefined", with
+/// two possibilities).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostNetworkPods {
+    /// As their node: pod selectors never select them, and peers see their
+    /// traffic as the node IP's (the plugin cannot tell them apart; Cilium
+    /// and Calico behave so). How a cluster is read.
+    #[default]
+    Node,
+    /// As ordinary pods, selected by their labels and isolated by policies
+    /// (the plugin tells their traffic apart; netpol-analyzer's model).
+    Pod,
+}
+
+impl HostNetworkPods {
+    /// The model asked for, else the one that goes with the ipBlock mode:
+    /// [`HostNetworkPods::Pod`] when ipBlocks match no pod IP (the
+    /// netpol-analyzer model, where both hold), [`HostNetworkPods::Node`]
+    /// otherwise.
+    pub fn resolve(asked: Option<Self>, ip_block_matches_pod_ips: bool) -> Self {
+        asked.unwrap_or(if ip_block_matches_pod_ips {
+            HostNetworkPods::Node
+        } else {
+            HostNetworkPods::Pod
+        })
+    }
+}
+
 /// How address-based peers (NetworkPolicy `ipBlock`) treat in-cluster addresses.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterOptions {
@@ -149,6 +182,10 @@ pub struct ClusterOptions {
     /// Addresses of the Kubernetes API server, for Cilium's `kube-apiserver`
     /// entity (they must also be listed as external endpoints).
     pub kube_apiserver_ips: Vec<IpAddr>,
+    /// The host-network model the cluster's pods follow; set with
+    /// [`Cluster::set_host_network_pods`].
+    #[serde(default)]
+    pub host_network_pods: HostNetworkPods,
 }
 
 impl Default for ClusterOptions {
@@ -156,6 +193,7 @@ impl Default for ClusterOptions {
         ClusterOptions {
             ip_block_matches_pod_ips: true,
             kube_apiserver_ips: Vec::new(),
+            host_network_pods: HostNetworkPods::Node,
         }
     }
 }
@@ -218,6 +256,26 @@ impl Cluster {
         }
         self.pods.push(pod);
         EndpointId(self.pods.len() - 1)
+    }
+
+    /// Makes the cluster's host-network pods follow `model`. Pods are read
+    /// as [`HostNetworkPods::Node`] (what [`PodInfo::host_network`]
+    /// describes); [`HostNetworkPods::Pod`] turns each host-network pod
+    /// into an ordinary pod at its pod IPs (its node IP when it has none).
+    /// Cilium's reserved `host` and `remote-node` endpoints stay what they
+    /// are. A cluster made `Pod` does not go back: read it again for `Node`.
+    pub fn set_host_network_pods(&mut self, model: HostNetworkPods) {
+        if model == HostNetworkPods::Pod {
+            for pod in &mut self.pods {
+                if pod.host_network && pod.reserved.is_none() {
+                    pod.host_network = false;
+                    if pod.ips.is_empty() {
+                        pod.ips.extend(pod.node_ip);
+                    }
+                }
+            }
+            self.options.host_network_pods = model;
+        }
     }
 
     /// Adds an external endpoint (or finds it when present) and returns its id.

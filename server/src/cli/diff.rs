@@ -15,7 +15,7 @@ use policy_core::diff::{ChangedConnection, diff};
 use policy_core::engine::PortKey;
 use serde::Serialize;
 
-use super::inputs::NO_POLICIES;
+use super::inputs::{HostNetworkArg, NO_POLICIES, set_address_model};
 use super::probe::{load_cluster, load_policies, write_stdout};
 
 /// Output formats of `diff`.
@@ -49,9 +49,16 @@ pub struct DiffArgs {
     /// every container port); repeatable.
     #[arg(long, value_name = "PORT/PROTO")]
     pub port: Vec<PortKey>,
-    /// Make ipBlock match no in-cluster pod IP (Cilium's behaviour).
+    /// Make ipBlock match no in-cluster pod IP (Cilium's and
+    /// netpol-analyzer's behaviour). With it, host-network pods are
+    /// ordinary pods unless --host-network-pods says otherwise.
     #[arg(long)]
     pub ipblock_excludes_pods: bool,
+    /// How host-network pods (`hostNetwork: true`) take part in policy,
+    /// which Kubernetes leaves to the network plugin (default: node, or pod
+    /// with --ipblock-excludes-pods).
+    #[arg(long, value_enum, value_name = "MODEL")]
+    pub host_network_pods: Option<HostNetworkArg>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub output: DiffOutput,
@@ -85,7 +92,11 @@ impl From<&ChangedConnection> for Change {
 /// Runs `palisade diff`.
 pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
     let mut cluster = load_cluster(&args.cluster)?.cluster;
-    cluster.options.ip_block_matches_pod_ips = !args.ipblock_excludes_pods;
+    set_address_model(
+        &mut cluster,
+        args.ipblock_excludes_pods,
+        args.host_network_pods,
+    );
     for ip in &args.external {
         cluster.add_external(*ip);
     }

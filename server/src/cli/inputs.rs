@@ -124,6 +124,33 @@ pub(crate) fn load_policies(paths: &[String]) -> anyhow::Result<Vec<Policy>> {
     Ok(reader.into_policies())
 }
 
+/// `--host-network-pods`: how host-network pods take part in policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum HostNetworkArg {
+    /// As their node: never selected by pod selectors, seen at the node IP
+    /// (Cilium, Calico).
+    Node,
+    /// As ordinary pods, selected by their labels (netpol-analyzer).
+    Pod,
+}
+
+/// Sets the cluster's address model from `--ipblock-excludes-pods` and
+/// `--host-network-pods` (policy-core decides the default that goes with
+/// the first).
+pub(crate) fn set_address_model(
+    cluster: &mut policy_core::cluster::Cluster,
+    ipblock_excludes_pods: bool,
+    host_network: Option<HostNetworkArg>,
+) {
+    use policy_core::cluster::HostNetworkPods;
+    cluster.options.ip_block_matches_pod_ips = !ipblock_excludes_pods;
+    let asked = host_network.map(|a| match a {
+        HostNetworkArg::Node => HostNetworkPods::Node,
+        HostNetworkArg::Pod => HostNetworkPods::Pod,
+    });
+    cluster.set_host_network_pods(HostNetworkPods::resolve(asked, !ipblock_excludes_pods));
+}
+
 /// What to say when a command runs without policies.
 pub(crate) const NO_POLICIES: &str =
     "no policies given: no pod is isolated, so every connection is allowed";

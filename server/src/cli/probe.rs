@@ -27,7 +27,7 @@ use policy_core::engine::{Engine, PortKey, ProbeScope};
 use policy_core::model::Policy;
 use serde::Serialize;
 
-use super::inputs::NO_POLICIES;
+use super::inputs::{HostNetworkArg, NO_POLICIES, set_address_model};
 pub(crate) use super::inputs::{load_cluster, load_policies};
 
 /// Output formats of `probe`.
@@ -83,9 +83,16 @@ pub struct ProbeArgs {
     pub to: Option<EndpointRef>,
     /// Make ipBlock match no in-cluster pod IP (Cilium's and
     /// netpol-analyzer's behaviour). By default ipBlock also matches pod
-    /// IPs, as upstream Kubernetes asserts.
+    /// IPs, as upstream Kubernetes asserts. With it, host-network pods are
+    /// ordinary pods unless --host-network-pods says otherwise
+    /// (netpol-analyzer's model).
     #[arg(long)]
     pub ipblock_excludes_pods: bool,
+    /// How host-network pods (`hostNetwork: true`) take part in policy,
+    /// which Kubernetes leaves to the network plugin (default: node, or pod
+    /// with --ipblock-excludes-pods).
+    #[arg(long, value_enum, value_name = "MODEL")]
+    pub host_network_pods: Option<HostNetworkArg>,
     /// Add the reasons (which policies and rules decided) to each per-port
     /// result of `--output json`.
     #[arg(long)]
@@ -139,7 +146,11 @@ pub fn run(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
 fn probe(args: &ProbeArgs) -> anyhow::Result<ExitCode> {
     let input = load_cluster(&args.cluster)?;
     let mut cluster = input.cluster;
-    cluster.options.ip_block_matches_pod_ips = !args.ipblock_excludes_pods;
+    set_address_model(
+        &mut cluster,
+        args.ipblock_excludes_pods,
+        args.host_network_pods,
+    );
     let policies = if args.policies.is_empty() {
         Vec::new()
     } else {

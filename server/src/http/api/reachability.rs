@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use policy_core::cluster::{Cluster, ClusterReader, EndpointId, EndpointRef};
+use policy_core::cluster::{Cluster, ClusterReader, EndpointId, EndpointRef, HostNetworkPods};
 use policy_core::diagnostic::Severity;
 use policy_core::diff::{ChangedConnection, diff};
 use policy_core::engine::{Engine, PortKey, ProbeScope};
@@ -45,9 +45,17 @@ pub struct ProbeRequest {
     pub from: Option<String>,
     /// Only to this endpoint.
     pub to: Option<String>,
-    /// Make ipBlock match no in-cluster pod IP (Cilium's behaviour).
+    /// Make ipBlock match no in-cluster pod IP (Cilium's and
+    /// netpol-analyzer's behaviour); host-network pods are then ordinary
+    /// pods unless `host_network_pods` says otherwise.
     #[serde(default)]
     pub ipblock_excludes_pods: bool,
+    /// How host-network pods take part in policy: `node` (never selected,
+    /// seen at the node IP) or `pod` (ordinary pods). Default: `node`, or
+    /// `pod` with `ipblock_excludes_pods`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub host_network_pods: Option<HostNetworkPods>,
 }
 
 /// One probed connection.
@@ -94,9 +102,17 @@ pub struct DiffRequest {
     /// and every container port).
     #[serde(default)]
     pub ports: Vec<String>,
-    /// Make ipBlock match no in-cluster pod IP (Cilium's behaviour).
+    /// Make ipBlock match no in-cluster pod IP (Cilium's and
+    /// netpol-analyzer's behaviour); host-network pods are then ordinary
+    /// pods unless `host_network_pods` says otherwise.
     #[serde(default)]
     pub ipblock_excludes_pods: bool,
+    /// How host-network pods take part in policy: `node` (never selected,
+    /// seen at the node IP) or `pod` (ordinary pods). Default: `node`, or
+    /// `pod` with `ipblock_excludes_pods`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub host_network_pods: Option<HostNetworkPods>,
 }
 
 /// Reads the objects of one request field, refusing unreadable text with
@@ -140,6 +156,7 @@ fn read_cluster(
     text: &str,
     external: &[IpAddr],
     ipblock_excludes_pods: bool,
+    host_network_pods: Option<HostNetworkPods>,
 ) -> Result<Cluster, ApiError> {
     // Pod dumps and workload manifests, through policy-core's one reader.
     let mut reader = ClusterReader::new();
@@ -170,6 +187,10 @@ fn read_cluster(
         })?
         .cluster;
     cluster.options.ip_block_matches_pod_ips = !ipblock_excludes_pods;
+    cluster.set_host_network_pods(HostNetworkPods::resolve(
+        host_network_pods,
+        !ipblock_excludes_pods,
+    ));
     for ip in external {
         cluster.add_external(*ip);
     }
@@ -231,6 +252,7 @@ pub fn probe_blocking(request: ProbeRequest) -> Result<ProbeResponse, ApiError> 
         &request.cluster,
         &request.external,
         request.ipblock_excludes_pods,
+        request.host_network_pods,
     )?;
     let policies = read_policies(&request.policies, "policies")?;
     let ports = read_ports(&request.ports)?;
@@ -317,6 +339,7 @@ pub fn diff_blocking(request: DiffRequest) -> Result<Value, ApiError> {
         &request.cluster,
         &request.external,
         request.ipblock_excludes_pods,
+        request.host_network_pods,
     )?;
     let before = read_policies(&request.before, "before")?;
     let after = read_policies(&request.after, "after")?;
