@@ -171,22 +171,64 @@ fn pod_info(pod: &Pod, index: usize) -> Result<PodInfo, ClusterError> {
     Ok(info)
 }
 
-/// The controlling owner reference (`controller: true`), else the first one.
+/// The workload a pod belongs to, as netpol-analyzer reads it: its
+/// controlling owner reference (`controller: true`; other owners only
+/// collect garbage), unless that is a Node (the mirror of a static pod,
+/// which belongs to no workload). An owner without a `kind` is written as
+/// a Pod, as netpol-analyzer writes it.
 fn controller_owner(refs: Option<&serde_json::Value>) -> Option<Owner> {
-    let refs = refs?.as_array()?;
-    let owner = refs
+    let owner = refs?
+        .as_array()?
         .iter()
-        .find(|r| r["controller"].as_bool() == Some(true))
-        .or_else(|| refs.first())?;
+        .find(|r| r["controller"].as_bool() == Some(true))?;
+    let kind = owner["kind"].as_str().unwrap_or_default();
+    if kind == "Node" {
+        return None;
+    }
     Some(Owner {
-        kind: owner["kind"].as_str()?.to_string(),
-        name: owner["name"].as_str()?.to_string(),
+        kind: if kind.is_empty() { "Pod" } else { kind }.to_string(),
+        name: owner["name"]
+            .as_str()
+            .filter(|n| !n.is_empty())?
+            .to_string(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_workload_is_the_controlling_owner_but_a_node() {
+        let owner = |refs: &str| {
+            let v: serde_json::Value = serde_json::from_str(refs).unwrap();
+            controller_owner(Some(&v)).map(|o| format!("{}/{}", o.kind, o.name))
+        };
+        let rs = r#"{"kind": "ReplicaSet", "name": "web-7d4b9c", "controller": true}"#;
+        assert_eq!(
+            owner(&format!("[{rs}]")).as_deref(),
+            Some("ReplicaSet/web-7d4b9c")
+        );
+        // Only the controller: other owners collect garbage.
+        let gc = r#"{"kind": "ConfigMap", "name": "cm"}"#;
+        assert_eq!(
+            owner(&format!("[{gc}, {rs}]")).as_deref(),
+            Some("ReplicaSet/web-7d4b9c")
+        );
+        assert_eq!(owner(&format!("[{gc}]")), None);
+        // A static pod's mirror is owned by its Node: no workload.
+        assert_eq!(
+            owner(r#"[{"kind": "Node", "name": "n1", "controller": true}]"#),
+            None
+        );
+        // No kind: written as a Pod (netpol-analyzer); no name: no owner.
+        assert_eq!(
+            owner(r#"[{"name": "internal-security", "controller": true}]"#).as_deref(),
+            Some("Pod/internal-security")
+        );
+        assert_eq!(owner(r#"[{"kind": "Job", "controller": true}]"#), None);
+        assert_eq!(owner("[]"), None);
+    }
 
     #[test]
     fn reads_pods_and_namespaces() {
