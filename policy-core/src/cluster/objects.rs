@@ -38,7 +38,11 @@ impl Cluster {
     /// namespaces,pods -A -o yaml` lists). Pods without a namespace are in
     /// `default`; namespaces not listed are created with only their
     /// `kubernetes.io/metadata.name` label. Pods that have finished
-    /// (`status.phase` Succeeded or Failed) are left out, as they hold no IP.
+    /// (`status.phase` Succeeded or Failed, such as a CronJob's last run)
+    /// stay, as their workload's pods (the policies select its next run as
+    /// they select them; netpol-analyzer keeps them too), but without
+    /// addresses: a finished pod's IP is released, and may be another
+    /// pod's by now.
     pub fn from_objects(namespaces: &[Namespace], pods: &[Pod]) -> Result<Cluster, ClusterError> {
         let mut cluster = Cluster::new();
         let mut names: std::collections::HashSet<(String, String)> = Default::default();
@@ -59,10 +63,10 @@ impl Cluster {
                 .as_ref()
                 .and_then(|s| s.phase.as_deref())
                 .is_some_and(|p| p == "Succeeded" || p == "Failed");
+            let mut info = pod_info(pod, index)?;
             if finished {
-                continue;
+                info.ips.clear();
             }
-            let info = pod_info(pod, index)?;
             if !names.insert((info.namespace.clone(), info.name.clone())) {
                 return Err(ClusterError::DuplicatePod(format!(
                     "{}/{}",
@@ -197,6 +201,35 @@ fn controller_owner(refs: Option<&serde_json::Value>) -> Option<Owner> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finished_pods_stay_without_addresses() {
+        let pod = |name: &str, phase: &str| -> Pod {
+            serde_yaml::from_str(&format!(
+                "metadata: {{name: {name}, namespace: x, labels: {{job: j}}}}\n\
+                 status: {{phase: {phase}, podIP: 10.0.0.9, podIPs: [{{ip: 10.0.0.9}}], hostIP: 192.168.0.1}}"
+            ))
+            .unwrap()
+        };
+        let c = Cluster::from_objects(
+            &[],
+            &[
+                pod("done", "Succeeded"),
+                pod("broke", "Failed"),
+                pod("runs", "Running"),
+            ],
+        )
+        .unwrap();
+        let ips: Vec<(&str, usize)> = c
+            .pods
+            .iter()
+            .map(|p| (p.name.as_str(), p.ips.len()))
+            .collect();
+        assert_eq!(ips, [("done", 0), ("broke", 0), ("runs", 1)]);
+        // The address is the running pod's alone.
+        let found = c.find(&"ip:10.0.0.9".parse().unwrap()).unwrap();
+        assert_eq!(found, crate::cluster::EndpointId(2));
+    }
 
     #[test]
     fn the_workload_is_the_controlling_owner_but_a_node() {

@@ -149,7 +149,7 @@ impl PodSpec {
 #[serde(rename_all = "camelCase")]
 pub struct PodStatus {
     /// `Pending`, `Running`, `Succeeded`, `Failed`; finished pods hold no
-    /// IP and are left out of cluster models.
+    /// IP: cluster models keep them without addresses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phase: Option<String>,
     /// The primary pod IP.
