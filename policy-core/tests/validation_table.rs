@@ -47,6 +47,14 @@ type Expect = Option<(&'static str, &'static str)>;
 const NP_CASES: &[(&str, &str, &str, Expect)] = &[
     // ---- valid ----
     ("empty selector", META, "{podSelector: {}}", None),
+    // A null label value is "" to the apiserver (Go's decoding; kubernetes
+    // PR 129257), in selectors, in expressions and in metadata.
+    (
+        "null label value",
+        "{name: np, namespace: default, labels: {team: null}}",
+        "{podSelector: {matchLabels: {a: null}}, ingress: [{from: [{podSelector: {matchExpressions: [{key: k, operator: In, values: [null]}]}}]}]}",
+        None,
+    ),
     (
         "match labels",
         META,
@@ -676,7 +684,33 @@ fn cilium_cases() -> Vec<(&'static str, String, Expect)> {
         ("fqdn both", cnp(&format!("{{{SEL}, egress: [{{toFQDNs: [{{matchName: a.com, matchPattern: '*.a.com'}}]}}]}}")), Some(("spec.egress[0].toFQDNs[0]", "cilium-fqdn"))),
         ("fqdn chars", cnp(&format!("{{{SEL}, egress: [{{toFQDNs: [{{matchPattern: 'a?.com'}}]}}]}}")), Some(("spec.egress[0].toFQDNs[0].matchPattern", "cilium-fqdn"))),
         ("lower-case operator", cnp(&format!("{{{SEL}, ingress: [{{fromEndpoints: [{{matchExpressions: [{{key: env, operator: in, values: [a]}}]}}]}}]}}")), Some(("spec.ingress[0].fromEndpoints[0].matchExpressions[0].operator", "field-invalid"))),
-        ("services with ports", cnp(&format!("{{{SEL}, egress: [{{toServices: [{{k8sService: {{serviceName: s, namespace: d}}}}], toPorts: [{{ports: [{{port: '80'}}]}}]}}]}}")), Some(("spec.egress[0].toPorts", "cilium-l3-mix"))),
+        // Current Cilium lets toServices take toPorts (l3DependentL4Support).
+        ("services with ports", cnp(&format!("{{{SEL}, egress: [{{toServices: [{{k8sService: {{serviceName: s, namespace: d}}}}], toPorts: [{{ports: [{{port: '80'}}]}}]}}]}}")), None),
+        // Cilium's rule_validation_test.go, PortRule.sanitize and the CRD schema.
+        ("server name empty", cnp(&format!("{{{SEL}, egress: [{{toPorts: [{{ports: [{{port: '443', protocol: TCP}}], serverNames: ['']}}]}}]}}")), Some(("spec.egress[0].toPorts[0].serverNames[0]", "cilium-server-names"))),
+        ("server names with http, no tls", cnp(&format!("{{{SEL}, egress: [{{toPorts: [{{ports: [{{port: '443', protocol: TCP}}], serverNames: [a.com], rules: {{http: [{{}}]}}}}]}}]}}")), Some(("spec.egress[0].toPorts[0].serverNames", "cilium-server-names"))),
+        ("server names with http, terminating tls", cnp(&format!("{{{SEL}, egress: [{{toPorts: [{{ports: [{{port: '443', protocol: TCP}}], serverNames: [a.com], terminatingTLS: {{secret: {{name: s}}}}, rules: {{http: [{{}}]}}}}]}}]}}")), None),
+        ("tls without secret", cnp(&format!("{{{SEL}, egress: [{{toPorts: [{{ports: [{{port: '443', protocol: TCP}}], originatingTLS: {{certificate: c}}}}]}}]}}")), Some(("spec.egress[0].toPorts[0].originatingTLS.secret", "field-required"))),
+        ("listener on egress", cnp(&format!("{{{SEL}, egress: [{{toPorts: [{{ports: [{{port: '80', protocol: TCP}}], listener: {{envoyConfig: {{name: e}}, name: l}}}}]}}]}}")), None),
+        ("listener on ingress", cnp(&format!("{{{SEL}, ingress: [{{toPorts: [{{ports: [{{port: '80', protocol: TCP}}], listener: {{envoyConfig: {{name: e}}, name: l}}}}]}}]}}")), Some(("spec.ingress[0].toPorts[0].listener", "cilium-listener"))),
+        ("listener with http", cnp(&format!("{{{SEL}, egress: [{{toPorts: [{{ports: [{{port: '80', protocol: TCP}}], listener: {{envoyConfig: {{name: e}}, name: l}}, rules: {{http: [{{}}]}}}}]}}]}}")), Some(("spec.egress[0].toPorts[0].listener", "cilium-listener"))),
+        ("listener without name", cnp(&format!("{{{SEL}, egress: [{{toPorts: [{{ports: [{{port: '80', protocol: TCP}}], listener: {{envoyConfig: {{name: e}}}}}}]}}]}}")), Some(("spec.egress[0].toPorts[0].listener.name", "field-required"))),
+        ("header match without name", cnp(&format!("{{{SEL}, ingress: [{{toPorts: [{{ports: [{{port: '80', protocol: TCP}}], rules: {{http: [{{headerMatches: [{{value: v}}]}}]}}}}]}}]}}")), Some(("spec.ingress[0].toPorts[0].rules.http[0].headerMatches[0].name", "field-required"))),
+        ("header match action", cnp(&format!("{{{SEL}, ingress: [{{toPorts: [{{ports: [{{port: '80', protocol: TCP}}], rules: {{http: [{{headerMatches: [{{name: h, mismatch: DROP}}]}}]}}}}]}}]}}")), Some(("spec.ingress[0].toPorts[0].rules.http[0].headerMatches[0].mismatch", "field-not-supported"))),
+        ("kafka role", cnp(&format!("{{{SEL}, egress: [{{toPorts: [{{ports: [{{port: '9092', protocol: TCP}}], rules: {{kafka: [{{role: write}}]}}}}]}}]}}")), Some(("spec.egress[0].toPorts[0].rules.kafka[0].role", "field-not-supported"))),
+        ("kafka role and api key", cnp(&format!("{{{SEL}, egress: [{{toPorts: [{{ports: [{{port: '9092', protocol: TCP}}], rules: {{kafka: [{{role: produce, apiKey: fetch}}]}}}}]}}]}}")), Some(("spec.egress[0].toPorts[0].rules.kafka[0]", "cilium-kafka"))),
+        ("l7 empty key", cnp(&format!("{{{SEL}, ingress: [{{toPorts: [{{ports: [{{port: '80', protocol: TCP}}], rules: {{l7proto: p, l7: [{{'': v}}]}}}}]}}]}}")), Some(("spec.ingress[0].toPorts[0].rules.l7[0]", "cilium-l7-key"))),
+        ("authentication mode", cnp(&format!("{{{SEL}, ingress: [{{fromEndpoints: [{{}}], authentication: {{mode: strict}}}}]}}")), Some(("spec.ingress[0].authentication.mode", "field-not-supported"))),
+        ("authentication required", cnp(&format!("{{{SEL}, ingress: [{{fromEndpoints: [{{}}], authentication: {{mode: required}}}}]}}")), None),
+        ("icmp name of the other family", cnp(&format!("{{{SEL}, egress: [{{icmps: [{{fields: [{{type: ICMPNodeInformationQuery}}]}}]}}]}}")), Some(("spec.egress[0].icmps[0].fields[0].type", "cilium-icmp-type"))),
+        ("icmp v6 name", cnp(&format!("{{{SEL}, egress: [{{icmps: [{{fields: [{{type: ICMPNodeInformationQuery, family: IPv6}}]}}]}}]}}")), None),
+        ("cidr set with group ref too", cnp(&format!("{{{SEL}, egress: [{{toCIDRSet: [{{cidr: 10.0.0.0/8, cidrGroupRef: g}}]}}]}}")), Some(("spec.egress[0].toCIDRSet[0]", "cilium-cidr-rule"))),
+        ("toCIDR without prefix", cnp(&format!("{{{SEL}, egress: [{{toCIDR: [192.0.2.3]}}]}}")), Some(("spec.egress[0].toCIDR[0]", "field-invalid"))),
+        ("host egress dns", cnp("{nodeSelector: {}, egress: [{toEntities: [world], toPorts: [{ports: [{port: '53', protocol: UDP}], rules: {dns: [{matchPattern: '*'}]}}]}]}"), None),
+        ("host egress http", cnp("{nodeSelector: {}, egress: [{toEntities: [world], toPorts: [{ports: [{port: '80', protocol: TCP}], rules: {http: [{}]}}]}]}"), Some(("spec.egress[0].toPorts[0].rules", "cilium-host-l7"))),
+        ("host ingress dns-free l7", cnp("{nodeSelector: {}, ingress: [{fromEntities: [world], toPorts: [{ports: [{port: '80', protocol: TCP}], rules: {http: [{}]}}]}]}"), Some(("spec.ingress[0].toPorts[0].rules", "cilium-host-l7"))),
+        // PortRuleDNS.Sanitize checks characters only.
+        ("dns rule with name and pattern", cnp(&format!("{{{SEL}, egress: [{{toPorts: [{{ports: [{{port: '53', protocol: UDP}}], rules: {{dns: [{{matchName: a.com, matchPattern: '*.b.com'}}]}}}}]}}]}}")), None),
         ("specs second rule", "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: c}\nspecs:\n- {endpointSelector: {}}\n- {ingress: [{}]}\n".to_string(), Some(("specs[1]", "cilium-selector-required"))),
         ("clusterwide with namespace", "apiVersion: cilium.io/v2\nkind: CiliumClusterwideNetworkPolicy\nmetadata: {name: c, namespace: x}\nspec: {endpointSelector: {}}\n".to_string(), Some(("metadata.namespace", "field-forbidden"))),
         ("no spec", "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: c}\n".to_string(), Some(("spec", "field-required"))),

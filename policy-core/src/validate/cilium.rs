@@ -1,5 +1,10 @@
 //! Cilium rule validation: `Rule.Sanitize` from Cilium's
-//! `pkg/policy/api/rule_validation.go`, plus the enums of the CRD schema.
+//! `pkg/policy/api/rule_validation.go` (with `PortRule.sanitize`'s checks
+//! of server names, listeners and TLS contexts, and the HTTP, Kafka and
+//! generic L7 rules' own), plus the enums, patterns and required fields of
+//! the CRD schema. Where Cilium's versions differ, the current one decides
+//! (`toServices` with `toPorts` is accepted; host policies allow DNS rules
+//! on egress).
 //!
 //! Cilium stops at the first problem and reports it without a path; here
 //! every problem is reported, at its field path
@@ -15,7 +20,10 @@ use super::names::{is_svc_name, label_value, qualified_name};
 use super::network_policy::validate_object_meta;
 use super::{Findings, quote};
 use crate::diagnostic::Severity;
-use crate::model::cilium::{CidrRule, CiliumPolicy, CiliumRule, FqdnSelector, IcmpRule, PortRule};
+use crate::engine::icmp::IcmpKey;
+use crate::model::cilium::{
+    CidrRule, CiliumPolicy, CiliumRule, FqdnSelector, IcmpRule, L7Rules, PortRule,
+};
 
 /// Entities Cilium knows (`EntitySelectorMapping`).
 pub const ENTITIES: &[&str] = &[
@@ -128,6 +136,7 @@ fn validate_rule(rule: &CiliumRule, path: &str, f: &mut Findings) {
             for (j, e) in r.from_entities.iter().flatten().enumerate() {
                 validate_entity(e, &format!("{rp}.fromEntities[{j}]"), f);
             }
+            validate_authentication(&r.extra, &rp, f);
         }
     }
 
@@ -148,16 +157,6 @@ fn validate_rule(rule: &CiliumRule, path: &str, f: &mut Findings) {
             l3.push(("toGroups", extra_len(&r.extra, "toGroups")));
             l3.push(("toNodes", extra_len(&r.extra, "toNodes")));
             check_l3_mix(&l3, &rp, f);
-            if r.to_services.as_ref().is_some_and(|s| !s.is_empty())
-                && r.to_ports.as_ref().is_some_and(|p| !p.is_empty())
-            {
-                err(
-                    f,
-                    "cilium-l3-mix",
-                    &format!("{rp}.toPorts"),
-                    "Combining toServices and toPorts is not supported yet".into(),
-                );
-            }
             if deny && r.to_fqdns.is_some() {
                 err(
                     f,
@@ -191,8 +190,9 @@ fn validate_rule(rule: &CiliumRule, path: &str, f: &mut Findings) {
                 validate_entity(e, &format!("{rp}.toEntities[{j}]"), f);
             }
             for (j, q) in r.to_fqdns.iter().flatten().enumerate() {
-                validate_fqdn(q, &format!("{rp}.toFQDNs[{j}]"), f);
+                validate_fqdn(q, &format!("{rp}.toFQDNs[{j}]"), true, f);
             }
+            validate_authentication(&r.extra, &rp, f);
         }
     }
 }
@@ -260,6 +260,20 @@ fn check_ports_and_icmps(
                 && fam != "IPv6"
             {
                 f.not_supported(&format!("{ip}.fields[{j}].family"), fam, &["IPv4", "IPv6"]);
+            } else if IcmpKey::from_field(field.family.as_deref(), &field.icmp_type).is_none() {
+                let family = field.family.as_deref().unwrap_or("IPv4");
+                let shown = match &field.icmp_type {
+                    Value::String(t) => t.clone(),
+                    other => other.to_string(),
+                };
+                err(
+                    f,
+                    "cilium-icmp-type",
+                    &format!("{ip}.fields[{j}].type"),
+                    format!(
+                        "ICMP type {shown} not found in {family}: give a number from 0 to 255 or one of {family}'s type names"
+                    ),
+                );
             }
         }
     }
@@ -302,13 +316,31 @@ fn validate_port_rule(
         );
     }
     if host_policy && has_l7 {
-        err(
-            f,
-            "cilium-host-l7",
-            &rp,
-            "host policies do not support L7 rules yet".into(),
-        );
+        // Cilium's host firewall: no L7 on ingress; on egress, DNS only.
+        if ingress {
+            err(
+                f,
+                "cilium-host-l7",
+                &rp,
+                "L7 policy is not supported on host ingress yet".into(),
+            );
+        } else if http.is_some() || !other_l7.is_empty() {
+            let what = if http.is_some() {
+                "HTTP"
+            } else if other_l7.contains(&"kafka") {
+                "Kafka"
+            } else {
+                "this L7 protocol"
+            };
+            err(
+                f,
+                "cilium-host-l7",
+                &rp,
+                format!("L7 protocol {what} is not supported on host egress yet (DNS is)"),
+            );
+        }
     }
+    validate_port_rule_extras(pr, path, ingress, has_l7, f);
     if ingress && has_dns {
         err(
             f,
@@ -449,7 +481,7 @@ fn validate_port_rule(
             match_name: d.match_name.clone(),
             match_pattern: d.match_pattern.clone(),
         };
-        validate_fqdn(&sel, &format!("{rp}.dns[{i}]"), f);
+        validate_fqdn(&sel, &format!("{rp}.dns[{i}]"), false, f);
     }
 }
 
@@ -479,12 +511,32 @@ fn validate_cidr(c: &str, path: &str, f: &mut Findings) {
         f.invalid(
             path,
             &quote(c),
-            "unable to parse CIDR: expected an address or address/prefix such as 10.0.0.0/8",
+            "unable to parse CIDR: expected address/prefix such as 10.0.0.0/8",
+        );
+    } else if !c.contains('/') {
+        // Cilium's Go code would read it as a host, but the CRD schema's
+        // CIDR pattern wants a prefix, so the apiserver refuses it.
+        let len = if c.contains(':') { 128 } else { 32 };
+        f.invalid(
+            path,
+            &quote(c),
+            &format!("a CIDR needs a prefix length: write {c}/{len} for this one address"),
         );
     }
 }
 
 fn validate_cidr_rule(c: &CidrRule, path: &str, f: &mut Findings) {
+    let set = usize::from(c.cidr.is_some())
+        + usize::from(c.cidr_group_ref.is_some())
+        + usize::from(c.extra.contains_key("cidrGroupSelector"));
+    if set > 1 {
+        err(
+            f,
+            "cilium-cidr-rule",
+            path,
+            "more than one of cidr, cidrGroupRef, or cidrGroupSelector may not be set; write one per toCIDRSet entry".into(),
+        );
+    }
     if c.cidr_group_ref.is_some() || c.extra.contains_key("cidrGroupSelector") {
         return;
     }
@@ -541,10 +593,13 @@ pub(crate) fn is_match_name(name: &str) -> bool {
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_'))
 }
 
-fn validate_fqdn(q: &FqdnSelector, path: &str, f: &mut Findings) {
+/// A `toFQDNs` selector (`selector`: `FQDNSelector.sanitize`, one of the
+/// two) or a DNS rule (`PortRuleDNS.Sanitize`, which checks characters
+/// only).
+fn validate_fqdn(q: &FqdnSelector, path: &str, selector: bool, f: &mut Findings) {
     let name = q.match_name.as_deref().unwrap_or("");
     let pattern = q.match_pattern.as_deref().unwrap_or("");
-    if !name.is_empty() && !pattern.is_empty() {
+    if selector && !name.is_empty() && !pattern.is_empty() {
         err(
             f,
             "cilium-fqdn",
@@ -552,7 +607,7 @@ fn validate_fqdn(q: &FqdnSelector, path: &str, f: &mut Findings) {
             "only one of matchName or matchPattern is allowed in an FQDNSelector".into(),
         );
     }
-    if name.is_empty() && pattern.is_empty() {
+    if selector && name.is_empty() && pattern.is_empty() {
         f.required(path, "one of matchName or matchPattern is required");
     }
     if !name.is_empty() && !is_match_name(name) {
@@ -561,8 +616,15 @@ fn validate_fqdn(q: &FqdnSelector, path: &str, f: &mut Findings) {
             "cilium-fqdn",
             &format!("{path}.matchName"),
             format!(
-                "Invalid characters in MatchName: {}. Only 0-9, a-z, A-Z and . and - characters are allowed",
-                quote(name)
+                "Invalid characters in MatchName: {} has {}. Only 0-9, a-z, A-Z, `.`, `-` and `_` are allowed{}",
+                quote(name),
+                offending(name, |c| c.is_ascii_alphanumeric()
+                    || matches!(c, '.' | '-' | '_')),
+                if name.contains('*') {
+                    "; for a wildcard, use matchPattern"
+                } else {
+                    ""
+                }
             ),
         );
     }
@@ -576,10 +638,202 @@ fn validate_fqdn(q: &FqdnSelector, path: &str, f: &mut Findings) {
             "cilium-fqdn",
             &format!("{path}.matchPattern"),
             format!(
-                "Invalid characters in MatchPattern: {}. Only 0-9, a-z, A-Z and ., - and * characters are allowed",
-                quote(pattern)
+                "Invalid characters in MatchPattern: {} has {}. Only 0-9, a-z, A-Z, `.`, `-`, `_` and `*` are allowed",
+                quote(pattern),
+                offending(pattern, |c| c.is_ascii_alphanumeric()
+                    || matches!(c, '.' | '-' | '_' | '*'))
             ),
         );
+    }
+}
+
+/// The characters of `text` that `allowed` refuses, quoted once each.
+fn offending(text: &str, allowed: impl Fn(char) -> bool) -> String {
+    let mut seen = Vec::new();
+    for c in text.chars().filter(|c| !allowed(*c)) {
+        if !seen.contains(&c) {
+            seen.push(c);
+        }
+    }
+    seen.iter()
+        .map(|c| format!("`{}`", c.escape_default()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `authentication.mode` (CRD enum).
+fn validate_authentication(extra: &BTreeMap<String, Value>, path: &str, f: &mut Findings) {
+    const MODES: &[&str] = &["disabled", "required", "test-always-fail"];
+    if let Some(mode) = extra.get("authentication").and_then(|a| a.get("mode")) {
+        let field = format!("{path}.authentication.mode");
+        match mode.as_str() {
+            Some(m) if MODES.contains(&m) => {}
+            Some(m) => {
+                f.not_supported(&field, m, MODES);
+            }
+            None => {
+                f.invalid(&field, &mode.to_string(), "must be a string");
+            }
+        }
+    }
+}
+
+/// A non-empty string field of `object`, when it has a value.
+fn str_field<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
+    object.get(key).and_then(Value::as_str)
+}
+
+/// What `PortRule.sanitize` checks of the fields palisade does not model
+/// (`serverNames`, `listener`, TLS contexts) and of the L7 rules it keeps
+/// as JSON (Kafka, generic `l7`, HTTP `headerMatches`), with the CRD
+/// schema's enums and required fields.
+fn validate_port_rule_extras(
+    pr: &PortRule,
+    path: &str,
+    ingress: bool,
+    has_l7: bool,
+    f: &mut Findings,
+) {
+    let server_names = pr.extra.get("serverNames").and_then(Value::as_array);
+    let terminating = pr.extra.get("terminatingTLS");
+    if server_names.is_some_and(|n| !n.is_empty()) && has_l7 && terminating.is_none() {
+        err(
+            f,
+            "cilium-server-names",
+            &format!("{path}.serverNames"),
+            "ServerNames are not allowed with L7 rules without TLS termination (terminatingTLS)"
+                .into(),
+        );
+    }
+    for (i, name) in server_names.into_iter().flatten().enumerate() {
+        if name.as_str() == Some("") {
+            err(
+                f,
+                "cilium-server-names",
+                &format!("{path}.serverNames[{i}]"),
+                "Empty server name is not allowed".into(),
+            );
+        }
+    }
+    for tls in ["terminatingTLS", "originatingTLS"] {
+        if let Some(context) = pr.extra.get(tls)
+            && context.get("secret").is_none()
+        {
+            f.required(
+                &format!("{path}.{tls}.secret"),
+                "a TLS context needs `secret` (its name and namespace)",
+            );
+        }
+    }
+    if let Some(listener) = pr.extra.get("listener") {
+        let name = str_field(listener, "name").unwrap_or("");
+        let lp = format!("{path}.listener");
+        if name.is_empty() {
+            f.required(&format!("{lp}.name"), "a listener needs a name");
+        }
+        if ingress {
+            err(
+                f,
+                "cilium-listener",
+                &lp,
+                format!("Listener is not allowed on ingress ({name})"),
+            );
+        }
+        if server_names.is_some_and(|n| !n.is_empty()) {
+            err(
+                f,
+                "cilium-listener",
+                &lp,
+                format!("Listener is not allowed with ServerNames ({name})"),
+            );
+        }
+        if has_l7 {
+            err(
+                f,
+                "cilium-listener",
+                &lp,
+                format!("Listener is not allowed with L7 rules ({name})"),
+            );
+        }
+    }
+    if let Some(rules) = pr.rules.as_ref() {
+        validate_l7_extras(rules, &format!("{path}.rules"), f);
+    }
+}
+
+/// The L7 rules palisade keeps as JSON: HTTP `headerMatches`, Kafka and
+/// generic `l7` rules (`PortRuleHTTP.Sanitize`, Kafka's `Sanitize`,
+/// `PortRuleL7.Sanitize`, and the CRD's enums).
+fn validate_l7_extras(rules: &L7Rules, rp: &str, f: &mut Findings) {
+    for (i, http) in rules.http.iter().flatten().enumerate() {
+        const ACTIONS: &[&str] = &["LOG", "ADD", "DELETE", "REPLACE"];
+        let matches = http.extra.get("headerMatches").and_then(Value::as_array);
+        for (j, m) in matches.into_iter().flatten().enumerate() {
+            let mp = format!("{rp}.http[{i}].headerMatches[{j}]");
+            if str_field(m, "name").unwrap_or("").is_empty() {
+                f.required(&format!("{mp}.name"), "Header name missing");
+            }
+            if let Some(action) = str_field(m, "mismatch")
+                && !action.is_empty()
+                && !ACTIONS.contains(&action)
+            {
+                f.not_supported(&format!("{mp}.mismatch"), action, ACTIONS)
+                    .message = format!(
+                    "Invalid header action: {action}; one of {}",
+                    ACTIONS.join(", ")
+                );
+            }
+            if let Some(secret) = m.get("secret")
+                && str_field(secret, "name").unwrap_or("").is_empty()
+            {
+                f.required(&format!("{mp}.secret.name"), "Secret name missing");
+            }
+        }
+    }
+    for (i, k) in rules
+        .extra
+        .get("kafka")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        const ROLES: &[&str] = &["produce", "consume"];
+        let kp = format!("{rp}.kafka[{i}]");
+        let role = str_field(k, "role").unwrap_or("");
+        let api_key = str_field(k, "apiKey").unwrap_or("");
+        if !role.is_empty() && !ROLES.contains(&role) {
+            f.not_supported(&format!("{kp}.role"), role, ROLES);
+        }
+        if !role.is_empty() && !api_key.is_empty() {
+            err(
+                f,
+                "cilium-kafka",
+                &kp,
+                format!(
+                    "cannot set both Role {} and APIKey {} together",
+                    quote(role),
+                    quote(api_key)
+                ),
+            );
+        }
+    }
+    for (i, rule) in rules
+        .extra
+        .get("l7")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if rule.as_object().is_some_and(|m| m.contains_key("")) {
+            err(
+                f,
+                "cilium-l7-key",
+                &format!("{rp}.l7[{i}]"),
+                "Empty key not allowed".into(),
+            );
+        }
     }
 }
 

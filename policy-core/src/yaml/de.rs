@@ -2,7 +2,9 @@
 //!
 //! A serde [`Deserializer`] over [`SourceNode`] that behaves as
 //! `serde_json::Value`'s does (same coercions, same error messages: "invalid
-//! type: string \"http\", expected i32"), and records the field path of the
+//! type: string \"http\", expected i32"), except that `null` given for a
+//! string is the empty string, as Go's decoding (so the apiserver) reads
+//! it; and records the field path of the
 //! error as it travels up (`spec.ingress[0].ports[1].port`). Reading the tree
 //! directly, rather than converting it to JSON and deserializing through a
 //! path-tracking wrapper, saves a copy of every string per keystroke in the
@@ -221,6 +223,10 @@ impl<'de> Deserializer<'de> for Node<'de> {
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match &self.node.value {
             SourceValue::String(s) => visitor.visit_borrowed_str(s),
+            // Go's JSON decoding, and so the apiserver's, leaves a string
+            // that is given `null` empty: `matchLabels: {app: }` is the
+            // label value "" (an optional field is still absent).
+            SourceValue::Null => visitor.visit_borrowed_str(""),
             _ => Err(self.invalid_type(&visitor)),
         }
     }
