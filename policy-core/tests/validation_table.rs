@@ -709,6 +709,10 @@ fn cilium_cases() -> Vec<(&'static str, String, Expect)> {
         ("host egress dns", cnp("{nodeSelector: {}, egress: [{toEntities: [world], toPorts: [{ports: [{port: '53', protocol: UDP}], rules: {dns: [{matchPattern: '*'}]}}]}]}"), None),
         ("host egress http", cnp("{nodeSelector: {}, egress: [{toEntities: [world], toPorts: [{ports: [{port: '80', protocol: TCP}], rules: {http: [{}]}}]}]}"), Some(("spec.egress[0].toPorts[0].rules", "cilium-host-l7"))),
         ("host ingress dns-free l7", cnp("{nodeSelector: {}, ingress: [{fromEntities: [world], toPorts: [{ports: [{port: '80', protocol: TCP}], rules: {http: [{}]}}]}]}"), Some(("spec.ingress[0].toPorts[0].rules", "cilium-host-l7"))),
+        // PortRuleHTTP.Sanitize compiles path and method (Go RE2 syntax).
+        ("http path glob", cnp(&format!("{{{SEL}, ingress: [{{toPorts: [{{ports: [{{port: '80', protocol: TCP}}], rules: {{http: [{{path: '*'}}]}}}}]}}]}}")), Some(("spec.ingress[0].toPorts[0].rules.http[0].path", "cilium-http-regex"))),
+        ("http method unclosed group", cnp(&format!("{{{SEL}, ingress: [{{toPorts: [{{ports: [{{port: '80', protocol: TCP}}], rules: {{http: [{{method: 'G(ET'}}]}}}}]}}]}}")), Some(("spec.ingress[0].toPorts[0].rules.http[0].method", "cilium-http-regex"))),
+        ("http regexes", cnp(&format!("{{{SEL}, ingress: [{{toPorts: [{{ports: [{{port: '80', protocol: TCP}}], rules: {{http: [{{method: 'GET|POST', path: '/a/\\p{{L}}+/[0-9]{{1,3}}/.*'}}]}}}}]}}]}}")), None),
         // PortRuleDNS.Sanitize checks characters only.
         ("dns rule with name and pattern", cnp(&format!("{{{SEL}, egress: [{{toPorts: [{{ports: [{{port: '53', protocol: UDP}}], rules: {{dns: [{{matchName: a.com, matchPattern: '*.b.com'}}]}}}}]}}]}}")), None),
         ("specs second rule", "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: c}\nspecs:\n- {endpointSelector: {}}\n- {ingress: [{}]}\n".to_string(), Some(("specs[1]", "cilium-selector-required"))),

@@ -766,6 +766,27 @@ fn validate_port_rule_extras(
 /// `PortRuleL7.Sanitize`, and the CRD's enums).
 fn validate_l7_extras(rules: &L7Rules, rp: &str, f: &mut Findings) {
     for (i, http) in rules.http.iter().flatten().enumerate() {
+        for (field, value) in [("path", &http.path), ("method", &http.method)] {
+            if let Some(re) = value.as_deref().filter(|r| !r.is_empty())
+                && let Err(e) = regex_syntax::ast::parse::Parser::new().parse(re)
+            {
+                err(
+                    f,
+                    "cilium-http-regex",
+                    &format!("{rp}.http[{i}].{field}"),
+                    format!(
+                        "{} is not a regular expression Cilium can compile: {}{}",
+                        quote(re),
+                        e.kind(),
+                        if re.starts_with('*') {
+                            " (a path is a regex, not a glob: write `.*` for anything)"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+            }
+        }
         const ACTIONS: &[&str] = &["LOG", "ADD", "DELETE", "REPLACE"];
         let matches = http.extra.get("headerMatches").and_then(Value::as_array);
         for (j, m) in matches.into_iter().flatten().enumerate() {
