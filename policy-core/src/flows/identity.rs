@@ -59,9 +59,13 @@ impl Identity {
     }
 }
 
-/// Labels that change with every rollout or pod, or that Cilium derives:
-/// they would make one workload look like many.
+/// Labels that change with every rollout, upgrade or pod, or that Cilium
+/// derives: they would make one workload look like many, and a selector
+/// that named them would select nothing after the next rollout. Besides
+/// the well-known ones, any label whose name ends in `hash` or `checksum`
+/// (an operator's `config-hash`, Argo's `rollouts-pod-template-hash`).
 pub fn is_volatile_label(key: &str) -> bool {
+    let name = key.rsplit('/').next().unwrap_or(key).to_ascii_lowercase();
     matches!(
         key,
         "pod-template-hash"
@@ -72,7 +76,11 @@ pub fn is_volatile_label(key: &str) -> bool {
             | "controller-uid"
             | "apps.kubernetes.io/pod-index"
             | "io.kubernetes.pod.namespace"
-    ) || key.starts_with("batch.kubernetes.io/")
+            | "helm.sh/chart"
+            | "app.kubernetes.io/version"
+    ) || name.ends_with("hash")
+        || name.ends_with("checksum")
+        || key.starts_with("batch.kubernetes.io/")
         || key.starts_with("io.cilium.k8s.policy.")
         || key.starts_with("io.cilium.k8s.namespace.labels.")
         || key.starts_with("io.cilium.")
@@ -222,6 +230,40 @@ pub fn dns_label(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_that_change_with_rollouts_are_volatile() {
+        for key in [
+            "pod-template-hash",
+            "rollouts-pod-template-hash",
+            "elasticsearch.k8s.elastic.co/config-hash",
+            "kibana.k8s.elastic.co/config-checksum",
+            "helm.sh/chart",
+            "app.kubernetes.io/version",
+            "batch.kubernetes.io/job-name",
+        ] {
+            assert!(is_volatile_label(key), "{key}");
+        }
+        for key in [
+            "app",
+            "version",
+            "app.kubernetes.io/name",
+            "tier",
+            "hashes-of/app",
+        ] {
+            assert!(!is_volatile_label(key), "{key}");
+        }
+        let parsed = parse_labels([
+            "k8s:app=es",
+            "k8s:elasticsearch.k8s.elastic.co/config-hash=4178477",
+            "k8s:version=7.8.0",
+        ]);
+        assert_eq!(
+            parsed.pod.keys().collect::<Vec<_>>(),
+            ["app", "version"],
+            "a config hash never reaches a selector"
+        );
+    }
 
     /// Found by the generate_check fuzz target: a damaged label key in a
     /// flow log became a selector the apiserver refuses.
