@@ -139,6 +139,21 @@ fn direction_and_namespace_filters() {
         },
     );
     assert_eq!(names(&shop.policies), ["data/postgres-ingress"]);
+    // Every distinct flow is accounted for: used, skipped, warned about,
+    // or between endpoints no policy here selects (the other namespaces).
+    for g in [&all, &ingress, &shop] {
+        assert!(
+            g.used_tuples + g.ignored_tuples + g.unselectable_tuples + g.warnings.len() as u64
+                >= agg.flows.len() as u64,
+            "{} used, {} ignored, {} unselectable, {} warnings of {}",
+            g.used_tuples,
+            g.ignored_tuples,
+            g.unselectable_tuples,
+            g.warnings.len(),
+            agg.flows.len()
+        );
+    }
+    assert!(shop.unselectable_tuples > all.unselectable_tuples);
 }
 
 #[test]

@@ -162,11 +162,19 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         }
     }
     eprintln!(
-        "palisade: {} flows, {} distinct ({} used, {} replies or verdicts not asked for); {} {} generated{}",
+        "palisade: {} flows, {} distinct ({} used, {} replies or verdicts not asked for{}); {} {} generated{}",
         aggregates.total_flows,
         aggregates.flows.len(),
         generated.used_tuples,
         generated.ignored_tuples,
+        if generated.unselectable_tuples > 0 {
+            format!(
+                ", {} between endpoints no policy here selects: host, health, world, or outside the namespaces and directions asked for",
+                generated.unselectable_tuples
+            )
+        } else {
+            String::new()
+        },
         generated.policies.len(),
         if generated.policies.len() == 1 {
             "policy"

@@ -163,6 +163,10 @@ pub struct Generated {
     pub used_tuples: u64,
     /// Distinct tuples skipped: replies, verdicts not asked for.
     pub ignored_tuples: u64,
+    /// Distinct tuples where neither end is a workload a policy here could
+    /// select (host, health, world, a workload outside `--namespace`, or
+    /// the direction not asked for): no rule is theirs to carry.
+    pub unselectable_tuples: u64,
     /// Why some observed traffic produced no rule (sorted, deduplicated).
     pub warnings: Vec<String>,
 }
@@ -451,6 +455,7 @@ pub fn generate(agg: &Aggregates, opts: &GenerateOptions) -> Generated {
             continue;
         }
         let mut used = false;
+        let mut selectable = false;
         for side in [Side::Ingress, Side::Egress] {
             let (own, peer) = match side {
                 Side::Ingress if opts.directions.ingress() => (f.destination, f.source),
@@ -460,6 +465,7 @@ pub fn generate(agg: &Aggregates, opts: &GenerateOptions) -> Generated {
             if !in_scope(own) {
                 continue;
             }
+            selectable = true;
             if let Identity::Workload { labels, .. } = &agg.identities[own].identity
                 && labels.is_empty()
             {
@@ -542,6 +548,8 @@ pub fn generate(agg: &Aggregates, opts: &GenerateOptions) -> Generated {
         }
         if used {
             out.used_tuples += 1;
+        } else if !selectable {
+            out.unselectable_tuples += 1;
         }
     }
     // Every egress policy keeps DNS to kube-dns: a pod whose egress is

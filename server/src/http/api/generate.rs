@@ -42,6 +42,9 @@ pub struct GenerateResponse {
     pub used_tuples: u64,
     /// Distinct flows skipped (replies, verdicts not asked for).
     pub ignored_tuples: u64,
+    /// Distinct flows between endpoints no generated policy could select
+    /// (host, health, world, or outside the namespaces asked for).
+    pub unselectable_tuples: u64,
     /// Observed traffic that produced no rule, and why.
     pub warnings: Vec<String>,
     /// Flows aggregated.
@@ -155,6 +158,7 @@ pub async fn generate(
         policies: generated.policies.len(),
         used_tuples: generated.used_tuples,
         ignored_tuples: generated.ignored_tuples,
+        unselectable_tuples: generated.unselectable_tuples,
         warnings: generated.warnings,
         total_flows,
         inputs: upload.inputs,
