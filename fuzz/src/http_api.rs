@@ -121,6 +121,7 @@ fn generate_answer(query: &str, body: &[u8]) {
         policies: generated.policies.len(),
         used_tuples: generated.used_tuples,
         ignored_tuples: generated.ignored_tuples,
+        unselectable_tuples: generated.unselectable_tuples,
         warnings: generated.warnings,
         total_flows: aggregates.total_flows,
         inputs: vec![report],

@@ -65,7 +65,11 @@ impl Identity {
 /// the well-known ones, any label whose name ends in `hash` or `checksum`
 /// (an operator's `config-hash`, Argo's `rollouts-pod-template-hash`).
 pub fn is_volatile_label(key: &str) -> bool {
-    let name = key.rsplit('/').next().unwrap_or(key).to_ascii_lowercase();
+    let name = key.rsplit('/').next().unwrap_or(key);
+    let ends_with = |suffix: &str| {
+        name.len() >= suffix.len()
+            && name.as_bytes()[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
     matches!(
         key,
         "pod-template-hash"
@@ -78,8 +82,8 @@ pub fn is_volatile_label(key: &str) -> bool {
             | "io.kubernetes.pod.namespace"
             | "helm.sh/chart"
             | "app.kubernetes.io/version"
-    ) || name.ends_with("hash")
-        || name.ends_with("checksum")
+    ) || ends_with("hash")
+        || ends_with("checksum")
         || key.starts_with("batch.kubernetes.io/")
         || key.starts_with("io.cilium.k8s.policy.")
         || key.starts_with("io.cilium.k8s.namespace.labels.")
