@@ -258,6 +258,21 @@ impl Cluster {
         EndpointId(self.pods.len() - 1)
     }
 
+    /// Sets how in-cluster addresses are read: whether NetworkPolicy
+    /// `ipBlock`s match pod IPs, and the host-network model asked for, else
+    /// the one that goes with that choice ([`HostNetworkPods::resolve`]).
+    pub fn set_address_model(
+        &mut self,
+        ip_block_matches_pod_ips: bool,
+        host_network_pods: Option<HostNetworkPods>,
+    ) {
+        self.options.ip_block_matches_pod_ips = ip_block_matches_pod_ips;
+        self.set_host_network_pods(HostNetworkPods::resolve(
+            host_network_pods,
+            ip_block_matches_pod_ips,
+        ));
+    }
+
     /// Makes the cluster's host-network pods follow `model`. Pods are read
     /// as [`HostNetworkPods::Node`] (what [`PodInfo::host_network`]
     /// describes); [`HostNetworkPods::Pod`] turns each host-network pod

@@ -678,7 +678,16 @@ fn validate_authentication(extra: &BTreeMap<String, Value>, path: &str, f: &mut 
     }
 }
 
-/// A non-empty string field of `object`, when it has a value.
+/// The items of an array field kept as JSON (none when it is not an array).
+fn items<'v>(extra: &'v BTreeMap<String, Value>, key: &str) -> impl Iterator<Item = &'v Value> {
+    extra
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// A string field of `object`, when it has one.
 fn str_field<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
     object.get(key).and_then(Value::as_str)
 }
@@ -788,8 +797,7 @@ fn validate_l7_extras(rules: &L7Rules, rp: &str, f: &mut Findings) {
             }
         }
         const ACTIONS: &[&str] = &["LOG", "ADD", "DELETE", "REPLACE"];
-        let matches = http.extra.get("headerMatches").and_then(Value::as_array);
-        for (j, m) in matches.into_iter().flatten().enumerate() {
+        for (j, m) in items(&http.extra, "headerMatches").enumerate() {
             let mp = format!("{rp}.http[{i}].headerMatches[{j}]");
             if str_field(m, "name").unwrap_or("").is_empty() {
                 f.required(&format!("{mp}.name"), "Header name missing");
@@ -811,14 +819,7 @@ fn validate_l7_extras(rules: &L7Rules, rp: &str, f: &mut Findings) {
             }
         }
     }
-    for (i, k) in rules
-        .extra
-        .get("kafka")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, k) in items(&rules.extra, "kafka").enumerate() {
         const ROLES: &[&str] = &["produce", "consume"];
         let kp = format!("{rp}.kafka[{i}]");
         let role = str_field(k, "role").unwrap_or("");
@@ -839,14 +840,7 @@ fn validate_l7_extras(rules: &L7Rules, rp: &str, f: &mut Findings) {
             );
         }
     }
-    for (i, rule) in rules
-        .extra
-        .get("l7")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, rule) in items(&rules.extra, "l7").enumerate() {
         if rule.as_object().is_some_and(|m| m.contains_key("")) {
             err(
                 f,

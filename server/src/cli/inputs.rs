@@ -143,12 +143,11 @@ pub(crate) fn set_address_model(
     host_network: Option<HostNetworkArg>,
 ) {
     use policy_core::cluster::HostNetworkPods;
-    cluster.options.ip_block_matches_pod_ips = !ipblock_excludes_pods;
     let asked = host_network.map(|a| match a {
         HostNetworkArg::Node => HostNetworkPods::Node,
         HostNetworkArg::Pod => HostNetworkPods::Pod,
     });
-    cluster.set_host_network_pods(HostNetworkPods::resolve(asked, !ipblock_excludes_pods));
+    cluster.set_address_model(!ipblock_excludes_pods, asked);
 }
 
 /// What to say when a command runs without policies.

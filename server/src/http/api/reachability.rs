@@ -186,11 +186,7 @@ fn read_cluster(
             )
         })?
         .cluster;
-    cluster.options.ip_block_matches_pod_ips = !ipblock_excludes_pods;
-    cluster.set_host_network_pods(HostNetworkPods::resolve(
-        host_network_pods,
-        !ipblock_excludes_pods,
-    ));
+    cluster.set_address_model(!ipblock_excludes_pods, host_network_pods);
     for ip in external {
         cluster.add_external(*ip);
     }
